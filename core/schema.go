@@ -1,0 +1,158 @@
+package core
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Type is a Parse field type name, exactly as the schema API spells it.
+type Type string
+
+// The Parse field types.
+const (
+	TypeString   Type = "String"
+	TypeNumber   Type = "Number"
+	TypeBoolean  Type = "Boolean"
+	TypeDate     Type = "Date"
+	TypeObject   Type = "Object"
+	TypeArray    Type = "Array"
+	TypePointer  Type = "Pointer"
+	TypeRelation Type = "Relation"
+	TypeGeoPoint Type = "GeoPoint"
+	TypePolygon  Type = "Polygon"
+	TypeBytes    Type = "Bytes"
+	TypeFile     Type = "File"
+	TypeACL      Type = "ACL"
+)
+
+// Valid reports whether t is one of the Parse types.
+func (t Type) Valid() bool {
+	switch t {
+	case TypeString, TypeNumber, TypeBoolean, TypeDate, TypeObject, TypeArray, TypePointer,
+		TypeRelation, TypeGeoPoint, TypePolygon, TypeBytes, TypeFile, TypeACL:
+		return true
+	}
+	return false
+}
+
+// Field describes one field of a class.
+type Field struct {
+	Type         Type   `json:"type"`
+	TargetClass  string `json:"targetClass,omitempty"`
+	Required     bool   `json:"required,omitempty"`
+	DefaultValue any    `json:"defaultValue,omitempty"`
+}
+
+// Index is an index definition in Parse's form: ordered keys, each 1
+// (ascending), -1 (descending) or "text".
+type Index struct {
+	Keys   []IndexKey
+	Unique bool
+}
+
+// IndexKey is one key of an Index.
+type IndexKey struct {
+	Field string
+	Desc  bool
+	Text  bool
+}
+
+// Class is the schema of one class: its fields, permissions and indexes. The
+// core keeps the authoritative copy in memory and stores persist it.
+type Class struct {
+	Name    string
+	Fields  map[string]Field
+	CLP     map[string]any   // class-level permissions, in Parse's JSON shape
+	Indexes map[string]Index // by index name; "_id_" is implicit
+}
+
+// Clone returns a deep-enough copy that may be changed without touching c.
+func (c *Class) Clone() *Class {
+	n := &Class{Name: c.Name, Fields: make(map[string]Field, len(c.Fields)), CLP: c.CLP, Indexes: make(map[string]Index, len(c.Indexes))}
+	for k, v := range c.Fields {
+		n.Fields[k] = v
+	}
+	for k, v := range c.Indexes {
+		n.Indexes[k] = v
+	}
+	return n
+}
+
+// DefaultFields are present on every class.
+var DefaultFields = map[string]Field{
+	FieldObjectID:  {Type: TypeString},
+	FieldCreatedAt: {Type: TypeDate},
+	FieldUpdatedAt: {Type: TypeDate},
+	FieldACL:       {Type: TypeACL},
+}
+
+// SystemClasses are the classes Parse defines, with their built-in fields.
+// Only these underscore-prefixed class names are allowed.
+var SystemClasses = map[string]map[string]Field{
+	"_User": {
+		"username":      {Type: TypeString},
+		"password":      {Type: TypeString},
+		"email":         {Type: TypeString},
+		"emailVerified": {Type: TypeBoolean},
+		"authData":      {Type: TypeObject},
+	},
+	"_Installation": {
+		"installationId":   {Type: TypeString},
+		"deviceToken":      {Type: TypeString},
+		"channels":         {Type: TypeArray},
+		"deviceType":       {Type: TypeString},
+		"pushType":         {Type: TypeString},
+		"GCMSenderId":      {Type: TypeString},
+		"timeZone":         {Type: TypeString},
+		"localeIdentifier": {Type: TypeString},
+		"badge":            {Type: TypeNumber},
+		"appVersion":       {Type: TypeString},
+		"appName":          {Type: TypeString},
+		"appIdentifier":    {Type: TypeString},
+		"parseVersion":     {Type: TypeString},
+	},
+	"_Role": {
+		"name":  {Type: TypeString},
+		"users": {Type: TypeRelation, TargetClass: "_User"},
+		"roles": {Type: TypeRelation, TargetClass: "_Role"},
+	},
+	"_Session": {
+		"user":           {Type: TypePointer, TargetClass: "_User"},
+		"installationId": {Type: TypeString},
+		"sessionToken":   {Type: TypeString},
+		"expiresAt":      {Type: TypeDate},
+		"createdWith":    {Type: TypeObject},
+	},
+	"_GlobalConfig": {
+		"params":        {Type: TypeObject},
+		"masterKeyOnly": {Type: TypeObject},
+	},
+	"_Idempotency": {
+		"reqId":  {Type: TypeString},
+		"expire": {Type: TypeDate},
+	},
+}
+
+var (
+	classNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,99}$`)
+	fieldNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,99}$`)
+)
+
+// ValidClassName reports whether name may name a class: a letter followed by
+// letters, digits and underscores, or one of the system classes. Store
+// identifiers are derived only from names that passed this check.
+func ValidClassName(name string) bool {
+	if strings.HasPrefix(name, "_") {
+		_, ok := SystemClasses[name]
+		return ok
+	}
+	return classNamePattern.MatchString(name)
+}
+
+// ValidFieldName reports whether name may name a field.
+func ValidFieldName(name string) bool {
+	if _, ok := DefaultFields[name]; ok {
+		return true
+	}
+	return fieldNamePattern.MatchString(name)
+}

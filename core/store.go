@@ -1,0 +1,99 @@
+package core
+
+import (
+	"context"
+)
+
+// Store is the data provider contract: SQLite and PostgreSQL implement it, and
+// so can a plugin. The core does all Parse logic (parsing, validation, ACL
+// principals, hooks); a store only persists and queries.
+//
+// Promises the core makes to every store:
+//   - class and field names match ^[A-Za-z_][A-Za-z0-9_]{0,99}$, so a store may
+//     quote them as identifiers; values always travel as bind parameters;
+//   - every value has the Go type listed in values.go for its field's type;
+//   - a *Class passed in is the current schema of that class and is not
+//     modified by the store;
+//   - ctx is never nil.
+//
+// Promises every store makes:
+//   - methods are safe for concurrent use;
+//   - errors are *Error with a Parse code where one applies (CodeObjectNotFound,
+//     CodeDuplicateValue for a unique-index violation, CodeInvalidQuery for a
+//     query the store cannot run), anything else is an internal error;
+//   - an error leaves no partial write behind: each call is atomic;
+//   - a write that returned nil survives a crash of the process.
+//
+// Stores are found by name in the "store" registry (see Register).
+type Store interface {
+	// Schemas returns every class's stored schema. The core calls it at start
+	// and after a change announced by another node.
+	Schemas(ctx context.Context) ([]*Class, error)
+	// CreateClass creates storage for a class; CodeDuplicateValue if it exists.
+	CreateClass(ctx context.Context, class *Class) error
+	// UpdateClass moves a class's storage from old to new: added and dropped
+	// fields, changed CLP, added and dropped indexes. Dropping a field drops
+	// its data. new.Name equals old.Name.
+	UpdateClass(ctx context.Context, old, new *Class) error
+	// DeleteClass drops a class, its rows and its relation tables.
+	DeleteClass(ctx context.Context, name string) error
+
+	// Insert stores a new object. obj holds objectId, createdAt, updatedAt,
+	// maybe ACL, and values for non-relation fields only.
+	Insert(ctx context.Context, class *Class, obj Object) error
+	// Update applies upd to the object with objectId id if it also matches
+	// where (nil: no extra condition), and returns the whole updated object.
+	// No match is CodeObjectNotFound. writeACL, when not nil, also requires
+	// that one of those principals may write the object.
+	Update(ctx context.Context, class *Class, id string, where Expr, writeACL []string, upd Update) (Object, error)
+	// Delete removes the objects that match where (and writeACL, when not
+	// nil), with their relation rows, and returns how many went.
+	Delete(ctx context.Context, class *Class, where Expr, writeACL []string) (int64, error)
+
+	// Find returns the objects that match q, in q's order and page.
+	Find(ctx context.Context, class *Class, q *Query) ([]Object, error)
+	// Count returns how many objects match q's Where and ReadACL (ignoring
+	// order, limit and skip).
+	Count(ctx context.Context, class *Class, q *Query) (int64, error)
+	// Distinct returns the distinct values of field among objects matching q.
+	// For Array fields the array elements are the values, as in MongoDB.
+	Distinct(ctx context.Context, class *Class, field string, q *Query) ([]any, error)
+
+	// Tx runs fn in one transaction: fn's Store sees its own writes and all
+	// of them commit together, or none do if fn returns an error.
+	Tx(ctx context.Context, fn func(ctx context.Context, tx Store) error) error
+
+	// Close releases the store's resources.
+	Close() error
+}
+
+// StoreStats is an optional interface: a store that has a connection pool
+// reports it for the /metrics endpoint.
+type StoreStats interface {
+	PoolStats() PoolStats
+}
+
+// PoolStats describes a store's connection pool.
+type PoolStats struct {
+	Open, InUse, Idle int
+	WaitCount         int64
+	WaitDurationSecs  float64
+}
+
+// StoreConfig is what a store provider receives when opened.
+type StoreConfig struct {
+	// URL is databaseURL from the config: a file path for SQLite (relative
+	// paths are under DataDir), or a postgres:// URL.
+	URL string
+	// DataDir is the server's data folder.
+	DataDir string
+	// Options is the provider's own config section, to be decoded strictly
+	// with DecodeOptions.
+	Options map[string]any
+}
+
+// OpenStoreFunc opens a store.
+type OpenStoreFunc func(ctx context.Context, cfg StoreConfig) (Store, error)
+
+// Stores is the registry of store providers.
+var Stores = NewRegistry[OpenStoreFunc]("store")
