@@ -1,0 +1,313 @@
+// Package config reads Switchboard's YAML configuration and its environment
+// overrides, checks it, and turns it into the options the core and the HTTP
+// server take.
+//
+// Where Parse Server has an option, ours has the same name and meaning at the
+// top level (appId, masterKey, maxLimit, idempotencyOptions, ...). Every
+// option can be overridden from the environment: SWITCHBOARD_ + the option's
+// YAML path in upper snake case, nested keys joined by "__"
+// (SWITCHBOARD_IDEMPOTENCY_OPTIONS__TTL=300). The names are derived from the
+// yaml tags by reflection, so a new section gets its variables for free.
+//
+// The order is: defaults (Default), then the YAML file, then the environment
+// (Load); the binary applies its flags last and then calls Validate.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/switchboardhq/switchboard/core"
+)
+
+// EnvPrefix starts the name of every environment override.
+const EnvPrefix = "SWITCHBOARD_"
+
+// Config is the whole configuration file. Field docs name the Parse Server
+// option a field mirrors; config.example.yaml documents every field.
+type Config struct {
+	// Parse Server options, same names and meaning.
+	AppID                    string             `yaml:"appId"`
+	MasterKey                string             `yaml:"masterKey"`
+	ReadOnlyMasterKey        string             `yaml:"readOnlyMasterKey"`
+	MasterKeyIPs             []string           `yaml:"masterKeyIps"`
+	ClientKey                string             `yaml:"clientKey"`
+	JavascriptKey            string             `yaml:"javascriptKey"`
+	RESTAPIKey               string             `yaml:"restAPIKey"`
+	DotNetKey                string             `yaml:"dotNetKey"`
+	AllowClientClassCreation bool               `yaml:"allowClientClassCreation"`
+	MaxLimit                 int                `yaml:"maxLimit"`
+	DefaultLimit             int                `yaml:"defaultLimit"`
+	IdempotencyOptions       IdempotencyOptions `yaml:"idempotencyOptions"`
+	MaxUploadSize            string             `yaml:"maxUploadSize"`
+	AllowOrigin              StringList         `yaml:"allowOrigin"`
+	AllowHeaders             []string           `yaml:"allowHeaders"`
+	LogLevel                 string             `yaml:"logLevel"`
+	MountPath                string             `yaml:"mountPath"`
+	ServerURL                string             `yaml:"serverURL"`
+
+	// Switchboard's own options.
+	HTTP            string          `yaml:"http"`
+	DatabaseURL     string          `yaml:"databaseURL"`
+	Dir             string          `yaml:"dir"`
+	LogFormat       string          `yaml:"logFormat"`
+	Store           ProviderSection `yaml:"store"`
+	QueryLimits     QueryLimits     `yaml:"queryLimits"`
+	Metrics         Metrics         `yaml:"metrics"`
+	ShutdownTimeout Duration        `yaml:"shutdownTimeout"`
+}
+
+// IdempotencyOptions mirrors Parse Server's idempotencyOptions.
+type IdempotencyOptions struct {
+	// Paths are regular expressions matched against the path after the
+	// mount path, e.g. "classes/.*". Empty turns idempotency off.
+	Paths []string `yaml:"paths"`
+	// TTL is how long a request id is remembered, in seconds (as in Parse).
+	TTL int `yaml:"ttl"`
+}
+
+// QueryLimits bound how much work one query may ask for.
+type QueryLimits struct {
+	MaxOrWidth      int `yaml:"maxOrWidth"`
+	MaxDepth        int `yaml:"maxDepth"`
+	MaxIncludeDepth int `yaml:"maxIncludeDepth"`
+	MaxIncludeCount int `yaml:"maxIncludeCount"`
+	MaxInValues     int `yaml:"maxInValues"`
+}
+
+// Metrics configures the Prometheus endpoint.
+type Metrics struct {
+	Enabled bool   `yaml:"enabled"`
+	Path    string `yaml:"path"`
+}
+
+// ProviderSection is the shape of every provider-kind section (store:,
+// later files:, push:, ...): the provider's name, and one free-form section
+// per provider holding that provider's own options, which the provider
+// decodes strictly itself (core.DecodeOptions).
+//
+//	store:
+//	  provider: sqlite
+//	  sqlite: {busyTimeout: 5000}
+type ProviderSection struct {
+	Provider  string                    `yaml:"provider"`
+	Providers map[string]map[string]any `yaml:",inline"`
+}
+
+// Section returns the options section of the named provider (nil if none).
+func (p ProviderSection) Section(name string) map[string]any {
+	return p.Providers[name]
+}
+
+// Default returns the configuration used when nothing is configured.
+func Default() *Config {
+	return &Config{
+		AppID:              "switchboard",
+		MaxLimit:           1000,
+		DefaultLimit:       100,
+		IdempotencyOptions: IdempotencyOptions{TTL: 300},
+		MaxUploadSize:      "20mb",
+		AllowOrigin:        StringList{"*"},
+		LogLevel:           "info",
+		MountPath:          "/parse",
+		HTTP:               "127.0.0.1:1337",
+		Dir:                "./sb_data",
+		LogFormat:          "text",
+		QueryLimits: QueryLimits{
+			MaxOrWidth:      100,
+			MaxDepth:        10,
+			MaxIncludeDepth: 5,
+			MaxIncludeCount: 50,
+			MaxInValues:     10000,
+		},
+		Metrics:         Metrics{Enabled: true, Path: "/metrics"},
+		ShutdownTimeout: Duration(15 * time.Second),
+	}
+}
+
+// Load builds the configuration: defaults, then the YAML file at path (if
+// path is not empty), then the SWITCHBOARD_* variables in environ (as from
+// os.Environ). It does not validate; call Validate once every override
+// (flags, a generated master key) is applied.
+func Load(path string, environ []string) (*Config, error) {
+	c := Default()
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("reading config: %w", err)
+		}
+		if err := c.decodeYAML(data); err != nil {
+			return nil, fmt.Errorf("config file %s: %w", path, err)
+		}
+	}
+	if err := ApplyEnv(c, environ); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Parse decodes YAML onto the defaults, without the environment.
+func Parse(data []byte) (*Config, error) {
+	c := Default()
+	if err := c.decodeYAML(data); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+var unknownFieldRE = regexp.MustCompile(`field (\S+) not found in type \S+`)
+
+// decodeYAML decodes strictly: an unknown key is an error that names it.
+func (c *Config) decodeYAML(data []byte) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	err := dec.Decode(c)
+	if errors.Is(err, io.EOF) {
+		return nil // an empty file is a valid, empty configuration
+	}
+	if err == nil {
+		return nil
+	}
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return err
+	}
+	msgs := make([]string, 0, len(te.Errors))
+	for _, m := range te.Errors {
+		msgs = append(msgs, friendlyUnknown(m))
+	}
+	return errors.New(strings.Join(msgs, "\n"))
+}
+
+// friendlyUnknown rewrites yaml's "field x not found in type config.Config"
+// into "unknown option "x"", with a hint when only the case is wrong.
+func friendlyUnknown(msg string) string {
+	m := unknownFieldRE.FindStringSubmatchIndex(msg)
+	if m == nil {
+		return msg
+	}
+	key := msg[m[2]:m[3]]
+	out := msg[:m[0]] + fmt.Sprintf("unknown option %q", key)
+	if s := suggest(key); s != "" {
+		out += fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	return out + msg[m[1]:]
+}
+
+// suggest returns the known option that differs from key only in case or in
+// underscores, if any.
+func suggest(key string) string {
+	norm := func(s string) string { return strings.ToLower(strings.ReplaceAll(s, "_", "")) }
+	for _, f := range allOptions() {
+		segs := strings.Split(f, ".")
+		if last := segs[len(segs)-1]; norm(last) == norm(key) {
+			return last
+		}
+	}
+	return ""
+}
+
+// StoreProvider returns the store provider's registered name: store.provider
+// if set, else "postgres" for a postgres:// databaseURL, else "sqlite".
+func (c *Config) StoreProvider() string {
+	if c.Store.Provider != "" {
+		return c.Store.Provider
+	}
+	if isPostgresURL(c.DatabaseURL) {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+func isPostgresURL(u string) bool {
+	l := strings.ToLower(u)
+	return strings.HasPrefix(l, "postgres://") || strings.HasPrefix(l, "postgresql://")
+}
+
+// StoreConfig returns what the store provider is opened with: the database
+// URL, the data folder and the provider's own section.
+func (c *Config) StoreConfig() core.StoreConfig {
+	return core.StoreConfig{
+		URL:     c.DatabaseURL,
+		DataDir: c.Dir,
+		Options: c.Store.Section(c.StoreProvider()),
+	}
+}
+
+// ClientKeys returns the client keys that are set (clientKey, javascriptKey,
+// restAPIKey, dotNetKey). Any set key makes one of them required.
+func (c *Config) ClientKeys() []string {
+	var keys []string
+	for _, k := range []string{c.ClientKey, c.JavascriptKey, c.RESTAPIKey, c.DotNetKey} {
+		if k != "" {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// CoreOptions returns the options the App is built with. serverURL, when
+// empty, is derived from the listen address and mount path.
+func (c *Config) CoreOptions() core.Options {
+	serverURL := c.ServerURL
+	if serverURL == "" {
+		serverURL = DefaultServerURL(c.HTTP, c.MountPath)
+	}
+	return core.Options{
+		AppID:                    c.AppID,
+		MasterKey:                c.MasterKey,
+		ReadOnlyMasterKey:        c.ReadOnlyMasterKey,
+		MasterKeyIPs:             append([]string(nil), c.MasterKeyIPs...),
+		ClientKeys:               c.ClientKeys(),
+		AllowClientClassCreation: c.AllowClientClassCreation,
+		MaxLimit:                 c.MaxLimit,
+		DefaultLimit:             c.DefaultLimit,
+		Idempotency: core.IdempotencyOptions{
+			Paths: append([]string(nil), c.IdempotencyOptions.Paths...),
+			TTL:   time.Duration(c.IdempotencyOptions.TTL) * time.Second,
+		},
+		Limits: core.QueryLimits{
+			MaxOrWidth:      c.QueryLimits.MaxOrWidth,
+			MaxDepth:        c.QueryLimits.MaxDepth,
+			MaxIncludeDepth: c.QueryLimits.MaxIncludeDepth,
+			MaxIncludeCount: c.QueryLimits.MaxIncludeCount,
+			MaxInValues:     c.QueryLimits.MaxInValues,
+		},
+		ServerURL: serverURL,
+	}.WithDefaults()
+}
+
+// MaxUploadBytes returns maxUploadSize in bytes (0 if it does not parse;
+// Validate rejects that).
+func (c *Config) MaxUploadBytes() int64 {
+	n, err := ParseSize(c.MaxUploadSize)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// DefaultServerURL is the public URL of the API when serverURL is not set:
+// http://HOST:PORT/MOUNT, with "localhost" for an unspecified host.
+func DefaultServerURL(listenAddr, mountPath string) string {
+	host, port, err := net.SplitHostPort(listenAddr)
+	if err != nil {
+		return ""
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	if mountPath == "/" {
+		mountPath = ""
+	}
+	return "http://" + net.JoinHostPort(host, port) + mountPath
+}
