@@ -1,0 +1,300 @@
+// Package api serves the Parse REST API over an App. It decodes requests
+// (both the plain REST form and the JS SDK's POST envelope), authenticates
+// the keys, routes to the App and writes Parse-shaped replies and errors.
+package api
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+
+	"github.com/switchboardhq/switchboard/core"
+)
+
+// Handler serves the API. Paths are relative to the mount path.
+type Handler struct {
+	app        *core.App
+	opts       core.Options
+	masterNets []netip.Prefix
+}
+
+var _ http.Handler = (*Handler)(nil)
+
+// New returns the API handler for app. Mount it under the mount path with
+// the prefix stripped (the server package does this).
+func New(app *core.App) http.Handler {
+	h := &Handler{app: app, opts: app.Options()}
+	for _, s := range h.opts.MasterKeyIPs {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			h.masterNets = append(h.masterNets, p)
+		} else if a, err := netip.ParseAddr(s); err == nil {
+			h.masterNets = append(h.masterNets, netip.PrefixFrom(a, a.BitLen()))
+		}
+	}
+	return h
+}
+
+// request is one decoded API call, from HTTP or from a /batch entry.
+type request struct {
+	method string
+	path   []string       // segments after the mount path
+	params map[string]any // query parameters (GET) or body (JS SDK envelope)
+	body   map[string]any // JSON body without envelope keys
+	auth   *core.Auth
+	reqID  string // X-Parse-Request-Id
+	http   *http.Request
+}
+
+// reply is what a route returns: a status and a JSON value.
+type reply struct {
+	status   int
+	body     any
+	location string
+}
+
+// envelopeKeys are the JS SDK's per-request fields in a POST body. They are
+// request metadata, never object fields.
+var envelopeKeys = []string{"_method", "_ApplicationId", "_JavaScriptKey", "_ClientKey", "_RestAPIKey", "_WindowsKey",
+	"_MasterKey", "_SessionToken", "_InstallationId", "_ClientVersion", "_RevocableSession", "_ContentType", "_context", "_RequestId"}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	req, err := h.decode(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if info := core.RequestInfoFrom(r.Context()); info != nil {
+		info.Route = routeLabel(req.method, req.path)
+	}
+	rep, err := h.route(req)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if rep.location != "" {
+		w.Header().Set("Location", rep.location)
+	}
+	writeJSON(w, rep.status, rep.body)
+}
+
+// errUnauthorized is Parse Server's answer to a wrong app id or client key:
+// 403 with only an "error" field, which the SDKs expect.
+var errUnauthorized = errors.New("unauthorized")
+
+func (h *Handler) decode(r *http.Request) (*request, error) {
+	req := &request{method: r.Method, http: r}
+	path := strings.Trim(r.URL.Path, "/")
+	if path != "" {
+		req.path = strings.Split(path, "/")
+	}
+	if r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodDelete || r.Method == http.MethodPatch {
+		raw, err := io.ReadAll(r.Body)
+		if err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				return nil, core.Errorf(core.CodeObjectTooLarge, "request body is larger than the limit of %d bytes", tooLarge.Limit)
+			}
+			return nil, core.Errorf(core.CodeInvalidJSON, "reading the request body: %v", err)
+		}
+		if len(raw) > 0 {
+			var body map[string]any
+			if err := json.Unmarshal(raw, &body); err != nil {
+				return nil, core.Errorf(core.CodeInvalidJSON, "invalid JSON")
+			}
+			if body == nil {
+				return nil, core.Errorf(core.CodeInvalidJSON, "invalid JSON: the body must be an object")
+			}
+			req.body = body
+		}
+	}
+	if m, ok := req.body["_method"].(string); ok && r.Method == http.MethodPost {
+		req.method = strings.ToUpper(m)
+	}
+	if req.method == http.MethodGet {
+		if req.body != nil {
+			req.params = req.body
+		} else {
+			q := r.URL.Query()
+			req.params = make(map[string]any, len(q))
+			for k, v := range q {
+				req.params[k] = v[0]
+			}
+		}
+	}
+	auth, err := h.authenticate(r, req.body)
+	if err != nil {
+		return nil, err
+	}
+	req.auth = auth
+	req.reqID = r.Header.Get("X-Parse-Request-Id")
+	if req.reqID == "" {
+		req.reqID, _ = req.body["_RequestId"].(string)
+	}
+	for _, k := range envelopeKeys {
+		delete(req.body, k)
+	}
+	return req, nil
+}
+
+// credential reads a key from its header or from the envelope field.
+func credential(r *http.Request, body map[string]any, header, field string) string {
+	if v := r.Header.Get(header); v != "" {
+		return v
+	}
+	s, _ := body[field].(string)
+	return s
+}
+
+func equalKeys(a, b string) bool {
+	return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+func (h *Handler) authenticate(r *http.Request, body map[string]any) (*core.Auth, error) {
+	appID := credential(r, body, "X-Parse-Application-Id", "_ApplicationId")
+	if !equalKeys(appID, h.opts.AppID) {
+		return nil, errUnauthorized
+	}
+	auth := &core.Auth{InstallationID: credential(r, body, "X-Parse-Installation-Id", "_InstallationId")}
+	if mk := credential(r, body, "X-Parse-Master-Key", "_MasterKey"); mk != "" {
+		switch {
+		case equalKeys(mk, h.opts.MasterKey):
+			auth.Master = true
+		case equalKeys(mk, h.opts.ReadOnlyMasterKey):
+			auth.Master, auth.ReadOnly = true, true
+		}
+		if auth.Master && !h.masterAllowedFrom(r) {
+			return nil, core.Errorf(core.CodeOperationForbidden, "unauthorized: master key is not allowed from this IP")
+		}
+	}
+	if !auth.Master && len(h.opts.ClientKeys) > 0 && !h.clientKeyOK(r, body) {
+		return nil, errUnauthorized
+	}
+	if token := credential(r, body, "X-Parse-Session-Token", "_SessionToken"); token != "" {
+		// No session is valid until users and sessions exist; a token must
+		// never be silently ignored, or a client would think it is logged in.
+		return nil, core.Errorf(core.CodeInvalidSessionToken, "Invalid session token")
+	}
+	return auth, nil
+}
+
+func (h *Handler) clientKeyOK(r *http.Request, body map[string]any) bool {
+	presented := []string{
+		r.Header.Get("X-Parse-REST-API-Key"), r.Header.Get("X-Parse-Javascript-Key"),
+		r.Header.Get("X-Parse-Client-Key"), r.Header.Get("X-Parse-Windows-Key"),
+	}
+	for _, f := range []string{"_JavaScriptKey", "_ClientKey", "_RestAPIKey", "_WindowsKey"} {
+		s, _ := body[f].(string)
+		presented = append(presented, s)
+	}
+	for _, p := range presented {
+		for _, k := range h.opts.ClientKeys {
+			if equalKeys(p, k) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (h *Handler) masterAllowedFrom(r *http.Request) bool {
+	if len(h.masterNets) == 0 {
+		return true
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	addr = addr.Unmap()
+	for _, p := range h.masterNets {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// routeLabel names a route for metrics without the ids in it.
+func routeLabel(method string, path []string) string {
+	if len(path) == 0 {
+		return "root"
+	}
+	switch path[0] {
+	case "classes":
+		switch {
+		case len(path) == 2 && method == http.MethodGet:
+			return "classes.find"
+		case len(path) == 2 && method == http.MethodPost:
+			return "classes.create"
+		case len(path) == 3 && method == http.MethodGet:
+			return "classes.get"
+		case len(path) == 3 && method == http.MethodPut:
+			return "classes.update"
+		case len(path) == 3 && method == http.MethodDelete:
+			return "classes.delete"
+		}
+	case "schemas", "batch", "config", "serverInfo", "purge", "aggregate":
+		return path[0] + "." + strings.ToLower(method)
+	}
+	return "other"
+}
+
+// locationFor builds the Location of a new object from the configured
+// serverURL or, failing that, from the request itself.
+func (h *Handler) locationFor(r *http.Request, className, id string) string {
+	base := h.opts.ServerURL
+	if base == "" && r != nil {
+		scheme := "http"
+		if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+			scheme = "https"
+		}
+		mount := strings.TrimSuffix(requestPath(r), r.URL.Path)
+		base = scheme + "://" + r.Host + mount
+	}
+	return strings.TrimSuffix(base, "/") + "/classes/" + url.PathEscape(className) + "/" + url.PathEscape(id)
+}
+
+// requestPath is the path as the client sent it, before any prefix stripping.
+func requestPath(r *http.Request) string {
+	p := r.RequestURI
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		p = p[:i]
+	}
+	return p
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"code":1,"error":"internal server error"}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// writeError renders any error the Parse way and logs the ones that are ours.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, errUnauthorized) {
+		writeJSON(w, http.StatusForbidden, map[string]any{"error": "unauthorized"})
+		return
+	}
+	e := core.AsError(err)
+	status := e.HTTPStatus()
+	if e.Code == core.CodeObjectTooLarge {
+		status = http.StatusRequestEntityTooLarge
+	}
+	if e.Code == core.CodeInternalServerError {
+		core.LoggerFrom(r.Context()).Error("request failed", "err", err)
+	}
+	writeJSON(w, status, map[string]any{"code": int(e.Code), "error": e.Message})
+}

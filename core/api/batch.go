@@ -1,0 +1,103 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/switchboardhq/switchboard/core"
+)
+
+// maxBatchRequests bounds one /batch call. The SDKs send 20 at a time (their
+// default batch size), so this leaves room without allowing unbounded work.
+const maxBatchRequests = 1000
+
+// batch runs several object requests in one call. With "transaction": true
+// they commit together or not at all, and the first failure is the reply.
+func (h *Handler) batch(ctx context.Context, req *request) (*reply, error) {
+	raw, isList := req.body["requests"].([]any)
+	if !isList {
+		return nil, core.Errorf(core.CodeInvalidJSON, "requests must be an array")
+	}
+	if len(raw) > maxBatchRequests {
+		return nil, core.Errorf(core.CodeInvalidJSON, "a batch holds at most %d requests, got %d", maxBatchRequests, len(raw))
+	}
+	transaction, _ := req.body["transaction"].(bool)
+	subs := make([]*request, len(raw))
+	for i, r := range raw {
+		sub, err := decodeBatchEntry(r, req)
+		if err != nil {
+			return nil, err
+		}
+		subs[i] = sub
+	}
+	results := make([]any, len(subs))
+	if !transaction {
+		for i, sub := range subs {
+			results[i] = batchResult(h.classes(ctx, sub))
+		}
+		return ok(results), nil
+	}
+	err := h.app.InTransaction(ctx, func(ctx context.Context) error {
+		for i, sub := range subs {
+			rep, err := h.classes(ctx, sub)
+			if err != nil {
+				return err
+			}
+			results[i] = batchResult(rep, nil)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ok(results), nil
+}
+
+func batchResult(rep *reply, err error) map[string]any {
+	if err != nil {
+		e := core.AsError(err)
+		return map[string]any{"error": map[string]any{"code": int(e.Code), "error": e.Message}}
+	}
+	return map[string]any{"success": rep.body}
+}
+
+// decodeBatchEntry reads {"method", "path", "body"}. The path carries the
+// mount path ("/parse/classes/Foo"); only object routes may be batched.
+func decodeBatchEntry(raw any, parent *request) (*request, error) {
+	m, ok := raw.(map[string]any)
+	if !ok {
+		return nil, core.Errorf(core.CodeInvalidJSON, "each batch request must be an object with method and path")
+	}
+	method, _ := m["method"].(string)
+	path, _ := m["path"].(string)
+	method = strings.ToUpper(method)
+	switch method {
+	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete:
+	default:
+		return nil, core.Errorf(core.CodeInvalidJSON, "batch request method must be GET, POST, PUT or DELETE, got %q", method)
+	}
+	segs := strings.Split(strings.Trim(path, "/"), "/")
+	start := -1
+	for i, s := range segs {
+		if s == "classes" {
+			start = i
+			break
+		}
+	}
+	if start < 0 || len(segs)-start < 2 || len(segs)-start > 3 {
+		return nil, core.Errorf(core.CodeInvalidJSON, "cannot route batch path %q: only /classes paths can be batched", path)
+	}
+	sub := &request{method: method, path: segs[start:], auth: parent.auth, http: parent.http}
+	if b, ok := m["body"]; ok && b != nil {
+		body, ok := b.(map[string]any)
+		if !ok {
+			return nil, core.Errorf(core.CodeInvalidJSON, "batch request body must be an object")
+		}
+		sub.body = body
+	}
+	if method == http.MethodGet {
+		sub.params = sub.body
+	}
+	return sub, nil
+}

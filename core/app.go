@@ -1,0 +1,151 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// App is the data service: the Parse semantics between the HTTP API (or
+// cloud code) and a Store. Every method takes the caller's Auth and does the
+// checks for it, so any entry point gets the same rules.
+type App struct {
+	opts  Options
+	store Store
+
+	// schemas is the in-memory schema, replaced whole on every change so
+	// readers never lock: map[string]*Class, never mutated after Store.
+	schemas atomic.Pointer[map[string]*Class]
+	// schemaMu serialises schema changes so two requests inferring the same
+	// new field do not race each other to the store.
+	schemaMu sync.Mutex
+
+	idempotencyPaths []*regexp.Regexp
+
+	stop chan struct{}
+	wg   sync.WaitGroup
+}
+
+// NewApp loads the schema from store and returns a ready App. The App owns
+// the store from then on and closes it in Close.
+func NewApp(ctx context.Context, store Store, opts Options) (*App, error) {
+	opts = opts.WithDefaults()
+	a := &App{opts: opts, store: store, stop: make(chan struct{})}
+	for _, p := range opts.Idempotency.Paths {
+		re, err := regexp.Compile("^(?:" + p + ")$")
+		if err != nil {
+			return nil, fmt.Errorf("idempotencyOptions.paths: %q is not a valid regular expression: %w", p, err)
+		}
+		a.idempotencyPaths = append(a.idempotencyPaths, re)
+	}
+	if err := a.ReloadSchemas(ctx); err != nil {
+		return nil, fmt.Errorf("loading schema: %w", err)
+	}
+	if len(a.idempotencyPaths) > 0 {
+		a.wg.Add(1)
+		go a.expireIdempotencyKeys()
+	}
+	return a, nil
+}
+
+// Options returns the options the App runs with, defaults filled in.
+func (a *App) Options() Options { return a.opts }
+
+// Store returns the underlying store, for the HTTP shell's pool metrics.
+func (a *App) Store() Store { return a.store }
+
+// Ready reports whether the App can serve: the store answers a query.
+func (a *App) Ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	_, err := a.store.Schemas(ctx)
+	return err
+}
+
+// Close stops background work and closes the store.
+func (a *App) Close() error {
+	select {
+	case <-a.stop:
+	default:
+		close(a.stop)
+	}
+	a.wg.Wait()
+	return a.store.Close()
+}
+
+// ReloadSchemas replaces the in-memory schema with the stored one. It runs at
+// start, after a failed transaction, and when another node changed a schema.
+func (a *App) ReloadSchemas(ctx context.Context) error {
+	classes, err := a.store.Schemas(ctx)
+	if err != nil {
+		return err
+	}
+	m := make(map[string]*Class, len(classes))
+	for _, c := range classes {
+		m[c.Name] = c
+	}
+	a.schemas.Store(&m)
+	return nil
+}
+
+// Class returns the current schema of a class, or nil.
+func (a *App) Class(name string) *Class {
+	return (*a.schemas.Load())[name]
+}
+
+// Classes returns every class's schema.
+func (a *App) Classes() []*Class {
+	m := *a.schemas.Load()
+	out := make([]*Class, 0, len(m))
+	for _, c := range m {
+		out = append(out, c)
+	}
+	return out
+}
+
+// setClass publishes a changed class (nil removes it). Callers hold schemaMu.
+func (a *App) setClass(name string, c *Class) {
+	old := *a.schemas.Load()
+	m := make(map[string]*Class, len(old)+1)
+	for k, v := range old {
+		m[k] = v
+	}
+	if c == nil {
+		delete(m, name)
+	} else {
+		m[name] = c
+	}
+	a.schemas.Store(&m)
+}
+
+type txKey struct{}
+
+// storeFor returns the transaction's store when ctx runs inside one (a
+// transactional batch), else the App's store.
+func (a *App) storeFor(ctx context.Context) Store {
+	if tx, ok := ctx.Value(txKey{}).(Store); ok {
+		return tx
+	}
+	return a.store
+}
+
+// InTransaction runs fn with every App call made with its ctx inside one
+// store transaction. If fn fails, nothing it wrote stays, and the in-memory
+// schema is reloaded since fn may have inferred fields that rolled back.
+func (a *App) InTransaction(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, nested := ctx.Value(txKey{}).(Store); nested {
+		return fn(ctx)
+	}
+	err := a.store.Tx(ctx, func(ctx context.Context, tx Store) error {
+		return fn(context.WithValue(ctx, txKey{}, tx))
+	})
+	if err != nil {
+		if rerr := a.ReloadSchemas(context.WithoutCancel(ctx)); rerr != nil {
+			LoggerFrom(ctx).Error("reloading schema after a failed transaction", "err", rerr)
+		}
+	}
+	return err
+}

@@ -1,0 +1,386 @@
+package core
+
+import (
+	"context"
+	"strings"
+)
+
+// decodedWrite is a create or update body, checked and converted.
+type decodedWrite struct {
+	update   Update // every change but relation ops
+	relAdd   map[string][]string
+	relDel   map[string][]string
+	fields   map[string]Field // the types the body implies, for inference
+	acl      ACL
+	hasACL   bool
+	opFields []string // fields changed by an operator, echoed in the reply
+}
+
+// decodeWrite checks a create or update body against nothing but itself: it
+// validates names and values and works out the field types they imply.
+// Envelope keys (_method, _ApplicationId, ...) are removed by the API first.
+func decodeWrite(body map[string]any, creating bool) (*decodedWrite, *Error) {
+	w := &decodedWrite{update: Update{}, fields: map[string]Field{}}
+	for key, raw := range body {
+		switch key {
+		case FieldCreatedAt, FieldUpdatedAt:
+			continue // set by the server, as on Parse Server
+		case FieldObjectID:
+			if creating {
+				return nil, Errorf(CodeInvalidKeyName, "objectId is an invalid field name.")
+			}
+			continue
+		case FieldACL:
+			if raw == nil {
+				w.hasACL, w.acl = true, nil
+				continue
+			}
+			if m, ok := raw.(map[string]any); ok && m["__op"] == "Delete" {
+				w.hasACL, w.acl = true, nil
+				continue
+			}
+			acl, err := DecodeACL(raw)
+			if err != nil {
+				return nil, err
+			}
+			w.hasACL, w.acl = true, acl
+			continue
+		}
+		if !ValidFieldName(key) || strings.HasPrefix(key, "_") {
+			return nil, Errorf(CodeInvalidKeyName, "Invalid field name: %s.", key)
+		}
+		if m, ok := raw.(map[string]any); ok {
+			if op, ok := m["__op"].(string); ok {
+				if err := w.decodeOp(key, op, m); err != nil {
+					return nil, err
+				}
+				continue
+			}
+		}
+		t, v, err := DecodeValue(raw)
+		if err != nil {
+			return nil, err
+		}
+		switch t {
+		case "":
+			w.update[key] = Unset{}
+		case TypeRelation:
+			// {"__type":"Relation"} declares the field; it holds no value.
+			w.fields[key] = Field{Type: TypeRelation, TargetClass: v.(string)}
+		case TypePointer:
+			w.fields[key] = Field{Type: TypePointer, TargetClass: v.(Pointer).ClassName}
+			w.update[key] = Set{Value: v}
+		default:
+			w.fields[key] = Field{Type: t}
+			w.update[key] = Set{Value: v}
+		}
+	}
+	return w, nil
+}
+
+func (w *decodedWrite) decodeOp(key, op string, m map[string]any) *Error {
+	w.opFields = append(w.opFields, key)
+	switch op {
+	case "Delete":
+		w.update[key] = Unset{}
+		return nil
+	case "Increment":
+		amount, ok := m["amount"].(float64)
+		if !ok {
+			return Errorf(CodeInvalidJSON, "Increment needs a numeric \"amount\"")
+		}
+		w.fields[key] = Field{Type: TypeNumber}
+		w.update[key] = Increment{Amount: amount}
+		return nil
+	case "Add", "AddUnique", "Remove":
+		objects, ok := m["objects"].([]any)
+		if !ok {
+			return Errorf(CodeInvalidJSON, "%s needs an \"objects\" array", op)
+		}
+		if err := checkNestedJSON(objects, 1); err != nil {
+			return err
+		}
+		w.fields[key] = Field{Type: TypeArray}
+		switch op {
+		case "Add":
+			w.update[key] = Add{Values: objects}
+		case "AddUnique":
+			w.update[key] = AddUnique{Values: objects}
+		default:
+			w.update[key] = Remove{Values: objects}
+		}
+		return nil
+	case "AddRelation", "RemoveRelation":
+		return w.decodeRelationOp(key, op, m)
+	case "Batch":
+		ops, ok := m["ops"].([]any)
+		if !ok || len(ops) == 0 {
+			return Errorf(CodeInvalidJSON, "Batch needs an \"ops\" array")
+		}
+		for _, raw := range ops {
+			sub, ok := raw.(map[string]any)
+			subOp, _ := sub["__op"].(string)
+			if !ok || (subOp != "AddRelation" && subOp != "RemoveRelation") {
+				return Errorf(CodeInvalidJSON, "Batch ops may only be AddRelation and RemoveRelation")
+			}
+			if err := w.decodeRelationOp(key, subOp, sub); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return Errorf(CodeInvalidJSON, "The __op %q is not supported: use Delete, Increment, Add, AddUnique, Remove, AddRelation, RemoveRelation or Batch", op)
+}
+
+func (w *decodedWrite) decodeRelationOp(key, op string, m map[string]any) *Error {
+	objects, ok := m["objects"].([]any)
+	if !ok {
+		return Errorf(CodeInvalidJSON, "%s needs an \"objects\" array of pointers", op)
+	}
+	ids := make([]string, 0, len(objects))
+	target := ""
+	for _, o := range objects {
+		pm, _ := o.(map[string]any)
+		p, err := decodePointer(pm)
+		if err != nil {
+			return err
+		}
+		if target != "" && p.ClassName != target {
+			return Errorf(CodeIncorrectType, "all objects of a relation must be of one class")
+		}
+		target = p.ClassName
+		ids = append(ids, p.ObjectID)
+	}
+	if target != "" {
+		if have, ok := w.fields[key]; ok && have.TargetClass != target {
+			return Errorf(CodeIncorrectType, "all objects of a relation must be of one class")
+		}
+		w.fields[key] = Field{Type: TypeRelation, TargetClass: target}
+	}
+	if op == "AddRelation" {
+		if w.relAdd == nil {
+			w.relAdd = map[string][]string{}
+		}
+		w.relAdd[key] = append(w.relAdd[key], ids...)
+	} else {
+		if w.relDel == nil {
+			w.relDel = map[string][]string{}
+		}
+		w.relDel[key] = append(w.relDel[key], ids...)
+	}
+	return nil
+}
+
+// relationUpdates returns the relation changes as store updates: additions
+// and removals on one field cannot share one Update map, so they are two.
+func (w *decodedWrite) relationUpdates() []Update {
+	var out []Update
+	if len(w.relAdd) > 0 {
+		u := Update{}
+		for k, ids := range w.relAdd {
+			u[k] = AddRelation{IDs: ids}
+		}
+		out = append(out, u)
+	}
+	if len(w.relDel) > 0 {
+		u := Update{}
+		for k, ids := range w.relDel {
+			u[k] = RemoveRelation{IDs: ids}
+		}
+		out = append(out, u)
+	}
+	return out
+}
+
+// checkAgainstSchema rejects values whose class does not fit the schema after
+// inference (a Pointer to the wrong class, an op on a field of another type).
+func (w *decodedWrite) checkAgainstSchema(c *Class) *Error {
+	for k, op := range w.update {
+		f, ok := fieldOf(c, k)
+		if !ok {
+			if _, unset := op.(Unset); unset {
+				delete(w.update, k) // deleting a field that never existed is a no-op
+				continue
+			}
+			return Errorf(CodeIncorrectType, "field %s is not in the schema of %s", k, c.Name)
+		}
+		if f.Type == TypeRelation {
+			if _, unset := op.(Unset); !unset {
+				return Errorf(CodeIncorrectType, "schema mismatch for %s.%s; expected Relation<%s>", c.Name, k, f.TargetClass)
+			}
+			delete(w.update, k) // relation rows stay; Parse ignores this
+		}
+	}
+	return nil
+}
+
+// Create saves a new object and returns {objectId, createdAt}.
+func (a *App) Create(ctx context.Context, auth *Auth, className string, body map[string]any) (map[string]any, error) {
+	if err := auth.checkWrite(); err != nil {
+		return nil, err
+	}
+	if !ValidClassName(className) {
+		return nil, Errorf(CodeInvalidClassName, "Invalid classname: %s, classnames can only have alphanumeric characters and _, and must start with an alpha character ", className)
+	}
+	w, derr := decodeWrite(body, true)
+	if derr != nil {
+		return nil, derr
+	}
+	c, err := a.ensureFields(ctx, auth, className, w.fields)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.checkAgainstSchema(c); err != nil {
+		return nil, err
+	}
+	now := Now()
+	obj := Object{FieldObjectID: NewObjectID(), FieldCreatedAt: now, FieldUpdatedAt: now}
+	if w.hasACL && w.acl != nil {
+		obj[FieldACL] = w.acl
+	}
+	for k, op := range w.update {
+		switch o := op.(type) {
+		case Set:
+			obj[k] = o.Value
+		case Increment:
+			obj[k] = o.Amount
+		case Add:
+			obj[k] = o.Values
+		case AddUnique:
+			obj[k] = uniqueValues(o.Values)
+		case Remove:
+			obj[k] = []any{}
+		}
+	}
+	for name, f := range c.Fields {
+		if _, set := obj[name]; !set && f.DefaultValue != nil {
+			obj[name] = f.DefaultValue
+		}
+		if _, set := obj[name]; !set && f.Required {
+			return nil, Errorf(CodeValidationError, "%s is required", name)
+		}
+	}
+	rels := w.relationUpdates()
+	if len(rels) == 0 {
+		if err := a.storeFor(ctx).Insert(ctx, c, obj); err != nil {
+			return nil, err
+		}
+	} else {
+		err := a.InTransaction(ctx, func(ctx context.Context) error {
+			st := a.storeFor(ctx)
+			if err := st.Insert(ctx, c, obj); err != nil {
+				return err
+			}
+			for _, u := range rels {
+				if _, err := st.Update(ctx, c, obj.ID(), nil, nil, u); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return map[string]any{FieldObjectID: obj.ID(), FieldCreatedAt: FormatTime(now)}, nil
+}
+
+// uniqueValues drops repeated values (compared as JSON) from a new array.
+func uniqueValues(values []any) []any {
+	out := make([]any, 0, len(values))
+	seen := map[string]bool{}
+	for _, v := range values {
+		k := jsonKey(v)
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// Update changes an object and returns {updatedAt} plus the new values of
+// fields changed by operators, which the SDKs merge into their copy.
+func (a *App) Update(ctx context.Context, auth *Auth, className, id string, body map[string]any) (map[string]any, error) {
+	if err := auth.checkWrite(); err != nil {
+		return nil, err
+	}
+	if !ValidClassName(className) {
+		return nil, Errorf(CodeInvalidClassName, "Invalid classname: %s", className)
+	}
+	if a.Class(className) == nil {
+		return nil, ErrNotFound()
+	}
+	w, derr := decodeWrite(body, false)
+	if derr != nil {
+		return nil, derr
+	}
+	c, err := a.ensureFields(ctx, auth, className, w.fields)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.checkAgainstSchema(c); err != nil {
+		return nil, err
+	}
+	now := Now()
+	w.update[FieldUpdatedAt] = Set{Value: now}
+	if w.hasACL {
+		w.update[FieldACL] = Set{Value: w.acl}
+	}
+	writeACL := auth.Principals()
+	var updated Object
+	rels := w.relationUpdates()
+	if len(rels) == 0 {
+		updated, err = a.storeFor(ctx).Update(ctx, c, id, nil, writeACL, w.update)
+	} else {
+		err = a.InTransaction(ctx, func(ctx context.Context) error {
+			st := a.storeFor(ctx)
+			var err error
+			if updated, err = st.Update(ctx, c, id, nil, writeACL, w.update); err != nil {
+				return err
+			}
+			for _, u := range rels {
+				u[FieldUpdatedAt] = Set{Value: now}
+				if updated, err = st.Update(ctx, c, id, nil, writeACL, u); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if err != nil {
+		return nil, err
+	}
+	reply := map[string]any{FieldUpdatedAt: FormatTime(now)}
+	for _, k := range w.opFields {
+		switch w.update[k].(type) {
+		case Increment, Add, AddUnique, Remove:
+			if v, ok := updated[k]; ok {
+				reply[k] = EncodeValue(v)
+			}
+		}
+	}
+	return reply, nil
+}
+
+// Delete removes one object the caller may write, or answers 101.
+func (a *App) Delete(ctx context.Context, auth *Auth, className, id string) error {
+	if err := auth.checkWrite(); err != nil {
+		return err
+	}
+	if !ValidClassName(className) {
+		return Errorf(CodeInvalidClassName, "Invalid classname: %s", className)
+	}
+	c := a.Class(className)
+	if c == nil {
+		return ErrNotFound()
+	}
+	n, err := a.storeFor(ctx).Delete(ctx, c, Cmp{Field: FieldObjectID, Op: OpEq, Value: id}, auth.Principals())
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrNotFound()
+	}
+	return nil
+}
