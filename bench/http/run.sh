@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# HTTP load benchmark: builds the server, starts it on a fresh data folder,
+# seeds an indexed class, and runs wrk against create, get-by-id and a
+# filtered sorted page. Usage:
+#   bench/http/run.sh                      # SQLite, c=32, 15 s per scenario
+#   DURATION=5s CONNS=64 bench/http/run.sh
+#   SWITCHBOARD_DATABASE_URL=postgres://... bench/http/run.sh
+# Needs wrk (apt-get install wrk) and curl. Prints requests/s and p50/p99.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+DURATION=${DURATION:-15s}
+CONNS=${CONNS:-32}
+THREADS=${THREADS:-2}
+SEED=${SEED:-10000}
+PORT=${PORT:-18337}
+work=$(mktemp -d)
+trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+
+command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install wrk" >&2; exit 1; }
+(cd "$root" && go build -o "$work/switchboard" ./cmd/switchboard)
+export SWITCHBOARD_APP_ID=bench SWITCHBOARD_MASTER_KEY=benchmaster SWITCHBOARD_LOG_LEVEL=${SWITCHBOARD_LOG_LEVEL:-error}
+"$work/switchboard" serve --http "127.0.0.1:$PORT" --dir "$work/data" >"$work/server.log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
+base="http://127.0.0.1:$PORT/parse"
+H=(-H "X-Parse-Application-Id: bench" -H "X-Parse-Master-Key: benchmaster" -H "Content-Type: application/json")
+
+# Class with an index on score, then SEED objects in batches of 500.
+curl -fs "${H[@]}" -X POST "$base/schemas/BenchItem" \
+  -d '{"className":"BenchItem","fields":{"name":{"type":"String"},"score":{"type":"Number"},"tags":{"type":"Array"},"active":{"type":"Boolean"}},"indexes":{"score_1":{"score":1}}}' >/dev/null
+python3 - "$base" "$SEED" "$work/ids.txt" <<'PY'
+import json, sys, urllib.request
+base, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+ids = []
+for start in range(0, n, 500):
+    reqs = [{"method": "POST", "path": "/parse/classes/BenchItem",
+             "body": {"name": f"seed-{i}", "score": i % 1000, "tags": ["a"], "active": True}}
+            for i in range(start, min(n, start + 500))]
+    r = urllib.request.Request(base + "/batch", data=json.dumps({"requests": reqs}).encode(),
+        headers={"X-Parse-Application-Id": "bench", "X-Parse-Master-Key": "benchmaster", "Content-Type": "application/json"})
+    for item in json.load(urllib.request.urlopen(r)):
+        ids.append(item["success"]["objectId"])
+open(out, "w").write("\n".join(ids) + "\n")
+PY
+
+run() {
+  local name=$1 script=$2
+  echo "== $name (c=$CONNS, $DURATION)"
+  BENCH_IDS="$work/ids.txt" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$here/$script" \
+    -H "X-Parse-Application-Id: bench" -H "Content-Type: application/json" "http://127.0.0.1:$PORT" \
+    | grep -E "Requests/sec|Non-2xx|Socket errors|p50="
+}
+run "create" create.lua
+run "get by id" get.lua
+run "filtered sorted page (indexed)" page.lua
