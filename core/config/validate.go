@@ -43,7 +43,7 @@ func (c *Config) Validate() error {
 		bad("defaultLimit", "must not exceed maxLimit (%d), got %d", c.MaxLimit, c.DefaultLimit)
 	}
 	for _, p := range c.IdempotencyOptions.Paths {
-		if _, err := regexp.Compile(p); err != nil {
+		if _, err := regexp.Compile("^(?:" + p + ")$"); err != nil { // as the App compiles it
 			bad("idempotencyOptions.paths", "%q is not a valid regular expression: %v", p, err)
 		}
 	}

@@ -167,7 +167,7 @@ func (s *Server) serveAPI(rw http.ResponseWriter, r *http.Request) {
 	defer s.recoverAPI(w, r)
 	if max := s.opts.MaxBodyBytes; max > 0 && r.Body != nil && r.Body != http.NoBody {
 		if r.ContentLength > max {
-			writeError(w, errBodyTooLarge)
+			writeError(w, BodyTooLarge(max))
 			return
 		}
 		// Reads past the limit fail with *http.MaxBytesError, which the
@@ -180,12 +180,12 @@ func (s *Server) serveAPI(rw http.ResponseWriter, r *http.Request) {
 	s.opts.API.ServeHTTP(w, r2)
 }
 
-// ErrBodyTooLarge is the Parse error for a request body over maxUploadSize.
-// The API should answer the same when reading the body fails with
-// *http.MaxBytesError.
-var ErrBodyTooLarge = &core.Error{Code: core.CodeObjectTooLarge, Message: "request body too large"}
-
-var errBodyTooLarge = ErrBodyTooLarge
+// BodyTooLarge is the Parse error for a request body over the limit; it is
+// the same error core/api returns when reading the body fails with
+// *http.MaxBytesError, so both paths look alike to clients.
+func BodyTooLarge(limit int64) *core.Error {
+	return core.Errorf(core.CodeObjectTooLarge, "request body is larger than the limit of %d bytes", limit)
+}
 
 func setRoute(r *http.Request, route string) {
 	if info := core.RequestInfoFrom(r.Context()); info != nil {

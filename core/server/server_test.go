@@ -52,7 +52,7 @@ func fakeAPI(t *testing.T) http.Handler {
 		if _, err := io.ReadAll(r.Body); err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
-				writeError(w, ErrBodyTooLarge)
+				writeError(w, BodyTooLarge(mbe.Limit))
 				return
 			}
 			writeError(w, core.Internal(err))
@@ -314,7 +314,7 @@ func TestBodyLimit(t *testing.T) {
 	if resp.StatusCode != 201 {
 		t.Errorf("small body: %d", resp.StatusCode)
 	}
-	want := `{"code":116,"error":"request body too large"}`
+	want := `{"code":116,"error":"request body is larger than the limit of 1024 bytes"}`
 	// Known length: refused before the API runs.
 	resp, body := do(t, nil, "POST", ts.URL+"/parse/classes/Foo", strings.NewReader(big), nil)
 	if resp.StatusCode < 400 || resp.StatusCode >= 500 || body != want {

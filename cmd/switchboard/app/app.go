@@ -1,0 +1,305 @@
+// Package app is the switchboard command: flags, configuration, wiring the
+// store, the App, the API and the HTTP server together, and the process
+// lifecycle. The providers it can use are the ones linked into the binary;
+// cmd/switchboard/main.go lists them as blank imports, so a custom build
+// changes only that list and calls Main.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"syscall"
+
+	"github.com/switchboardhq/switchboard/core"
+	"github.com/switchboardhq/switchboard/core/api"
+	"github.com/switchboardhq/switchboard/core/config"
+	"github.com/switchboardhq/switchboard/core/server"
+)
+
+// Version is set at build time with
+// -ldflags "-X github.com/switchboardhq/switchboard/cmd/switchboard/app.Version=v1.2.3".
+var Version = ""
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1 // bad configuration, or the server failed
+	exitUsage   = 2 // bad command line
+)
+
+// MasterKeyFile is the file in the data folder that keeps a generated master
+// key between runs.
+const MasterKeyFile = "master.key"
+
+const usage = `Switchboard: a self-hosted Backend-as-a-Service that speaks the Parse REST API.
+
+Usage:
+  switchboard serve [--config FILE] [--http ADDR] [--dir DATA_DIR]
+  switchboard version
+  switchboard help
+
+serve runs the server. With no configuration at all it listens on
+127.0.0.1:1337, serves the API under /parse, keeps its SQLite database in
+./sb_data (created if missing), and generates a master key on the first run
+(saved in sb_data/master.key and printed once).
+
+Configuration, later sources winning: built-in defaults, the YAML file given
+with --config, SWITCHBOARD_* environment variables (SWITCHBOARD_ + the option
+in UPPER_SNAKE_CASE, nested keys joined by __, e.g. SWITCHBOARD_APP_ID,
+SWITCHBOARD_MASTER_KEY, SWITCHBOARD_DATABASE_URL, SWITCHBOARD_IDEMPOTENCY_OPTIONS__TTL),
+then the flags below. config.example.yaml documents every option.
+
+serve flags:
+  --config FILE      YAML configuration file
+  --http ADDR        listen address (option http), e.g. :1337 or 0.0.0.0:8080
+  --dir DATA_DIR     data folder (option dir)
+
+Health: GET /health answers 200 once the server is ready. SIGTERM or SIGINT
+stops it gracefully.
+`
+
+// Main runs the command with the process's arguments, environment and
+// signals, and returns the exit code.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal kills at once
+	}()
+	return Run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr)
+}
+
+// Run runs the command line args (without the program name). Cancelling ctx
+// shuts a running server down gracefully, as a signal does.
+func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], environ, stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "switchboard", versionString())
+		return exitOK
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "switchboard: unknown command %q\n\n%s", args[0], usage)
+		return exitUsage
+	}
+}
+
+func versionString() string {
+	v := Version
+	bi, ok := debug.ReadBuildInfo()
+	if v == "" {
+		v = "(devel)"
+		if ok && bi.Main.Version != "" {
+			v = bi.Main.Version
+		}
+	}
+	if ok {
+		v += " " + bi.GoVersion
+	}
+	return v
+}
+
+func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer) int {
+	fset := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	fset.Usage = func() { fmt.Fprint(stderr, usage) }
+	cfgPath := fset.String("config", "", "YAML configuration file")
+	httpAddr := fset.String("http", "", "listen address")
+	dir := fset.String("dir", "", "data folder")
+	if err := fset.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fset.NArg() > 0 {
+		fmt.Fprintf(stderr, "switchboard serve: unexpected argument %q\n", fset.Arg(0))
+		return exitUsage
+	}
+
+	cfg, err := config.Load(*cfgPath, environ)
+	if err != nil {
+		fmt.Fprintf(stderr, "switchboard: invalid configuration:\n%s\n", indent(err.Error()))
+		return exitFailure
+	}
+	// Flags win over the file and the environment.
+	fset.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "http":
+			cfg.HTTP = *httpAddr
+		case "dir":
+			cfg.Dir = *dir
+		}
+	})
+	// A missing master key is generated below, once the rest is known good.
+	generateKey := cfg.MasterKey == ""
+	if generateKey {
+		cfg.MasterKey = "(to be generated)"
+	}
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintf(stderr, "switchboard: invalid configuration:\n%s\n", indent(err.Error()))
+		return exitFailure
+	}
+
+	log := newLogger(cfg, stderr)
+	slog.SetDefault(log)
+	if err := run(ctx, cfg, generateKey, log, stdout); err != nil {
+		log.Error("switchboard stopped", "err", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+// run starts everything and blocks until ctx is done and the server has
+// shut down.
+func run(ctx context.Context, cfg *config.Config, generateKey bool, log *slog.Logger, stdout io.Writer) error {
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+		return fmt.Errorf("creating data folder: %w", err)
+	}
+	if generateKey {
+		key, created, err := LoadOrCreateMasterKey(cfg.Dir)
+		if err != nil {
+			return err
+		}
+		cfg.MasterKey = key
+		if created {
+			fmt.Fprintf(stdout, "\nGenerated a master key and saved it in %s (shown only this once):\n\n    %s\n\n"+
+				"Set SWITCHBOARD_MASTER_KEY or masterKey to choose your own.\n\n",
+				filepath.Join(cfg.Dir, MasterKeyFile), key)
+		}
+	}
+
+	provider := cfg.StoreProvider()
+	open, err := core.Stores.Lookup(provider)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	ln, err := net.Listen("tcp", cfg.HTTP)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", cfg.HTTP, err)
+	}
+	defer ln.Close()
+	if cfg.ServerURL == "" {
+		cfg.ServerURL = config.DefaultServerURL(ln.Addr().String(), cfg.MountPath)
+	}
+
+	store, err := open(ctx, cfg.StoreConfig())
+	if err != nil {
+		return fmt.Errorf("opening %s store: %w", provider, err)
+	}
+	app, err := core.NewApp(ctx, store, cfg.CoreOptions())
+	if err != nil {
+		_ = store.Close()
+		return fmt.Errorf("starting app: %w", err)
+	}
+	defer func() {
+		if err := app.Close(); err != nil {
+			log.Error("closing app", "err", err)
+		}
+	}()
+
+	opts := server.OptionsFromConfig(cfg)
+	opts.API = api.New(app)
+	opts.Ready = app.Ready
+	opts.Store = store
+	opts.Logger = log
+	srv, err := server.New(opts)
+	if err != nil {
+		return err
+	}
+
+	dataDir, _ := filepath.Abs(cfg.Dir)
+	log.Info("switchboard started",
+		"address", ln.Addr().String(),
+		"mount_path", cfg.MountPath,
+		"server_url", cfg.ServerURL,
+		"app_id", cfg.AppID,
+		"store", provider,
+		"data_dir", dataDir,
+		"metrics", opts.MetricsPath,
+		"version", versionString(),
+	)
+	if err := srv.Serve(ctx, ln); err != nil {
+		return err
+	}
+	log.Info("switchboard stopped")
+	return nil
+}
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	ho := &slog.HandlerOptions{Level: cfg.SlogLevel()}
+	if strings.EqualFold(cfg.LogFormat, "json") {
+		return slog.New(slog.NewJSONHandler(w, ho))
+	}
+	return slog.New(slog.NewTextHandler(w, ho))
+}
+
+// LoadOrCreateMasterKey returns the master key kept in dir/master.key,
+// creating the file (mode 0600) with a new random key if it does not exist.
+// created reports whether the key is new.
+func LoadOrCreateMasterKey(dir string) (key string, created bool, err error) {
+	path := filepath.Join(dir, MasterKeyFile)
+	for range 2 {
+		data, err := os.ReadFile(path)
+		if err == nil {
+			key := strings.TrimSpace(string(data))
+			if key == "" {
+				return "", false, fmt.Errorf("%s is empty: delete it to generate a new key, or set masterKey", path)
+			}
+			return key, false, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return "", false, fmt.Errorf("reading master key: %w", err)
+		}
+		var b [24]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return "", false, fmt.Errorf("generating master key: %w", err)
+		}
+		key = base64.RawURLEncoding.EncodeToString(b[:])
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			continue // another process created it first: use theirs
+		}
+		if err != nil {
+			return "", false, fmt.Errorf("saving master key: %w", err)
+		}
+		_, err = f.WriteString(key + "\n")
+		if err == nil {
+			err = f.Sync()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			_ = os.Remove(path)
+			return "", false, fmt.Errorf("saving master key: %w", err)
+		}
+		return key, true, nil
+	}
+	return "", false, fmt.Errorf("reading master key: %s keeps changing", path)
+}
+
+func indent(s string) string {
+	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
+}
