@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,23 +25,6 @@ func init() {
 	core.Stores.Register("apptest", func(ctx context.Context, cfg core.StoreConfig) (core.Store, error) {
 		return nopStore{}, nil
 	})
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func TestCommands(t *testing.T) {
@@ -86,6 +68,22 @@ func TestCommands(t *testing.T) {
 	}
 }
 
+type logFile struct{ *os.File }
+
+func tempFile(t *testing.T) logFile {
+	f, err := os.CreateTemp(t.TempDir(), "out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return logFile{f}
+}
+
+func (f logFile) text() string {
+	b, _ := os.ReadFile(f.Name())
+	return string(b)
+}
+
 var addrRE = regexp.MustCompile(`address=(127\.0\.0\.1:\d+)`)
 
 // serveOnce runs serve until /health answers, then stops it.
@@ -93,25 +91,26 @@ func serveOnce(t *testing.T, dir string, env []string) (stdout string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errOut syncBuffer
+	// Files take concurrent writes while the test reads them.
+	out, errOut := tempFile(t), tempFile(t)
 	done := make(chan int, 1)
 	env = append([]string{"SWITCHBOARD_STORE__PROVIDER=apptest"}, env...)
 	go func() {
-		done <- Run(ctx, []string{"serve", "--http", "127.0.0.1:0", "--dir", dir}, env, &out, &errOut)
+		done <- Run(ctx, []string{"serve", "--http", "127.0.0.1:0", "--dir", dir}, env, out, errOut)
 	}()
 	var addr string
 	deadline := time.Now().Add(10 * time.Second)
 	for addr == "" {
-		if m := addrRE.FindStringSubmatch(errOut.String()); m != nil {
+		if m := addrRE.FindStringSubmatch(errOut.text()); m != nil {
 			addr = m[1]
 		}
 		select {
 		case code := <-done:
-			t.Fatalf("serve exited %d: %s", code, errOut.String())
+			t.Fatalf("serve exited %d: %s", code, errOut.text())
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no start-up log: %s", errOut.String())
+			t.Fatalf("no start-up log: %s", errOut.text())
 		}
 	}
 	resp, err := http.Get("http://" + addr + "/health")
@@ -124,20 +123,20 @@ func serveOnce(t *testing.T, dir string, env []string) (stdout string) {
 		t.Errorf("health = %d %s", resp.StatusCode, body)
 	}
 	for _, want := range []string{"mount_path=/parse", "app_id=switchboard", "store=apptest", "data_dir="} {
-		if !strings.Contains(errOut.String(), want) {
-			t.Errorf("start-up log lacks %s: %s", want, errOut.String())
+		if !strings.Contains(errOut.text(), want) {
+			t.Errorf("start-up log lacks %s: %s", want, errOut.text())
 		}
 	}
 	cancel()
 	select {
 	case code := <-done:
 		if code != exitOK {
-			t.Errorf("exit %d after shutdown: %s", code, errOut.String())
+			t.Errorf("exit %d after shutdown: %s", code, errOut.text())
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not stop")
 	}
-	return out.String()
+	return out.text()
 }
 
 func TestServeGeneratesMasterKeyOnce(t *testing.T) {
