@@ -103,6 +103,8 @@ func (e *Error) HTTPStatus() int {
 		return http.StatusInternalServerError
 	case CodeRequestLimitExceeded:
 		return http.StatusTooManyRequests
+	case CodeObjectTooLarge:
+		return http.StatusRequestEntityTooLarge
 	}
 	return http.StatusBadRequest
 }

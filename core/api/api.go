@@ -290,9 +290,6 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	e := core.AsError(err)
 	status := e.HTTPStatus()
-	if e.Code == core.CodeObjectTooLarge {
-		status = http.StatusRequestEntityTooLarge
-	}
 	if e.Code == core.CodeInternalServerError {
 		core.LoggerFrom(r.Context()).Error("request failed", "err", err)
 	}
