@@ -1,0 +1,600 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/switchboardhq/switchboard/core"
+)
+
+func (s *Store) insert(ctx context.Context, wc *writerConn, class *core.Class, obj core.Object) error {
+	p := s.plans.get(s.d, class)
+	id := obj.ID()
+	if id == "" {
+		return core.Errorf(core.CodeMissingObjectID, "Insert needs an objectId")
+	}
+	args := make([]any, 6+len(p.cols))
+	args[0] = id
+	for i, k := range [2]string{core.FieldCreatedAt, core.FieldUpdatedAt} {
+		t, ok := obj[k].(time.Time)
+		if !ok {
+			t = core.Now()
+		}
+		args[1+i] = t.UnixMilli()
+	}
+	acl, rpub, wperm, readers, err := aclColumns(obj[core.FieldACL])
+	if err != nil {
+		return err
+	}
+	args[3], args[4], args[5] = acl, rpub, wperm
+	for k := range obj {
+		if _, ok := p.byName[k]; !ok && !isBuiltin(k) {
+			return core.Errorf(core.CodeInvalidKeyName, "field %q is not a stored field of class %s", k, p.name)
+		}
+	}
+	for i, c := range p.cols {
+		if args[6+i], err = encodeValue(c.typ, obj[c.name]); err != nil {
+			return err
+		}
+	}
+	err = s.write(ctx, wc, func(ss session) error {
+		if _, err := ss.wc.exec(ctx, p.insert, args...); err != nil {
+			return s.wrapWrite("insert into "+p.name, err)
+		}
+		return s.addReaders(ctx, ss, p, id, readers)
+	})
+	if err == nil {
+		s.acl.inserted(p.name, rpub)
+	}
+	return err
+}
+
+func (s *Store) addReaders(ctx context.Context, ss session, p *plan, id string, readers []string) error {
+	q := "INSERT INTO " + p.readers + ` ("objectId", "principal") VALUES (` + s.d.Placeholder(1) + ", " + s.d.Placeholder(2) + ")"
+	for _, r := range readers {
+		if _, err := ss.wc.exec(ctx, q, id, r); err != nil {
+			return wrap("insert readers of "+p.name, err)
+		}
+	}
+	return nil
+}
+
+// writeFilter writes the writeACL predicate on the row aliased t.
+func (s *Store) writeFilter(b *Builder, writeACL []string) {
+	b.WriteString(` AND (t."_wperm" IS NULL OR `)
+	s.d.StringsHasAny(b, `t."_wperm"`, writeACL)
+	b.WriteString(")")
+}
+
+func (s *Store) update(ctx context.Context, wc *writerConn, class *core.Class, id string, where core.Expr, writeACL []string, upd core.Update) (core.Object, error) {
+	p := s.plans.get(s.d, class)
+	upd = derefOps(upd)
+	keys := make([]string, 0, len(upd))
+	needRead := false
+	for k, op := range upd {
+		keys = append(keys, k)
+		switch op.(type) {
+		case core.Add, core.AddUnique, core.Remove:
+			needRead = true
+		}
+	}
+	slices.Sort(keys)
+	var out core.Object
+	err := s.write(ctx, wc, func(ss session) error {
+		var cur core.Object
+		if needRead {
+			var err error
+			objs, err := s.find(ctx, ss, class, &core.Query{Where: core.And{Exprs: []core.Expr{core.Cmp{Field: core.FieldObjectID, Op: core.OpEq, Value: id}, where}}, Limit: 1})
+			if err != nil {
+				return err
+			}
+			if len(objs) == 0 {
+				return core.ErrNotFound()
+			}
+			cur = objs[0]
+		}
+		b := NewBuilder(s.d)
+		b.WriteString("UPDATE " + p.table + " AS t SET ")
+		n := 0
+		set := func(col string) {
+			if n > 0 {
+				b.WriteString(", ")
+			}
+			n++
+			b.WriteString(col + " = ")
+		}
+		var newReaders []string
+		aclChanged, rpub := false, false
+		type relOp struct {
+			field string
+			ids   []string
+			add   bool
+		}
+		var rels []relOp
+		for _, k := range keys {
+			op := upd[k]
+			if k == core.FieldACL {
+				var v any
+				switch o := op.(type) {
+				case core.Set:
+					v = o.Value
+				case core.Unset:
+				default:
+					return core.Errorf(core.CodeInvalidACL, "ACL can only be set or removed")
+				}
+				acl, pub, wperm, readers, err := aclColumns(v)
+				if err != nil {
+					return err
+				}
+				set(`"_acl"`)
+				b.Arg(acl)
+				set(`"_rpub"`)
+				b.Arg(pub)
+				set(`"_wperm"`)
+				b.Arg(wperm)
+				aclChanged, rpub, newReaders = true, pub, readers
+				continue
+			}
+			col, ok := p.field(k)
+			if !ok || k == core.FieldObjectID {
+				return core.Errorf(core.CodeInvalidKeyName, "field %q cannot be updated in class %s", k, p.name)
+			}
+			_, addRel := op.(core.AddRelation)
+			_, removeRel := op.(core.RemoveRelation)
+			if (col.typ == core.TypeRelation) != (addRel || removeRel) {
+				return core.Errorf(core.CodeInvalidValue, "field %q is %s: relations change only with AddRelation and RemoveRelation, other fields never", k, col.typ)
+			}
+			switch o := op.(type) {
+			case core.Set:
+				v, err := encodeValue(col.typ, o.Value)
+				if err != nil {
+					return err
+				}
+				set(col.quoted)
+				b.Arg(v)
+			case core.Unset:
+				set(col.quoted)
+				b.WriteString("NULL")
+			case core.Increment:
+				if col.typ != core.TypeNumber {
+					return core.Errorf(core.CodeInvalidValue, "cannot increment %q: it is %s, not Number", k, col.typ)
+				}
+				set(col.quoted)
+				b.WriteString("COALESCE(" + col.quoted + ", 0) + ")
+				b.Arg(o.Amount)
+			case core.Add, core.AddUnique, core.Remove:
+				if col.typ != core.TypeArray {
+					return core.Errorf(core.CodeInvalidValue, "cannot add to or remove from %q: it is %s, not Array", k, col.typ)
+				}
+				arr, err := applyArrayOp(cur[k], op)
+				if err != nil {
+					return err
+				}
+				v, err := marshalJSON(arr)
+				if err != nil {
+					return err
+				}
+				set(col.quoted)
+				b.Arg(v)
+			case core.AddRelation:
+				rels = append(rels, relOp{k, o.IDs, true})
+			case core.RemoveRelation:
+				rels = append(rels, relOp{k, o.IDs, false})
+			default:
+				return core.Errorf(core.CodeInvalidValue, "update operation %T is not supported", op)
+			}
+		}
+		if n == 0 {
+			set(`"updatedAt"`)
+			b.WriteString(`"updatedAt"`)
+		}
+		b.WriteString(` WHERE t."objectId" = `)
+		b.Arg(id)
+		if where != nil {
+			b.WriteString(" AND ")
+			c := compiler{s: s, b: b}
+			if err := c.expr(p, "t", where); err != nil {
+				return err
+			}
+		}
+		if writeACL != nil {
+			s.writeFilter(b, writeACL)
+		}
+		b.WriteString(" RETURNING " + p.returning)
+		rows, err := ss.query(ctx, b.String(), b.Args...)
+		if err != nil {
+			return s.wrapWrite("update "+p.name, err)
+		}
+		objs, err := s.scanObjects(rows, p, p.cols)
+		if err != nil {
+			return err
+		}
+		if len(objs) == 0 {
+			return core.ErrNotFound()
+		}
+		out = objs[0]
+		if aclChanged {
+			if _, err := ss.wc.exec(ctx, "DELETE FROM "+p.readers+` WHERE "objectId" = `+s.d.Placeholder(1), id); err != nil {
+				return wrap("update readers of "+p.name, err)
+			}
+			if err := s.addReaders(ctx, ss, p, id, newReaders); err != nil {
+				return err
+			}
+			s.acl.aclChanged(p.name, rpub)
+		}
+		for _, r := range rels {
+			if err := s.changeRelation(ctx, ss, p, r.field, id, r.ids, r.add); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// derefOps returns upd with every operation in its value form (the core
+// builds values, but a pointer is accepted all the same).
+func derefOps(upd core.Update) core.Update {
+	var n core.Update
+	for k, op := range upd {
+		var v core.Op
+		switch o := op.(type) {
+		case *core.Set:
+			v = *o
+		case *core.Unset:
+			v = *o
+		case *core.Increment:
+			v = *o
+		case *core.Add:
+			v = *o
+		case *core.AddUnique:
+			v = *o
+		case *core.Remove:
+			v = *o
+		case *core.AddRelation:
+			v = *o
+		case *core.RemoveRelation:
+			v = *o
+		default:
+			continue
+		}
+		if n == nil {
+			n = maps.Clone(upd)
+		}
+		n[k] = v
+	}
+	if n == nil {
+		return upd
+	}
+	return n
+}
+
+func (s *Store) changeRelation(ctx context.Context, ss session, p *plan, field, id string, ids []string, add bool) error {
+	col, ok := p.field(field)
+	if !ok || col.typ != core.TypeRelation {
+		return core.Errorf(core.CodeInvalidKeyName, "field %q is not a Relation of class %s", field, p.name)
+	}
+	jt := JoinTable(p.name, field)
+	var q string
+	if add {
+		q = "INSERT INTO " + jt + ` ("owningId", "relatedId") VALUES (` + s.d.Placeholder(1) + ", " + s.d.Placeholder(2) + `) ON CONFLICT DO NOTHING`
+	} else {
+		q = "DELETE FROM " + jt + ` WHERE "owningId" = ` + s.d.Placeholder(1) + ` AND "relatedId" = ` + s.d.Placeholder(2)
+	}
+	for _, rid := range ids {
+		if _, err := ss.wc.exec(ctx, q, id, rid); err != nil {
+			return wrap("change relation "+field+" of "+p.name, err)
+		}
+	}
+	return nil
+}
+
+// applyArrayOp computes Add, AddUnique or Remove on the current array. It
+// runs inside the write transaction, between reading the row and writing
+// it, so it is atomic like the SQL operations.
+func applyArrayOp(cur any, op core.Op) ([]any, error) {
+	arr, _ := cur.([]any)
+	arr = slices.Clone(arr)
+	if arr == nil {
+		arr = []any{}
+	}
+	switch o := op.(type) {
+	case core.Add:
+		return append(arr, o.Values...), nil
+	case core.AddUnique:
+		keys := make(map[string]bool, len(arr))
+		for _, v := range arr {
+			keys[jsonKey(v)] = true
+		}
+		for _, v := range o.Values {
+			if k := jsonKey(v); !keys[k] {
+				keys[k] = true
+				arr = append(arr, v)
+			}
+		}
+		return arr, nil
+	case core.Remove:
+		drop := make(map[string]bool, len(o.Values))
+		for _, v := range o.Values {
+			drop[jsonKey(v)] = true
+		}
+		out := arr[:0]
+		for _, v := range arr {
+			if !drop[jsonKey(v)] {
+				out = append(out, v)
+			}
+		}
+		return out, nil
+	}
+	return nil, core.Errorf(core.CodeInvalidValue, "not an array operation: %T", op)
+}
+
+// jsonKey is a value's canonical JSON text (map keys sorted), so values
+// decoded from storage compare equal to the ones the core passes.
+func jsonKey(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+func (s *Store) delete(ctx context.Context, wc *writerConn, class *core.Class, where core.Expr, writeACL []string) (int64, error) {
+	p := s.plans.get(s.d, class)
+	b := NewBuilder(s.d)
+	b.WriteString("DELETE FROM " + p.table + " AS t WHERE ")
+	c := compiler{s: s, b: b}
+	if err := c.expr(p, "t", where); err != nil {
+		return 0, err
+	}
+	if writeACL != nil {
+		s.writeFilter(b, writeACL)
+	}
+	b.WriteString(` RETURNING "objectId"`)
+	var n int64
+	err := s.write(ctx, wc, func(ss session) error {
+		rows, err := ss.query(ctx, b.String(), b.Args...)
+		if err != nil {
+			return wrap("delete from "+p.name, err)
+		}
+		var ids []any
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return wrap("delete from "+p.name, err)
+			}
+			ids = append(ids, id)
+		}
+		if err := rows.Close(); err != nil {
+			return wrap("delete from "+p.name, err)
+		}
+		if err := rows.Err(); err != nil {
+			return wrap("delete from "+p.name, err)
+		}
+		n = int64(len(ids))
+		sides := []string{p.readers + ` WHERE "objectId" IN `}
+		for name, f := range class.Fields {
+			if f.Type == core.TypeRelation {
+				sides = append(sides, JoinTable(p.name, name)+` WHERE "owningId" IN `)
+			}
+		}
+		for len(ids) > 0 {
+			chunk := ids[:min(len(ids), 500)]
+			ids = ids[len(chunk):]
+			for _, side := range sides {
+				db := NewBuilder(s.d)
+				db.WriteString("DELETE FROM " + side)
+				db.ArgList(chunk)
+				if _, err := ss.wc.exec(ctx, db.String(), db.Args...); err != nil {
+					return wrap("delete side rows of "+p.name, err)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	s.acl.deleted(p.name, n)
+	return n, nil
+}
+
+// selectColumns returns the columns a query returns: all, or Keys plus the
+// built-in fields.
+func selectColumns(p *plan, keys []string) ([]column, string) {
+	if keys == nil {
+		return p.cols, p.selectAll
+	}
+	want := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		if i := indexDot(k); i >= 0 {
+			k = k[:i]
+		}
+		want[k] = true
+	}
+	cols := make([]column, 0, len(want))
+	sel := `t."objectId", t."createdAt", t."updatedAt", t."_acl"`
+	for _, c := range p.cols {
+		if want[c.name] {
+			cols = append(cols, c)
+			sel += ", t." + c.quoted
+		}
+	}
+	return cols, sel
+}
+
+func indexDot(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '.' {
+			return i
+		}
+	}
+	return -1
+}
+
+func (s *Store) find(ctx context.Context, ss session, class *core.Class, q *core.Query) ([]core.Object, error) {
+	if q == nil {
+		q = &core.Query{Limit: -1}
+	}
+	if q.Limit == 0 {
+		return []core.Object{}, nil
+	}
+	p := s.plans.get(s.d, class)
+	cols, sel := selectColumns(p, q.Keys)
+	b := NewBuilder(s.d)
+	b.WriteString("SELECT " + sel + " FROM " + p.table + " t WHERE ")
+	c := compiler{s: s, b: b}
+	if err := c.filter(p, "t", q, s.readPlanFor(ctx, ss, p, q, false)); err != nil {
+		return nil, err
+	}
+	if err := c.orderPage(p, "t", q); err != nil {
+		return nil, err
+	}
+	rows, err := ss.query(ctx, b.String(), b.Args...)
+	if err != nil {
+		return nil, wrap("find in "+p.name, err)
+	}
+	return s.scanObjects(rows, p, cols)
+}
+
+// scanObjects reads rows of (objectId, createdAt, updatedAt, _acl, cols...)
+// and closes them.
+func (s *Store) scanObjects(rows *sql.Rows, p *plan, cols []column) ([]core.Object, error) {
+	defer rows.Close()
+	raw := make([]any, 4+len(cols))
+	dest := make([]any, len(raw))
+	for i := range raw {
+		dest[i] = &raw[i]
+	}
+	out := []core.Object{}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, wrap("reading "+p.name, err)
+		}
+		o, err := decodeRow(raw, cols)
+		if err != nil {
+			return nil, wrap("decoding "+p.name, err)
+		}
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrap("reading "+p.name, err)
+	}
+	return out, nil
+}
+
+func decodeRow(raw []any, cols []column) (core.Object, error) {
+	o := make(core.Object, 4+len(cols))
+	id, ok := asString(raw[0])
+	if !ok {
+		return nil, errors.New("objectId is not text")
+	}
+	o[core.FieldObjectID] = id
+	for i, k := range [2]string{core.FieldCreatedAt, core.FieldUpdatedAt} {
+		v, err := decodeValue(core.TypeDate, raw[1+i], "")
+		if err != nil {
+			return nil, err
+		}
+		if v != nil {
+			o[k] = v
+		}
+	}
+	acl, err := decodeACL(raw[3])
+	if err != nil {
+		return nil, err
+	}
+	if acl != nil {
+		o[core.FieldACL] = acl
+	}
+	for i, c := range cols {
+		if raw[4+i] == nil {
+			continue
+		}
+		v, err := decodeValue(c.typ, raw[4+i], c.target)
+		if err != nil {
+			return nil, err
+		}
+		o[c.name] = v
+	}
+	return o, nil
+}
+
+func (s *Store) count(ctx context.Context, ss session, class *core.Class, q *core.Query) (int64, error) {
+	if q == nil {
+		q = &core.Query{Limit: -1}
+	}
+	p := s.plans.get(s.d, class)
+	b := NewBuilder(s.d)
+	b.WriteString("SELECT count(*) FROM " + p.table + " t WHERE ")
+	c := compiler{s: s, b: b}
+	if err := c.filter(p, "t", q, s.readPlanFor(ctx, ss, p, q, true)); err != nil {
+		return 0, err
+	}
+	rows, err := ss.query(ctx, b.String(), b.Args...)
+	if err != nil {
+		return 0, wrap("count in "+p.name, err)
+	}
+	defer rows.Close()
+	var n int64
+	if rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			return 0, wrap("count in "+p.name, err)
+		}
+	}
+	return n, wrap("count in "+p.name, rows.Err())
+}
+
+func (s *Store) distinct(ctx context.Context, ss session, class *core.Class, field string, q *core.Query) ([]any, error) {
+	if q == nil {
+		q = &core.Query{Limit: -1}
+	}
+	p := s.plans.get(s.d, class)
+	col, ok := p.field(field)
+	if !ok || col.typ == core.TypeRelation {
+		return nil, invalidQuery("cannot get distinct values of %q in class %s", field, p.name)
+	}
+	b := NewBuilder(s.d)
+	isArray := col.typ == core.TypeArray
+	if isArray {
+		from, elem := s.d.ArrayElements(`t.`+col.quoted, "e")
+		b.WriteString("SELECT DISTINCT " + elem + " FROM " + p.table + " t, " + from + " WHERE ")
+	} else {
+		b.WriteString("SELECT DISTINCT t." + col.quoted + " FROM " + p.table + " t WHERE t." + col.quoted + " IS NOT NULL AND ")
+	}
+	c := compiler{s: s, b: b}
+	if err := c.filter(p, "t", q, s.readPlanFor(ctx, ss, p, q, true)); err != nil {
+		return nil, err
+	}
+	rows, err := ss.query(ctx, b.String(), b.Args...)
+	if err != nil {
+		return nil, wrap("distinct in "+p.name, err)
+	}
+	defer rows.Close()
+	out := []any{}
+	for rows.Next() {
+		var raw any
+		if err := rows.Scan(&raw); err != nil {
+			return nil, wrap("distinct in "+p.name, err)
+		}
+		var v any
+		if isArray {
+			js, _ := asBytes(raw)
+			if err := json.Unmarshal(js, &v); err != nil {
+				return nil, wrap("distinct in "+p.name, err)
+			}
+		} else if v, err = decodeValue(col.typ, raw, col.target); err != nil {
+			return nil, wrap("distinct in "+p.name, err)
+		}
+		out = append(out, v)
+	}
+	return out, wrap("distinct in "+p.name, rows.Err())
+}
