@@ -39,13 +39,13 @@ func RunConformance(t *testing.T, open func(t *testing.T) core.Store) {
 		{"Order", testOrderPage},
 		{"Keys", testKeys},
 		{"Distinct", testDistinct},
-		// TODO {"Update"},
-		// TODO {"Relations"},
-		// TODO {"ACL"},
-		// TODO {"Geo"},
-		// TODO {"Subqueries"},
-		// TODO {"Tx"},
-		// TODO {"Concurrency"},
+		{"Update", testUpdate},
+		{"Relations", testRelations},
+		{"ACL", testACL},
+		{"Geo", testGeo},
+		{"Subqueries", testSubqueries},
+		{"Tx", testTx},
+		{"Concurrency", testConcurrency},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, open) })
