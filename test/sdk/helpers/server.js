@@ -83,8 +83,12 @@ async function startServer({ env = {}, name = 'server' } = {}) {
   let lastErr;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
+    // The server refuses unknown SWITCHBOARD_* variables (e.g. our own
+    // SWITCHBOARD_BIN) and must not pick up a developer's settings: pass
+    // only the ones chosen here.
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SWITCHBOARD_')));
     const fullEnv = {
-      ...process.env,
+      ...inherited,
       SWITCHBOARD_APP_ID: APP_ID,
       SWITCHBOARD_MASTER_KEY: MASTER_KEY,
       SWITCHBOARD_ALLOW_CLIENT_CLASS_CREATION: 'true',
@@ -229,6 +233,22 @@ async function parseError(fn) {
   throw new Error('expected the call to fail with a Parse.Error, but it succeeded');
 }
 
+// assertMasterKeyRequired checks a refusal for lack of the master key. Parse
+// Server answers 403 {"error":"unauthorized: master key is required"};
+// Switchboard's error model (every error carries a Parse code) may answer
+// 400 {"code":119,...}. Either is a refusal the SDK surfaces; a 2xx or 5xx is not.
+function assertMasterKeyRequired(res) {
+  const assert = require('node:assert/strict');
+  const detail = `${res.status} ${res.text}`;
+  if (res.status === 403) {
+    assert.match((res.json && res.json.error) || '', /unauthorized|master key/i, detail);
+  } else {
+    assert.equal(res.status, 400, detail);
+    assert.equal(res.json && res.json.code, 119, detail);
+    assert.match(res.json.error, /master key/i, detail);
+  }
+}
+
 const ISO_MS_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const OBJECT_ID = /^[A-Za-z0-9]{10}$/;
 
@@ -243,18 +263,24 @@ module.exports = {
   rest,
   envelope,
   parseError,
+  assertMasterKeyRequired,
   ISO_MS_Z,
   OBJECT_ID,
 };
 
 // useServer registers file-level before/after hooks that start a server and
 // point the SDK at it. Returns a context filled in once the hooks ran.
+// Fixtures go through ctx.setup(fn), which runs inside the same hook right
+// after the server is up: on Node 20 several root-level before() hooks run
+// concurrently rather than one after the other.
 function useServer(opts = {}) {
   const { before, after } = require('node:test');
-  const ctx = {};
+  const setups = [];
+  const ctx = { setup: (fn) => setups.push(fn) };
   before(async () => {
     ctx.server = await startServer(opts);
     ctx.Parse = initParse(ctx.server);
+    for (const fn of setups) await fn(ctx);
   });
   after(async () => {
     if (ctx.server) await ctx.server.stop();

@@ -89,7 +89,7 @@ describe('objects: SDK save/fetch/update/destroy', () => {
     assert.ok(obj.updatedAt instanceof Date);
     assert.ok(Math.abs(obj.createdAt.getTime() - Date.now()) < 60000, 'createdAt is about now');
 
-    const fetched = await Parse.Object.createWithoutData('ObjSdk', obj.id).fetch();
+    const fetched = await Parse.Object.extend('ObjSdk').createWithoutData(obj.id).fetch();
     assert.equal(fetched.get('title'), 'first');
     assert.equal(fetched.get('n'), 1);
     assert.equal(fetched.createdAt.getTime(), obj.createdAt.getTime());
@@ -110,7 +110,7 @@ describe('objects: SDK save/fetch/update/destroy', () => {
     const { Parse } = ctx;
     const obj = await new Parse.Object('ObjSdkGone').save({ a: 1 });
     await obj.destroy();
-    const err = await parseError(() => Parse.Object.createWithoutData('ObjSdkGone', obj.id).fetch());
+    const err = await parseError(() => Parse.Object.extend('ObjSdkGone').createWithoutData(obj.id).fetch());
     assert.equal(err.code, 101);
   });
 });

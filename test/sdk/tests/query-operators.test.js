@@ -1,7 +1,7 @@
 'use strict';
 // Every comparison / array / string / subquery / logical query operator,
 // driven through Parse.Query (and a few raw `where` forms).
-const { describe, it, before } = require('node:test');
+const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
 const { useServer, rest } = require('../helpers/server');
 
@@ -18,7 +18,7 @@ async function expectNames(query, expected, msg) {
   assert.deepEqual(names(got), sortStr(expected), msg);
 }
 
-before(async () => {
+ctx.setup(async () => {
   const { Parse } = ctx;
   const [o1, o2, o3] = await Parse.Object.saveAll([
     new Parse.Object('QOwner').set({ oname: 'o1', vip: true }),
@@ -216,13 +216,19 @@ describe('subquery operators', () => {
     await expectNames(Q().doesNotMatchQuery('owner', vip), ['alphabet', 'gamma', 'Delta.x']);
   });
 
-  it('relatedTo via relation.query() and Query.relatedTo', async () => {
+  it('relatedTo via relation.query() and a raw $relatedTo where', async () => {
     const { Parse } = ctx;
     const fans = await fx.o1.relation('fans').query().find();
     assert.deepEqual(names(fans), ['Alpha', 'gamma']);
-    await expectNames(Q().relatedTo(fx.o1, 'fans'), ['Alpha', 'gamma']);
-    await expectNames(Q().relatedTo(fx.o1, 'fans').greaterThan('score', 1), ['gamma'], 'relatedTo combined with a constraint');
-    const none = await Parse.Object.createWithoutData('QOwner', fx.o2.id).relation('fans').query().find();
+    const q = fx.o1.relation('fans').query();
+    assert.deepEqual(q.toJSON().where.$relatedTo.key, 'fans', 'the SDK sends $relatedTo');
+    await expectNames(fx.o1.relation('fans').query().greaterThan('score', 1), ['gamma'], 'relatedTo combined with a constraint');
+    const raw = Q();
+    raw.withJSON({ where: { $relatedTo: { object: { __type: 'Pointer', className: 'QOwner', objectId: fx.o1.id }, key: 'fans' } } });
+    await expectNames(raw, ['Alpha', 'gamma']);
+    // An unfetched parent: the SDK does not know the target class and sends
+    // redirectClassNameForKey on a query of the parent class.
+    const none = await Parse.Object.extend('QOwner').createWithoutData(fx.o2.id).relation('fans').query().find();
     assert.deepEqual(none, []);
   });
 });

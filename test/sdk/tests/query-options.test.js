@@ -1,14 +1,14 @@
 'use strict';
 // Query options: include, select (keys), exclude (excludeKeys), order, limit,
 // skip, count, withCount, distinct, first, each/findAll.
-const { describe, it, before } = require('node:test');
+const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
 const { useServer, rest } = require('../helpers/server');
 
 const ctx = useServer({ name: 'queryopts' });
 const fx = {};
 
-before(async () => {
+ctx.setup(async () => {
   const { Parse } = ctx;
   const [red, blue] = await Parse.Object.saveAll([
     new Parse.Object('OptTeam').set({ tname: 'red' }),

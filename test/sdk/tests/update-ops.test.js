@@ -52,7 +52,7 @@ describe('update operators', () => {
     const N = 10;
     await Promise.all(
       Array.from({ length: N }, () => {
-        const o = Parse.Object.createWithoutData('UpdCounter', obj.id);
+        const o = Parse.Object.extend('UpdCounter').createWithoutData(obj.id);
         o.increment('hits');
         return o.save();
       })
@@ -130,7 +130,7 @@ describe('update operators', () => {
     const p1 = await new Parse.Object('UpdPtrT').save({ n: 1 });
     const p2 = await new Parse.Object('UpdPtrT').save({ n: 2 });
     const obj = await new Parse.Object('UpdPtrArr').save({ ptrs: [p1, p2] });
-    obj.remove('ptrs', Parse.Object.createWithoutData('UpdPtrT', p1.id));
+    obj.remove('ptrs', Parse.Object.extend('UpdPtrT').createWithoutData(p1.id));
     await obj.save();
     const raw = await rawGet('UpdPtrArr', obj.id);
     assert.deepEqual(raw.ptrs, [{ __type: 'Pointer', className: 'UpdPtrT', objectId: p2.id }]);
@@ -237,7 +237,7 @@ describe('relation update operators', () => {
       },
     });
     assert.equal(res.status, 200, res.text);
-    const parent = Parse.Object.createWithoutData('UpdRelParent2', id);
+    const parent = Parse.Object.extend('UpdRelParent2').createWithoutData(id);
     assert.deepEqual(await members(parent, 'kids'), [1, 3]);
   });
 
