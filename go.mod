@@ -4,6 +4,8 @@ go 1.26.8
 
 require go.yaml.in/yaml/v3 v3.0.6
 
+require github.com/go-jose/go-jose/v4 v4.1.9
+
 require (
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/google/uuid v1.6.0 // indirect
