@@ -106,6 +106,35 @@ describe('objects: SDK save/fetch/update/destroy', () => {
     assert.equal(err.code, Parse.Error.OBJECT_NOT_FOUND);
   });
 
+  it('saving a parent with a new child saves the child first (cascade) and links it', async () => {
+    const { Parse } = ctx;
+    const child = new Parse.Object('ObjChild').set('c', 1);
+    const parent = new Parse.Object('ObjParent').set({ child, kids: [new Parse.Object('ObjChild').set('c', 2)] });
+    await parent.save();
+    assert.match(child.id, OBJECT_ID);
+    const raw = await rest(ctx.server, 'GET', `classes/ObjParent/${parent.id}`);
+    assert.deepEqual(raw.json.child, { __type: 'Pointer', className: 'ObjChild', objectId: child.id });
+    assert.equal(raw.json.kids.length, 1);
+    assert.equal(raw.json.kids[0].__type, 'Pointer');
+    const got = await new Parse.Query('ObjParent').include(['child', 'kids']).get(parent.id);
+    assert.equal(got.get('child').get('c'), 1);
+    assert.equal(got.get('kids')[0].get('c'), 2, 'include resolves pointers inside arrays');
+  });
+
+  it('fetchAll and fetchWithInclude', async () => {
+    const { Parse } = ctx;
+    const t = await new Parse.Object('ObjFetchT').save({ label: 'tgt' });
+    const [a, b] = await Parse.Object.saveAll([
+      new Parse.Object('ObjFetch').set({ v: 'a', t }),
+      new Parse.Object('ObjFetch').set({ v: 'b', t }),
+    ]);
+    const Cls = Parse.Object.extend('ObjFetch');
+    const fetched = await Parse.Object.fetchAll([Cls.createWithoutData(a.id), Cls.createWithoutData(b.id)]);
+    assert.deepEqual(fetched.map((o) => o.get('v')), ['a', 'b']);
+    const withT = await Cls.createWithoutData(a.id).fetchWithInclude('t');
+    assert.equal(withT.get('t').get('label'), 'tgt');
+  });
+
   it('fetching a destroyed object fails with 101', async () => {
     const { Parse } = ctx;
     const obj = await new Parse.Object('ObjSdkGone').save({ a: 1 });

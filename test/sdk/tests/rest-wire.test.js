@@ -163,6 +163,15 @@ describe('JS SDK envelope (POST text/plain)', () => {
     assertMasterKeyRequired(denied);
   });
 
+  it('an unknown session token is 209 in both forms (header and _SessionToken)', async () => {
+    const hdr = await rest(ctx.server, 'GET', 'classes/WireItem', { headers: { 'X-Parse-Session-Token': 'r:not-a-session' } });
+    assert.equal(hdr.status, 400, hdr.text);
+    assert.equal(hdr.json.code, 209);
+    const env = await envelope(ctx.server, 'GET', 'classes/WireItem', { _SessionToken: 'r:not-a-session' });
+    assert.equal(env.status, 400, env.text);
+    assert.equal(env.json.code, 209);
+  });
+
   it('the envelope also works with Content-Type application/json', async () => {
     const res = await fetch(`${ctx.server.serverURL}/classes/WireItem`, {
       method: 'POST',
