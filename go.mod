@@ -7,6 +7,11 @@ require go.yaml.in/yaml/v3 v3.0.6
 require github.com/go-jose/go-jose/v4 v4.1.9
 
 require (
+	github.com/hashicorp/golang-lru/v2 v2.0.7 // indirect
+	golang.org/x/crypto v0.58.0 // indirect
+)
+
+require (
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/mattn/go-isatty v0.0.24 // indirect

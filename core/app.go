@@ -25,6 +25,10 @@ type App struct {
 
 	idempotencyPaths []*regexp.Regexp
 
+	cache          *authCache
+	roleGeneration atomic.Uint64
+	limiter        *rateLimiter
+
 	stop chan struct{}
 	wg   sync.WaitGroup
 }
@@ -33,7 +37,7 @@ type App struct {
 // the store from then on and closes it in Close.
 func NewApp(ctx context.Context, store Store, opts Options) (*App, error) {
 	opts = opts.WithDefaults()
-	a := &App{opts: opts, store: store, stop: make(chan struct{})}
+	a := &App{opts: opts, store: store, stop: make(chan struct{}), cache: newAuthCache(), limiter: newRateLimiter()}
 	for _, p := range opts.Idempotency.Paths {
 		re, err := regexp.Compile("^(?:" + p + ")$")
 		if err != nil {

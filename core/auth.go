@@ -15,6 +15,10 @@ type Auth struct {
 	Roles []string
 	// InstallationID is the client's installation id, if it sent one.
 	InstallationID string
+	// SessionToken is the token the caller presented, if any.
+	SessionToken string
+	// IP is the client's address, for rate limits.
+	IP string
 }
 
 // MasterAuth is the Auth of internal calls and of the master key.

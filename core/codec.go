@@ -291,8 +291,8 @@ func EncodeObject(class *Class, obj Object) map[string]any {
 				continue
 			}
 		}
-		if v == nil {
-			continue
+		if v == nil || k[0] == '_' {
+			continue // internal fields never leave the server
 		}
 		out[k] = EncodeValue(v)
 	}

@@ -160,8 +160,19 @@ type FindResult struct {
 
 // Find runs a query on a class for auth.
 func (a *App) Find(ctx context.Context, auth *Auth, className string, opts FindOptions) (*FindResult, error) {
+	return a.find(ctx, auth, className, opts, opFind)
+}
+
+// find runs a query checked against the CLP operation op (find or get).
+func (a *App) find(ctx context.Context, auth *Auth, className string, opts FindOptions, op string) (*FindResult, error) {
 	if !ValidClassName(className) {
 		return nil, Errorf(CodeInvalidClassName, "Invalid classname: %s", className)
+	}
+	if err := checkClassAccess(className, auth); err != nil {
+		return nil, err
+	}
+	if className == sessionClass && !auth.Master && auth.UserID == "" {
+		return nil, Errorf(CodeInvalidSessionToken, "Session token required.")
 	}
 	if opts.RedirectClassNameForKey != "" {
 		if c := a.Class(className); c != nil {
@@ -182,28 +193,37 @@ func (a *App) Find(ctx context.Context, auth *Auth, className string, opts FindO
 		limit = a.opts.MaxLimit
 	}
 	res := &FindResult{Results: []map[string]any{}}
+	if opts.Count {
+		var zero int64
+		res.Count = &zero
+	}
 	if err := a.checkInclude(opts.Include); err != nil {
 		return nil, err
 	}
+	p := &queryParser{app: a, ctx: ctx, auth: auth}
 	if c == nil {
 		// Parse answers an empty result for a class that does not exist yet.
-		if opts.Count {
-			var zero int64
-			res.Count = &zero
-		}
-		if opts.Where != nil {
-			p := &queryParser{app: a, ctx: ctx, auth: auth}
-			if _, err := p.parse(nil, opts.Where, 0); err != nil {
-				return nil, err
-			}
+		if _, err := p.parse(nil, opts.Where, 0); err != nil {
+			return nil, err
 		}
 		return res, nil
 	}
-	p := &queryParser{app: a, ctx: ctx, auth: auth}
+	clp, cerr := authorize(c, op, auth)
+	if cerr != nil {
+		return nil, cerr
+	}
+	if opts.Count {
+		countCLP, err := authorize(c, opCount, auth)
+		if err != nil {
+			return nil, err
+		}
+		clp = andExpr(clp, countCLP)
+	}
 	where, perr := p.parse(c, opts.Where, 0)
 	if perr != nil {
 		return nil, perr
 	}
+	where = andExpr(where, clp)
 	q := &Query{Where: where, Limit: limit, Skip: opts.Skip, ReadACL: auth.Principals()}
 	if opts.Order != "" {
 		q.Order = parseOrder(c, opts.Order)
@@ -211,14 +231,20 @@ func (a *App) Find(ctx context.Context, auth *Auth, className string, opts FindO
 		q.Order = []OrderKey{*p.near}
 	}
 	q.Keys = topLevelKeys(c, opts.Keys)
-	st := a.storeFor(ctx)
-	if _, nothing := where.(Nothing); nothing {
-		if opts.Count {
-			var zero int64
-			res.Count = &zero
+	for _, k := range q.Order {
+		if err := checkProbe(c, auth, k.Field); err != nil {
+			return nil, err
 		}
+	}
+	for _, k := range q.Keys {
+		if err := checkProbe(c, auth, k); err != nil {
+			return nil, err
+		}
+	}
+	if isNothing(where) {
 		return res, nil
 	}
+	st := a.storeFor(ctx)
 	if opts.Count {
 		n, err := st.Count(ctx, c, q)
 		if err != nil {
@@ -237,6 +263,7 @@ func (a *App) Find(ctx context.Context, auth *Auth, className string, opts FindO
 	for i, o := range objs {
 		res.Results[i] = EncodeObject(c, o)
 	}
+	stripProtected(c, auth, res.Results)
 	applyKeys(res.Results, opts.Keys, opts.ExcludeKeys)
 	if len(opts.Include) > 0 {
 		if err := a.include(ctx, auth, c, res.Results, opts.Include, opts.Keys); err != nil {
@@ -254,7 +281,7 @@ func (a *App) Get(ctx context.Context, auth *Auth, className, id string, opts Fi
 	one := 1
 	opts.Where = map[string]any{FieldObjectID: id}
 	opts.Limit, opts.Skip, opts.Count, opts.Order = &one, 0, false, ""
-	res, err := a.Find(ctx, auth, className, opts)
+	res, err := a.find(ctx, auth, className, opts, opGet)
 	if err != nil {
 		return nil, err
 	}
@@ -425,11 +452,15 @@ func (a *App) includeLevel(ctx context.Context, auth *Auth, c *Class, objs []map
 		var fetchedClass *Class
 		for cls, list := range ids {
 			target := a.Class(cls)
-			if target == nil {
+			if target == nil || checkClassAccess(cls, auth) != nil {
 				continue
 			}
+			clp, denied := authorize(target, opGet, auth)
+			if denied != nil {
+				continue // no permission on the class: the pointers stay bare
+			}
 			q := &Query{
-				Where:   In{Field: FieldObjectID, Values: dedupe(list)},
+				Where:   andExpr(In{Field: FieldObjectID, Values: dedupe(list)}, clp),
 				Limit:   -1,
 				ReadACL: auth.Principals(),
 				Keys:    subKeys(target, keys, prefix+field+"."),
@@ -438,11 +469,15 @@ func (a *App) includeLevel(ctx context.Context, auth *Auth, c *Class, objs []map
 			if err != nil {
 				return err
 			}
-			for _, o := range found {
-				enc := EncodeObject(target, o)
+			encoded := make([]map[string]any, len(found))
+			for i, o := range found {
+				encoded[i] = EncodeObject(target, o)
+			}
+			stripProtected(target, auth, encoded)
+			for _, enc := range encoded {
 				enc["__type"] = "Object"
 				enc["className"] = cls
-				fetched[cls+"$"+o.ID()] = enc
+				fetched[cls+"$"+enc[FieldObjectID].(string)] = enc
 				fetchedList = append(fetchedList, enc)
 			}
 			fetchedClass = target

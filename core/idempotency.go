@@ -27,7 +27,7 @@ func (a *App) ClaimRequestID(ctx context.Context, reqID string) error {
 	if len(reqID) > 200 {
 		return Errorf(CodeInvalidValue, "X-Parse-Request-Id is longer than 200 characters")
 	}
-	c, err := a.idempotencyTable(ctx)
+	c, err := a.systemClass(ctx, idempotencyClass)
 	if err != nil {
 		return err
 	}
@@ -54,33 +54,6 @@ func (a *App) ClaimRequestID(ctx context.Context, reqID string) error {
 		}
 	}
 	return Errorf(CodeDuplicateRequest, "Duplicate request")
-}
-
-// idempotencyTable returns the _Idempotency class, creating it with a unique
-// index on reqId the first time.
-func (a *App) idempotencyTable(ctx context.Context) (*Class, error) {
-	if c := a.Class(idempotencyClass); c != nil {
-		if _, ok := c.Indexes["reqId_1"]; ok {
-			return c, nil
-		}
-	}
-	c, err := a.ensureFields(ctx, MasterAuth(), idempotencyClass, nil)
-	if err != nil {
-		return nil, err
-	}
-	a.schemaMu.Lock()
-	defer a.schemaMu.Unlock()
-	old := a.Class(idempotencyClass)
-	if _, ok := old.Indexes["reqId_1"]; ok {
-		return old, nil
-	}
-	c = old.Clone()
-	c.Indexes["reqId_1"] = Index{Keys: []IndexKey{{Field: "reqId"}}, Unique: true}
-	if err := a.store.UpdateClass(ctx, old, c); err != nil {
-		return nil, err
-	}
-	a.setClass(idempotencyClass, c)
-	return c, nil
 }
 
 // expireIdempotencyKeys sweeps expired request ids until the App closes.

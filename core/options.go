@@ -31,6 +31,59 @@ type Options struct {
 	// ServerURL is the public URL of the API mount, used in serverInfo and
 	// file URLs.
 	ServerURL string
+	// PublicServerURL is the URL users' browsers reach the API at, for links
+	// in e-mails (default ServerURL).
+	PublicServerURL string
+	// AppName appears in e-mails and pages (default AppID).
+	AppName string
+	// Users configures users, sessions and logins.
+	Users UserOptions
+
+	// Providers the App calls. Nil Mailer or SMS means the feature that
+	// needs it answers "not configured"; the binary always sets both (the
+	// "log" providers by default).
+	Mailer Mailer
+	SMS    SMSSender
+	// AuthProviders are the enabled third-party logins by authData key.
+	AuthProviders map[string]AuthDataProvider
+}
+
+// UserOptions mirror Parse Server's user and session options.
+type UserOptions struct {
+	// SessionLength is how long a session lasts (default one year).
+	SessionLength time.Duration
+	// RevokeSessionOnPasswordReset ends a user's sessions when the password
+	// is reset by e-mail. Parse's default is true; so is ours, via
+	// KeepSessionsOnPasswordReset being false.
+	KeepSessionsOnPasswordReset bool
+	// VerifyUserEmails sends a verification e-mail on signup and e-mail change.
+	VerifyUserEmails bool
+	// PreventLoginWithUnverifiedEmail refuses logins until the e-mail is verified.
+	PreventLoginWithUnverifiedEmail bool
+	// EmailVerifyTokenValidity bounds a verification link (default 24h).
+	EmailVerifyTokenValidity time.Duration
+	// PasswordResetTokenValidity bounds a reset link (default 1h).
+	PasswordResetTokenValidity time.Duration
+	// LockoutThreshold failed logins lock an account for LockoutDuration
+	// (Parse's accountLockout). 0 turns lockout off.
+	LockoutThreshold int
+	LockoutDuration  time.Duration
+	// LoginRequests logins per LoginWindow are allowed from one IP (default
+	// 30 per minute). Negative turns the limit off.
+	LoginRequests int
+	LoginWindow   time.Duration
+	// SMS codes for phone login.
+	SMS SMSCodeOptions
+}
+
+// SMSCodeOptions configure phone login codes.
+type SMSCodeOptions struct {
+	Length      int           // digits (default 6)
+	TTL         time.Duration // validity (default 5m)
+	Interval    time.Duration // between two codes to one number (default 60s)
+	DailyLimit  int           // codes per number per day (default 10)
+	IPHourly    int           // code requests per IP per hour (default 30)
+	MaxAttempts int           // wrong guesses before a code is void (default 5)
 }
 
 // IdempotencyOptions mirrors Parse Server's idempotencyOptions.
@@ -64,6 +117,50 @@ func (o Options) WithDefaults() Options {
 	}
 	if o.Idempotency.TTL <= 0 {
 		o.Idempotency.TTL = 5 * time.Minute
+	}
+	if o.AppName == "" {
+		o.AppName = o.AppID
+	}
+	if o.PublicServerURL == "" {
+		o.PublicServerURL = o.ServerURL
+	}
+	u := &o.Users
+	if u.SessionLength <= 0 {
+		u.SessionLength = 365 * 24 * time.Hour
+	}
+	if u.EmailVerifyTokenValidity <= 0 {
+		u.EmailVerifyTokenValidity = 24 * time.Hour
+	}
+	if u.PasswordResetTokenValidity <= 0 {
+		u.PasswordResetTokenValidity = time.Hour
+	}
+	if u.LockoutThreshold > 0 && u.LockoutDuration <= 0 {
+		u.LockoutDuration = 5 * time.Minute
+	}
+	if u.LoginRequests == 0 {
+		u.LoginRequests = 30
+	}
+	if u.LoginWindow <= 0 {
+		u.LoginWindow = time.Minute
+	}
+	sms := &u.SMS
+	if sms.Length <= 0 {
+		sms.Length = 6
+	}
+	if sms.TTL <= 0 {
+		sms.TTL = 5 * time.Minute
+	}
+	if sms.Interval <= 0 {
+		sms.Interval = time.Minute
+	}
+	if sms.DailyLimit <= 0 {
+		sms.DailyLimit = 10
+	}
+	if sms.IPHourly <= 0 {
+		sms.IPHourly = 30
+	}
+	if sms.MaxAttempts <= 0 {
+		sms.MaxAttempts = 5
 	}
 	l := &o.Limits
 	if l.MaxOrWidth <= 0 {

@@ -90,11 +90,21 @@ var DefaultFields = map[string]Field{
 // Only these underscore-prefixed class names are allowed.
 var SystemClasses = map[string]map[string]Field{
 	"_User": {
-		"username":      {Type: TypeString},
-		"password":      {Type: TypeString},
-		"email":         {Type: TypeString},
-		"emailVerified": {Type: TypeBoolean},
-		"authData":      {Type: TypeObject},
+		"username":            {Type: TypeString},
+		"email":               {Type: TypeString},
+		"emailVerified":       {Type: TypeBoolean},
+		"authData":            {Type: TypeObject},
+		"mobilePhoneNumber":   {Type: TypeString},
+		"mobilePhoneVerified": {Type: TypeBoolean},
+		// Internal fields: never accepted from clients nor returned to them
+		// (names starting with "_" are reserved to the server).
+		"_hashed_password":               {Type: TypeString},
+		"_email_verify_token":            {Type: TypeString},
+		"_email_verify_token_expires_at": {Type: TypeDate},
+		"_perishable_token":              {Type: TypeString},
+		"_perishable_token_expires_at":   {Type: TypeDate},
+		"_failed_login_count":            {Type: TypeNumber},
+		"_account_lockout_expires_at":    {Type: TypeDate},
 	},
 	"_Installation": {
 		"installationId":   {Type: TypeString},
@@ -122,6 +132,7 @@ var SystemClasses = map[string]map[string]Field{
 		"sessionToken":   {Type: TypeString},
 		"expiresAt":      {Type: TypeDate},
 		"createdWith":    {Type: TypeObject},
+		"restricted":     {Type: TypeBoolean},
 	},
 	"_GlobalConfig": {
 		"params":        {Type: TypeObject},
@@ -131,6 +142,30 @@ var SystemClasses = map[string]map[string]Field{
 		"reqId":  {Type: TypeString},
 		"expire": {Type: TypeDate},
 	},
+	// _SmsCode holds phone login codes, hashed, so that every node of a
+	// cluster can check a code another node sent.
+	"_SmsCode": {
+		"phone":     {Type: TypeString},
+		"purpose":   {Type: TypeString},
+		"codeHash":  {Type: TypeString},
+		"expiresAt": {Type: TypeDate},
+		"attempts":  {Type: TypeNumber},
+	},
+}
+
+// systemIndexes are the indexes each system class is created with. The
+// unique ones back the Parse rules (one account per username, e-mail and
+// phone; one role per name) even when two nodes race.
+var systemIndexes = map[string]map[string]Index{
+	"_User": {
+		"username_1":          {Keys: []IndexKey{{Field: "username"}}, Unique: true},
+		"email_1":             {Keys: []IndexKey{{Field: "email"}}, Unique: true},
+		"mobilePhoneNumber_1": {Keys: []IndexKey{{Field: "mobilePhoneNumber"}}, Unique: true},
+	},
+	"_Role":        {"name_1": {Keys: []IndexKey{{Field: "name"}}, Unique: true}},
+	"_Session":     {"sessionToken_1": {Keys: []IndexKey{{Field: "sessionToken"}}, Unique: true}},
+	"_Idempotency": {"reqId_1": {Keys: []IndexKey{{Field: "reqId"}}, Unique: true}},
+	"_SmsCode":     {"phone_1": {Keys: []IndexKey{{Field: "phone"}, {Field: "purpose"}}}},
 }
 
 var (

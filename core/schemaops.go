@@ -258,7 +258,73 @@ func newClass(name string) *Class {
 	for k, f := range SystemClasses[name] {
 		c.Fields[k] = f
 	}
+	for k, idx := range systemIndexes[name] {
+		c.Indexes[k] = idx
+	}
+	if name == "_User" {
+		// E-mail addresses are private by default, as on Parse Server.
+		c.CLP["protectedFields"] = map[string]any{"*": []any{"email"}}
+	}
 	return c
+}
+
+// systemClass returns a system class, creating it or adding the built-in
+// fields and indexes it lacks (a database made by an older version).
+func (a *App) systemClass(ctx context.Context, name string) (*Class, error) {
+	if c := a.Class(name); c != nil && hasSystemShape(c) {
+		return c, nil
+	}
+	a.schemaMu.Lock()
+	defer a.schemaMu.Unlock()
+	old := a.Class(name)
+	st := a.storeFor(ctx)
+	if old == nil {
+		c := newClass(name)
+		if err := st.CreateClass(ctx, c); err != nil {
+			if !IsCode(err, CodeDuplicateValue) {
+				return nil, fmt.Errorf("creating %s: %w", name, err)
+			}
+			if err := a.ReloadSchemas(ctx); err != nil {
+				return nil, err
+			}
+			return a.Class(name), nil
+		}
+		a.setClass(name, c)
+		return c, nil
+	}
+	if hasSystemShape(old) {
+		return old, nil
+	}
+	c := old.Clone()
+	for k, f := range SystemClasses[name] {
+		if _, ok := c.Fields[k]; !ok {
+			c.Fields[k] = f
+		}
+	}
+	for k, idx := range systemIndexes[name] {
+		if _, ok := c.Indexes[k]; !ok {
+			c.Indexes[k] = idx
+		}
+	}
+	if err := st.UpdateClass(ctx, old, c); err != nil {
+		return nil, fmt.Errorf("upgrading %s: %w", name, err)
+	}
+	a.setClass(name, c)
+	return c, nil
+}
+
+func hasSystemShape(c *Class) bool {
+	for k := range SystemClasses[c.Name] {
+		if _, ok := c.Fields[k]; !ok {
+			return false
+		}
+	}
+	for k := range systemIndexes[c.Name] {
+		if _, ok := c.Indexes[k]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // applySchemaBody applies "fields", "classLevelPermissions" and "indexes" of
@@ -435,9 +501,14 @@ func (a *App) ensureFields(ctx context.Context, auth *Auth, name string, fields 
 	if err := a.checkFieldTypes(c, fields); err != nil {
 		return nil, err
 	}
-	if !auth.Master && !a.opts.AllowClientClassCreation {
-		if c == nil {
+	if !auth.Master {
+		if c == nil && !a.opts.AllowClientClassCreation {
 			return nil, Errorf(CodeOperationForbidden, "This user is not allowed to access non-existent class: %s", name)
+		}
+		if c != nil {
+			if fields, err := checkCLP(c, opAddField, auth); err != nil || fields != nil {
+				return nil, Errorf(CodeOperationForbidden, "Permission denied for action addField on class %s.", name)
+			}
 		}
 	}
 	if err := auth.checkWrite(); err != nil {

@@ -123,6 +123,9 @@ func (p *queryParser) parseKey(c *Class, key string, val any, depth int) (Expr, 
 	if !known {
 		return p.unknownField(key, val)
 	}
+	if err := checkProbe(c, p.auth, name); err != nil {
+		return nil, err
+	}
 	if path != nil && f.Type != TypeObject {
 		return nil, Errorf(CodeInvalidQuery, "cannot query %s: only Object fields have sub-keys", key)
 	}
@@ -728,11 +731,19 @@ func (p *queryParser) subQuery(m map[string]any, depth int) (*Class, *Query, *Er
 	if !ValidClassName(name) {
 		return nil, nil, Errorf(CodeInvalidClassName, "Invalid classname: %s", name)
 	}
+	if err := checkClassAccess(name, p.auth); err != nil {
+		return nil, nil, err
+	}
 	c := p.app.Class(name)
 	q := &Query{Limit: -1, ReadACL: p.auth.Principals()}
 	if c == nil {
 		return nil, q, nil
 	}
+	clp, err := authorize(c, opFind, p.auth)
+	if err != nil {
+		return nil, nil, err
+	}
+
 	if raw, ok := m["where"]; ok && raw != nil {
 		w, ok := raw.(map[string]any)
 		if !ok {
@@ -744,6 +755,7 @@ func (p *queryParser) subQuery(m map[string]any, depth int) (*Class, *Query, *Er
 		}
 		q.Where = e
 	}
+	q.Where = andExpr(q.Where, clp)
 	if raw, ok := m["limit"]; ok {
 		n, ok := raw.(float64)
 		if !ok || n < 0 {
@@ -808,6 +820,9 @@ func (fc fieldConstraint) selectQuery(op string, arg any, depth int) (Expr, *Err
 	}
 	if _, ok := fieldOf(c, key); !ok || !ValidFieldName(key) {
 		return nil, Errorf(CodeInvalidKeyName, "%s: class %s has no field %s", op, c.Name, key)
+	}
+	if err := checkProbe(c, fc.p.auth, key); err != nil {
+		return nil, err
 	}
 	return Select{Field: fc.name, Path: fc.path, Class: c, Sub: q, Key: key, Not: not}, nil
 }

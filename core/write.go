@@ -2,7 +2,9 @@ package core
 
 import (
 	"context"
+	"regexp"
 	"strings"
+	"time"
 )
 
 // decodedWrite is a create or update body, checked and converted.
@@ -214,18 +216,62 @@ func (w *decodedWrite) checkAgainstSchema(c *Class) *Error {
 	return nil
 }
 
-// Create saves a new object and returns {objectId, createdAt}.
+// Create saves a new object and returns {objectId, createdAt}. A _User is
+// created by Signup, which also answers with a session token.
 func (a *App) Create(ctx context.Context, auth *Auth, className string, body map[string]any) (map[string]any, error) {
-	if err := auth.checkWrite(); err != nil {
-		return nil, err
+	if className == userClass {
+		reply, _, err := a.Signup(ctx, auth, body)
+		return reply, err
 	}
-	if !ValidClassName(className) {
-		return nil, Errorf(CodeInvalidClassName, "Invalid classname: %s, classnames can only have alphanumeric characters and _, and must start with an alpha character ", className)
+	if err := a.checkCreate(auth, className); err != nil {
+		return nil, err
 	}
 	w, derr := decodeWrite(body, true)
 	if derr != nil {
 		return nil, derr
 	}
+	if className == roleClass {
+		if err := checkRole(w); err != nil {
+			return nil, err
+		}
+	}
+	obj, err := a.create(ctx, auth, className, NewObjectID(), w)
+	if err != nil {
+		return nil, err
+	}
+	if className == roleClass {
+		a.rolesChanged()
+	}
+	return map[string]any{FieldObjectID: obj.ID(), FieldCreatedAt: FormatTime(obj[FieldCreatedAt].(time.Time))}, nil
+}
+
+// checkCreate applies the rules every create shares: no writes with the
+// read-only master key, valid class names, internal classes closed, and
+// the class's create permission.
+func (a *App) checkCreate(auth *Auth, className string) error {
+	if err := auth.checkWrite(); err != nil {
+		return err
+	}
+	if !ValidClassName(className) {
+		return Errorf(CodeInvalidClassName, "Invalid classname: %s, classnames can only have alphanumeric characters and _, and must start with an alpha character ", className)
+	}
+	if err := checkClassAccess(className, auth); err != nil {
+		return err
+	}
+	if className == sessionClass && !auth.Master {
+		return Errorf(CodeOperationForbidden, "sessions are created by logging in, or with POST /sessions")
+	}
+	if c := a.Class(className); c != nil {
+		if _, err := checkCLP(c, opCreate, auth); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// create stores a decoded object with the given id after schema inference,
+// defaults and required-field checks, with its relations in one transaction.
+func (a *App) create(ctx context.Context, auth *Auth, className, id string, w *decodedWrite) (Object, error) {
 	c, err := a.ensureFields(ctx, auth, className, w.fields)
 	if err != nil {
 		return nil, err
@@ -234,7 +280,7 @@ func (a *App) Create(ctx context.Context, auth *Auth, className string, body map
 		return nil, err
 	}
 	now := Now()
-	obj := Object{FieldObjectID: NewObjectID(), FieldCreatedAt: now, FieldUpdatedAt: now}
+	obj := Object{FieldObjectID: id, FieldCreatedAt: now, FieldUpdatedAt: now}
 	if w.hasACL && w.acl != nil {
 		obj[FieldACL] = w.acl
 	}
@@ -262,27 +308,33 @@ func (a *App) Create(ctx context.Context, auth *Auth, className string, body map
 	}
 	rels := w.relationUpdates()
 	if len(rels) == 0 {
-		if err := a.storeFor(ctx).Insert(ctx, c, obj); err != nil {
-			return nil, err
+		return obj, a.storeFor(ctx).Insert(ctx, c, obj)
+	}
+	err = a.InTransaction(ctx, func(ctx context.Context) error {
+		st := a.storeFor(ctx)
+		if err := st.Insert(ctx, c, obj); err != nil {
+			return err
 		}
-	} else {
-		err := a.InTransaction(ctx, func(ctx context.Context) error {
-			st := a.storeFor(ctx)
-			if err := st.Insert(ctx, c, obj); err != nil {
+		for _, u := range rels {
+			if _, err := st.Update(ctx, c, obj.ID(), nil, nil, u); err != nil {
 				return err
 			}
-			for _, u := range rels {
-				if _, err := st.Update(ctx, c, obj.ID(), nil, nil, u); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
 		}
+		return nil
+	})
+	return obj, err
+}
+
+var roleNamePattern = regexp.MustCompile(`^[0-9A-Za-z_\- ]+$`)
+
+// checkRole enforces Parse's rules for a new role: a valid name.
+func checkRole(w *decodedWrite) *Error {
+	set, _ := w.update["name"].(Set)
+	name, _ := set.Value.(string)
+	if name == "" || !roleNamePattern.MatchString(name) {
+		return Errorf(CodeInvalidRoleName, "A role's name can only contain alphanumeric characters, _, - and spaces, and must not be empty.")
 	}
-	return map[string]any{FieldObjectID: obj.ID(), FieldCreatedAt: FormatTime(now)}, nil
+	return nil
 }
 
 // uniqueValues drops repeated values (compared as JSON) from a new array.
@@ -308,6 +360,9 @@ func (a *App) Update(ctx context.Context, auth *Auth, className, id string, body
 	if !ValidClassName(className) {
 		return nil, Errorf(CodeInvalidClassName, "Invalid classname: %s", className)
 	}
+	if err := checkClassAccess(className, auth); err != nil {
+		return nil, err
+	}
 	if a.Class(className) == nil {
 		return nil, ErrNotFound()
 	}
@@ -315,43 +370,34 @@ func (a *App) Update(ctx context.Context, auth *Auth, className, id string, body
 	if derr != nil {
 		return nil, derr
 	}
-	c, err := a.ensureFields(ctx, auth, className, w.fields)
+	var afterUser func(Object) error
+	switch className {
+	case sessionClass:
+		if !auth.Master {
+			return nil, Errorf(CodeOperationForbidden, "sessions cannot be changed by clients")
+		}
+		defer a.cache.sessions.Purge()
+	case roleClass:
+		if _, renamed := w.update["name"]; renamed {
+			return nil, Errorf(CodeChangedImmutableField, "A role's name can only be set before it has been saved.")
+		}
+		defer a.rolesChanged()
+	case userClass:
+		var err error
+		if afterUser, err = a.prepareUserUpdate(ctx, auth, id, w); err != nil {
+			return nil, err
+		}
+	}
+	updated, err := a.update(ctx, auth, className, id, w)
 	if err != nil {
 		return nil, err
 	}
-	if err := w.checkAgainstSchema(c); err != nil {
-		return nil, err
+	if afterUser != nil {
+		if err := afterUser(updated); err != nil {
+			return nil, err
+		}
 	}
-	now := Now()
-	w.update[FieldUpdatedAt] = Set{Value: now}
-	if w.hasACL {
-		w.update[FieldACL] = Set{Value: w.acl}
-	}
-	writeACL := auth.Principals()
-	var updated Object
-	rels := w.relationUpdates()
-	if len(rels) == 0 {
-		updated, err = a.storeFor(ctx).Update(ctx, c, id, nil, writeACL, w.update)
-	} else {
-		err = a.InTransaction(ctx, func(ctx context.Context) error {
-			st := a.storeFor(ctx)
-			var err error
-			if updated, err = st.Update(ctx, c, id, nil, writeACL, w.update); err != nil {
-				return err
-			}
-			for _, u := range rels {
-				u[FieldUpdatedAt] = Set{Value: now}
-				if updated, err = st.Update(ctx, c, id, nil, writeACL, u); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-	}
-	if err != nil {
-		return nil, err
-	}
-	reply := map[string]any{FieldUpdatedAt: FormatTime(now)}
+	reply := map[string]any{FieldUpdatedAt: FormatTime(updated[FieldUpdatedAt].(time.Time))}
 	for _, k := range w.opFields {
 		switch w.update[k].(type) {
 		case Increment, Add, AddUnique, Remove:
@@ -363,6 +409,47 @@ func (a *App) Update(ctx context.Context, auth *Auth, className, id string, body
 	return reply, nil
 }
 
+// update applies a decoded change to one object the caller may write.
+func (a *App) update(ctx context.Context, auth *Auth, className, id string, w *decodedWrite) (Object, error) {
+	c, err := a.ensureFields(ctx, auth, className, w.fields)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.checkAgainstSchema(c); err != nil {
+		return nil, err
+	}
+	where, cerr := authorize(c, opUpdate, auth)
+	if cerr != nil {
+		return nil, cerr
+	}
+	now := Now()
+	w.update[FieldUpdatedAt] = Set{Value: now}
+	if w.hasACL {
+		w.update[FieldACL] = Set{Value: w.acl}
+	}
+	writeACL := auth.Principals()
+	rels := w.relationUpdates()
+	if len(rels) == 0 {
+		return a.storeFor(ctx).Update(ctx, c, id, where, writeACL, w.update)
+	}
+	var updated Object
+	err = a.InTransaction(ctx, func(ctx context.Context) error {
+		st := a.storeFor(ctx)
+		var err error
+		if updated, err = st.Update(ctx, c, id, where, writeACL, w.update); err != nil {
+			return err
+		}
+		for _, u := range rels {
+			u[FieldUpdatedAt] = Set{Value: now}
+			if updated, err = st.Update(ctx, c, id, where, writeACL, u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return updated, err
+}
+
 // Delete removes one object the caller may write, or answers 101.
 func (a *App) Delete(ctx context.Context, auth *Auth, className, id string) error {
 	if err := auth.checkWrite(); err != nil {
@@ -371,16 +458,35 @@ func (a *App) Delete(ctx context.Context, auth *Auth, className, id string) erro
 	if !ValidClassName(className) {
 		return Errorf(CodeInvalidClassName, "Invalid classname: %s", className)
 	}
+	if err := checkClassAccess(className, auth); err != nil {
+		return err
+	}
 	c := a.Class(className)
 	if c == nil {
 		return ErrNotFound()
 	}
-	n, err := a.storeFor(ctx).Delete(ctx, c, Cmp{Field: FieldObjectID, Op: OpEq, Value: id}, auth.Principals())
+	if className == userClass && !auth.Master && auth.UserID != id {
+		return Errorf(CodeSessionMissing, "Cannot delete user %s.", id)
+	}
+	clp, cerr := authorize(c, opDelete, auth)
+	if cerr != nil {
+		return cerr
+	}
+	where := andExpr(Cmp{Field: FieldObjectID, Op: OpEq, Value: id}, clp)
+	n, err := a.storeFor(ctx).Delete(ctx, c, where, auth.Principals())
 	if err != nil {
 		return err
 	}
 	if n == 0 {
 		return ErrNotFound()
+	}
+	switch className {
+	case userClass:
+		return a.revokeSessions(ctx, id, "")
+	case sessionClass:
+		a.cache.sessions.Purge()
+	case roleClass:
+		a.rolesChanged()
 	}
 	return nil
 }
