@@ -30,6 +30,9 @@ func (dialect) ColumnType(t core.Type) string {
 	return "TEXT"
 }
 
+// RowIDColumn aliases SQLite's rowid, which makes it stable (VACUUM keeps it).
+func (dialect) RowIDColumn() string { return `"_rid" INTEGER PRIMARY KEY` }
+
 func (dialect) KeyTableSuffix() string { return " WITHOUT ROWID" }
 
 // BeginSQL takes the write lock at once, so a transaction never fails

@@ -747,7 +747,7 @@ func (c *compiler) readFilter(p *plan, alias string, principals []string, rp rea
 	}
 	if rp == readDrive {
 		all := append(others, core.PublicPrincipal)
-		b.WriteString(alias + `."objectId" IN (SELECT "objectId" FROM ` + p.readers + ` WHERE "principal" IN `)
+		b.WriteString(alias + `."_rid" IN (SELECT "rid" FROM ` + p.readers + ` WHERE "principal" IN `)
 		b.ArgList(all)
 		b.WriteString(")")
 		return
@@ -756,7 +756,7 @@ func (c *compiler) readFilter(p *plan, alias string, principals []string, rp rea
 		b.WriteString(alias + `."_rpub"`)
 		return
 	}
-	b.WriteString("(" + alias + `."_rpub" OR ` + alias + `."objectId" IN (SELECT "objectId" FROM ` + p.readers + ` WHERE "principal" IN `)
+	b.WriteString("(" + alias + `."_rpub" OR ` + alias + `."_rid" IN (SELECT "rid" FROM ` + p.readers + ` WHERE "principal" IN `)
 	b.ArgList(others)
 	b.WriteString("))")
 }

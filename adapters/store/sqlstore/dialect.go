@@ -23,6 +23,11 @@ type Dialect interface {
 	// ColumnType returns the column type that stores a field of type t
 	// (never called for Relation, which has no column).
 	ColumnType(t core.Type) string
+	// RowIDColumn is the definition of the "_rid" column: an integer key the
+	// engine assigns on insert and never changes ("INTEGER PRIMARY KEY" for
+	// SQLite, an identity column for PostgreSQL). Side tables refer to rows
+	// by it: an integer is a cheaper key than the objectId text.
+	RowIDColumn() string
 	// KeyTableSuffix is appended to CREATE TABLE of the narrow key-only side
 	// tables (relations, readers), e.g. " WITHOUT ROWID".
 	KeyTableSuffix() string

@@ -43,10 +43,17 @@ func (s *Store) insert(ctx context.Context, wc *writerConn, class *core.Class, o
 		}
 	}
 	err = s.write(ctx, wc, func(ss session) error {
-		if _, err := ss.wc.exec(ctx, p.insert, args...); err != nil {
+		res, err := ss.wc.exec(ctx, p.insert, args...)
+		if err != nil {
 			return s.wrapWrite("insert into "+p.name, err)
 		}
-		return s.addReaders(ctx, ss, p, id, readers)
+		rid, err := res.LastInsertId()
+		if err != nil { // an engine without LastInsertId
+			if rid, err = s.rowID(ctx, ss, p, id); err != nil {
+				return err
+			}
+		}
+		return s.addReaders(ctx, ss, p, rid, readers)
 	})
 	if err == nil {
 		s.acl.inserted(p.name, rpub)
@@ -54,10 +61,24 @@ func (s *Store) insert(ctx context.Context, wc *writerConn, class *core.Class, o
 	return err
 }
 
-func (s *Store) addReaders(ctx context.Context, ss session, p *plan, id string, readers []string) error {
-	q := "INSERT INTO " + p.readers + ` ("objectId", "principal") VALUES (` + s.d.Placeholder(1) + ", " + s.d.Placeholder(2) + ")"
+// rowID returns the "_rid" of object id.
+func (s *Store) rowID(ctx context.Context, ss session, p *plan, id string) (int64, error) {
+	rows, err := ss.query(ctx, `SELECT "_rid" FROM `+p.table+` WHERE "objectId" = `+s.d.Placeholder(1), id)
+	if err != nil {
+		return 0, wrap("row key of "+p.name, err)
+	}
+	defer rows.Close()
+	var rid int64
+	if !rows.Next() {
+		return 0, core.ErrNotFound()
+	}
+	return rid, wrap("row key of "+p.name, rows.Scan(&rid))
+}
+
+func (s *Store) addReaders(ctx context.Context, ss session, p *plan, rid int64, readers []string) error {
+	q := "INSERT INTO " + p.readers + ` ("principal", "rid") VALUES (` + s.d.Placeholder(1) + ", " + s.d.Placeholder(2) + ")"
 	for _, r := range readers {
-		if _, err := ss.wc.exec(ctx, q, id, r); err != nil {
+		if _, err := ss.wc.exec(ctx, q, r, rid); err != nil {
 			return wrap("insert readers of "+p.name, err)
 		}
 	}
@@ -219,10 +240,14 @@ func (s *Store) update(ctx context.Context, wc *writerConn, class *core.Class, i
 		}
 		out = objs[0]
 		if aclChanged {
-			if _, err := ss.wc.exec(ctx, "DELETE FROM "+p.readers+` WHERE "objectId" = `+s.d.Placeholder(1), id); err != nil {
+			rid, err := s.rowID(ctx, ss, p, id)
+			if err != nil {
+				return err
+			}
+			if _, err := ss.wc.exec(ctx, "DELETE FROM "+p.readers+` WHERE "rid" = `+s.d.Placeholder(1), rid); err != nil {
 				return wrap("update readers of "+p.name, err)
 			}
-			if err := s.addReaders(ctx, ss, p, id, newReaders); err != nil {
+			if err := s.addReaders(ctx, ss, p, rid, newReaders); err != nil {
 				return err
 			}
 			s.acl.aclChanged(p.name, rpub)
@@ -358,21 +383,22 @@ func (s *Store) delete(ctx context.Context, wc *writerConn, class *core.Class, w
 	if writeACL != nil {
 		s.writeFilter(b, writeACL)
 	}
-	b.WriteString(` RETURNING "objectId"`)
+	b.WriteString(` RETURNING "_rid", "objectId"`)
 	var n int64
 	err := s.write(ctx, wc, func(ss session) error {
 		rows, err := ss.query(ctx, b.String(), b.Args...)
 		if err != nil {
 			return wrap("delete from "+p.name, err)
 		}
-		var ids []any
+		var ids, rids []any
 		for rows.Next() {
 			var id string
-			if err := rows.Scan(&id); err != nil {
+			var rid int64
+			if err := rows.Scan(&rid, &id); err != nil {
 				rows.Close()
 				return wrap("delete from "+p.name, err)
 			}
-			ids = append(ids, id)
+			ids, rids = append(ids, id), append(rids, rid)
 		}
 		if err := rows.Close(); err != nil {
 			return wrap("delete from "+p.name, err)
@@ -381,21 +407,13 @@ func (s *Store) delete(ctx context.Context, wc *writerConn, class *core.Class, w
 			return wrap("delete from "+p.name, err)
 		}
 		n = int64(len(ids))
-		sides := []string{p.readers + ` WHERE "objectId" IN `}
-		for name, f := range class.Fields {
-			if f.Type == core.TypeRelation {
-				sides = append(sides, JoinTable(p.name, name)+` WHERE "owningId" IN `)
-			}
+		if err := s.deleteIn(ctx, ss, p.readers+` WHERE "rid" IN `, rids); err != nil {
+			return err
 		}
-		for len(ids) > 0 {
-			chunk := ids[:min(len(ids), 500)]
-			ids = ids[len(chunk):]
-			for _, side := range sides {
-				db := NewBuilder(s.d)
-				db.WriteString("DELETE FROM " + side)
-				db.ArgList(chunk)
-				if _, err := ss.wc.exec(ctx, db.String(), db.Args...); err != nil {
-					return wrap("delete side rows of "+p.name, err)
+		for _, name := range slices.Sorted(maps.Keys(class.Fields)) {
+			if class.Fields[name].Type == core.TypeRelation {
+				if err := s.deleteIn(ctx, ss, JoinTable(p.name, name)+` WHERE "owningId" IN `, ids); err != nil {
+					return err
 				}
 			}
 		}
@@ -406,6 +424,21 @@ func (s *Store) delete(ctx context.Context, wc *writerConn, class *core.Class, w
 	}
 	s.acl.deleted(p.name, n)
 	return n, nil
+}
+
+// deleteIn runs "DELETE FROM <from> (keys...)" in chunks.
+func (s *Store) deleteIn(ctx context.Context, ss session, from string, keys []any) error {
+	for len(keys) > 0 {
+		chunk := keys[:min(len(keys), 500)]
+		keys = keys[len(chunk):]
+		b := NewBuilder(s.d)
+		b.WriteString("DELETE FROM " + from)
+		b.ArgList(chunk)
+		if _, err := ss.wc.exec(ctx, b.String(), b.Args...); err != nil {
+			return wrap("delete side rows", err)
+		}
+	}
+	return nil
 }
 
 // selectColumns returns the columns a query returns: all, or Keys plus the

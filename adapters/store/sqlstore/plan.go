@@ -10,14 +10,15 @@ import (
 
 // Table layout of a class C:
 //
-//	"C"             one row per object: "objectId" TEXT PRIMARY KEY,
+//	"C"             one row per object: "_rid" an integer row key,
+//	                "objectId" TEXT UNIQUE,
 //	                "createdAt"/"updatedAt" integer ms, "_acl" (the full ACL
 //	                as JSON, NULL for none), "_rpub" (1 when the public may
 //	                read), "_wperm" (JSON array of writers, NULL when the
 //	                public may write), then one column per non-relation field.
-//	"_Readers:C"    (objectId, principal): who may read each object, "*"
-//	                included. Indexed by principal, so a ReadACL filter
-//	                is an index range per principal.
+//	"_Readers:C"    (principal, rid): who may read each object ("*"
+//	                included), keyed by principal so that a ReadACL
+//	                filter is an index range per principal.
 //	"_Join:f:C"     (owningId, relatedId) for each Relation field f, indexed
 //	                both ways.
 //

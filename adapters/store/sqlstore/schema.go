@@ -239,7 +239,7 @@ func (s *Store) createClass(ctx context.Context, wc *writerConn, c *core.Class) 
 			return wrap("create class "+c.Name, err)
 		}
 		text, date := s.d.ColumnType(core.TypeString), s.d.ColumnType(core.TypeDate)
-		def := "CREATE TABLE " + TableName(c.Name) + ` ("objectId" ` + text + ` NOT NULL PRIMARY KEY, "createdAt" ` + date + ` NOT NULL, "updatedAt" ` + date + ` NOT NULL, "_acl" ` + s.d.ColumnType(core.TypeObject) + `, "_rpub" ` + s.d.ColumnType(core.TypeBoolean) + ` NOT NULL, "_wperm" ` + s.d.ColumnType(core.TypeArray)
+		def := "CREATE TABLE " + TableName(c.Name) + " (" + s.d.RowIDColumn() + `, "objectId" ` + text + ` NOT NULL UNIQUE, "createdAt" ` + date + ` NOT NULL, "updatedAt" ` + date + ` NOT NULL, "_acl" ` + s.d.ColumnType(core.TypeObject) + `, "_rpub" ` + s.d.ColumnType(core.TypeBoolean) + ` NOT NULL, "_wperm" ` + s.d.ColumnType(core.TypeArray)
 		for _, name := range slices.Sorted(maps.Keys(c.Fields)) {
 			if f := c.Fields[name]; storedField(name, f) {
 				def += ", " + s.columnDef(name, f)
@@ -250,10 +250,10 @@ func (s *Store) createClass(ctx context.Context, wc *writerConn, c *core.Class) 
 			return err
 		}
 		rt := ReadersTable(c.Name)
-		if err := ddl(ctx, ss, "create readers of "+c.Name, `CREATE TABLE `+rt+` ("objectId" `+text+` NOT NULL, "principal" `+text+` NOT NULL, PRIMARY KEY ("objectId", "principal"))`+s.d.KeyTableSuffix()); err != nil {
+		if err := ddl(ctx, ss, "create readers of "+c.Name, `CREATE TABLE `+rt+` ("principal" `+text+` NOT NULL, "rid" `+s.d.ColumnType(core.TypeDate)+` NOT NULL, PRIMARY KEY ("principal", "rid"))`+s.d.KeyTableSuffix()); err != nil {
 			return err
 		}
-		if err := ddl(ctx, ss, "index readers of "+c.Name, `CREATE INDEX `+Quote("_Readers:"+c.Name+":principal")+` ON `+rt+` ("principal", "objectId")`); err != nil {
+		if err := ddl(ctx, ss, "index readers of "+c.Name, `CREATE INDEX `+Quote("_Readers:"+c.Name+":rid")+` ON `+rt+` ("rid")`); err != nil {
 			return err
 		}
 		for name, f := range c.Fields {
