@@ -83,6 +83,14 @@ func BenchmarkInsert(b *testing.B) {
 	})
 }
 
+// BenchmarkInsertConcurrent is BenchmarkInsert with 8 goroutines per CPU,
+// like an HTTP server with many requests in flight: inserts that wait
+// together commit together.
+func BenchmarkInsertConcurrent(b *testing.B) {
+	b.SetParallelism(8)
+	BenchmarkInsert(b)
+}
+
 // BenchmarkGetByID: the read of GET /classes/Bench/:id, with the public ACL filter.
 func BenchmarkGetByID(b *testing.B) {
 	const n = 100_000

@@ -42,23 +42,111 @@ func (s *Store) insert(ctx context.Context, wc *writerConn, class *core.Class, o
 			return err
 		}
 	}
-	err = s.write(ctx, wc, func(ss session) error {
-		res, err := ss.wc.exec(ctx, p.insert, args...)
-		if err != nil {
-			return s.wrapWrite("insert into "+p.name, err)
+	req := &insertReq{p: p, id: id, args: args, readers: readers}
+	if wc == nil {
+		if t := s.txFrom(ctx); t != nil {
+			wc = t.wc
 		}
-		rid, err := res.LastInsertId()
-		if err != nil { // an engine without LastInsertId
-			if rid, err = s.rowID(ctx, ss, p, id); err != nil {
-				return err
-			}
-		}
-		return s.addReaders(ctx, ss, p, rid, readers)
-	})
+	}
+	if wc == nil {
+		err = s.groupInsert(ctx, req)
+	} else {
+		err = s.insertRow(ctx, session{s: s, wc: wc}, req)
+	}
 	if err == nil {
 		s.acl.inserted(p.name, rpub)
 	}
 	return err
+}
+
+// insertReq is one row to insert.
+type insertReq struct {
+	p       *plan
+	id      string
+	args    []any
+	readers []string
+	done    chan error
+}
+
+func (s *Store) insertRow(ctx context.Context, ss session, r *insertReq) error {
+	res, err := ss.wc.exec(ctx, r.p.insert, r.args...)
+	if err != nil {
+		return s.wrapWrite("insert into "+r.p.name, err)
+	}
+	rid, err := res.LastInsertId()
+	if err != nil { // an engine without LastInsertId
+		if rid, err = s.rowID(ctx, ss, r.p, r.id); err != nil {
+			return err
+		}
+	}
+	return s.addReaders(ctx, ss, r.p, rid, r.readers)
+}
+
+// groupInsert is group commit: concurrent Inserts outside a transaction
+// queue up, and whichever caller gets the writer runs everything queued in
+// one transaction, then wakes the others with their own results. Each
+// Insert still returns only after the transaction holding its row has
+// committed; a row that fails (a duplicate objectId) fails alone, since a
+// failed statement does not undo the others.
+func (s *Store) groupInsert(ctx context.Context, r *insertReq) error {
+	if s.closed.Load() {
+		return core.Internal(errors.New("sqlstore: store is closed"))
+	}
+	r.done = make(chan error, 1)
+	s.pendingMu.Lock()
+	s.pending = append(s.pending, r)
+	s.pendingMu.Unlock()
+	select {
+	case err := <-r.done:
+		return err
+	case wc := <-s.writers:
+		s.pendingMu.Lock()
+		batch := s.pending
+		s.pending = nil
+		s.pendingMu.Unlock()
+		if len(batch) > 0 {
+			s.runInsertBatch(wc, batch)
+		}
+		s.release(wc)
+		return <-r.done
+	case <-ctx.Done():
+		s.pendingMu.Lock()
+		for i, p := range s.pending {
+			if p == r {
+				s.pending = append(s.pending[:i], s.pending[i+1:]...)
+				s.pendingMu.Unlock()
+				return core.Errorf(core.CodeTimeout, "waiting for the database writer: %v", ctx.Err())
+			}
+		}
+		s.pendingMu.Unlock()
+		return <-r.done // already in a batch that is running
+	}
+}
+
+// runInsertBatch inserts batch in one transaction and reports to each
+// request. It runs with its own context: the batch serves many callers.
+func (s *Store) runInsertBatch(wc *writerConn, batch []*insertReq) {
+	ctx := context.Background()
+	errs := make([]error, len(batch))
+	err := s.inTx(ctx, wc, func() error {
+		ss := session{s: s, wc: wc}
+		for i, r := range batch {
+			if err := s.insertRow(ctx, ss, r); err != nil {
+				if !core.IsCode(err, core.CodeDuplicateValue) {
+					return err // unexpected: the whole batch fails
+				}
+				errs[i] = err
+			}
+		}
+		return nil
+	})
+	for i, r := range batch {
+		if err != nil {
+			r.done <- err
+		} else {
+			r.done <- errs[i]
+		}
+	}
 }
 
 // rowID returns the "_rid" of object id.

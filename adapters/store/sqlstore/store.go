@@ -36,8 +36,11 @@ type Store struct {
 	rstmts  stmtCache
 	plans   planCache
 	acl     aclStats
-	onClose func() error
-	closed  atomic.Bool
+
+	pendingMu sync.Mutex
+	pending   []*insertReq // inserts waiting for a group commit
+	onClose   func() error
+	closed    atomic.Bool
 }
 
 var (

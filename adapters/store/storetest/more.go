@@ -439,4 +439,38 @@ func testConcurrency(t *testing.T, open func(t *testing.T) core.Store) {
 		t.Errorf("inserted: %d, %v; want %d", n, err, workers*each)
 	}
 	wantValue(t, "increments", get(t, s, c, "counter")["n"], float64(workers*each))
+
+	// Racing inserts of the same ids: exactly one of each succeeds, the
+	// others get 137, and a failure does not take other inserts with it.
+	var okCount, dupCount, otherErr int64
+	var mu sync.Mutex
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				for _, id := range []string{fmt.Sprintf("dup-%d", i), fmt.Sprintf("own-%d-%d", w, i)} {
+					err := s.Insert(ctx(t), c, obj(id, "w", -1.0))
+					mu.Lock()
+					switch {
+					case err == nil:
+						okCount++
+					case core.IsCode(err, core.CodeDuplicateValue):
+						dupCount++
+					default:
+						otherErr++
+						t.Errorf("insert %s: %v", id, err)
+					}
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if okCount != each+workers*each || dupCount != (workers-1)*each {
+		t.Errorf("racing inserts: %d ok, %d duplicates; want %d and %d", okCount, dupCount, each+workers*each, (workers-1)*each)
+	}
+	if n, err := s.Count(ctx(t), c, where(core.Cmp{Field: "w", Op: core.OpEq, Value: -1.0})); err != nil || n != okCount {
+		t.Errorf("rows after racing inserts: %d, %v; want %d", n, err, okCount)
+	}
 }
