@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // DefaultCLP is the class-level permission set of a new class: open to all,
@@ -241,8 +242,15 @@ func (a *App) CreateSchema(ctx context.Context, auth *Auth, name string, body ma
 	if a.Class(name) != nil {
 		return nil, Errorf(CodeInvalidClassName, "Class %s already exists.", name)
 	}
+	if err := a.checkClassNameCase(name); err != nil {
+		return nil, err
+	}
 	c := newClass(name)
+	before := c.Clone()
 	if err := applySchemaBody(c, body, true); err != nil {
+		return nil, err
+	}
+	if err := checkNewFields(before, newFieldsOf(before, c)); err != nil {
 		return nil, err
 	}
 	if err := a.storeFor(ctx).CreateClass(ctx, c); err != nil {
@@ -436,6 +444,9 @@ func (a *App) UpdateSchema(ctx context.Context, auth *Auth, name string, body ma
 	if err := applySchemaBody(c, body, false); err != nil {
 		return nil, err
 	}
+	if err := checkNewFields(old, newFieldsOf(old, c)); err != nil {
+		return nil, err
+	}
 	if err := a.storeFor(ctx).UpdateClass(ctx, old, c); err != nil {
 		return nil, err
 	}
@@ -525,6 +536,9 @@ func (a *App) ensureFields(ctx context.Context, auth *Auth, name string, fields 
 	}
 	st := a.storeFor(ctx)
 	if old == nil {
+		if err := a.checkClassNameCase(name); err != nil {
+			return nil, err
+		}
 		c = newClass(name)
 		for k, f := range fields {
 			if _, builtin := DefaultFields[k]; !builtin {
@@ -558,6 +572,17 @@ func (a *App) ensureFields(ctx context.Context, auth *Auth, name string, fields 
 	return c, nil
 }
 
+// newFieldsOf returns the fields in c that old lacks.
+func newFieldsOf(old, c *Class) map[string]Field {
+	out := map[string]Field{}
+	for k, f := range c.Fields {
+		if _, ok := old.Fields[k]; !ok {
+			out[k] = f
+		}
+	}
+	return out
+}
+
 func needsChange(c *Class, fields map[string]Field) bool {
 	for k := range fields {
 		if _, ok := c.Fields[k]; ok {
@@ -571,7 +596,50 @@ func needsChange(c *Class, fields map[string]Field) bool {
 	return false
 }
 
+// checkNameCase refuses a class or field name that differs from another
+// only in letter case. Some engines (SQLite) fold identifiers, and a schema
+// with "score" and "Score" confuses people on any engine.
+func checkNameCase(existing map[string]bool, name string, code Code, what string) *Error {
+	for e := range existing {
+		if e != name && strings.EqualFold(e, name) {
+			return Errorf(code, "%s %s differs from the existing %s %s only in letter case", what, name, what, e)
+		}
+	}
+	return nil
+}
+
+// checkNewFields applies checkNameCase to the fields a write would add.
+func checkNewFields(c *Class, fields map[string]Field) *Error {
+	existing := map[string]bool{}
+	for k := range DefaultFields {
+		existing[k] = true
+	}
+	if c != nil {
+		for k := range c.Fields {
+			existing[k] = true
+		}
+	}
+	for k := range fields {
+		if err := checkNameCase(existing, k, CodeInvalidKeyName, "field"); err != nil {
+			return err
+		}
+		existing[k] = true
+	}
+	return nil
+}
+
+func (a *App) checkClassNameCase(name string) *Error {
+	existing := map[string]bool{}
+	for _, c := range a.Classes() {
+		existing[c.Name] = true
+	}
+	return checkNameCase(existing, name, CodeInvalidClassName, "class")
+}
+
 func (a *App) checkFieldTypes(c *Class, fields map[string]Field) *Error {
+	if err := checkNewFields(c, fields); err != nil {
+		return err
+	}
 	for k, f := range fields {
 		var have Field
 		var ok bool

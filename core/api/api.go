@@ -64,6 +64,11 @@ var envelopeKeys = []string{"_method", "_ApplicationId", "_JavaScriptKey", "_Cli
 	"_MasterKey", "_SessionToken", "_InstallationId", "_ClientVersion", "_RevocableSession", "_ContentType", "_context", "_RequestId"}
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/apps/") {
+		// The e-mail flow pages are opened from a mail client: no keys.
+		h.servePages(w, r)
+		return
+	}
 	req, err := h.decode(r)
 	if err != nil {
 		writeError(w, r, err)
@@ -175,12 +180,31 @@ func (h *Handler) authenticate(r *http.Request, body map[string]any) (*core.Auth
 	if !auth.Master && len(h.opts.ClientKeys) > 0 && !h.clientKeyOK(r, body) {
 		return nil, errUnauthorized
 	}
+	auth.IP = clientIP(r)
 	if token := credential(r, body, "X-Parse-Session-Token", "_SessionToken"); token != "" {
-		// No session is valid until users and sessions exist; a token must
-		// never be silently ignored, or a client would think it is logged in.
-		return nil, core.Errorf(core.CodeInvalidSessionToken, "Invalid session token")
+		// A token is never ignored, not even with the master key: a client
+		// must learn that its session is gone.
+		withUser, err := h.app.AuthForSession(r.Context(), token, auth)
+		if err != nil {
+			return nil, err
+		}
+		if !auth.Master {
+			auth = withUser
+		} else {
+			auth.UserID, auth.SessionToken = withUser.UserID, token
+		}
 	}
 	return auth, nil
+}
+
+// clientIP is the peer address. X-Forwarded-For is not trusted: behind a
+// proxy, rate limits then apply per proxy, which errs on the safe side.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 func (h *Handler) clientKeyOK(r *http.Request, body map[string]any) bool {

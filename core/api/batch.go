@@ -80,15 +80,19 @@ func decodeBatchEntry(raw any, parent *request) (*request, error) {
 	segs := strings.Split(strings.Trim(path, "/"), "/")
 	start := -1
 	for i, s := range segs {
-		if s == "classes" {
+		if _, alias := classAliases[s]; s == "classes" || alias {
 			start = i
 			break
 		}
 	}
-	if start < 0 || len(segs)-start < 2 || len(segs)-start > 3 {
-		return nil, core.Errorf(core.CodeInvalidJSON, "cannot route batch path %q: only /classes paths can be batched", path)
+	if start < 0 || len(segs)-start > 3 || (segs[start] == "classes" && len(segs)-start < 2) {
+		return nil, core.Errorf(core.CodeInvalidJSON, "cannot route batch path %q: only /classes, /users, /roles, /sessions and /installations paths can be batched", path)
 	}
-	sub := &request{method: method, path: segs[start:], auth: parent.auth, http: parent.http}
+	segs = segs[start:]
+	if segs[0] != "classes" {
+		segs = aliasToClasses(segs)
+	}
+	sub := &request{method: method, path: segs, auth: parent.auth, http: parent.http}
 	if b, ok := m["body"]; ok && b != nil {
 		body, ok := b.(map[string]any)
 		if !ok {

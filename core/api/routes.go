@@ -29,6 +29,10 @@ func (h *Handler) route(req *request) (*reply, error) {
 	switch p[0] {
 	case "classes":
 		return h.classes(ctx, req)
+	case "users", "roles", "sessions", "installations", "login", "logout", "verifyPassword",
+		"upgradeToRevocableSession", "requestPasswordReset", "verificationEmailRequest",
+		"requestSmsCode", "requestLoginSmsCode", "requestMobilePhoneVerify", "usersByMobilePhone", "verifyMobilePhone":
+		return h.users(ctx, req)
 	case "batch":
 		if len(p) == 1 && req.method == http.MethodPost {
 			return h.batch(ctx, req)

@@ -53,7 +53,7 @@ func newHarness(t testing.TB, tweak func(*core.Options)) *harness {
 		t.Fatalf("NewApp: %v", err)
 	}
 	srv, err := server.New(server.Options{API: api.New(app), Ready: app.Ready, Store: st, MaxBodyBytes: 1 << 20,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Logger: slog.New(slog.NewTextHandler(testLogWriter, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,3 +144,5 @@ func httpGet(t testing.TB, url string, headers map[string]string) (response, err
 	}
 	return send(t, req), nil
 }
+
+var testLogWriter io.Writer = io.Discard
