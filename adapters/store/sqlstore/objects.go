@@ -163,6 +163,29 @@ func (s *Store) rowID(ctx context.Context, ss session, p *plan, id string) (int6
 	return rid, wrap("row key of "+p.name, rows.Scan(&rid))
 }
 
+// removeReaders deletes the readers rows of row rid.
+func (s *Store) removeReaders(ctx context.Context, ss session, p *plan, rid int64, readers []string) error {
+	q := "DELETE FROM " + p.readers + ` WHERE "principal" = ` + s.d.Placeholder(1) + ` AND "rid" = ` + s.d.Placeholder(2)
+	for _, r := range readers {
+		if _, err := ss.wc.exec(ctx, q, r, rid); err != nil {
+			return wrap("remove readers of "+p.name, err)
+		}
+	}
+	return nil
+}
+
+// storedReaders returns the readers of a stored "_acl" value.
+func storedReaders(raw any) ([]string, error) {
+	a, err := decodeACL(raw)
+	if err != nil {
+		return nil, err
+	}
+	if a == nil {
+		return []string{core.PublicPrincipal}, nil
+	}
+	return a.Readers(), nil
+}
+
 func (s *Store) addReaders(ctx context.Context, ss session, p *plan, rid int64, readers []string) error {
 	q := "INSERT INTO " + p.readers + ` ("principal", "rid") VALUES (` + s.d.Placeholder(1) + ", " + s.d.Placeholder(2) + ")"
 	for _, r := range readers {
@@ -206,6 +229,30 @@ func (s *Store) update(ctx context.Context, wc *writerConn, class *core.Class, i
 				return core.ErrNotFound()
 			}
 			cur = objs[0]
+		}
+		// A new ACL replaces the row's readers: find the old ones first.
+		var oldRid int64
+		var oldReaders []string
+		if _, ok := upd[core.FieldACL]; ok {
+			rows, err := ss.query(ctx, `SELECT "_rid", "_acl" FROM `+p.table+` WHERE "objectId" = `+s.d.Placeholder(1), id)
+			if err != nil {
+				return wrap("read ACL of "+p.name, err)
+			}
+			var rawACL any
+			found := rows.Next()
+			if found {
+				err = rows.Scan(&oldRid, &rawACL)
+			}
+			rows.Close()
+			if err != nil {
+				return wrap("read ACL of "+p.name, err)
+			}
+			if !found {
+				return core.ErrNotFound()
+			}
+			if oldReaders, err = storedReaders(rawACL); err != nil {
+				return wrap("read ACL of "+p.name, err)
+			}
 		}
 		b := NewBuilder(s.d)
 		b.WriteString("UPDATE " + p.table + " AS t SET ")
@@ -328,14 +375,10 @@ func (s *Store) update(ctx context.Context, wc *writerConn, class *core.Class, i
 		}
 		out = objs[0]
 		if aclChanged {
-			rid, err := s.rowID(ctx, ss, p, id)
-			if err != nil {
+			if err := s.removeReaders(ctx, ss, p, oldRid, oldReaders); err != nil {
 				return err
 			}
-			if _, err := ss.wc.exec(ctx, "DELETE FROM "+p.readers+` WHERE "rid" = `+s.d.Placeholder(1), rid); err != nil {
-				return wrap("update readers of "+p.name, err)
-			}
-			if err := s.addReaders(ctx, ss, p, rid, newReaders); err != nil {
+			if err := s.addReaders(ctx, ss, p, oldRid, newReaders); err != nil {
 				return err
 			}
 			s.acl.aclChanged(p.name, rpub)
@@ -471,22 +514,32 @@ func (s *Store) delete(ctx context.Context, wc *writerConn, class *core.Class, w
 	if writeACL != nil {
 		s.writeFilter(b, writeACL)
 	}
-	b.WriteString(` RETURNING "_rid", "objectId"`)
+	b.WriteString(` RETURNING "_rid", "objectId", "_acl"`)
 	var n int64
 	err := s.write(ctx, wc, func(ss session) error {
 		rows, err := ss.query(ctx, b.String(), b.Args...)
 		if err != nil {
 			return wrap("delete from "+p.name, err)
 		}
-		var ids, rids []any
+		var ids []any
+		type row struct {
+			rid     int64
+			readers []string
+		}
+		var gone []row
 		for rows.Next() {
 			var id string
-			var rid int64
-			if err := rows.Scan(&rid, &id); err != nil {
+			var r row
+			var rawACL any
+			err := rows.Scan(&r.rid, &id, &rawACL)
+			if err == nil {
+				r.readers, err = storedReaders(rawACL)
+			}
+			if err != nil {
 				rows.Close()
 				return wrap("delete from "+p.name, err)
 			}
-			ids, rids = append(ids, id), append(rids, rid)
+			ids, gone = append(ids, id), append(gone, r)
 		}
 		if err := rows.Close(); err != nil {
 			return wrap("delete from "+p.name, err)
@@ -495,8 +548,10 @@ func (s *Store) delete(ctx context.Context, wc *writerConn, class *core.Class, w
 			return wrap("delete from "+p.name, err)
 		}
 		n = int64(len(ids))
-		if err := s.deleteIn(ctx, ss, p.readers+` WHERE "rid" IN `, rids); err != nil {
-			return err
+		for _, r := range gone {
+			if err := s.removeReaders(ctx, ss, p, r.rid, r.readers); err != nil {
+				return err
+			}
 		}
 		for _, name := range slices.Sorted(maps.Keys(class.Fields)) {
 			if class.Fields[name].Type == core.TypeRelation {

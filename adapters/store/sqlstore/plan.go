@@ -18,7 +18,10 @@ import (
 //	                public may write), then one column per non-relation field.
 //	"_Readers:C"    (principal, rid): who may read each object ("*"
 //	                included), keyed by principal so that a ReadACL
-//	                filter is an index range per principal.
+//	                filter is an index range per principal. There is no
+//	                index by rid, which would cost every insert a fourth
+//	                B-tree write: deletes and ACL changes remove the exact
+//	                (principal, rid) pairs from the row's old ACL instead.
 //	"_Join:f:C"     (owningId, relatedId) for each Relation field f, indexed
 //	                both ways.
 //

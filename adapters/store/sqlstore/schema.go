@@ -253,9 +253,6 @@ func (s *Store) createClass(ctx context.Context, wc *writerConn, c *core.Class) 
 		if err := ddl(ctx, ss, "create readers of "+c.Name, `CREATE TABLE `+rt+` ("principal" `+text+` NOT NULL, "rid" `+s.d.ColumnType(core.TypeDate)+` NOT NULL, PRIMARY KEY ("principal", "rid"))`+s.d.KeyTableSuffix()); err != nil {
 			return err
 		}
-		if err := ddl(ctx, ss, "index readers of "+c.Name, `CREATE INDEX `+Quote("_Readers:"+c.Name+":rid")+` ON `+rt+` ("rid")`); err != nil {
-			return err
-		}
 		for name, f := range c.Fields {
 			if f.Type == core.TypeRelation {
 				if err := s.createJoinTable(ctx, ss, c.Name, name); err != nil {
