@@ -54,6 +54,21 @@ type Config struct {
 	LogLevel                 string             `yaml:"logLevel"`
 	MountPath                string             `yaml:"mountPath"`
 	ServerURL                string             `yaml:"serverURL"`
+	PublicServerURL          string             `yaml:"publicServerURL"`
+	AppName                  string             `yaml:"appName"`
+
+	// Users and sessions (Parse Server's names and units).
+	SessionLength                    int            `yaml:"sessionLength"` // seconds
+	RevokeSessionOnPasswordReset     bool           `yaml:"revokeSessionOnPasswordReset"`
+	VerifyUserEmails                 bool           `yaml:"verifyUserEmails"`
+	PreventLoginWithUnverifiedEmail  bool           `yaml:"preventLoginWithUnverifiedEmail"`
+	EmailVerifyTokenValidityDuration int            `yaml:"emailVerifyTokenValidityDuration"` // seconds
+	PasswordPolicy                   PasswordPolicy `yaml:"passwordPolicy"`
+	AccountLockout                   AccountLockout `yaml:"accountLockout"`
+	EnableAnonymousUsers             bool           `yaml:"enableAnonymousUsers"`
+	// Auth enables third-party logins: one section per authData provider,
+	// holding that provider's options (Parse Server's "auth" option).
+	Auth map[string]map[string]any `yaml:"auth"`
 
 	// Switchboard's own options.
 	HTTP            string          `yaml:"http"`
@@ -61,6 +76,10 @@ type Config struct {
 	Dir             string          `yaml:"dir"`
 	LogFormat       string          `yaml:"logFormat"`
 	Store           ProviderSection `yaml:"store"`
+	SMS             ProviderSection `yaml:"sms"`
+	Mail            ProviderSection `yaml:"mail"`
+	LoginRateLimit  LoginRateLimit  `yaml:"loginRateLimit"`
+	SMSCode         SMSCode         `yaml:"smsCode"`
 	QueryLimits     QueryLimits     `yaml:"queryLimits"`
 	Metrics         Metrics         `yaml:"metrics"`
 	ShutdownTimeout Duration        `yaml:"shutdownTimeout"`
@@ -73,6 +92,34 @@ type IdempotencyOptions struct {
 	Paths []string `yaml:"paths"`
 	// TTL is how long a request id is remembered, in seconds (as in Parse).
 	TTL int `yaml:"ttl"`
+}
+
+// PasswordPolicy mirrors the part of Parse Server's passwordPolicy we use.
+type PasswordPolicy struct {
+	// ResetTokenValidityDuration bounds a password reset link, in seconds.
+	ResetTokenValidityDuration int `yaml:"resetTokenValidityDuration"`
+}
+
+// AccountLockout mirrors Parse Server's accountLockout.
+type AccountLockout struct {
+	Duration  int `yaml:"duration"`  // minutes an account stays locked
+	Threshold int `yaml:"threshold"` // failed logins that lock it; 0 = off
+}
+
+// LoginRateLimit bounds logins per client IP.
+type LoginRateLimit struct {
+	Requests int      `yaml:"requests"` // per window; -1 = no limit
+	Window   Duration `yaml:"window"`
+}
+
+// SMSCode configures phone login codes.
+type SMSCode struct {
+	Length      int      `yaml:"length"`
+	TTL         Duration `yaml:"ttl"`
+	Interval    Duration `yaml:"interval"`
+	DailyLimit  int      `yaml:"dailyLimit"`
+	IPHourly    int      `yaml:"ipHourly"`
+	MaxAttempts int      `yaml:"maxAttempts"`
 }
 
 // QueryLimits bound how much work one query may ask for.
@@ -131,6 +178,18 @@ func Default() *Config {
 		},
 		Metrics:         Metrics{Enabled: true, Path: "/metrics"},
 		ShutdownTimeout: Duration(15 * time.Second),
+
+		SessionLength:                    31536000,
+		RevokeSessionOnPasswordReset:     true,
+		EmailVerifyTokenValidityDuration: 86400,
+		PasswordPolicy:                   PasswordPolicy{ResetTokenValidityDuration: 3600},
+		AccountLockout:                   AccountLockout{Duration: 5},
+		EnableAnonymousUsers:             true,
+		SMS:                              ProviderSection{Provider: "log"},
+		Mail:                             ProviderSection{Provider: "log"},
+		LoginRateLimit:                   LoginRateLimit{Requests: 30, Window: Duration(time.Minute)},
+		SMSCode: SMSCode{Length: 6, TTL: Duration(5 * time.Minute), Interval: Duration(time.Minute),
+			DailyLimit: 10, IPHourly: 30, MaxAttempts: 5},
 	}
 }
 
@@ -282,7 +341,25 @@ func (c *Config) CoreOptions() core.Options {
 			MaxIncludeCount: c.QueryLimits.MaxIncludeCount,
 			MaxInValues:     c.QueryLimits.MaxInValues,
 		},
-		ServerURL: serverURL,
+		ServerURL:       serverURL,
+		PublicServerURL: c.PublicServerURL,
+		AppName:         c.AppName,
+		Users: core.UserOptions{
+			SessionLength:                   time.Duration(c.SessionLength) * time.Second,
+			KeepSessionsOnPasswordReset:     !c.RevokeSessionOnPasswordReset,
+			VerifyUserEmails:                c.VerifyUserEmails,
+			PreventLoginWithUnverifiedEmail: c.PreventLoginWithUnverifiedEmail,
+			EmailVerifyTokenValidity:        time.Duration(c.EmailVerifyTokenValidityDuration) * time.Second,
+			PasswordResetTokenValidity:      time.Duration(c.PasswordPolicy.ResetTokenValidityDuration) * time.Second,
+			LockoutThreshold:                c.AccountLockout.Threshold,
+			LockoutDuration:                 time.Duration(c.AccountLockout.Duration) * time.Minute,
+			LoginRequests:                   c.LoginRateLimit.Requests,
+			LoginWindow:                     time.Duration(c.LoginRateLimit.Window),
+			SMS: core.SMSCodeOptions{
+				Length: c.SMSCode.Length, TTL: time.Duration(c.SMSCode.TTL), Interval: time.Duration(c.SMSCode.Interval),
+				DailyLimit: c.SMSCode.DailyLimit, IPHourly: c.SMSCode.IPHourly, MaxAttempts: c.SMSCode.MaxAttempts,
+			},
+		},
 	}.WithDefaults()
 }
 

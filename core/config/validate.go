@@ -47,6 +47,48 @@ func (c *Config) Validate() error {
 			bad("idempotencyOptions.paths", "%q is not a valid regular expression: %v", p, err)
 		}
 	}
+	positive := map[string]int{
+		"sessionLength": c.SessionLength, "emailVerifyTokenValidityDuration": c.EmailVerifyTokenValidityDuration,
+		"passwordPolicy.resetTokenValidityDuration": c.PasswordPolicy.ResetTokenValidityDuration,
+		"smsCode.length": c.SMSCode.Length, "smsCode.dailyLimit": c.SMSCode.DailyLimit,
+		"smsCode.ipHourly": c.SMSCode.IPHourly, "smsCode.maxAttempts": c.SMSCode.MaxAttempts,
+	}
+	for key, v := range positive {
+		if v <= 0 {
+			bad(key, "must be a positive number, got %d", v)
+		}
+	}
+	if c.SMSCode.Length > 12 {
+		bad("smsCode.length", "must be at most 12 digits, got %d", c.SMSCode.Length)
+	}
+	for key, d := range map[string]Duration{"smsCode.ttl": c.SMSCode.TTL, "smsCode.interval": c.SMSCode.Interval, "loginRateLimit.window": c.LoginRateLimit.Window} {
+		if d <= 0 {
+			bad(key, "must be a positive duration such as 60s or 5m, got %s", d)
+		}
+	}
+	if c.AccountLockout.Threshold < 0 || c.AccountLockout.Threshold > 1000 {
+		bad("accountLockout.threshold", "must be between 0 (off) and 1000, got %d", c.AccountLockout.Threshold)
+	}
+	if c.AccountLockout.Threshold > 0 && c.AccountLockout.Duration <= 0 {
+		bad("accountLockout.duration", "must be a positive number of minutes when threshold is set, got %d", c.AccountLockout.Duration)
+	}
+	if c.LoginRateLimit.Requests == 0 || c.LoginRateLimit.Requests < -1 {
+		bad("loginRateLimit.requests", "must be a positive number, or -1 for no limit, got %d", c.LoginRateLimit.Requests)
+	}
+	if c.PreventLoginWithUnverifiedEmail && !c.VerifyUserEmails {
+		bad("preventLoginWithUnverifiedEmail", "needs verifyUserEmails: true")
+	}
+	if c.PublicServerURL != "" {
+		if u, err := url.Parse(c.PublicServerURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("publicServerURL", "must be an absolute http(s) URL, got %q", c.PublicServerURL)
+		}
+	}
+	if c.SMS.Provider == "" {
+		bad("sms.provider", `must name a provider ("log" writes codes to the server log)`)
+	}
+	if c.Mail.Provider == "" {
+		bad("mail.provider", `must name a provider ("log" writes e-mails to the server log)`)
+	}
 	if c.IdempotencyOptions.TTL <= 0 {
 		bad("idempotencyOptions.ttl", "must be a positive number of seconds, got %d", c.IdempotencyOptions.TTL)
 	}
