@@ -180,12 +180,18 @@ func (dialect) Regex(b *sqlstore.Builder, lhs func(), re string) {
 	b.WriteString(")")
 }
 
-func (dialect) GeoDistance(b *sqlstore.Builder, col string, p core.GeoPoint) {
-	b.WriteString("sb_geo_dist(" + col + ", ")
-	b.Arg(p.Latitude)
-	b.WriteString(", ")
-	b.Arg(p.Longitude)
+// call writes fn(col, args...) with args bound.
+func call(b *sqlstore.Builder, fn, col string, args ...any) {
+	b.WriteString(fn + "(" + col)
+	for _, a := range args {
+		b.WriteString(", ")
+		b.Arg(a)
+	}
 	b.WriteString(")")
+}
+
+func (dialect) GeoDistance(b *sqlstore.Builder, col string, p core.GeoPoint) {
+	call(b, "sb_geo_dist", col, p.Latitude, p.Longitude)
 }
 
 func (dialect) GeoLatLng(col string) (lat, lng string) {
@@ -197,15 +203,9 @@ func (dialect) GeoInPolygon(b *sqlstore.Builder, col string, poly []core.GeoPoin
 	for i, p := range poly {
 		pts[i] = [2]float64{p.Latitude, p.Longitude}
 	}
-	b.WriteString("sb_geo_in_polygon(" + col + ", ")
-	b.Arg(sqlstore.JSONText(pts))
-	b.WriteString(")")
+	call(b, "sb_geo_in_polygon", col, sqlstore.JSONText(pts))
 }
 
 func (dialect) PolygonContains(b *sqlstore.Builder, col string, p core.GeoPoint) {
-	b.WriteString("sb_polygon_contains(" + col + ", ")
-	b.Arg(p.Latitude)
-	b.WriteString(", ")
-	b.Arg(p.Longitude)
-	b.WriteString(")")
+	call(b, "sb_polygon_contains", col, p.Latitude, p.Longitude)
 }

@@ -41,83 +41,46 @@ func (c *compiler) expr(p *plan, alias string, e core.Expr) error {
 		b.WriteString(sqlTrue)
 	case core.And:
 		return c.list(p, alias, x.Exprs, " AND ", sqlTrue)
-	case *core.And:
-		return c.list(p, alias, x.Exprs, " AND ", sqlTrue)
 	case core.Or:
-		return c.list(p, alias, x.Exprs, " OR ", sqlFalse)
-	case *core.Or:
 		return c.list(p, alias, x.Exprs, " OR ", sqlFalse)
 	case core.Nor:
 		return c.nor(p, alias, x.Exprs)
-	case *core.Nor:
-		return c.nor(p, alias, x.Exprs)
-	case core.Nothing, *core.Nothing:
+	case core.Nothing:
 		b.WriteString(sqlFalse)
 	case core.Cmp:
 		return c.cmp(p, alias, x)
-	case *core.Cmp:
-		return c.cmp(p, alias, *x)
 	case core.In:
 		return c.in(p, alias, x)
-	case *core.In:
-		return c.in(p, alias, *x)
 	case core.Exists:
 		return c.exists(p, alias, x)
-	case *core.Exists:
-		return c.exists(p, alias, *x)
 	case core.ArrayContains:
-		return c.arrayOp(p, alias, x.Field, x.Values, true)
-	case *core.ArrayContains:
 		return c.arrayOp(p, alias, x.Field, x.Values, true)
 	case core.ArrayContainedBy:
 		return c.arrayOp(p, alias, x.Field, x.Values, false)
-	case *core.ArrayContainedBy:
-		return c.arrayOp(p, alias, x.Field, x.Values, false)
 	case core.Regex:
 		return c.regex(p, alias, x)
-	case *core.Regex:
-		return c.regex(p, alias, *x)
 	case core.Text:
 		return c.text(p, alias, x)
-	case *core.Text:
-		return c.text(p, alias, *x)
 	case core.Near:
-		return c.near(p, alias, x.Field, x.Point, x.MaxDistance)
-	case *core.Near:
 		return c.near(p, alias, x.Field, x.Point, x.MaxDistance)
 	case core.WithinSphere:
 		return c.near(p, alias, x.Field, x.Center, x.Radius)
-	case *core.WithinSphere:
-		return c.near(p, alias, x.Field, x.Center, x.Radius)
 	case core.WithinBox:
 		return c.box(p, alias, x)
-	case *core.WithinBox:
-		return c.box(p, alias, *x)
 	case core.WithinPolygon:
 		return c.polygon(p, alias, x)
-	case *core.WithinPolygon:
-		return c.polygon(p, alias, *x)
 	case core.PolygonContains:
 		return c.polygonContains(p, alias, x)
-	case *core.PolygonContains:
-		return c.polygonContains(p, alias, *x)
 	case core.RelatedTo:
 		return c.relatedTo(alias, x)
-	case *core.RelatedTo:
-		return c.relatedTo(alias, *x)
 	case core.RelationContains:
 		return c.relationContains(p, alias, x)
-	case *core.RelationContains:
-		return c.relationContains(p, alias, *x)
 	case core.InQuery:
 		return c.inQuery(p, alias, x)
-	case *core.InQuery:
-		return c.inQuery(p, alias, *x)
 	case core.Select:
 		return c.selectQuery(p, alias, x)
-	case *core.Select:
-		return c.selectQuery(p, alias, *x)
 	default:
+		// The core builds value nodes (core.Cmp, not *core.Cmp).
 		return invalidQuery("query operator %T is not supported by this store", e)
 	}
 	return nil
@@ -302,35 +265,26 @@ func (c *compiler) in(p *plan, alias string, x core.In) error {
 		}
 		args = append(args, a)
 	}
-	b.WriteString("(")
+	// $in matches a missing field only when null is among the values, and
+	// $nin only when it is not.
+	nullTest, listOp, emptyList := " IS NULL OR ", " IN ", sqlFalse
 	if x.Not {
-		// $nin matches missing fields unless null is one of the values.
-		if !hasNull {
-			lhs()
-			b.WriteString(" IS NULL OR ")
-		} else {
-			lhs()
-			b.WriteString(" IS NOT NULL AND ")
-		}
-		if len(args) == 0 {
-			b.WriteString(sqlTrue)
-		} else {
-			lhs()
-			b.WriteString(" NOT IN ")
-			b.ArgList(args)
-		}
-	} else {
+		listOp, emptyList = " NOT IN ", sqlTrue
 		if hasNull {
-			lhs()
-			b.WriteString(" IS NULL OR ")
+			nullTest = " IS NOT NULL AND "
 		}
-		if len(args) == 0 {
-			b.WriteString(sqlFalse)
-		} else {
-			lhs()
-			b.WriteString(" IN ")
-			b.ArgList(args)
-		}
+	}
+	b.WriteString("(")
+	if x.Not || hasNull {
+		lhs()
+		b.WriteString(nullTest)
+	}
+	if len(args) == 0 {
+		b.WriteString(emptyList)
+	} else {
+		lhs()
+		b.WriteString(listOp)
+		b.ArgList(args)
 	}
 	b.WriteString(")")
 	return nil

@@ -205,7 +205,6 @@ func (s *Store) writeFilter(b *Builder, writeACL []string) {
 
 func (s *Store) update(ctx context.Context, wc *writerConn, class *core.Class, id string, where core.Expr, writeACL []string, upd core.Update) (core.Object, error) {
 	p := s.plans.get(s.d, class)
-	upd = derefOps(upd)
 	keys := make([]string, 0, len(upd))
 	needRead := false
 	for k, op := range upd {
@@ -394,43 +393,6 @@ func (s *Store) update(ctx context.Context, wc *writerConn, class *core.Class, i
 		return nil, err
 	}
 	return out, nil
-}
-
-// derefOps returns upd with every operation in its value form (the core
-// builds values, but a pointer is accepted all the same).
-func derefOps(upd core.Update) core.Update {
-	var n core.Update
-	for k, op := range upd {
-		var v core.Op
-		switch o := op.(type) {
-		case *core.Set:
-			v = *o
-		case *core.Unset:
-			v = *o
-		case *core.Increment:
-			v = *o
-		case *core.Add:
-			v = *o
-		case *core.AddUnique:
-			v = *o
-		case *core.Remove:
-			v = *o
-		case *core.AddRelation:
-			v = *o
-		case *core.RemoveRelation:
-			v = *o
-		default:
-			continue
-		}
-		if n == nil {
-			n = maps.Clone(upd)
-		}
-		n[k] = v
-	}
-	if n == nil {
-		return upd
-	}
-	return n
 }
 
 func (s *Store) changeRelation(ctx context.Context, ss session, p *plan, field, id string, ids []string, add bool) error {

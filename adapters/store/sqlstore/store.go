@@ -97,10 +97,12 @@ func (s *Store) PoolStats() core.PoolStats {
 	return core.PoolStats{Open: st.OpenConnections, InUse: st.InUse, Idle: st.Idle, WaitCount: st.WaitCount, WaitDurationSecs: st.WaitDuration.Seconds()}
 }
 
-// writerConn is one write connection with its prepared statements. Only the
-// goroutine that took it from Store.writers uses it.
+// writerConn is one write connection with its prepared statements. The
+// goroutine that took it from Store.writers uses it; so may other
+// goroutines given the same Tx, which database/sql serializes per call.
 type writerConn struct {
 	conn  *sql.Conn
+	mu    sync.Mutex // guards stmts and nsp
 	stmts map[string]*sql.Stmt
 	nsp   int // savepoints opened, to name the next one
 }
@@ -108,6 +110,8 @@ type writerConn struct {
 const maxCachedStmts = 1000
 
 func (wc *writerConn) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	wc.mu.Lock()
+	defer wc.mu.Unlock()
 	if st, ok := wc.stmts[q]; ok {
 		return st, nil
 	}
@@ -401,8 +405,10 @@ func (t *txStore) Tx(ctx context.Context, fn func(ctx context.Context, tx core.S
 	if err := t.check(); err != nil {
 		return err
 	}
+	t.wc.mu.Lock()
 	t.wc.nsp++
 	name := "sp" + strconv.Itoa(t.wc.nsp)
+	t.wc.mu.Unlock()
 	if _, err := t.wc.conn.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
 		return wrap("savepoint", err)
 	}
