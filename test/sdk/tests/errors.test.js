@@ -116,11 +116,20 @@ describe('JSON and query errors (107 / 102)', () => {
 });
 
 describe('type and ACL errors (111 / 123)', () => {
-  it('wrong type on save is 111', async () => {
+  it('wrong type on save is 111 (SDK, Number field)', async () => {
     const { Parse } = ctx;
     const err = await parseError(() => new Parse.Object('ErrThing').save({ score: 'high' }));
     assert.equal(err.code, 111, err.message);
-    assertParseError(await rest(ctx.server, 'POST', 'classes/ErrThing', { body: { tags: 'not-an-array' } }), 400, 111);
+  });
+
+  it('wrong type on save is 111 (String into an Array field, array into an Object field)', async () => {
+    await rest(ctx.server, 'POST', 'classes/ErrShapes', { body: { tags: ['a'], meta: { a: 1 } } });
+    assertParseError(await rest(ctx.server, 'POST', 'classes/ErrShapes', { body: { tags: 'not-an-array' } }), 400, 111);
+    assertParseError(await rest(ctx.server, 'POST', 'classes/ErrShapes', { body: { tags: { k: 1 } } }), 400, 111);
+    assertParseError(await rest(ctx.server, 'POST', 'classes/ErrShapes', { body: { meta: [1, 2] } }), 400, 111);
+  });
+
+  it('wrong type on update is 111 (Number into String, Increment on String)', async () => {
     const obj = await rest(ctx.server, 'GET', 'classes/ErrThing', { query: { limit: 1 } });
     const id = obj.json.results[0].objectId;
     assertParseError(await rest(ctx.server, 'PUT', `classes/ErrThing/${id}`, { body: { name: 12 } }), 400, 111);

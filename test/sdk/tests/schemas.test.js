@@ -158,17 +158,23 @@ describe('Parse.Schema', () => {
     assert.deepEqual(b && b.fields.y, { type: 'Number' });
   });
 
-  it('saving a value of the wrong type is 111', async () => {
+  it('saving a value of the wrong type is 111 (Number, Date)', async () => {
     const { Parse } = ctx;
     await new Parse.Schema('SchMismatch').addNumber('n').addPointer('p', 'SchTarget').addDate('d').save();
     const e1 = await parseError(() => new Parse.Object('SchMismatch').save({ n: 'five' }));
     assert.equal(e1.code, 111, e1.message);
-    const other = await new Parse.Object('SchOther').save({ z: 1 });
-    const e2 = await parseError(() => new Parse.Object('SchMismatch').save({ p: other }));
-    assert.equal(e2.code, 111, e2.message);
     const e3 = await parseError(() => new Parse.Object('SchMismatch').save({ d: 'yesterday' }));
     assert.equal(e3.code, 111, e3.message);
     assert.equal(await new Parse.Query('SchMismatch').count(), 0);
+  });
+
+  it('a pointer to the wrong class is 111', async () => {
+    const { Parse } = ctx;
+    await new Parse.Schema('SchPtrCls').addPointer('p', 'SchTarget').save();
+    const other = await new Parse.Object('SchOther').save({ z: 1 });
+    const e2 = await parseError(() => new Parse.Object('SchPtrCls').save({ p: other }));
+    assert.equal(e2.code, 111, e2.message);
+    assert.equal(await new Parse.Query('SchPtrCls').count(), 0);
   });
 
   it('field types inferred on first save are then enforced', async () => {
