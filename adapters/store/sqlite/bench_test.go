@@ -134,6 +134,8 @@ func BenchmarkFindIndexedPage(b *testing.B) {
 // BenchmarkFindWithACL: 100k private objects of which the user may read
 // 1%, a page of 100 sorted by score; compare with BenchmarkFindPublic, the
 // same page over public objects.
+// The sub-benchmark "sorted" orders by score, "natural" asks no order (the
+// Parse default).
 func BenchmarkFindWithACL(b *testing.B) {
 	st, c := seeded(b, 100_000, func(i int) core.ACL {
 		if i%100 == 7 {
@@ -141,21 +143,27 @@ func BenchmarkFindWithACL(b *testing.B) {
 		}
 		return core.ACL{fmt.Sprintf("user%d", i%5000): {Read: true, Write: true}}
 	})
-	benchPage(b, st, c, []string{"*", "me", "role:staff"}, 100)
+	benchPages(b, st, c)
 }
 
-// BenchmarkFindPublic is BenchmarkFindWithACL's query over public objects.
+// BenchmarkFindPublic is BenchmarkFindWithACL's queries over public objects.
 func BenchmarkFindPublic(b *testing.B) {
 	st, c := seeded(b, 100_000, public)
-	benchPage(b, st, c, []string{"*", "me", "role:staff"}, 100)
+	benchPages(b, st, c)
 }
 
-func benchPage(b *testing.B, st core.Store, c *core.Class, principals []string, want int) {
+func benchPages(b *testing.B, st core.Store, c *core.Class) {
+	b.Run("sorted", func(b *testing.B) { benchPage(b, st, c, []core.OrderKey{{Field: "score"}}) })
+	b.Run("natural", func(b *testing.B) { benchPage(b, st, c, nil) })
+}
+
+func benchPage(b *testing.B, st core.Store, c *core.Class, order []core.OrderKey) {
 	ctx := context.Background()
+	principals, want := []string{"*", "me", "role:staff"}, 100
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			objs, err := st.Find(ctx, c, &core.Query{Order: []core.OrderKey{{Field: "score"}}, Limit: 100, ReadACL: principals})
+			objs, err := st.Find(ctx, c, &core.Query{Order: order, Limit: 100, ReadACL: principals})
 			if err != nil || len(objs) != want {
 				b.Errorf("page: %d objects, %v", len(objs), err)
 				return

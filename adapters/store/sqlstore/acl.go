@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strconv"
+	"strings"
 
 	"github.com/switchboardhq/switchboard/core"
 )
@@ -70,7 +70,7 @@ func encodeACL(a core.ACL) string {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = strconv.AppendQuote(b, k)
+		b = appendJSONString(b, k)
 		b = append(b, ':', '{')
 		switch {
 		case p.Read && p.Write:
@@ -86,14 +86,91 @@ func encodeACL(a core.ACL) string {
 	return string(b)
 }
 
+// appendJSONString appends s as a JSON string: as-is between quotes when
+// it needs no escaping (principals are ids and role names), else through
+// encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			js, _ := json.Marshal(s)
+			return append(b, js...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// aclEntries are the permission objects encodeACL writes.
+var aclEntries = []struct {
+	text string
+	perm core.Permission
+}{
+	{`{"read":true,"write":true}`, core.Permission{Read: true, Write: true}},
+	{`{"read":true}`, core.Permission{Read: true}},
+	{`{"write":true}`, core.Permission{Write: true}},
+	{`{}`, core.Permission{}},
+}
+
+// decodeACL reads a stored ACL. What encodeACL wrote is parsed directly,
+// since every returned object carries one; anything else goes through
+// encoding/json.
 func decodeACL(raw any) (core.ACL, error) {
 	if raw == nil {
 		return nil, nil
 	}
-	s, ok := asBytes(raw)
+	s, ok := asString(raw)
 	if !ok {
 		return nil, fmt.Errorf("unexpected stored ACL %T", raw)
 	}
+	if a, ok := parseACL(s); ok {
+		return a, nil
+	}
+	return decodeACLJSON([]byte(s))
+}
+
+func parseACL(s string) (core.ACL, bool) {
+	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
+		return nil, false
+	}
+	a := core.ACL{}
+	s = s[1 : len(s)-1]
+	for s != "" {
+		if s[0] != '"' {
+			return nil, false
+		}
+		end := strings.IndexByte(s[1:], '"')
+		if end < 0 {
+			return nil, false
+		}
+		key := s[1 : 1+end]
+		if strings.IndexByte(key, '\\') >= 0 || len(s) < end+3 || s[end+2] != ':' {
+			return nil, false
+		}
+		s = s[end+3:]
+		matched := false
+		for _, e := range aclEntries {
+			if strings.HasPrefix(s, e.text) {
+				a[key] = e.perm
+				s = s[len(e.text):]
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			return nil, false
+		}
+		if s != "" {
+			if s[0] != ',' {
+				return nil, false
+			}
+			s = s[1:]
+		}
+	}
+	return a, true
+}
+
+func decodeACLJSON(s []byte) (core.ACL, error) {
 	var m map[string]struct {
 		Read  bool `json:"read"`
 		Write bool `json:"write"`

@@ -690,15 +690,21 @@ func (c *compiler) filter(p *plan, alias string, q *core.Query, rp readPlan) err
 	return nil
 }
 
-// readFilter writes the ReadACL predicate.
-func (c *compiler) readFilter(p *plan, alias string, principals []string, rp readPlan) {
-	b := c.b
+// nonPublic returns the principals other than "*", as bind arguments.
+func nonPublic(principals []string) []any {
 	others := make([]any, 0, len(principals))
 	for _, pr := range principals {
 		if pr != core.PublicPrincipal {
 			others = append(others, pr)
 		}
 	}
+	return others
+}
+
+// readFilter writes the ReadACL predicate.
+func (c *compiler) readFilter(p *plan, alias string, principals []string, rp readPlan) {
+	b := c.b
+	others := nonPublic(principals)
 	if rp == readDrive {
 		all := append(others, core.PublicPrincipal)
 		b.WriteString(alias + `."_rid" IN (SELECT "rid" FROM ` + p.readers + ` WHERE "principal" IN `)
