@@ -373,6 +373,9 @@ func (a *App) Update(ctx context.Context, auth *Auth, className, id string, body
 	var afterUser func(Object) error
 	switch className {
 	case sessionClass:
+		if !auth.Master && auth.UserID == "" {
+			return nil, Errorf(CodeInvalidSessionToken, "Session token required.")
+		}
 		if !auth.Master {
 			return nil, Errorf(CodeOperationForbidden, "sessions cannot be changed by clients")
 		}
@@ -467,6 +470,9 @@ func (a *App) Delete(ctx context.Context, auth *Auth, className, id string) erro
 	}
 	if className == userClass && !auth.Master && auth.UserID != id {
 		return Errorf(CodeSessionMissing, "Cannot delete user %s.", id)
+	}
+	if className == sessionClass && !auth.Master && auth.UserID == "" {
+		return Errorf(CodeInvalidSessionToken, "Session token required.")
 	}
 	clp, cerr := authorize(c, opDelete, auth)
 	if cerr != nil {
