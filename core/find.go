@@ -168,18 +168,20 @@ func (a *App) find(ctx context.Context, auth *Auth, className string, opts FindO
 	if !ValidClassName(className) {
 		return nil, Errorf(CodeInvalidClassName, "Invalid classname: %s", className)
 	}
-	if err := checkClassAccess(className, auth); err != nil {
-		return nil, err
-	}
-	if className == sessionClass && !auth.Master && auth.UserID == "" {
-		return nil, Errorf(CodeInvalidSessionToken, "Session token required.")
-	}
+	// Redirect first: the class whose objects come back is the one the
+	// access checks below must see.
 	if opts.RedirectClassNameForKey != "" {
 		if c := a.Class(className); c != nil {
 			if f, ok := c.Fields[opts.RedirectClassNameForKey]; ok && f.Type == TypeRelation {
 				className = f.TargetClass
 			}
 		}
+	}
+	if err := checkClassAccess(className, auth); err != nil {
+		return nil, err
+	}
+	if className == sessionClass && !auth.Master && auth.UserID == "" {
+		return nil, Errorf(CodeInvalidSessionToken, "Session token required.")
 	}
 	c := a.Class(className)
 	limit := a.opts.DefaultLimit
