@@ -772,6 +772,13 @@ func (p *queryParser) subQuery(m map[string]any, depth int) (*Class, *Query, *Er
 	}
 	if raw, ok := m["order"].(string); ok {
 		q.Order = parseOrder(c, raw)
+		// With a limit, the order decides which objects match: sorting on
+		// a protected field would reveal how its values compare.
+		for _, k := range q.Order {
+			if err := checkProbe(c, p.auth, k.Field); err != nil {
+				return nil, nil, err
+			}
+		}
 	}
 	return c, q, nil
 }
