@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 
 	_ "github.com/switchboardhq/switchboard/adapters/store/sqlite"
@@ -21,8 +22,9 @@ import (
 )
 
 const (
-	appID     = "itest"
-	masterKey = "itest-master"
+	appID       = "itest"
+	masterKey   = "itest-master"
+	readOnlyKey = "itest-readonly"
 )
 
 type harness struct {
@@ -44,7 +46,13 @@ func newHarness(t testing.TB, tweak func(*core.Options)) *harness {
 	if err != nil {
 		t.Fatalf("opening sqlite: %v", err)
 	}
-	opts := core.Options{AppID: appID, MasterKey: masterKey, AllowClientClassCreation: true}
+	// The listener comes first so that the App knows its own URL, for the
+	// links it puts in e-mails.
+	var handler http.Handler = http.NotFoundHandler()
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	base := "http://" + ts.Listener.Addr().String()
+	opts := core.Options{AppID: appID, MasterKey: masterKey, ReadOnlyMasterKey: readOnlyKey,
+		AllowClientClassCreation: true, ServerURL: base + "/parse"}
 	if tweak != nil {
 		tweak(&opts)
 	}
@@ -57,7 +65,8 @@ func newHarness(t testing.TB, tweak func(*core.Options)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(srv)
+	handler = srv
+	ts.Start()
 	t.Cleanup(func() {
 		ts.Close()
 		_ = app.Close()
@@ -72,8 +81,23 @@ type response struct {
 	raw    []byte
 }
 
-// do sends one request. key is "master", "client" or "" (app id only).
+// do sends one request. key is "master", "readonly", "client" or "" (app
+// id only).
 func (h *harness) do(method, path, key string, body any) response {
+	h.t.Helper()
+	headers := map[string]string{}
+	switch key {
+	case "master":
+		headers["X-Parse-Master-Key"] = masterKey
+	case "readonly":
+		headers["X-Parse-Master-Key"] = readOnlyKey
+	}
+	return h.request(method, path, body, headers)
+}
+
+// request sends one request with the app id and the given headers. A string
+// or []byte body is sent as is, anything else as JSON.
+func (h *harness) request(method, path string, body any, headers map[string]string) response {
 	h.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
@@ -95,8 +119,8 @@ func (h *harness) do(method, path, key string, body any) response {
 	}
 	req.Header.Set("X-Parse-Application-Id", appID)
 	req.Header.Set("Content-Type", "application/json")
-	if key == "master" {
-		req.Header.Set("X-Parse-Master-Key", masterKey)
+	for k, v := range headers {
+		req.Header.Set(k, v)
 	}
 	return send(h.t, req)
 }
@@ -146,3 +170,134 @@ func httpGet(t testing.TB, url string, headers map[string]string) (response, err
 }
 
 var testLogWriter io.Writer = io.Discard
+
+// who is the caller of a request: a key, a session token, or neither.
+type who struct {
+	name  string // for failure messages
+	key   string // "", "master" or "readonly"
+	token string // sent as X-Parse-Session-Token
+	id    string // the user's objectId, for logged-in users
+}
+
+var (
+	anonymous  = who{name: "anonymous"}
+	asMaster   = who{name: "master", key: "master"}
+	asReadOnly = who{name: "read-only master", key: "readonly"}
+)
+
+// as sends one request as w.
+func (h *harness) as(w who, method, path string, body any) response {
+	h.t.Helper()
+	headers := map[string]string{}
+	switch w.key {
+	case "master":
+		headers["X-Parse-Master-Key"] = masterKey
+	case "readonly":
+		headers["X-Parse-Master-Key"] = readOnlyKey
+	}
+	if w.token != "" {
+		headers["X-Parse-Session-Token"] = w.token
+	}
+	return h.request(method, path, body, headers)
+}
+
+// signup creates a user with extra fields and returns it logged in.
+func (h *harness) signup(username, password string, extra map[string]any) who {
+	h.t.Helper()
+	body := map[string]any{"username": username, "password": password}
+	for k, v := range extra {
+		body[k] = v
+	}
+	res := h.do("POST", "/users", "", body)
+	if res.status != 201 {
+		h.t.Fatalf("signup %s: %d %s", username, res.status, res.raw)
+	}
+	token, _ := res.body["sessionToken"].(string)
+	id, _ := res.body["objectId"].(string)
+	return who{name: username, token: token, id: id}
+}
+
+// login logs a user in with POST /login and returns the new session.
+func (h *harness) login(username, password string) who {
+	h.t.Helper()
+	res := h.do("POST", "/login", "", map[string]any{"username": username, "password": password})
+	if res.status != 200 {
+		h.t.Fatalf("login %s: %d %s", username, res.status, res.raw)
+	}
+	return who{name: username, token: res.body["sessionToken"].(string), id: res.body["objectId"].(string)}
+}
+
+// storeUpdate changes an object directly in the store, past every check:
+// for internal fields (hashes, token expiries) that no API may touch.
+func (h *harness) storeUpdate(className, id string, upd core.Update) {
+	h.t.Helper()
+	c := h.app.Class(className)
+	if c == nil {
+		h.t.Fatalf("no class %s", className)
+	}
+	if _, err := h.app.Store().Update(context.Background(), c, id, nil, nil, upd); err != nil {
+		h.t.Fatalf("store update %s/%s: %v", className, id, err)
+	}
+}
+
+// statusFor is the HTTP status Parse answers a code with.
+func statusFor(code int) int {
+	switch code {
+	case 101:
+		return 404
+	case 155:
+		return 429
+	case 116:
+		return 413
+	}
+	return 400
+}
+
+// wantError fails unless res is the Parse error code, with its status and a
+// message.
+func wantError(t testing.TB, res response, code int) {
+	t.Helper()
+	msg, _ := res.body["error"].(string)
+	if res.status != statusFor(code) || res.code() != code || msg == "" {
+		t.Fatalf("got %d %s, want %d with code %d", res.status, res.raw, statusFor(code), code)
+	}
+}
+
+// wantStatus fails unless res has the status.
+func wantStatus(t testing.TB, res response, status int) {
+	t.Helper()
+	if res.status != status {
+		t.Fatalf("got %d %s, want %d", res.status, res.raw, status)
+	}
+}
+
+// withQuery appends URL parameters; values that are not strings are sent
+// as JSON, as the REST API expects for where.
+func withQuery(path string, params map[string]any) string {
+	q := url.Values{}
+	for k, v := range params {
+		if s, ok := v.(string); ok {
+			q.Set(k, s)
+			continue
+		}
+		js, _ := json.Marshal(v)
+		q.Set(k, string(js))
+	}
+	return path + "?" + q.Encode()
+}
+
+// pointer is the JSON of a Pointer.
+func pointer(className, id string) map[string]any {
+	return map[string]any{"__type": "Pointer", "className": className, "objectId": id}
+}
+
+// results returns the results array of a find reply.
+func (r response) results() []map[string]any {
+	list, _ := r.body["results"].([]any)
+	out := make([]map[string]any, 0, len(list))
+	for _, e := range list {
+		m, _ := e.(map[string]any)
+		out = append(out, m)
+	}
+	return out
+}
