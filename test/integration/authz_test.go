@@ -795,7 +795,9 @@ func TestProtectedFieldProbes(t *testing.T) {
 		}
 		return map[string]any{p.field: p.value}
 	}
-	op := func(p probeTarget, o string, v any) map[string]any { return map[string]any{p.field: map[string]any{o: v}} }
+	op := func(p probeTarget, o string, v any) map[string]any {
+		return map[string]any{p.field: map[string]any{o: v}}
+	}
 	find := func(p probeTarget, params map[string]any) string { return withQuery(classPath(p), params) }
 	posts := func(w map[string]any) string { return withQuery("/classes/Post", map[string]any{"where": w}) }
 	sub := func(p probeTarget, extra map[string]any) map[string]any {
@@ -827,12 +829,18 @@ func TestProtectedFieldProbes(t *testing.T) {
 		{"$text", func(p probeTarget) string {
 			return find(p, map[string]any{"where": op(p, "$text", map[string]any{"$search": map[string]any{"$term": "alice"}})})
 		}, refused},
-		{"dotted key", func(p probeTarget) string { return find(p, map[string]any{"where": map[string]any{p.field + ".x": "y"}}) }, refused},
+		{"dotted key", func(p probeTarget) string {
+			return find(p, map[string]any{"where": map[string]any{p.field + ".x": "y"}})
+		}, refused},
 		{"$or", func(p probeTarget) string {
 			return find(p, map[string]any{"where": map[string]any{"$or": []any{eq(p), map[string]any{p.other: "nobody"}}}})
 		}, refused},
-		{"$and", func(p probeTarget) string { return find(p, map[string]any{"where": map[string]any{"$and": []any{eq(p)}}}) }, refused},
-		{"$nor", func(p probeTarget) string { return find(p, map[string]any{"where": map[string]any{"$nor": []any{eq(p)}}}) }, refused},
+		{"$and", func(p probeTarget) string {
+			return find(p, map[string]any{"where": map[string]any{"$and": []any{eq(p)}}})
+		}, refused},
+		{"$nor", func(p probeTarget) string {
+			return find(p, map[string]any{"where": map[string]any{"$nor": []any{eq(p)}}})
+		}, refused},
 		{"$or inside $and", func(p probeTarget) string {
 			return find(p, map[string]any{"where": map[string]any{"$and": []any{map[string]any{"$or": []any{eq(p)}}}}})
 		}, refused},
