@@ -142,7 +142,7 @@ func (c *compiler) operand(p *plan, alias, field string, path []string) (col col
 			return
 		}
 		lhs = func() { c.s.d.JSONValue(c.b, ref, path) }
-		conv = func(v any) (any, error) { return jsonArg(v), nil }
+		conv = func(v any) (any, error) { return c.s.jsonArg(v), nil }
 		col.typ = "" // a JSON value: no field type
 		return
 	}

@@ -48,7 +48,12 @@ func (s *Store) insert(ctx context.Context, wc *writerConn, class *core.Class, o
 			wc = t.wc
 		}
 	}
-	if wc == nil {
+	if s.autocommitting(ctx, wc) && p.insertReaders != "" {
+		if s.closed.Load() {
+			return core.Internal(errors.New("sqlstore: store is closed"))
+		}
+		err = s.insertRow(ctx, session{s: s}, req)
+	} else if wc == nil {
 		err = s.groupInsert(ctx, req)
 	} else {
 		err = s.insertRow(ctx, session{s: s, wc: wc}, req)
@@ -69,6 +74,10 @@ type insertReq struct {
 }
 
 func (s *Store) insertRow(ctx context.Context, ss session, r *insertReq) error {
+	if r.p.insertReaders != "" {
+		_, err := ss.exec(ctx, r.p.insertReaders, append(r.args, r.readers)...)
+		return s.wrapWrite("insert into "+r.p.name, err)
+	}
 	res, err := ss.wc.exec(ctx, r.p.insert, r.args...)
 	if err != nil {
 		return s.wrapWrite("insert into "+r.p.name, err)
@@ -206,19 +215,35 @@ func (s *Store) writeFilter(b *Builder, writeACL []string) {
 func (s *Store) update(ctx context.Context, wc *writerConn, class *core.Class, id string, where core.Expr, writeACL []string, upd core.Update) (core.Object, error) {
 	p := s.plans.get(s.d, class)
 	keys := make([]string, 0, len(upd))
-	needRead := false
+	needRead, oneStatement := false, true
 	for k, op := range upd {
 		keys = append(keys, k)
 		switch op.(type) {
 		case core.Add, core.AddUnique, core.Remove:
 			needRead = true
+		case core.AddRelation, core.RemoveRelation:
+			oneStatement = false
 		}
 	}
+	_, setsACL := upd[core.FieldACL]
+	oneStatement = oneStatement && !needRead && !setsACL
 	slices.Sort(keys)
+	run := func(fn func(ss session) error) error { return s.write(ctx, wc, fn) }
+	if oneStatement && s.autocommitting(ctx, wc) {
+		run = func(fn func(ss session) error) error {
+			if s.closed.Load() {
+				return core.Internal(errors.New("sqlstore: store is closed"))
+			}
+			return fn(session{s: s})
+		}
+	}
 	var out core.Object
-	err := s.write(ctx, wc, func(ss session) error {
+	err := run(func(ss session) error {
 		var cur core.Object
 		if needRead {
+			if err := s.lockRow(ctx, ss, p, id); err != nil {
+				return err
+			}
 			var err error
 			objs, err := s.find(ctx, ss, class, &core.Query{Where: core.And{Exprs: []core.Expr{core.Cmp{Field: core.FieldObjectID, Op: core.OpEq, Value: id}, where}}, Limit: 1})
 			if err != nil {
@@ -233,7 +258,11 @@ func (s *Store) update(ctx context.Context, wc *writerConn, class *core.Class, i
 		var oldRid int64
 		var oldReaders []string
 		if _, ok := upd[core.FieldACL]; ok {
-			rows, err := ss.query(ctx, `SELECT "_rid", "_acl" FROM `+p.table+` WHERE "objectId" = `+s.d.Placeholder(1), id)
+			lock := ""
+			if rl, ok := s.d.(RowLocker); ok {
+				lock = rl.LockSuffix()
+			}
+			rows, err := ss.query(ctx, `SELECT "_rid", "_acl" FROM `+p.table+` WHERE "objectId" = `+s.d.Placeholder(1)+lock, id)
 			if err != nil {
 				return wrap("read ACL of "+p.name, err)
 			}

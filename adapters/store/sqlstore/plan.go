@@ -62,6 +62,8 @@ type plan struct {
 	selectAll string // column list for every field (alias "t")
 	returning string // the same columns, unqualified, for RETURNING
 	insert    string // INSERT of every column
+
+	insertReaders string // insert with the readers in one statement (RowInserter), or ""
 }
 
 // builtinTypes are the types of the fields every class has.
@@ -117,6 +119,9 @@ func newPlan(d Dialect, c *core.Class) *plan {
 	}
 	b.WriteString(")")
 	p.insert = b.String()
+	if ri, ok := d.(RowInserter); ok {
+		p.insertReaders = ri.InsertWithReaders(p.insert, p.readers, 6+len(p.cols))
+	}
 	return p
 }
 

@@ -183,8 +183,10 @@ func indexName(class, name string) string { return Quote(class + ":" + name) }
 
 func (s *Store) createIndex(ctx context.Context, ss session, c *core.Class, name string, ix core.Index) error {
 	var cols []string
+	var keys []IndexColumn
+	ixr, engineIndex := s.d.(Indexer)
 	for _, k := range ix.Keys {
-		if k.Text {
+		if k.Text && !engineIndex {
 			continue // no text index in SQL; $text scans (or a TextSearcher serves it)
 		}
 		f, ok := c.Fields[k.Field]
@@ -195,11 +197,27 @@ func (s *Store) createIndex(ctx context.Context, ss session, c *core.Class, name
 		} else if f.Type == core.TypeRelation {
 			return core.Errorf(core.CodeInvalidQuery, "index %q cannot include Relation field %q", name, k.Field)
 		}
+		if engineIndex {
+			t := f.Type
+			if !ok {
+				t = builtinTypes[k.Field]
+			}
+			keys = append(keys, IndexColumn{Quoted: Quote(k.Field), Type: t, Desc: k.Desc, Text: k.Text})
+			continue
+		}
 		col := Quote(k.Field)
 		if k.Desc {
 			col += " DESC"
 		}
 		cols = append(cols, col)
+	}
+	if engineIndex {
+		for _, stmt := range ixr.IndexSQL(TableName(c.Name), indexName(c.Name, name), ix.Unique, keys) {
+			if _, err := ss.wc.conn.ExecContext(ctx, stmt); err != nil {
+				return s.wrapWrite("create index "+name+" on "+c.Name, err)
+			}
+		}
+		return nil
 	}
 	if len(cols) == 0 {
 		return nil

@@ -25,6 +25,17 @@ type Config struct {
 	// OnClose, if set, runs after the store closed its connections (to close
 	// the pools).
 	OnClose func() error
+	// Autocommit: an Insert outside a Tx, when the Dialect is a RowInserter,
+	// and an Update outside a Tx that is one statement, run at once on the
+	// Reader pool in autocommit mode instead of in a transaction on a writer
+	// (no group commit, no BEGIN and COMMIT round trips). For engines that
+	// run concurrent writes and group their commits themselves (PostgreSQL).
+	Autocommit bool
+	// DriverCachesStatements: the driver prepares and caches statements per
+	// connection itself, and drops them when they fail (pgx does), so the
+	// store prepares none of its own. Statements the store prepared would
+	// outlive a schema change that alters their result columns.
+	DriverCachesStatements bool
 }
 
 // Store implements core.Store on a SQL engine.
@@ -41,6 +52,9 @@ type Store struct {
 	pending   []*insertReq // inserts waiting for a group commit
 	onClose   func() error
 	closed    atomic.Bool
+
+	autocommit bool // Config.Autocommit
+	noPrepare  bool // Config.DriverCachesStatements
 }
 
 var (
@@ -55,9 +69,11 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.Dialect == nil || len(cfg.Writers) == 0 || cfg.Reader == nil {
 		return nil, errors.New("sqlstore: Config needs a Dialect, at least one writer connection and a reader pool")
 	}
-	s := &Store{d: cfg.Dialect, writers: make(chan *writerConn, len(cfg.Writers)), r: cfg.Reader, onClose: cfg.OnClose}
+	s := &Store{d: cfg.Dialect, writers: make(chan *writerConn, len(cfg.Writers)), r: cfg.Reader, onClose: cfg.OnClose,
+		autocommit: cfg.Autocommit, noPrepare: cfg.DriverCachesStatements}
+	s.rstmts.off = s.noPrepare
 	for _, c := range cfg.Writers {
-		wc := &writerConn{conn: c, stmts: map[string]*sql.Stmt{}}
+		wc := &writerConn{conn: c, stmts: map[string]*sql.Stmt{}, noPrepare: s.noPrepare}
 		s.all = append(s.all, wc)
 		s.writers <- wc
 	}
@@ -105,11 +121,16 @@ type writerConn struct {
 	mu    sync.Mutex // guards stmts and nsp
 	stmts map[string]*sql.Stmt
 	nsp   int // savepoints opened, to name the next one
+
+	noPrepare bool // the driver caches statements: prepare none
 }
 
 const maxCachedStmts = 1000
 
 func (wc *writerConn) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if wc.noPrepare {
+		return nil, nil
+	}
 	wc.mu.Lock()
 	defer wc.mu.Unlock()
 	if st, ok := wc.stmts[q]; ok {
@@ -151,11 +172,15 @@ func (wc *writerConn) query(ctx context.Context, q string, args ...any) (*sql.Ro
 // stmtCache holds prepared statements of the reader pool by SQL text, up
 // to maxCachedStmts; rarer shapes past that run unprepared.
 type stmtCache struct {
-	m sync.Map
-	n atomic.Int64
+	m   sync.Map
+	n   atomic.Int64
+	off bool // the driver caches statements: prepare none
 }
 
 func (c *stmtCache) get(ctx context.Context, db *sql.DB, q string) (*sql.Stmt, error) {
+	if c.off {
+		return nil, nil
+	}
 	if st, ok := c.m.Load(q); ok {
 		return st.(*sql.Stmt), nil
 	}
@@ -201,6 +226,20 @@ func (ss session) query(ctx context.Context, q string, args ...any) (*sql.Rows, 
 		return ss.s.r.QueryContext(ctx, q, args...)
 	}
 	return st.QueryContext(ctx, args...)
+}
+
+// exec runs a statement on the writer, or autocommitted on the reader pool.
+func (ss session) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if ss.wc != nil {
+		return ss.wc.exec(ctx, q, args...)
+	}
+	return ss.s.r.ExecContext(ctx, q, args...)
+}
+
+// autocommitting reports whether a one-statement write may run autocommitted
+// on the reader pool: the engine allows it and ctx is in no Tx.
+func (s *Store) autocommitting(ctx context.Context, wc *writerConn) bool {
+	return s.autocommit && wc == nil && s.txFrom(ctx) == nil
 }
 
 type txKey struct{}
