@@ -61,9 +61,8 @@ type Server struct {
 
 // New starts a fake, closed when tb ends.
 func New(tb testing.TB) *Server {
-	s := &Server{Control: fakekit.New(tb), secret: fakekit.RandomHex(15), nonces: map[string]bool{}}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	tb.Cleanup(s.srv.Close)
+	s := &Server{Control: fakekit.New(), secret: fakekit.RandomHex(15), nonces: map[string]bool{}}
+	s.srv = s.Start(tb, http.HandlerFunc(s.serve))
 	return s
 }
 

@@ -5,10 +5,13 @@
 package fakekit
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
@@ -32,11 +35,18 @@ type Control struct {
 
 var _ smstest.Remote = (*Control)(nil)
 
-// New returns a Control whose stalled requests are released when tb ends.
-func New(tb testing.TB) *Control {
-	c := &Control{counts: map[string]int{}, release: make(chan struct{})}
+// New returns a Control.
+func New() *Control {
+	return &Control{counts: map[string]int{}, release: make(chan struct{})}
+}
+
+// Start serves h on a local HTTP server until tb ends. Stalled requests
+// are released first, so that closing the server does not wait on them.
+func (c *Control) Start(tb testing.TB, h http.Handler) *httptest.Server {
+	srv := httptest.NewServer(h)
+	tb.Cleanup(srv.Close)
 	tb.Cleanup(func() { close(c.release) })
-	return c
+	return srv
 }
 
 // Fail implements smstest.Remote.
@@ -88,6 +98,13 @@ func (c *Control) Begin(w http.ResponseWriter, r *http.Request) (f smstest.Failu
 		}
 	}
 	c.mu.Unlock()
+	// Read the body now: the server notices a client that hangs up (and
+	// cancels r.Context()) only once the body has been read.
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		return 0, false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	if stall {
 		select {
 		case <-r.Context().Done():
