@@ -6,9 +6,16 @@ require go.yaml.in/yaml/v3 v3.0.6
 
 require github.com/go-jose/go-jose/v4 v4.1.9
 
+require github.com/jackc/pgx/v5 v5.12.0
+
 require (
 	github.com/hashicorp/golang-lru/v2 v2.0.7 // indirect
+	github.com/jackc/pgpassfile v1.0.0 // indirect
+	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
+	github.com/jackc/puddle/v2 v2.2.3 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
+	golang.org/x/sync v0.24.0 // indirect
+	golang.org/x/text v0.43.0 // indirect
 )
 
 require (

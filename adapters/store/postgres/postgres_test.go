@@ -1,0 +1,114 @@
+package postgres_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/switchboardhq/switchboard/adapters/store/postgres"
+	"github.com/switchboardhq/switchboard/adapters/store/postgres/pgtest"
+	"github.com/switchboardhq/switchboard/adapters/store/storetest"
+	"github.com/switchboardhq/switchboard/core"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// openURL opens a store on url, closed when t ends.
+func openURL(t testing.TB, url string, opts map[string]any) core.Store {
+	t.Helper()
+	st, err := postgres.Open(t.Context(), core.StoreConfig{URL: url, Options: opts})
+	if err != nil {
+		t.Fatalf("open postgres store: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// openFresh opens a store on a new empty schema.
+func openFresh(t *testing.T) core.Store { return openURL(t, pgtest.Fresh(t), nil) }
+
+func TestConformance(t *testing.T) {
+	pgtest.Require(t)
+	storetest.RunConformance(t, openFresh)
+}
+
+func TestReopen(t *testing.T) {
+	url := pgtest.Fresh(t)
+	storetest.RunReopen(t, func(t *testing.T, _ string) core.Store {
+		st, err := postgres.Open(t.Context(), core.StoreConfig{URL: url})
+		if err != nil {
+			t.Fatalf("open: %v", err)
+		}
+		return st
+	})
+}
+
+// TestConcurrentOpen: nodes that start together on an empty database run
+// every migration once, and all of them open.
+func TestConcurrentOpen(t *testing.T) {
+	url := pgtest.Fresh(t)
+	const nodes = 6
+	errs := make(chan error, nodes)
+	stores := make(chan core.Store, nodes)
+	for range nodes {
+		go func() {
+			st, err := postgres.Open(t.Context(), core.StoreConfig{URL: url, Options: map[string]any{"maxConns": 3, "writeConns": 1}})
+			errs <- err
+			if err == nil {
+				stores <- st
+			}
+		}()
+	}
+	for range nodes {
+		if err := <-errs; err != nil {
+			t.Errorf("node failed to open: %v", err)
+		}
+	}
+	close(stores)
+	var pg *postgres.Store
+	for st := range stores {
+		pg = st.(*postgres.Store)
+		defer st.Close()
+	}
+	if pg == nil {
+		t.Fatal("no store opened")
+	}
+	for _, table := range []string{`"_sb_postgres_migrations"`, `"_sb_migrations"`} {
+		var rows, distinct int
+		if err := pg.Pool().QueryRow(t.Context(), `SELECT count(*), count(DISTINCT "version") FROM `+table).Scan(&rows, &distinct); err != nil {
+			t.Fatal(err)
+		}
+		if rows != distinct || rows == 0 {
+			t.Errorf("%s: %d rows for %d versions: a migration ran twice or none ran", table, rows, distinct)
+		}
+	}
+}
+
+func TestOpenOptions(t *testing.T) {
+	url := pgtest.Fresh(t)
+	if _, err := core.Stores.Lookup("postgres"); err != nil {
+		t.Errorf("postgres is not registered: %v", err)
+	}
+	bad := []map[string]any{
+		{"maxConn": 4},                    // misspelt
+		{"maxConns": 4, "writeConns": 4},  // no connection left for reads
+		{"maxConnLifetime": "soon"},       // not a duration
+		{"minConns": 9, "maxConns": 4},    // more idle than allowed
+		{"statementCacheCapacity": "big"}, // not a number
+	}
+	for _, opts := range bad {
+		if st, err := postgres.Open(t.Context(), core.StoreConfig{URL: url, Options: opts}); err == nil {
+			st.Close()
+			t.Errorf("options %v were accepted", opts)
+		}
+	}
+	st := openURL(t, url, map[string]any{"maxConns": 6, "minConns": 1, "writeConns": 2, "maxConnLifetime": "30m", "maxConnIdleTime": 60, "statementCacheCapacity": 64, "connectTimeout": "5s"})
+	if s := st.(core.StoreStats).PoolStats(); s.Open == 0 {
+		t.Errorf("pool stats: %+v", s)
+	}
+	// An unreachable server fails at once, saying where and what to check.
+	_, err := postgres.Open(t.Context(), core.StoreConfig{URL: "postgres://nobody:secret@127.0.0.1:1/nowhere?connect_timeout=2"})
+	if err == nil || !strings.Contains(err.Error(), "127.0.0.1:1/nowhere") || strings.Contains(err.Error(), "secret") {
+		t.Errorf("open of an unreachable server: %v", err)
+	}
+}
