@@ -10,6 +10,7 @@ import (
 	"github.com/switchboardhq/switchboard/cmd/switchboard/app"
 
 	// Store providers.
+	_ "github.com/switchboardhq/switchboard/adapters/store/postgres"
 	_ "github.com/switchboardhq/switchboard/adapters/store/sqlite"
 )
 
