@@ -40,6 +40,7 @@ const (
 	CodeInvalidContentLength        Code = 128
 	CodeFileTooLarge                Code = 129
 	CodeFileSaveError               Code = 130
+	CodeMissingRequiredField        Code = 135
 	CodeChangedImmutableField       Code = 136
 	CodeDuplicateValue              Code = 137
 	CodeInvalidRoleName             Code = 139

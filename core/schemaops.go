@@ -128,7 +128,7 @@ func parseFieldDef(name string, v any) (Field, *Error) {
 	if f.Type == TypePointer || f.Type == TypeRelation {
 		target, _ := m["targetClass"].(string)
 		if target == "" {
-			return Field{}, Errorf(CodeMissingObjectID, "type %s needs a class name", t)
+			return Field{}, Errorf(CodeMissingRequiredField, "type %s needs a class name", t)
 		}
 		if !ValidClassName(target) {
 			return Field{}, Errorf(CodeInvalidClassName, "Invalid classname: %s", target)
@@ -506,11 +506,12 @@ func (a *App) Purge(ctx context.Context, auth *Auth, name string) error {
 // another type is a 111.
 func (a *App) ensureFields(ctx context.Context, auth *Auth, name string, fields map[string]Field) (*Class, error) {
 	c := a.Class(name)
+	// Types are checked on every write, not only when fields are added.
+	if err := a.checkFieldTypes(existingOrNew(c, name), fields); err != nil {
+		return nil, err
+	}
 	if c != nil && !needsChange(c, fields) {
 		return c, nil
-	}
-	if err := a.checkFieldTypes(c, fields); err != nil {
-		return nil, err
 	}
 	if !auth.Master {
 		if c == nil && !a.opts.AllowClientClassCreation {
@@ -531,7 +532,7 @@ func (a *App) ensureFields(ctx context.Context, auth *Auth, name string, fields 
 	if old != nil && !needsChange(old, fields) {
 		return old, nil
 	}
-	if err := a.checkFieldTypes(old, fields); err != nil {
+	if err := a.checkFieldTypes(existingOrNew(old, name), fields); err != nil {
 		return nil, err
 	}
 	st := a.storeFor(ctx)
@@ -570,6 +571,17 @@ func (a *App) ensureFields(ctx context.Context, auth *Auth, name string, fields 
 	}
 	a.setClass(name, c)
 	return c, nil
+}
+
+// existingOrNew is the class a write's fields are checked against: the
+// stored one or, for a class the write creates, a new one with its built-in
+// fields, so that the first write to _Role or _Installation cannot retype
+// their system fields.
+func existingOrNew(c *Class, name string) *Class {
+	if c != nil {
+		return c
+	}
+	return newClass(name)
 }
 
 // newFieldsOf returns the fields in c that old lacks.
