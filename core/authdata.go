@@ -152,7 +152,10 @@ func (a *App) checkAuthDataUpdate(ctx context.Context, userID string, w *decoded
 	if !ok {
 		return Errorf(CodeInvalidJSON, "authData can only be set")
 	}
-	incoming, _ := set.Value.(map[string]any)
+	incoming, isObject := set.Value.(map[string]any)
+	if !isObject {
+		return Errorf(CodeLinkedIDMissing, "authData must be an object of provider data")
+	}
 	var current map[string]any
 	if userID != "" {
 		if u, err := a.userByField(ctx, FieldObjectID, nil, userID); err != nil {
