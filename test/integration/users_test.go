@@ -610,3 +610,113 @@ func TestEmailVerification(t *testing.T) {
 	mail.last(t, "carol2@example.com")
 	wantError(t, h.do("POST", "/login", "", map[string]any{"username": "carol", "password": "pw"}), 205)
 }
+
+// TestUserRoutesBadInput: malformed requests to the user, session, phone and
+// e-mail routes get a Parse error and a 4xx, never a 500.
+func TestUserRoutesBadInput(t *testing.T) {
+	t.Parallel()
+	anon := openProvider(t, "anonymous", nil)
+	h := newHarness(t, func(o *core.Options) {
+		o.Mailer = &mailbox{}
+		o.SMS = &smsBox{}
+		o.AuthProviders = map[string]core.AuthDataProvider{"anonymous": anon}
+	})
+	alice := h.signup("alice", "pw", map[string]any{"email": "alice@example.com"})
+	// bare has no mail or SMS provider.
+	bare := newHarness(t, nil)
+	bare.signup("carol", "pw", map[string]any{"email": "carol@example.com"})
+	tests := []struct {
+		name         string
+		h            *harness
+		as           who
+		method, path string
+		body         any
+		code         int
+	}{
+		{"signup body not JSON", h, anonymous, "POST", "/users", `{"username":`, 107},
+		{"signup body an array", h, anonymous, "POST", "/users", `["alice"]`, 107},
+		{"signup body null", h, anonymous, "POST", "/users", `null`, 107},
+		{"signup empty body", h, anonymous, "POST", "/users", nil, 200},
+		{"signup authData number", h, anonymous, "POST", "/users", map[string]any{"authData": 5}, 250},
+		{"signup authData string with password", h, anonymous, "POST", "/users", map[string]any{"username": "x1", "password": "y", "authData": "z"}, 250},
+		{"signup objectId", h, anonymous, "POST", "/users", map[string]any{"username": "x2", "password": "y", "objectId": "abc"}, 105},
+		{"signup e-mail as a list", h, anonymous, "POST", "/users", map[string]any{"username": "x3", "password": "y", "email": []any{"a@example.com"}}, 125},
+		{"login body not JSON", h, anonymous, "POST", "/login", `{`, 107},
+		{"login without anything", h, anonymous, "GET", "/login", nil, 200},
+		{"login password as object", h, anonymous, "POST", "/login", map[string]any{"username": "alice", "password": map[string]any{"$ne": ""}}, 201},
+		{"login username as operator", h, anonymous, "POST", "/login", map[string]any{"username": map[string]any{"$regex": ".*"}, "password": "pw"}, 200},
+		{"login e-mail as operator", h, anonymous, "POST", "/login", map[string]any{"email": map[string]any{"$ne": ""}, "password": "pw"}, 200},
+		{"login bad e-mail", h, anonymous, "POST", "/login", map[string]any{"email": "not an address", "password": "pw"}, 101},
+		{"PUT /login", h, anonymous, "PUT", "/login", map[string]any{}, 107},
+		{"users/me anonymous", h, anonymous, "GET", "/users/me", nil, 209},
+		{"update user: username empty", h, alice, "PUT", "/users/" + alice.id, map[string]any{"username": ""}, 200},
+		{"update user: username number", h, alice, "PUT", "/users/" + alice.id, map[string]any{"username": 3}, 200},
+		{"update user: authData string", h, alice, "PUT", "/users/" + alice.id, map[string]any{"authData": "z"}, 250},
+		{"update user: password number", h, alice, "PUT", "/users/" + alice.id, map[string]any{"password": 3}, 201},
+		{"update user: authData op", h, alice, "PUT", "/users/" + alice.id, map[string]any{"authData": map[string]any{"__op": "Delete"}}, 107},
+		{"update user: authData unknown provider", h, alice, "PUT", "/users/" + alice.id, authData("myspace", map[string]any{"id": "1"}), 252},
+		{"update user: bad phone", h, alice, "PUT", "/users/" + alice.id, map[string]any{"mobilePhoneNumber": "12"}, 162},
+		{"update user: phone number type", h, alice, "PUT", "/users/" + alice.id, map[string]any{"mobilePhoneNumber": 8613800138000}, 162},
+		{"update missing user", h, asMaster, "PUT", "/users/nosuchuser", map[string]any{"nick": "x"}, 101},
+		{"delete missing user", h, asMaster, "DELETE", "/users/nosuchuser", nil, 101},
+		{"sessions/me anonymous", h, anonymous, "GET", "/sessions/me", nil, 209},
+		{"POST /sessions anonymous", h, anonymous, "POST", "/sessions", nil, 209},
+		{"logout anonymous", h, anonymous, "POST", "/logout", nil, 209},
+		{"get missing session", h, alice, "GET", "/sessions/nosuchsess", nil, 101},
+		{"session token of 10 KB", h, who{token: strings.Repeat("r", 10<<10)}, "GET", "/users/me", nil, 209},
+		{"reset without e-mail", h, anonymous, "POST", "/requestPasswordReset", map[string]any{}, 125},
+		{"reset e-mail number", h, anonymous, "POST", "/requestPasswordReset", map[string]any{"email": 5}, 125},
+		{"reset e-mail operator", h, anonymous, "POST", "/requestPasswordReset", map[string]any{"email": map[string]any{"$ne": ""}}, 125},
+		{"reset without a mailer", bare, anonymous, "POST", "/requestPasswordReset", map[string]any{"email": "carol@example.com"}, 204},
+		{"verification without e-mail", h, anonymous, "POST", "/verificationEmailRequest", map[string]any{}, 125},
+		{"sms code without number", h, anonymous, "POST", "/requestSmsCode", map[string]any{}, 162},
+		{"sms code number as number", h, anonymous, "POST", "/requestSmsCode", map[string]any{"mobilePhoneNumber": 8613800138000}, 162},
+		{"sms code letters", h, anonymous, "POST", "/requestSmsCode", map[string]any{"mobilePhoneNumber": "call me"}, 162},
+		{"sms code too long", h, anonymous, "POST", "/requestSmsCode", map[string]any{"mobilePhoneNumber": "+" + strings.Repeat("1", 40)}, 162},
+		{"sms code bad purpose", h, anonymous, "POST", "/requestSmsCode", map[string]any{"mobilePhoneNumber": "+8613800138000", "purpose": "spam"}, 162},
+		{"sms code without a provider", bare, anonymous, "POST", "/requestSmsCode", map[string]any{"mobilePhoneNumber": "+8613800138000"}, 108},
+		{"phone login without number", h, anonymous, "POST", "/usersByMobilePhone", map[string]any{"smsCode": "123456"}, 162},
+		{"phone login without code", h, anonymous, "POST", "/usersByMobilePhone", map[string]any{"mobilePhoneNumber": "+8613800138000"}, 101},
+		{"phone login code as number", h, anonymous, "POST", "/usersByMobilePhone", map[string]any{"mobilePhoneNumber": "+8613800138000", "smsCode": 123456}, 101},
+		{"phone login code of 1 KB", h, anonymous, "POST", "/usersByMobilePhone", map[string]any{"mobilePhoneNumber": "+8613800138000", "smsCode": strings.Repeat("1", 1024)}, 101},
+		{"phone login no code ever sent", bare, anonymous, "POST", "/usersByMobilePhone", map[string]any{"mobilePhoneNumber": "+8613800138000", "smsCode": "123456"}, 101},
+		{"verify phone without number", h, anonymous, "POST", "/verifyMobilePhone/123456", map[string]any{}, 162},
+		{"verify phone without code", h, anonymous, "POST", "/verifyMobilePhone", map[string]any{"mobilePhoneNumber": "+8613800138000"}, 107},
+		{"phone verify request without number", h, anonymous, "POST", "/requestMobilePhoneVerify", nil, 162},
+		{"role without name", h, asMaster, "POST", "/roles", map[string]any{}, 139},
+		{"role name number", h, asMaster, "POST", "/roles", map[string]any{"name": 5}, 139},
+		{"role name with punctuation", h, asMaster, "POST", "/roles", map[string]any{"name": "admins!"}, 139},
+		{"role users not a relation", h, anonymous, "POST", "/roles", map[string]any{"name": "R", "users": "alice"}, 111},
+		{"role users pointing at roles", h, asMaster, "POST", "/roles", map[string]any{"name": "R2", "users": map[string]any{"__op": "AddRelation", "objects": []any{pointer("_Role", "x")}}}, 111},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := tt.h.as(tt.as, tt.method, tt.path, tt.body)
+			wantError(t, res, tt.code)
+		})
+	}
+	// The e-mail flow pages answer bad requests with a 4xx page.
+	for _, tt := range []struct {
+		method, path, body string
+		status             int
+	}{
+		{"GET", "/apps/" + appID + "/verify_email", "", 400},
+		{"GET", "/apps/" + appID + "/verify_email?username=alice&token=" + strings.Repeat("x", 5000), "", 400},
+		{"POST", "/apps/" + appID + "/request_password_reset", "%%%", 400},
+		{"POST", "/apps/" + appID + "/request_password_reset", "username=alice&token=&new_password=x", 400},
+		{"POST", "/apps/" + appID + "/request_password_reset", "new_password=" + strings.Repeat("p", 20<<10), 400},
+		{"GET", "/apps/other-app/verify_email", "", 404},
+		{"GET", "/apps/" + appID + "/unknown_page", "", 404},
+		{"DELETE", "/apps/" + appID + "/verify_email", "", 404},
+	} {
+		req, err := http.NewRequest(tt.method, h.url+tt.path, strings.NewReader(tt.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if res := send(t, req); res.status != tt.status {
+			t.Errorf("%s %s: %d, want %d", tt.method, tt.path, res.status, tt.status)
+		}
+	}
+	h.login("alice", "pw")
+}
