@@ -228,7 +228,11 @@ func (a *App) find(ctx context.Context, auth *Auth, className string, opts FindO
 	where = andExpr(where, clp)
 	q := &Query{Where: where, Limit: limit, Skip: opts.Skip, ReadACL: auth.Principals()}
 	if opts.Order != "" {
-		q.Order = parseOrder(c, opts.Order)
+		order, err := parseOrder(c, opts.Order)
+		if err != nil {
+			return nil, err
+		}
+		q.Order = order
 	} else if p.near != nil {
 		q.Order = []OrderKey{*p.near}
 	}

@@ -771,7 +771,11 @@ func (p *queryParser) subQuery(m map[string]any, depth int) (*Class, *Query, *Er
 		q.Skip = int(n)
 	}
 	if raw, ok := m["order"].(string); ok {
-		q.Order = parseOrder(c, raw)
+		order, err := parseOrder(c, raw)
+		if err != nil {
+			return nil, nil, err
+		}
+		q.Order = order
 		// With a limit, the order decides which objects match: sorting on
 		// a protected field would reveal how its values compare.
 		for _, k := range q.Order {
@@ -909,19 +913,23 @@ var relativeUnits = func() map[string]time.Duration {
 }()
 
 // parseOrder reads "-score,name". Unknown fields are skipped, as Parse does
-// for fields not yet in the schema.
-func parseOrder(c *Class, s string) []OrderKey {
+// for fields not yet in the schema; a name that cannot be a field is 105.
+// "$score" (text-search relevance) is accepted and ignored.
+func parseOrder(c *Class, s string) ([]OrderKey, *Error) {
 	var keys []OrderKey
 	for _, part := range strings.Split(s, ",") {
 		part = strings.TrimSpace(part)
 		desc := strings.HasPrefix(part, "-")
 		name := strings.TrimPrefix(part, "-")
-		if name == "" || !ValidFieldName(name) {
+		if name == "" || name == "$score" {
 			continue
+		}
+		if !ValidFieldName(name) {
+			return nil, Errorf(CodeInvalidKeyName, "Invalid field name: %s.", name)
 		}
 		if f, ok := fieldOf(c, name); ok && f.Type != TypeRelation && f.Type != TypeACL {
 			keys = append(keys, OrderKey{Field: name, Desc: desc})
 		}
 	}
-	return keys
+	return keys, nil
 }

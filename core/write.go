@@ -16,6 +16,19 @@ type decodedWrite struct {
 	acl      ACL
 	hasACL   bool
 	opFields []string // fields changed by an operator, echoed in the reply
+	// nested are changes to keys inside Object fields ({"meta.a.b": 1}),
+	// applied by reading the object in the write's transaction.
+	nested []nestedChange
+}
+
+// nestedChange sets, deletes (Value nil, Delete) or increments one key path
+// inside an Object field.
+type nestedChange struct {
+	field     string
+	path      []string
+	value     any
+	delete    bool
+	increment *float64
 }
 
 // decodeWrite checks a create or update body against nothing but itself: it
@@ -48,6 +61,12 @@ func decodeWrite(body map[string]any, creating bool) (*decodedWrite, *Error) {
 			w.hasACL, w.acl = true, acl
 			continue
 		}
+		if top, rest, dotted := strings.Cut(key, "."); dotted && ValidFieldName(top) && !strings.HasPrefix(top, "_") {
+			if err := w.decodeNested(key, top, rest, raw); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if !ValidFieldName(key) || strings.HasPrefix(key, "_") {
 			return nil, Errorf(CodeInvalidKeyName, "Invalid field name: %s.", key)
 		}
@@ -78,6 +97,96 @@ func decodeWrite(body map[string]any, creating bool) (*decodedWrite, *Error) {
 		}
 	}
 	return w, nil
+}
+
+// decodeNested reads a change to a key inside an Object field.
+func (w *decodedWrite) decodeNested(key, top, rest string, raw any) *Error {
+	path := strings.Split(rest, ".")
+	for _, seg := range path {
+		if seg == "" || strings.ContainsAny(seg, "$") {
+			return Errorf(CodeInvalidKeyName, "Invalid field name: %s.", key)
+		}
+	}
+	if _, whole := w.update[top]; whole {
+		return Errorf(CodeInvalidKeyName, "%s is changed both whole and by key", top)
+	}
+	ch := nestedChange{field: top, path: path}
+	if m, ok := raw.(map[string]any); ok {
+		switch m["__op"] {
+		case nil:
+		case "Delete":
+			ch.delete = true
+		case "Increment":
+			amount, ok := m["amount"].(float64)
+			if !ok {
+				return Errorf(CodeInvalidJSON, "Increment needs a numeric \"amount\"")
+			}
+			ch.increment = &amount
+		default:
+			return Errorf(CodeInvalidJSON, "only Delete and Increment can change a key inside an Object, not %v", m["__op"])
+		}
+	}
+	if !ch.delete && ch.increment == nil {
+		if err := checkNestedJSON(raw, 1); err != nil {
+			return err
+		}
+		ch.value = raw
+	}
+	w.fields[top] = Field{Type: TypeObject}
+	w.nested = append(w.nested, ch)
+	return nil
+}
+
+// applyNested applies the nested changes to the current Object values of
+// obj and records the results as whole-field Sets.
+func (w *decodedWrite) applyNested(current Object) *Error {
+	values := map[string]map[string]any{}
+	for _, ch := range w.nested {
+		m, ok := values[ch.field]
+		if !ok {
+			m = deepCopyMap(current[ch.field])
+			values[ch.field] = m
+		}
+		parent := m
+		for _, seg := range ch.path[:len(ch.path)-1] {
+			next, ok := parent[seg].(map[string]any)
+			if !ok {
+				next = map[string]any{}
+				parent[seg] = next
+			}
+			parent = next
+		}
+		last := ch.path[len(ch.path)-1]
+		switch {
+		case ch.delete:
+			delete(parent, last)
+		case ch.increment != nil:
+			n, isNum := parent[last].(float64)
+			if parent[last] != nil && !isNum {
+				return Errorf(CodeIncorrectType, "cannot increment %s.%s: it is not a number", ch.field, strings.Join(ch.path, "."))
+			}
+			parent[last] = n + *ch.increment
+		default:
+			parent[last] = ch.value
+		}
+	}
+	for field, m := range values {
+		w.update[field] = Set{Value: m}
+	}
+	return nil
+}
+
+func deepCopyMap(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	out := make(map[string]any, len(m))
+	for k, e := range m {
+		if sub, ok := e.(map[string]any); ok {
+			out[k] = deepCopyMap(sub)
+		} else {
+			out[k] = e
+		}
+	}
+	return out
 }
 
 func (w *decodedWrite) decodeOp(key, op string, m map[string]any) *Error {
@@ -279,6 +388,9 @@ func (a *App) create(ctx context.Context, auth *Auth, className, id string, w *d
 	if err := w.checkAgainstSchema(c); err != nil {
 		return nil, err
 	}
+	if err := w.applyNested(Object{}); err != nil {
+		return nil, err
+	}
 	now := Now()
 	obj := Object{FieldObjectID: id, FieldCreatedAt: now, FieldUpdatedAt: now}
 	if w.hasACL && w.acl != nil {
@@ -431,12 +543,37 @@ func (a *App) update(ctx context.Context, auth *Auth, className, id string, w *d
 		w.update[FieldACL] = Set{Value: w.acl}
 	}
 	writeACL := auth.Principals()
+	if len(w.nested) > 0 {
+		// Read the Object fields and write them back in one transaction.
+		var updated Object
+		err := a.InTransaction(ctx, func(ctx context.Context) error {
+			cur, err := a.storeFor(ctx).Find(ctx, c, &Query{Where: Cmp{Field: FieldObjectID, Op: OpEq, Value: id}, Limit: 1})
+			if err != nil {
+				return err
+			}
+			if len(cur) == 0 {
+				return ErrNotFound()
+			}
+			if err := w.applyNested(cur[0]); err != nil {
+				return err
+			}
+			w.nested = nil
+			updated, err = a.writeUpdate(ctx, c, id, where, writeACL, w, now)
+			return err
+		})
+		return updated, err
+	}
+	return a.writeUpdate(ctx, c, id, where, writeACL, w, now)
+}
+
+// writeUpdate stores an update and its relation changes.
+func (a *App) writeUpdate(ctx context.Context, c *Class, id string, where Expr, writeACL []string, w *decodedWrite, now time.Time) (Object, error) {
 	rels := w.relationUpdates()
 	if len(rels) == 0 {
 		return a.storeFor(ctx).Update(ctx, c, id, where, writeACL, w.update)
 	}
 	var updated Object
-	err = a.InTransaction(ctx, func(ctx context.Context) error {
+	err := a.InTransaction(ctx, func(ctx context.Context) error {
 		st := a.storeFor(ctx)
 		var err error
 		if updated, err = st.Update(ctx, c, id, where, writeACL, w.update); err != nil {

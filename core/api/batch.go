@@ -85,6 +85,11 @@ func decodeBatchEntry(raw any, parent *request) (*request, error) {
 			break
 		}
 	}
+	// What comes before the route must be this server's mount path (or
+	// nothing): "/elsewhere/classes/X" is not ours to serve.
+	if start >= 0 && start > 0 && strings.Join(segs[:start], "/") != mountOf(parent.http) {
+		start = -1
+	}
 	if start < 0 || len(segs)-start > 3 || (segs[start] == "classes" && len(segs)-start < 2) {
 		return nil, core.Errorf(core.CodeInvalidJSON, "cannot route batch path %q: only /classes, /users, /roles, /sessions and /installations paths can be batched", path)
 	}
@@ -104,4 +109,10 @@ func decodeBatchEntry(raw any, parent *request) (*request, error) {
 		sub.params = sub.body
 	}
 	return sub, nil
+}
+
+// mountOf is the mount path the request came in under, without slashes
+// ("parse"), found by comparing the raw path with the stripped one.
+func mountOf(r *http.Request) string {
+	return strings.Trim(strings.TrimSuffix(requestPath(r), r.URL.Path), "/")
 }
