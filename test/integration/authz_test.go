@@ -978,3 +978,209 @@ func TestProtectedFieldProbes(t *testing.T) {
 		wantError(t, h.as(carol, "GET", withQuery("/classes/Secret", map[string]any{"where": map[string]any{"pin": 1234}}), nil), 119)
 	})
 }
+
+// role creates a role readable by all, with users and child roles, and
+// returns its objectId.
+func (h *harness) role(name string, users []who, roles ...string) string {
+	h.t.Helper()
+	body := map[string]any{"name": name, "ACL": map[string]any{"*": map[string]any{"read": true}}}
+	var ptrs []any
+	for _, u := range users {
+		ptrs = append(ptrs, pointer("_User", u.id))
+	}
+	if len(ptrs) > 0 {
+		body["users"] = map[string]any{"__op": "AddRelation", "objects": ptrs}
+	}
+	var rptrs []any
+	for _, r := range roles {
+		rptrs = append(rptrs, pointer("_Role", r))
+	}
+	if len(rptrs) > 0 {
+		body["roles"] = map[string]any{"__op": "AddRelation", "objects": rptrs}
+	}
+	res := h.do("POST", "/roles", "master", body)
+	if res.status != 201 {
+		h.t.Fatalf("role %s: %d %s", name, res.status, res.raw)
+	}
+	return res.body["objectId"].(string)
+}
+
+// roleDocs creates one Doc per role name, readable only by that role.
+func (h *harness) roleDocs(roles ...string) map[string]string {
+	h.t.Helper()
+	ids := map[string]string{}
+	for _, r := range roles {
+		res := h.do("POST", "/classes/Doc", "master", map[string]any{"name": r, "ACL": map[string]any{"role:" + r: map[string]any{"read": true}}})
+		wantStatus(h.t, res, 201)
+		ids[r] = res.body["objectId"].(string)
+	}
+	return ids
+}
+
+// visible lists the names of the Docs c can read, in name order.
+func (h *harness) visible(c who) string {
+	h.t.Helper()
+	res := h.as(c, "GET", "/classes/Doc?order=name", nil)
+	if res.status != 200 {
+		h.t.Fatalf("find as %s: %d %s", c.name, res.status, res.raw)
+	}
+	return names(c, res)
+}
+
+func TestRoleInheritanceDepth(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	top := h.signup("top", "pw", nil)
+	leaf := h.signup("leaf", "pw", nil)
+	// R1 ⊃ R2 ⊃ R3 ⊃ R4: R4's users hold R3, R2 and R1 too.
+	r4 := h.role("R4", []who{leaf})
+	r3 := h.role("R3", nil, r4)
+	r2 := h.role("R2", nil, r3)
+	h.role("R1", []who{top}, r2)
+	h.roleDocs("R1", "R2", "R3", "R4")
+	if got := h.visible(leaf); got != "R1 R2 R3 R4" {
+		t.Errorf("leaf (in R4) sees %q", got)
+	}
+	if got := h.visible(top); got != "R1" {
+		t.Errorf("top (in R1) sees %q: permissions flow down the roles relation, not up", got)
+	}
+	if got := h.visible(anonymous); got != "none" {
+		t.Errorf("anonymous sees %q", got)
+	}
+	// Cutting the chain in the middle takes R1 and R2 from leaf at once.
+	wantStatus(t, h.do("PUT", "/roles/"+r2, "master", map[string]any{"roles": map[string]any{"__op": "RemoveRelation", "objects": []any{pointer("_Role", r3)}}}), 200)
+	if got := h.visible(leaf); got != "R3 R4" {
+		t.Errorf("after cutting R2 ⊃ R3, leaf sees %q", got)
+	}
+}
+
+func TestRoleCycle(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	ua := h.signup("ua", "pw", nil)
+	ub := h.signup("ub", "pw", nil)
+	a := h.role("A", []who{ua})
+	b := h.role("B", []who{ub}, a)
+	// A ⊂ B ⊂ A.
+	wantStatus(t, h.do("PUT", "/roles/"+a, "master", map[string]any{"roles": map[string]any{"__op": "AddRelation", "objects": []any{pointer("_Role", b)}}}), 200)
+	h.roleDocs("A", "B")
+	for _, u := range []who{ua, ub} {
+		if got := h.visible(u); got != "A B" {
+			t.Errorf("%s sees %q", u.name, got)
+		}
+	}
+	// A self-loop is harmless too.
+	wantStatus(t, h.do("PUT", "/roles/"+a, "master", map[string]any{"roles": map[string]any{"__op": "AddRelation", "objects": []any{pointer("_Role", a)}}}), 200)
+	if got := h.visible(ua); got != "A B" {
+		t.Errorf("with a self-loop, ua sees %q", got)
+	}
+}
+
+// TestRoleChangesApplyAtOnce: the cached role set of a user is dropped on
+// every role write, so a revoked member loses access on the next request.
+func TestRoleChangesApplyAtOnce(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	carol := h.signup("carol", "pw", nil)
+	dave := h.signup("dave", "pw", nil)
+	staff := h.role("Staff", []who{carol})
+	sub := h.role("Sub", nil)
+	h.roleDocs("Staff")
+	members := func(op, class, id string) map[string]any {
+		return map[string]any{"__op": op, "objects": []any{pointer(class, id)}}
+	}
+	steps := []struct {
+		name        string
+		write       func() response
+		carol, dave string
+	}{
+		{"before", nil, "Staff", "none"},
+		{"remove carol", func() response {
+			return h.do("PUT", "/roles/"+staff, "master", map[string]any{"users": members("RemoveRelation", "_User", carol.id)})
+		}, "none", "none"},
+		{"add carol back", func() response {
+			return h.do("PUT", "/classes/_Role/"+staff, "master", map[string]any{"users": members("AddRelation", "_User", carol.id)})
+		}, "Staff", "none"},
+		{"dave joins Sub", func() response {
+			return h.do("PUT", "/roles/"+sub, "master", map[string]any{"users": members("AddRelation", "_User", dave.id)})
+		}, "Staff", "none"},
+		{"Sub joins Staff", func() response {
+			return h.do("PUT", "/roles/"+staff, "master", map[string]any{"roles": members("AddRelation", "_Role", sub)})
+		}, "Staff", "Staff"},
+		{"remove carol in a batch", func() response {
+			return h.do("POST", "/batch", "master", map[string]any{"requests": []any{map[string]any{"method": "PUT", "path": "/parse/roles/" + staff,
+				"body": map[string]any{"users": members("RemoveRelation", "_User", carol.id)}}}})
+		}, "none", "Staff"},
+		{"delete Sub", func() response { return h.do("DELETE", "/roles/"+sub, "master", nil) }, "none", "none"},
+	}
+	for _, s := range steps {
+		if s.write != nil {
+			wantStatus(t, s.write(), 200)
+		}
+		// Ask twice: the second answer comes from the cache.
+		for range 2 {
+			if got := h.visible(carol); got != s.carol {
+				t.Errorf("%s: carol sees %q, want %q", s.name, got, s.carol)
+			}
+			if got := h.visible(dave); got != s.dave {
+				t.Errorf("%s: dave sees %q, want %q", s.name, got, s.dave)
+			}
+		}
+	}
+}
+
+// TestRoleWritesByUsers: a role's own ACL decides who may change it.
+func TestRoleWritesByUsers(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	alice := h.signup("alice", "pw", nil)
+	bob := h.signup("bob", "pw", nil)
+	res := h.as(alice, "POST", "/roles", map[string]any{"name": "Club", "ACL": map[string]any{
+		"*": map[string]any{"read": true}, alice.id: map[string]any{"read": true, "write": true}}})
+	wantStatus(t, res, 201)
+	club := res.body["objectId"].(string)
+	h.roleDocs("Club")
+	join := func(u who) map[string]any {
+		return map[string]any{"users": map[string]any{"__op": "AddRelation", "objects": []any{pointer("_User", u.id)}}}
+	}
+	wantError(t, h.as(bob, "PUT", "/roles/"+club, join(bob)), 101)
+	if got := h.visible(bob); got != "none" {
+		t.Errorf("bob joined by himself: sees %q", got)
+	}
+	wantError(t, h.as(bob, "DELETE", "/roles/"+club, nil), 101)
+	wantStatus(t, h.as(alice, "PUT", "/roles/"+club, join(bob)), 200)
+	if got := h.visible(bob); got != "Club" {
+		t.Errorf("bob added by alice sees %q", got)
+	}
+}
+
+func TestRoleNames(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	id := h.role("Editors", nil)
+	for _, name := range []string{"Editors", "editors"} {
+		res := h.do("POST", "/roles", "master", map[string]any{"name": name, "ACL": map[string]any{}})
+		if name == "Editors" {
+			wantError(t, res, 137)
+		} else {
+			wantStatus(t, res, 201) // role names are case-sensitive, as on Parse Server
+		}
+	}
+	for _, name := range []any{"", "a!b", "über", "a/b", "role:x", nil, 5, []any{"x"}} {
+		t.Run(fmt.Sprint(name), func(t *testing.T) {
+			wantError(t, h.do("POST", "/roles", "master", map[string]any{"name": name}), 139)
+		})
+	}
+	t.Run("immutable", func(t *testing.T) {
+		wantError(t, h.do("PUT", "/roles/"+id, "master", map[string]any{"name": "Writers"}), 136)
+		wantError(t, h.do("PUT", "/classes/_Role/"+id, "master", map[string]any{"name": map[string]any{"__op": "Delete"}}), 136)
+		res := h.do("POST", "/batch", "master", map[string]any{"requests": []any{
+			map[string]any{"method": "PUT", "path": "/parse/roles/" + id, "body": map[string]any{"name": "Writers"}}}})
+		if !strings.Contains(string(res.raw), `"code":136`) {
+			t.Fatalf("rename in a batch: %s", res.raw)
+		}
+		if res := h.do("GET", "/roles/"+id, "master", nil); res.body["name"] != "Editors" {
+			t.Fatalf("after refused renames: %s", res.raw)
+		}
+	})
+}
