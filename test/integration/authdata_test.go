@@ -234,3 +234,26 @@ func TestAuthDataLinking(t *testing.T) {
 		t.Fatalf("bob after a failed link: %v", ad)
 	}
 }
+
+// TestAnonymousUserUpgrade: the SDKs' anonymous user becomes a password
+// user by saving a username and password and unlinking "anonymous".
+func TestAnonymousUserUpgrade(t *testing.T) {
+	t.Parallel()
+	h, _ := newAuthHarness(t)
+	device := map[string]any{"id": "2f3e8d8a-1111-4222-8333-444455556666"}
+	res := h.do("POST", "/users", "", authData("anonymous", device))
+	wantStatus(t, res, 201)
+	anon := who{name: "anon", id: res.body["objectId"].(string), token: res.body["sessionToken"].(string)}
+	wantStatus(t, h.as(anon, "PUT", "/users/"+anon.id, map[string]any{
+		"username": "upgraded", "password": "pw", "authData": map[string]any{"anonymous": nil}}), 200)
+	s := h.login("upgraded", "pw")
+	if s.id != anon.id {
+		t.Fatalf("login after upgrade is another user: %s vs %s", s.id, anon.id)
+	}
+	wantStatus(t, h.as(anon, "GET", "/users/me", nil), 200)
+	// The device id no longer leads to this account.
+	res = h.do("POST", "/users", "", authData("anonymous", device))
+	if res.status != 201 || res.body["objectId"] == anon.id {
+		t.Fatalf("anonymous login after upgrade: %d %s", res.status, res.raw)
+	}
+}

@@ -137,6 +137,7 @@ func newWorld(t *testing.T) *world {
 		"JuniorsCls": only("role:Juniors"),
 		"ReadOnly":   {"find": open, "get": open, "count": open, "create": none, "update": none, "delete": none, "addField": none},
 		"NoCount":    {"find": open, "get": open, "count": none, "create": open, "update": open, "delete": open, "addField": open},
+		"NoAddField": {"find": open, "get": open, "count": open, "create": open, "update": open, "delete": open, "addField": none},
 		"PointerCls": {"find": ptrPerm, "get": ptrPerm, "count": ptrPerm, "update": ptrPerm, "delete": ptrPerm, "create": open, "addField": open},
 		"UserFields": {"find": none, "get": none, "count": none, "update": none, "delete": none, "create": open, "addField": open,
 			"readUserFields": []any{"owner", "readers"}, "writeUserFields": []any{"owner"}},
@@ -144,7 +145,7 @@ func newWorld(t *testing.T) *world {
 	for name, clp := range clps {
 		w.mustOK(h.do("POST", "/schemas/"+name, "master", map[string]any{"className": name, "fields": fields, "classLevelPermissions": clp}))
 	}
-	for _, name := range []string{"AuthOnly", "AliceOnly", "EditorsCls", "JuniorsCls", "ReadOnly", "NoCount"} {
+	for _, name := range []string{"AuthOnly", "AliceOnly", "EditorsCls", "JuniorsCls", "ReadOnly", "NoCount", "NoAddField"} {
 		w.clsObj[name+"/c1"] = w.create("/classes/"+name, map[string]any{"name": "c1", "n": 1})
 		w.clsObj[name+"/c2"] = w.create("/classes/"+name, map[string]any{"name": "c2", "n": 2})
 	}
@@ -446,6 +447,15 @@ func TestAuthzCLP(t *testing.T) {
 		// find allowed, count not: a find asking for a count is refused.
 		{"NoCount find", find("NoCount"), names, [nCallers]string{both, both, both, both, both, both, both}},
 		{"NoCount count", find("NoCount", "count", "1"), count, [nCallers]string{"119", "119", "119", "119", "119", "2", "2"}},
+
+		// addField closed: writes may use the schema's fields, not add any.
+		{"NoAddField update", update("NoAddField", "c1"), nil, [nCallers]string{"ok", "ok", "ok", "ok", "ok", "ok", "119"}},
+		{"NoAddField update adding a field", func(c who) response {
+			return h.as(c, "PUT", "/classes/NoAddField/"+w.clsObj["NoAddField/c1"], map[string]any{"extra_" + strings.ReplaceAll(c.name, " ", "_"): 1})
+		}, nil, [nCallers]string{"119", "119", "119", "119", "119", "ok", "119"}},
+		{"NoAddField create adding a field", func(c who) response {
+			return h.as(c, "POST", "/classes/NoAddField", map[string]any{"name": "fresh", "more_" + strings.ReplaceAll(c.name, " ", "_"): true})
+		}, nil, [nCallers]string{"119", "119", "119", "119", "119", "ok", "119"}},
 
 		// pointerFields: only objects whose owner is the caller.
 		{"PointerCls find", find("PointerCls"), names, [nCallers]string{"101", "mine-a", "mine-b", "none", "none", "mine-a mine-b", "mine-a mine-b"}},
@@ -923,6 +933,25 @@ func TestProtectedFieldProbes(t *testing.T) {
 			}
 		}
 	}
+
+	// Internal fields are not fields to clients at all.
+	t.Run("internal fields", func(t *testing.T) {
+		for _, c := range []who{anonymous, bob, alice} {
+			wantError(t, h.as(c, "GET", withQuery("/users", map[string]any{"where": map[string]any{"_hashed_password": map[string]any{"$regex": "^\\$2"}}}), nil), 105)
+			wantError(t, h.as(c, "GET", withQuery("/users", map[string]any{"where": map[string]any{"_perishable_token": map[string]any{"$exists": true}}}), nil), 105)
+			wantError(t, h.as(c, "GET", posts(map[string]any{"name": map[string]any{"$select": map[string]any{"query": map[string]any{"className": "_User"}, "key": "_hashed_password"}}}), nil), 105)
+			for _, path := range []string{
+				withQuery("/users", map[string]any{"keys": "_hashed_password,username", "order": "_hashed_password"}),
+				withQuery("/classes/Post", map[string]any{"include": "author", "keys": "author._hashed_password"}),
+				"/users/me",
+			} {
+				res := h.as(c, "GET", path, nil)
+				if res.status >= 500 || strings.Contains(string(res.raw), "$2a$") || (res.status == 200 && strings.Contains(string(res.raw), "_hashed_password")) {
+					t.Fatalf("%s as %s: %d %s", path, c.name, res.status, res.raw)
+				}
+			}
+		}
+	})
 
 	// The same batch routes through the same checks.
 	res = h.as(bob, "POST", "/batch", map[string]any{"requests": []any{

@@ -720,3 +720,24 @@ func TestUserRoutesBadInput(t *testing.T) {
 	}
 	h.login("alice", "pw")
 }
+
+// TestEmailRequestLimits: reset and verification e-mails to one address are
+// limited, so the server cannot be used to flood an inbox.
+func TestEmailRequestLimits(t *testing.T) {
+	t.Parallel()
+	mail := &mailbox{}
+	h := newHarness(t, func(o *core.Options) { o.Mailer = mail; o.Users.VerifyUserEmails = true })
+	h.signup("alice", "pw", map[string]any{"email": "alice@example.com"})
+	sent := mail.count()
+	for range 5 {
+		wantStatus(t, h.do("POST", "/requestPasswordReset", "", map[string]any{"email": "alice@example.com"}), 200)
+	}
+	wantError(t, h.do("POST", "/requestPasswordReset", "", map[string]any{"email": "Alice@Example.com"}), 155)
+	for range 5 {
+		wantStatus(t, h.do("POST", "/verificationEmailRequest", "", map[string]any{"email": "alice@example.com"}), 200)
+	}
+	wantError(t, h.do("POST", "/verificationEmailRequest", "", map[string]any{"email": "alice@example.com"}), 155)
+	if got := mail.count() - sent; got != 10 {
+		t.Fatalf("%d mails sent, want 10", got)
+	}
+}
