@@ -12,6 +12,20 @@ import (
 	// Store providers.
 	_ "github.com/switchboardhq/switchboard/adapters/store/postgres"
 	_ "github.com/switchboardhq/switchboard/adapters/store/sqlite"
+
+	// SMS and mail providers.
+	_ "github.com/switchboardhq/switchboard/adapters/sms/aliyun"
+	_ "github.com/switchboardhq/switchboard/adapters/sms/log"
+	_ "github.com/switchboardhq/switchboard/adapters/sms/tencent"
+	_ "github.com/switchboardhq/switchboard/adapters/sms/twilio"
+
+	// Third-party logins (authData).
+	_ "github.com/switchboardhq/switchboard/adapters/auth/anonymous"
+	_ "github.com/switchboardhq/switchboard/adapters/auth/apple"
+	_ "github.com/switchboardhq/switchboard/adapters/auth/github"
+	_ "github.com/switchboardhq/switchboard/adapters/auth/google"
+	_ "github.com/switchboardhq/switchboard/adapters/auth/oidc"
+	_ "github.com/switchboardhq/switchboard/adapters/auth/wechat"
 )
 
 func main() { os.Exit(app.Main()) }

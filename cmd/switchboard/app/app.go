@@ -208,7 +208,12 @@ func run(ctx context.Context, cfg *config.Config, generateKey bool, log *slog.Lo
 	if err != nil {
 		return fmt.Errorf("opening %s store: %w", provider, err)
 	}
-	app, err := core.NewApp(ctx, store, cfg.CoreOptions())
+	coreOpts := cfg.CoreOptions()
+	if err := openMessaging(ctx, cfg, &coreOpts); err != nil {
+		_ = store.Close()
+		return err
+	}
+	app, err := core.NewApp(ctx, store, coreOpts)
 	if err != nil {
 		_ = store.Close()
 		return fmt.Errorf("starting app: %w", err)
@@ -244,6 +249,42 @@ func run(ctx context.Context, cfg *config.Config, generateKey bool, log *slog.Lo
 		return err
 	}
 	log.Info("switchboard stopped")
+	return nil
+}
+
+// openMessaging opens the sms and mail providers and the enabled
+// third-party logins named in the config.
+func openMessaging(ctx context.Context, cfg *config.Config, o *core.Options) error {
+	openSMS, err := core.SMSProviders.Lookup(cfg.SMS.Provider)
+	if err != nil {
+		return fmt.Errorf("sms: %w", err)
+	}
+	if o.SMS, err = openSMS(ctx, cfg.SMS.Section(cfg.SMS.Provider)); err != nil {
+		return fmt.Errorf("sms: opening %s: %w", cfg.SMS.Provider, err)
+	}
+	// MAIL-WIRING: the mail providers are being written; they are opened
+	// here like sms once they land.
+	sections := map[string]map[string]any{}
+	for name, section := range cfg.Auth {
+		sections[name] = section
+	}
+	if cfg.EnableAnonymousUsers {
+		if _, set := sections["anonymous"]; !set {
+			sections["anonymous"] = nil
+		}
+	} else {
+		delete(sections, "anonymous")
+	}
+	o.AuthProviders = map[string]core.AuthDataProvider{}
+	for name, section := range sections {
+		open, err := core.AuthProviders.Lookup(name)
+		if err != nil {
+			return fmt.Errorf("auth.%s: %w", name, err)
+		}
+		if o.AuthProviders[name], err = open(ctx, section); err != nil {
+			return fmt.Errorf("auth.%s: %w", name, err)
+		}
+	}
 	return nil
 }
 

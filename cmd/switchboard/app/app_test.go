@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/switchboardhq/switchboard/adapters/auth/anonymous"
+	_ "github.com/switchboardhq/switchboard/adapters/sms/log"
 	"github.com/switchboardhq/switchboard/core"
 )
 
