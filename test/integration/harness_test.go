@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"sync"
 	"testing"
 
 	_ "github.com/switchboardhq/switchboard/adapters/store/sqlite"
@@ -300,4 +301,45 @@ func (r response) results() []map[string]any {
 		out = append(out, m)
 	}
 	return out
+}
+
+// inbox records what a provider fake (a core.Mailer or core.SMSSender) was
+// given, and fails with fail while that is set.
+type inbox[T any] struct {
+	mu   sync.Mutex
+	msgs []T
+	fail error
+}
+
+func (b *inbox[T]) deliver(msg T) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.fail != nil {
+		return b.fail
+	}
+	b.msgs = append(b.msgs, msg)
+	return nil
+}
+
+func (b *inbox[T]) setFail(err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.fail = err
+}
+
+func (b *inbox[T]) count() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.msgs)
+}
+
+// latest returns the last message delivered.
+func (b *inbox[T]) latest(t testing.TB) T {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.msgs) == 0 {
+		t.Fatal("no message was sent")
+	}
+	return b.msgs[len(b.msgs)-1]
 }

@@ -5,42 +5,16 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/switchboardhq/switchboard/core"
 )
 
-// smsBox is a core.SMSSender that keeps what it is given, or fails with
-// fail while that is set.
-type smsBox struct {
-	mu   sync.Mutex
-	msgs []core.SMSMessage
-	fail error
-}
+// smsBox is a core.SMSSender that keeps what it is given.
+type smsBox struct{ inbox[core.SMSMessage] }
 
-func (s *smsBox) Send(_ context.Context, msg core.SMSMessage) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.fail != nil {
-		return s.fail
-	}
-	s.msgs = append(s.msgs, msg)
-	return nil
-}
-
-func (s *smsBox) setFail(err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fail = err
-}
-
-func (s *smsBox) count() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.msgs)
-}
+func (s *smsBox) Send(_ context.Context, msg core.SMSMessage) error { return s.deliver(msg) }
 
 var sixDigits = regexp.MustCompile(`\b\d{6}\b`)
 
@@ -48,12 +22,7 @@ var sixDigits = regexp.MustCompile(`\b\d{6}\b`)
 // purpose, and a wrong code of the same form.
 func (s *smsBox) code(t *testing.T, phone, purpose string) (right, wrong string) {
 	t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.msgs) == 0 {
-		t.Fatal("no SMS was sent")
-	}
-	msg := s.msgs[len(s.msgs)-1]
+	msg := s.latest(t)
 	right = msg.Params["code"]
 	if msg.To != phone || msg.Purpose != purpose || !sixDigits.MatchString(right) || sixDigits.FindString(msg.Text) != right {
 		t.Fatalf("SMS %+v, want a %s code to %s", msg, purpose, phone)

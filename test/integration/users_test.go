@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,33 +18,14 @@ import (
 var sessionTokenPattern = regexp.MustCompile(`^r:[0-9a-f]{32}$`)
 
 // mailbox is a core.Mailer that keeps what it is given.
-type mailbox struct {
-	mu   sync.Mutex
-	msgs []core.MailMessage
-}
+type mailbox struct{ inbox[core.MailMessage] }
 
-func (m *mailbox) Send(_ context.Context, msg core.MailMessage) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.msgs = append(m.msgs, msg)
-	return nil
-}
-
-func (m *mailbox) count() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.msgs)
-}
+func (m *mailbox) Send(_ context.Context, msg core.MailMessage) error { return m.deliver(msg) }
 
 // last returns the last message, which must be to addr, and the one link in it.
 func (m *mailbox) last(t *testing.T, addr string) (core.MailMessage, string) {
 	t.Helper()
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if len(m.msgs) == 0 {
-		t.Fatal("no mail was sent")
-	}
-	msg := m.msgs[len(m.msgs)-1]
+	msg := m.latest(t)
 	if msg.To != addr {
 		t.Fatalf("mail to %q, want %q", msg.To, addr)
 	}
