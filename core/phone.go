@@ -218,7 +218,14 @@ func (a *App) LoginWithPhone(ctx context.Context, auth *Auth, body map[string]an
 		}
 	}
 	if _, ok := rest["username"]; !ok {
+		// The number is the username, unless someone already chose it as
+		// theirs: that must not keep the number's owner from signing up.
 		rest["username"] = phone
+		if taken, err := a.userByField(ctx, "username", nil, phone); err != nil {
+			return nil, false, err
+		} else if taken != nil {
+			rest["username"] = randomHex(12)
+		}
 	}
 	w, derr := decodeWrite(rest, true)
 	if derr != nil {
