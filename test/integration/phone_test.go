@@ -138,6 +138,17 @@ func TestPhoneLogin(t *testing.T) {
 		code, _ := sms.code(t, phone, "login")
 		wantError(t, h.do("POST", "/usersByMobilePhone", "readonly", map[string]any{"mobilePhoneNumber": phone, "smsCode": code}), 119)
 	})
+	t.Run("a number taken as a username does not block its owner", func(t *testing.T) {
+		const squatted = "+8613700137000"
+		squatter := h.signup(squatted, "pw", nil)
+		wantStatus(t, h.requestCode(squatted), 200)
+		code, _ := sms.code(t, squatted, "login")
+		res := h.phoneLogin(squatted, code)
+		wantStatus(t, res, 201)
+		if res.body["objectId"] == squatter.id || res.body["username"] == squatted || res.body["mobilePhoneNumber"] != squatted {
+			t.Fatalf("phone signup of a squatted number: %s", res.raw)
+		}
+	})
 	t.Run("clients cannot read codes", func(t *testing.T) {
 		wantError(t, h.do("GET", "/classes/_SmsCode", "", nil), 119)
 		wantError(t, h.as(who{token: token}, "GET", "/classes/_SmsCode", nil), 119)
