@@ -698,6 +698,15 @@ func TestUserRoutesBadInput(t *testing.T) {
 			t.Errorf("%s %s: %d, want %d", tt.method, tt.path, res.status, tt.status)
 		}
 	}
+	// What the page shows from its URL is escaped.
+	res, err := httpGet(t, h.url+"/apps/"+appID+"/request_password_reset?"+url.Values{
+		"username": {`<script>alert(1)</script>`}, "token": {`"><img src=x onerror=alert(1)>`}}.Encode(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.status != 200 || strings.Contains(string(res.raw), "<script>alert") || strings.Contains(string(res.raw), "<img") {
+		t.Errorf("reset page with markup in the URL: %d %s", res.status, res.raw)
+	}
 	h.login("alice", "pw")
 }
 
