@@ -23,6 +23,28 @@ type RowInserter interface {
 	InsertWithReaders(insert, readers string, n int) string
 }
 
+// BatchInserter is an optional Dialect ability, used with Config.Autocommit:
+// one statement that inserts many rows of a class with their readers, so
+// that concurrent Inserts, queued together, cost one round trip and one
+// commit between them. The batch runs without a transaction, so a row that
+// breaks a unique constraint must be skipped, not fail the statement.
+type BatchInserter interface {
+	// InsertBatch returns a statement that inserts rows into table.
+	// Placeholder i (1 ≤ i ≤ len(cols)) is bound to a []any of the values
+	// of column cols[i-1], one per row; placeholders len(cols)+1 and
+	// len(cols)+2 to two []string of equal length, objectIds and
+	// principals: the readers of each row. A row that would violate a
+	// unique constraint is skipped without error (with its readers); the
+	// statement returns the objectId of each row it inserted.
+	InsertBatch(table, readers string, cols []BatchColumn) string
+}
+
+// BatchColumn is one column of a BatchInserter's statement.
+type BatchColumn struct {
+	Quoted string    // the quoted column
+	Type   core.Type // its type, for ColumnType
+}
+
 // JSONArger is an optional Dialect ability of engines whose JSONValue is a
 // JSON-typed expression (PostgreSQL's jsonb), so that the values compared
 // with it must be bound as JSON too. Without it, scalars are bound as they

@@ -48,12 +48,7 @@ func (s *Store) insert(ctx context.Context, wc *writerConn, class *core.Class, o
 			wc = t.wc
 		}
 	}
-	if s.autocommitting(ctx, wc) && p.insertReaders != "" {
-		if s.closed.Load() {
-			return core.Internal(errors.New("sqlstore: store is closed"))
-		}
-		err = s.insertRow(ctx, session{s: s}, req)
-	} else if wc == nil {
+	if wc == nil {
 		err = s.groupInsert(ctx, req)
 	} else {
 		err = s.insertRow(ctx, session{s: s, wc: wc}, req)
@@ -136,6 +131,10 @@ func (s *Store) groupInsert(ctx context.Context, r *insertReq) error {
 // request. It runs with its own context: the batch serves many callers.
 func (s *Store) runInsertBatch(wc *writerConn, batch []*insertReq) {
 	ctx := context.Background()
+	if s.autocommit && batch[0].p.insertBatch != "" {
+		s.runInsertStatements(ctx, session{s: s, wc: wc}, batch)
+		return
+	}
 	errs := make([]error, len(batch))
 	err := s.inTx(ctx, wc, func() error {
 		ss := session{s: s, wc: wc}
@@ -154,6 +153,77 @@ func (s *Store) runInsertBatch(wc *writerConn, batch []*insertReq) {
 			r.done <- err
 		} else {
 			r.done <- errs[i]
+		}
+	}
+}
+
+// runInsertStatements inserts batch autocommitted, with one statement per
+// class (BatchInserter), and reports to each request. An objectId queued
+// twice goes in a second round, so that the statement's answer (which ids
+// it inserted) is each row's own.
+func (s *Store) runInsertStatements(ctx context.Context, ss session, batch []*insertReq) {
+	for len(batch) > 0 {
+		p := batch[0].p
+		var now, later []*insertReq
+		seen := make(map[string]bool, len(batch))
+		for _, r := range batch {
+			if r.p != p || seen[r.id] {
+				later = append(later, r)
+				continue
+			}
+			seen[r.id] = true
+			now = append(now, r)
+		}
+		s.insertStatement(ctx, ss, p, now)
+		batch = later
+	}
+}
+
+// insertStatement inserts rows of one class with one statement.
+func (s *Store) insertStatement(ctx context.Context, ss session, p *plan, rows []*insertReq) {
+	if len(rows) == 1 && p.insertReaders != "" {
+		rows[0].done <- s.insertRow(ctx, ss, rows[0])
+		return
+	}
+	ncol := 6 + len(p.cols)
+	args := make([]any, ncol, ncol+2)
+	for i := range ncol {
+		vals := make([]any, len(rows))
+		for j, r := range rows {
+			vals[j] = r.args[i]
+		}
+		args[i] = vals
+	}
+	var ids, principals []string
+	for _, r := range rows {
+		for _, pr := range r.readers {
+			ids, principals = append(ids, r.id), append(principals, pr)
+		}
+	}
+	args = append(args, ids, principals)
+	inserted := make(map[string]bool, len(rows))
+	res, err := ss.query(ctx, p.insertBatch, args...)
+	if err == nil {
+		for res.Next() {
+			var id string
+			if err = res.Scan(&id); err != nil {
+				break
+			}
+			inserted[id] = true
+		}
+		res.Close()
+		if err == nil {
+			err = res.Err()
+		}
+	}
+	for _, r := range rows {
+		switch {
+		case err != nil:
+			r.done <- s.wrapWrite("insert into "+p.name, err)
+		case inserted[r.id]:
+			r.done <- nil
+		default:
+			r.done <- &core.Error{Code: core.CodeDuplicateValue, Message: "A duplicate value for a field with unique values was provided"}
 		}
 	}
 }

@@ -64,6 +64,7 @@ type plan struct {
 	insert    string // INSERT of every column
 
 	insertReaders string // insert with the readers in one statement (RowInserter), or ""
+	insertBatch   string // insert of many rows (BatchInserter), or ""
 }
 
 // builtinTypes are the types of the fields every class has.
@@ -121,6 +122,14 @@ func newPlan(d Dialect, c *core.Class) *plan {
 	p.insert = b.String()
 	if ri, ok := d.(RowInserter); ok {
 		p.insertReaders = ri.InsertWithReaders(p.insert, p.readers, 6+len(p.cols))
+	}
+	if bi, ok := d.(BatchInserter); ok {
+		cols := []BatchColumn{{`"objectId"`, core.TypeString}, {`"createdAt"`, core.TypeDate}, {`"updatedAt"`, core.TypeDate},
+			{`"_acl"`, core.TypeObject}, {`"_rpub"`, core.TypeBoolean}, {`"_wperm"`, core.TypeArray}}
+		for _, c := range p.cols {
+			cols = append(cols, BatchColumn{c.quoted, c.typ})
+		}
+		p.insertBatch = bi.InsertBatch(p.table, p.readers, cols)
 	}
 	return p
 }
