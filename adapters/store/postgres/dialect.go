@@ -18,12 +18,13 @@ import (
 type dialect struct{}
 
 var (
-	_ sqlstore.Dialect      = dialect{}
-	_ sqlstore.TextSearcher = dialect{}
-	_ sqlstore.RowInserter  = dialect{}
-	_ sqlstore.JSONArger    = dialect{}
-	_ sqlstore.Indexer      = dialect{}
-	_ sqlstore.RowLocker    = dialect{}
+	_ sqlstore.Dialect       = dialect{}
+	_ sqlstore.TextSearcher  = dialect{}
+	_ sqlstore.RowInserter   = dialect{}
+	_ sqlstore.BatchInserter = dialect{}
+	_ sqlstore.JSONArger     = dialect{}
+	_ sqlstore.Indexer       = dialect{}
+	_ sqlstore.RowLocker     = dialect{}
 )
 
 func (dialect) Placeholder(n int) string { return "$" + strconv.Itoa(n) }
@@ -217,6 +218,23 @@ func (dialect) PolygonContains(b *sqlstore.Builder, col string, p core.GeoPoint)
 func (dialect) InsertWithReaders(insert, readers string, n int) string {
 	return `WITH r AS (` + insert + ` RETURNING "_rid") INSERT INTO ` + readers +
 		` ("principal", "rid") SELECT unnest($` + strconv.Itoa(n+1) + `::text[]), r."_rid" FROM r`
+}
+
+// InsertBatch inserts rows given as one array per column (unnest), skips
+// rows that break a unique constraint (ON CONFLICT DO NOTHING, which also
+// keeps a duplicate from aborting the others) and inserts the readers of
+// the rows it inserted, all in one statement.
+func (d dialect) InsertBatch(table, readers string, cols []sqlstore.BatchColumn) string {
+	names := make([]string, len(cols))
+	arrays := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.Quoted
+		arrays[i] = "$" + strconv.Itoa(i+1) + "::" + strings.TrimSuffix(d.ColumnType(c.Type), ` COLLATE "C"`) + "[]"
+	}
+	n := len(cols)
+	return `WITH ins AS (INSERT INTO ` + table + ` (` + strings.Join(names, ", ") + `) SELECT * FROM unnest(` + strings.Join(arrays, ", ") +
+		`) ON CONFLICT DO NOTHING RETURNING "_rid", "objectId"), r AS (INSERT INTO ` + readers + ` ("principal", "rid") SELECT x.p, ins."_rid" FROM unnest($` +
+		strconv.Itoa(n+1) + `::text[], $` + strconv.Itoa(n+2) + `::text[]) AS x(id, p) JOIN ins ON ins."objectId" = x.id) SELECT "objectId" FROM ins`
 }
 
 func (dialect) LockSuffix() string { return " FOR UPDATE" }

@@ -1,8 +1,10 @@
 package postgres_test
 
 import (
+	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/switchboardhq/switchboard/adapters/store/postgres"
@@ -110,5 +112,66 @@ func TestOpenOptions(t *testing.T) {
 	_, err := postgres.Open(t.Context(), core.StoreConfig{URL: "postgres://nobody:secret@127.0.0.1:1/nowhere?connect_timeout=2"})
 	if err == nil || !strings.Contains(err.Error(), "127.0.0.1:1/nowhere") || strings.Contains(err.Error(), "secret") {
 		t.Errorf("open of an unreachable server: %v", err)
+	}
+}
+
+// TestBatchedInserts: concurrent Inserts share statements (BatchInserter);
+// each still gets its own answer, and the readers of each row are its own.
+func TestBatchedInserts(t *testing.T) {
+	st := openFresh(t)
+	c := &core.Class{Name: "Item", Fields: map[string]core.Field{"n": {Type: core.TypeNumber}, "u": {Type: core.TypeString}},
+		Indexes: map[string]core.Index{"u_1": {Keys: []core.IndexKey{{Field: "u"}}, Unique: true}}}
+	for k, v := range core.DefaultFields {
+		c.Fields[k] = v
+	}
+	if err := st.CreateClass(t.Context(), c); err != nil {
+		t.Fatal(err)
+	}
+	const workers, each = 32, 20
+	var mu sync.Mutex
+	ok, dup := map[string]bool{}, 0
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				id := fmt.Sprintf("w%d-%d", w, i)
+				u := id
+				switch i % 4 {
+				case 1:
+					id = fmt.Sprintf("same-%d", i) // the same objectId from every worker
+				case 2:
+					u = fmt.Sprintf("taken-%d", i) // the same unique value from every worker
+				}
+				o := core.Object{core.FieldObjectID: id, core.FieldCreatedAt: core.Now(), core.FieldUpdatedAt: core.Now(),
+					"n": float64(i), "u": u, core.FieldACL: core.ACL{"reader-" + id: {Read: true}}}
+				err := st.Insert(t.Context(), c, o)
+				mu.Lock()
+				switch {
+				case err == nil:
+					ok[id] = true
+				case core.IsCode(err, core.CodeDuplicateValue):
+					dup++
+				default:
+					t.Errorf("insert %s: %v", id, err)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	wantOK := workers*each - 2*(workers-1)*(each/4)
+	if len(ok) != wantOK || dup != workers*each-wantOK {
+		t.Errorf("%d inserted, %d duplicates; want %d and %d", len(ok), dup, wantOK, workers*each-wantOK)
+	}
+	if n, err := st.Count(t.Context(), c, &core.Query{Limit: -1}); err != nil || n != int64(len(ok)) {
+		t.Errorf("count %d, %v; want %d", n, err, len(ok))
+	}
+	for id := range ok {
+		objs, err := st.Find(t.Context(), c, &core.Query{Limit: -1, ReadACL: []string{"*", "reader-" + id}})
+		if err != nil || len(objs) != 1 || objs[0].ID() != id {
+			t.Fatalf("reader of %s reads %v, %v", id, objs, err)
+		}
 	}
 }
