@@ -1,7 +1,8 @@
-// Package integration drives the whole server in process: the SQLite store,
-// the App, the Parse API and the HTTP shell, over real HTTP. Tests here are
+// Package integration drives the whole server in process: a store, the
+// App, the Parse API and the HTTP shell, over real HTTP. Tests here are
 // tables of API scenarios; the benchmarks measure the server's own cost per
-// request without a network hop.
+// request without a network hop. Every test runs on each store in turn,
+// SQLite and PostgreSQL (see stores_test.go).
 package integration
 
 import (
@@ -16,7 +17,6 @@ import (
 	"sync"
 	"testing"
 
-	_ "github.com/switchboardhq/switchboard/adapters/store/sqlite"
 	"github.com/switchboardhq/switchboard/core"
 	"github.com/switchboardhq/switchboard/core/api"
 	"github.com/switchboardhq/switchboard/core/server"
@@ -35,18 +35,10 @@ type harness struct {
 	url     string
 }
 
-// newHarness starts a server on a fresh SQLite file with opts applied.
+// newHarness starts a server on a fresh, empty store with opts applied.
 func newHarness(t testing.TB, tweak func(*core.Options)) *harness {
 	t.Helper()
-	open, err := core.Stores.Lookup("sqlite")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	st, err := open(context.Background(), core.StoreConfig{DataDir: dir})
-	if err != nil {
-		t.Fatalf("opening sqlite: %v", err)
-	}
+	st := openStore(t)
 	// The listener comes first so that the App knows its own URL, for the
 	// links it puts in e-mails.
 	var handler http.Handler = http.NotFoundHandler()
