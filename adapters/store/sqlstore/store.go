@@ -3,11 +3,13 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/switchboardhq/switchboard/core"
 )
@@ -36,6 +38,10 @@ type Config struct {
 	// store prepares none of its own. Statements the store prepared would
 	// outlive a schema change that alters their result columns.
 	DriverCachesStatements bool
+	// NewWriter, if set, opens a writer connection to replace one that
+	// died (a server engine restarted, a network cut); it is checked each
+	// time a writer is given back. SQLite's never dies and needs none.
+	NewWriter func(ctx context.Context) (*sql.Conn, error)
 }
 
 // Store implements core.Store on a SQL engine.
@@ -55,6 +61,7 @@ type Store struct {
 
 	autocommit bool // Config.Autocommit
 	noPrepare  bool // Config.DriverCachesStatements
+	newWriter  func(ctx context.Context) (*sql.Conn, error)
 }
 
 var (
@@ -70,7 +77,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, errors.New("sqlstore: Config needs a Dialect, at least one writer connection and a reader pool")
 	}
 	s := &Store{d: cfg.Dialect, writers: make(chan *writerConn, len(cfg.Writers)), r: cfg.Reader, onClose: cfg.OnClose,
-		autocommit: cfg.Autocommit, noPrepare: cfg.DriverCachesStatements}
+		autocommit: cfg.Autocommit, noPrepare: cfg.DriverCachesStatements, newWriter: cfg.NewWriter}
 	s.rstmts.off = s.noPrepare
 	for _, c := range cfg.Writers {
 		wc := &writerConn{conn: c, stmts: map[string]*sql.Stmt{}, noPrepare: s.noPrepare}
@@ -294,7 +301,44 @@ func (s *Store) acquire(ctx context.Context) (*writerConn, error) {
 	}
 }
 
-func (s *Store) release(wc *writerConn) { s.writers <- wc }
+func (s *Store) release(wc *writerConn) {
+	if s.newWriter != nil && !wc.alive() {
+		s.replaceWriter(wc)
+	}
+	s.writers <- wc
+}
+
+// alive reports whether the writer's connection can still be used: a
+// server engine's connection dies with its server process or the network.
+func (wc *writerConn) alive() bool {
+	err := wc.conn.Raw(func(dc any) error {
+		if v, ok := dc.(driver.Validator); ok && !v.IsValid() {
+			return driver.ErrBadConn
+		}
+		return nil
+	})
+	return err == nil
+}
+
+// replaceWriter gives wc a new connection from Config.NewWriter. When that
+// fails too (the server is still down), wc keeps the dead one and the next
+// release tries again.
+func (s *Store) replaceWriter(wc *writerConn) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := s.newWriter(ctx)
+	if err != nil {
+		return
+	}
+	wc.mu.Lock()
+	for _, st := range wc.stmts {
+		_ = st.Close()
+	}
+	wc.stmts = map[string]*sql.Stmt{}
+	wc.mu.Unlock()
+	_ = wc.conn.Close()
+	wc.conn = c
+}
 
 // inTx runs fn between BEGIN and COMMIT on wc, rolling back on error.
 func (s *Store) inTx(ctx context.Context, wc *writerConn, fn func() error) error {
