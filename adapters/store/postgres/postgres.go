@@ -20,7 +20,7 @@
 //	  postgres:
 //	    maxConns: 16              # most connections open at once; default max(8, 4×GOMAXPROCS)
 //	    minConns: 2               # connections kept open when idle; default 0
-//	    writeConns: 4             # of maxConns, held for write transactions; default max(2, maxConns/4)
+//	    writeConns: 4             # of maxConns, held for writes (see below); default max(2, maxConns/4)
 //	    maxConnLifetime: 1h       # a connection is replaced after this long; default 1h
 //	    maxConnIdleTime: 30m      # an idle connection is closed after this long; default 30m
 //	    statementCacheCapacity: 512 # prepared statements kept per connection; default 512
@@ -30,18 +30,24 @@
 //
 // # Connections and writes
 //
-// One pgxpool serves everything. An Insert, and an Update that is one
-// statement (no array operator, ACL change or relation), run autocommitted
-// on any pooled connection in one round trip: the row and its readers go
-// in with one statement, and PostgreSQL groups concurrent commits into one
-// WAL flush by itself. Every other write (Tx, Delete, schema changes,
-// Updates that read first) runs in a READ COMMITTED transaction on one of
-// writeConns connections set aside for them; an Update that rewrites a
-// row from what it read (Add, AddUnique, Remove, a new ACL) locks it first
-// (SELECT ... FOR UPDATE), so concurrent ones on several nodes cannot lose
-// each other's changes. Reads run on the pool. Statements are prepared and
-// cached per connection by pgx (statementCacheCapacity); no call runs a
-// schema query.
+// One pgxpool serves everything; database/sql (through pgx's stdlib) keeps
+// the connections it took from it. writeConns of them are set aside for
+// writes. Inserts are group-committed: the Inserts that arrive while a
+// write connection is busy queue up, and the next free one inserts all of
+// them, with their ACL readers, in one autocommitted statement per class
+// (unnest ... ON CONFLICT DO NOTHING, so that a duplicate fails alone): one
+// round trip and one WAL flush for the whole queue, and a lone Insert is a
+// single statement. An Update that is one statement (no array operator,
+// ACL change or relation) runs autocommitted on any pooled connection.
+// Every other write (Tx, Delete, schema changes, Updates that read first)
+// is a READ COMMITTED transaction on a write connection; an Update that
+// rewrites a row from what it read (Add, AddUnique, Remove, a new ACL)
+// locks it first (SELECT ... FOR UPDATE), so that concurrent ones, on
+// several nodes too, cannot lose each other's changes. Reads run on the
+// pool. pgx prepares and caches statements per connection
+// (statementCacheCapacity); no call runs a schema query. A write
+// connection that dies (a server restart) is replaced when it is next
+// given back.
 //
 // # Storage
 //
@@ -276,6 +282,7 @@ func open(ctx context.Context, pool *pgxpool.Pool, opts Options) (*Store, error)
 		Reader:                 db,
 		Autocommit:             true,
 		DriverCachesStatements: true,
+		NewWriter:              db.Conn,
 		OnClose: func() error {
 			err := db.Close()
 			if opened { // else Open closes the pool, once the lock is released

@@ -175,3 +175,41 @@ func TestBatchedInserts(t *testing.T) {
 		}
 	}
 }
+
+// TestServerRestart: connections that die with their server process are
+// replaced; the store goes on after a failed call or two.
+func TestServerRestart(t *testing.T) {
+	st := openURL(t, pgtest.Fresh(t), map[string]any{"maxConns": 4, "writeConns": 1})
+	c := &core.Class{Name: "Note", Fields: map[string]core.Field{"n": {Type: core.TypeNumber}}}
+	for k, v := range core.DefaultFields {
+		c.Fields[k] = v
+	}
+	if err := st.CreateClass(t.Context(), c); err != nil {
+		t.Fatal(err)
+	}
+	insert := func(id string) error {
+		return st.Insert(t.Context(), c, core.Object{core.FieldObjectID: id, core.FieldCreatedAt: core.Now(), core.FieldUpdatedAt: core.Now(), "n": 1.0})
+	}
+	if err := insert("before"); err != nil {
+		t.Fatal(err)
+	}
+	pool := st.(*postgres.Store).Pool()
+	if _, err := pool.Exec(t.Context(), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	for i := range 3 {
+		if err = insert(fmt.Sprintf("after%d", i)); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("inserts keep failing after the server ended the connections: %v", err)
+	}
+	if _, err := st.Update(t.Context(), c, "before", nil, nil, core.Update{"n": core.Increment{Amount: 1}}); err != nil {
+		t.Errorf("update after the restart: %v", err)
+	}
+	if n, err := st.Count(t.Context(), c, &core.Query{Limit: -1}); err != nil || n < 2 {
+		t.Errorf("count after the restart: %d, %v", n, err)
+	}
+}
