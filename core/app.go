@@ -127,29 +127,57 @@ func (a *App) setClass(name string, c *Class) {
 
 type txKey struct{}
 
+// txState is what a transaction carries in its context: its store, and the
+// cache invalidations to run once it commits.
+type txState struct {
+	store Store
+	mu    sync.Mutex
+	after []func()
+}
+
 // storeFor returns the transaction's store when ctx runs inside one (a
 // transactional batch), else the App's store.
 func (a *App) storeFor(ctx context.Context) Store {
-	if tx, ok := ctx.Value(txKey{}).(Store); ok {
-		return tx
+	if tx, ok := ctx.Value(txKey{}).(*txState); ok {
+		return tx.store
 	}
 	return a.store
+}
+
+// afterCommit runs fn once the write ctx belongs to is durable: at once
+// outside a transaction, after commit inside one (dropped on rollback). Cache
+// invalidations go through it: clearing a cache before commit would let a
+// concurrent request re-cache the old state until the TTL.
+func (a *App) afterCommit(ctx context.Context, fn func()) {
+	if tx, ok := ctx.Value(txKey{}).(*txState); ok {
+		tx.mu.Lock()
+		tx.after = append(tx.after, fn)
+		tx.mu.Unlock()
+		return
+	}
+	fn()
 }
 
 // InTransaction runs fn with every App call made with its ctx inside one
 // store transaction. If fn fails, nothing it wrote stays, and the in-memory
 // schema is reloaded since fn may have inferred fields that rolled back.
 func (a *App) InTransaction(ctx context.Context, fn func(ctx context.Context) error) error {
-	if _, nested := ctx.Value(txKey{}).(Store); nested {
+	if _, nested := ctx.Value(txKey{}).(*txState); nested {
 		return fn(ctx)
 	}
+	state := &txState{}
 	err := a.store.Tx(ctx, func(ctx context.Context, tx Store) error {
-		return fn(context.WithValue(ctx, txKey{}, tx))
+		state.store = tx
+		return fn(context.WithValue(ctx, txKey{}, state))
 	})
 	if err != nil {
 		if rerr := a.ReloadSchemas(context.WithoutCancel(ctx)); rerr != nil {
 			LoggerFrom(ctx).Error("reloading schema after a failed transaction", "err", rerr)
 		}
+		return err
 	}
-	return err
+	for _, f := range state.after {
+		f()
+	}
+	return nil
 }

@@ -65,10 +65,12 @@ func checkCLP(c *Class, op string, auth *Auth) ([]string, *Error) {
 	case opUpdate, opDelete, opAddField:
 		fields = appendStrings(fields, c.CLP["writeUserFields"])
 	}
-	if len(fields) > 0 && auth.UserID != "" && op != opCreate {
+	if len(fields) > 0 && op != opCreate {
+		// Without a user no object can point at the caller: reads find
+		// nothing and writes find no object (101), as on Parse Server.
 		return fields, nil
 	}
-	if auth.UserID == "" && (perms["requiresAuthentication"] == true || len(fields) > 0) {
+	if auth.UserID == "" && perms["requiresAuthentication"] == true {
 		return nil, Errorf(CodeObjectNotFound, "Permission denied, user needs to be authenticated.")
 	}
 	return nil, Errorf(CodeOperationForbidden, "Permission denied for action %s on class %s.", op, c.Name)
@@ -114,6 +116,9 @@ func authorize(c *Class, op string, auth *Auth) (Expr, *Error) {
 	fields, err := checkCLP(c, op, auth)
 	if err != nil || fields == nil {
 		return nil, err
+	}
+	if auth.UserID == "" {
+		return Nothing{}, nil
 	}
 	return pointerFieldsExpr(c, fields, auth.UserID), nil
 }

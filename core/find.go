@@ -461,7 +461,7 @@ func (a *App) includeLevel(ctx context.Context, auth *Auth, c *Class, objs []map
 			if target == nil || checkClassAccess(cls, auth) != nil {
 				continue
 			}
-			clp, denied := authorize(target, opGet, auth)
+			clp, denied := authorize(target, opFind, auth)
 			if denied != nil {
 				continue // no permission on the class: the pointers stay bare
 			}

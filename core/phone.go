@@ -201,10 +201,18 @@ func (a *App) LoginWithPhone(ctx context.Context, auth *Auth, body map[string]an
 	}
 	if u != nil {
 		if v, _ := u["mobilePhoneVerified"].(bool); !v {
-			if u, err = a.storeFor(ctx).Update(ctx, c, u.ID(), nil, nil, Update{"mobilePhoneVerified": Set{Value: true}, FieldUpdatedAt: Set{Value: Now()}}); err != nil {
+			// Someone put this number on their account without proving it.
+			// The caller just proved it with the code, so the claim goes and
+			// the caller gets an account of their own: logging them into
+			// the claimer's account would hand it over, and the other way
+			// round the claimer could take over the owner's logins.
+			if _, err := a.storeFor(ctx).Update(ctx, c, u.ID(), nil, nil, Update{"mobilePhoneNumber": Unset{}, FieldUpdatedAt: Set{Value: Now()}}); err != nil {
 				return nil, false, err
 			}
+			u = nil
 		}
+	}
+	if u != nil {
 		token, err := a.createSession(ctx, auth, u.ID(), "login", "mobilePhone")
 		if err != nil {
 			return nil, false, err

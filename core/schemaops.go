@@ -271,7 +271,9 @@ func newClass(name string) *Class {
 	}
 	if name == "_User" {
 		// E-mail addresses are private by default, as on Parse Server.
-		c.CLP["protectedFields"] = map[string]any{"*": []any{"email"}}
+		// E-mail addresses and phone numbers are private by default (Parse
+		// protects email; phone numbers are as personal).
+		c.CLP["protectedFields"] = map[string]any{"*": []any{"email", "mobilePhoneNumber"}}
 	}
 	return c
 }

@@ -153,7 +153,7 @@ func (a *App) revokeSessions(ctx context.Context, userID, keep string) error {
 	}
 	for _, o := range objs {
 		if t, ok := o["sessionToken"].(string); ok {
-			a.cache.sessions.Remove(t)
+			a.afterCommit(ctx, func() { a.cache.sessions.Remove(t) })
 		}
 	}
 	return nil
@@ -196,6 +196,9 @@ func (a *App) CurrentSession(ctx context.Context, auth *Auth) (map[string]any, e
 // CreateRestrictedSession makes an extra session for the logged-in caller
 // (POST /sessions), as Parse does for devices that share a login.
 func (a *App) CreateRestrictedSession(ctx context.Context, auth *Auth) (map[string]any, error) {
+	if err := auth.checkWrite(); err != nil {
+		return nil, err
+	}
 	if auth.UserID == "" {
 		return nil, Errorf(CodeInvalidSessionToken, "Session token required.")
 	}
@@ -208,6 +211,3 @@ func (a *App) CreateRestrictedSession(ctx context.Context, auth *Auth) (map[stri
 	return a.CurrentSession(ctx, &a2)
 }
 
-// forgetSession drops a token from this node's cache (a session was deleted
-// or changed through the data API).
-func (a *App) forgetSession(token string) { a.cache.sessions.Remove(token) }

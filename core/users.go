@@ -282,6 +282,9 @@ func (a *App) userReply(u Object, token string) map[string]any {
 
 // Login checks a username (or e-mail) and password and opens a session.
 func (a *App) Login(ctx context.Context, auth *Auth, params map[string]any) (map[string]any, error) {
+	if err := auth.checkWrite(); err != nil {
+		return nil, err // a login writes a session
+	}
 	u, err := a.checkPassword(ctx, auth, params)
 	if err != nil {
 		return nil, err
@@ -403,15 +406,17 @@ func (a *App) RequestPasswordReset(ctx context.Context, auth *Auth, email any) e
 	if err != nil {
 		return err
 	}
+	if a.opts.Mailer == nil {
+		// Checked before the lookup, so the answer never depends on
+		// whether the address has an account.
+		return Errorf(CodeEmailMissing, "Password reset needs a mail provider (mail: in the config).")
+	}
 	if !a.limiter.allow("reset:"+addr, 5, time.Hour) {
 		return Errorf(CodeRequestLimitExceeded, "Too many password reset requests for this address; try again later.")
 	}
 	u, ferr := a.userByField(ctx, "email", nil, addr)
 	if ferr != nil || u == nil {
 		return ferr
-	}
-	if a.opts.Mailer == nil {
-		return Errorf(CodeEmailMissing, "An appName, publicServerURL, and emailAdapter are required for password reset functionality.")
 	}
 	token := randomHex(16)
 	c, _ := a.systemClass(ctx, userClass)

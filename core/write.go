@@ -332,6 +332,15 @@ func (a *App) Create(ctx context.Context, auth *Auth, className string, body map
 		reply, _, err := a.Signup(ctx, auth, body)
 		return reply, err
 	}
+	if className == sessionClass && !auth.Master {
+		// As on Parse Server, a client's POST /classes/_Session is POST
+		// /sessions: a new session for the caller, nothing from the body.
+		s, err := a.CreateRestrictedSession(ctx, auth)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{FieldObjectID: s[FieldObjectID], FieldCreatedAt: s[FieldCreatedAt], "sessionToken": s["sessionToken"]}, nil
+	}
 	if err := a.checkCreate(auth, className); err != nil {
 		return nil, err
 	}
@@ -349,7 +358,7 @@ func (a *App) Create(ctx context.Context, auth *Auth, className string, body map
 		return nil, err
 	}
 	if className == roleClass {
-		a.rolesChanged()
+		a.afterCommit(ctx, a.rolesChanged)
 	}
 	return map[string]any{FieldObjectID: obj.ID(), FieldCreatedAt: FormatTime(obj[FieldCreatedAt].(time.Time))}, nil
 }
@@ -366,9 +375,6 @@ func (a *App) checkCreate(auth *Auth, className string) error {
 	}
 	if err := checkClassAccess(className, auth); err != nil {
 		return err
-	}
-	if className == sessionClass && !auth.Master {
-		return Errorf(CodeOperationForbidden, "sessions are created by logging in, or with POST /sessions")
 	}
 	if c := a.Class(className); c != nil {
 		if _, err := checkCLP(c, opCreate, auth); err != nil {
@@ -491,12 +497,12 @@ func (a *App) Update(ctx context.Context, auth *Auth, className, id string, body
 		if !auth.Master {
 			return nil, Errorf(CodeOperationForbidden, "sessions cannot be changed by clients")
 		}
-		defer a.cache.sessions.Purge()
+		defer a.afterCommit(ctx, a.cache.sessions.Purge)
 	case roleClass:
 		if _, renamed := w.update["name"]; renamed {
 			return nil, Errorf(CodeChangedImmutableField, "A role's name can only be set before it has been saved.")
 		}
-		defer a.rolesChanged()
+		defer a.afterCommit(ctx, a.rolesChanged)
 	case userClass:
 		var err error
 		if afterUser, err = a.prepareUserUpdate(ctx, auth, id, w); err != nil {
@@ -627,9 +633,9 @@ func (a *App) Delete(ctx context.Context, auth *Auth, className, id string) erro
 	case userClass:
 		return a.revokeSessions(ctx, id, "")
 	case sessionClass:
-		a.cache.sessions.Purge()
+		a.afterCommit(ctx, a.cache.sessions.Purge)
 	case roleClass:
-		a.rolesChanged()
+		a.afterCommit(ctx, a.rolesChanged)
 	}
 	return nil
 }

@@ -149,6 +149,21 @@ func TestPhoneLogin(t *testing.T) {
 			t.Fatalf("phone signup of a squatted number: %s", res.raw)
 		}
 	})
+	t.Run("an unverified claim on a number does not hand over the claimer's account", func(t *testing.T) {
+		const claimed = "+8613600136000"
+		claimer := h.signup("claimer", "pw", map[string]any{"mobilePhoneNumber": claimed})
+		wantStatus(t, h.requestCode(claimed), 200)
+		code, _ := sms.code(t, claimed, "login")
+		res := h.phoneLogin(claimed, code)
+		wantStatus(t, res, 201)
+		if res.body["objectId"] == claimer.id || res.body["mobilePhoneNumber"] != claimed || res.body["mobilePhoneVerified"] != true {
+			t.Fatalf("phone login on a claimed number: %s", res.raw)
+		}
+		me := h.as(who{token: claimer.token}, "GET", "/users/me", nil)
+		if _, still := me.body["mobilePhoneNumber"]; still {
+			t.Fatalf("the unproven claim stayed on the claimer: %s", me.raw)
+		}
+	})
 	t.Run("clients cannot read codes", func(t *testing.T) {
 		wantError(t, h.do("GET", "/classes/_SmsCode", "", nil), 119)
 		wantError(t, h.as(who{token: token}, "GET", "/classes/_SmsCode", nil), 119)
