@@ -210,4 +210,3 @@ func (a *App) CreateRestrictedSession(ctx context.Context, auth *Auth) (map[stri
 	a2.SessionToken = token
 	return a.CurrentSession(ctx, &a2)
 }
-
