@@ -183,12 +183,17 @@ func (dialect) Regex(b *sqlstore.Builder, lhs func(), re string) {
 	b.WriteString(")")
 }
 
-func (dialect) GeoDistance(b *sqlstore.Builder, col string, p core.GeoPoint) {
-	b.WriteString("sb_geo_dist(" + col + ", ")
+// callWithPoint writes fn(col, lat, lng) with the point's coordinates bound.
+func callWithPoint(b *sqlstore.Builder, fn, col string, p core.GeoPoint) {
+	b.WriteString(fn + "(" + col + ", ")
 	b.Arg(p.Latitude)
 	b.WriteString("::float8, ")
 	b.Arg(p.Longitude)
 	b.WriteString("::float8)")
+}
+
+func (dialect) GeoDistance(b *sqlstore.Builder, col string, p core.GeoPoint) {
+	callWithPoint(b, "sb_geo_dist", col, p)
 }
 
 func (dialect) GeoLatLng(col string) (lat, lng string) {
@@ -207,11 +212,7 @@ func (d dialect) GeoInPolygon(b *sqlstore.Builder, col string, poly []core.GeoPo
 }
 
 func (dialect) PolygonContains(b *sqlstore.Builder, col string, p core.GeoPoint) {
-	b.WriteString("sb_in_polygon(" + col + ", ")
-	b.Arg(p.Latitude)
-	b.WriteString("::float8, ")
-	b.Arg(p.Longitude)
-	b.WriteString("::float8)")
+	callWithPoint(b, "sb_in_polygon", col, p)
 }
 
 // InsertWithReaders inserts the row and its readers in one statement.
