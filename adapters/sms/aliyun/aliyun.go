@@ -47,7 +47,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -78,38 +77,25 @@ type Options struct {
 	SignName        string            `json:"signName"`
 	Templates       map[string]string `json:"templates"`
 	RegionID        string            `json:"regionId"`
-	Endpoint        string            `json:"endpoint"`
 	smskit.Options
 }
 
 // Open implements core.OpenSMSFunc.
 func Open(_ context.Context, options map[string]any) (core.SMSSender, error) {
-	opts := Options{Endpoint: DefaultEndpoint, RegionID: DefaultRegionID}
+	opts := Options{RegionID: DefaultRegionID, Options: smskit.Options{Endpoint: DefaultEndpoint}}
 	if err := core.DecodeOptions(options, &opts); err != nil {
 		return nil, err
 	}
 	if err := smskit.Required("accessKeyId", opts.AccessKeyID, "accessKeySecret", opts.AccessKeySecret, "signName", opts.SignName, "regionId", opts.RegionID); err != nil {
 		return nil, err
 	}
-	if len(opts.Templates) == 0 {
-		return nil, errors.New("option templates is required: map each message purpose (login, verify, ...) to an approved TemplateCode")
-	}
-	for purpose, code := range opts.Templates {
-		if strings.TrimSpace(code) == "" {
-			return nil, fmt.Errorf("templates.%s: empty TemplateCode", purpose)
-		}
-	}
-	if err := smskit.CheckURL(opts.Endpoint); err != nil {
-		return nil, fmt.Errorf("endpoint: %w", err)
-	}
-	if err := opts.Check(); err != nil {
+	if err := smskit.CheckTemplates(opts.Templates, func(code string) string { return code }, "an approved TemplateCode"); err != nil {
 		return nil, err
 	}
-	endpoint, _ := url.Parse(opts.Endpoint)
-	if (endpoint.Path != "" && endpoint.Path != "/") || endpoint.RawQuery != "" {
-		return nil, fmt.Errorf("endpoint: %q must be a base URL with no path or query (https://dysmsapi.aliyuncs.com/)", opts.Endpoint)
+	endpoint, err := opts.Check()
+	if err != nil {
+		return nil, err
 	}
-	endpoint.Path = "/"
 	return &sender{opts: opts, endpoint: endpoint.String(), client: smskit.Client(), retry: opts.Retry(), now: time.Now}, nil
 }
 
@@ -131,9 +117,9 @@ func (s *sender) Send(ctx context.Context, msg core.SMSMessage) error {
 	if msg.To == "" {
 		return smskit.InvalidNumber(Name, errors.New("empty number"))
 	}
-	code, ok := s.opts.Templates[msg.Purpose]
-	if !ok {
-		return smskit.Misconfigured(Name, "no template for purpose %q; add it to templates (have %s)", msg.Purpose, strings.Join(slices.Sorted(maps.Keys(s.opts.Templates)), ", "))
+	code, err := smskit.Template(Name, s.opts.Templates, msg.Purpose)
+	if err != nil {
+		return err
 	}
 	params := map[string]string{
 		"Action":       "SendSms",

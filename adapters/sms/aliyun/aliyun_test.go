@@ -9,49 +9,36 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/switchboardhq/switchboard/adapters/internal/conformance"
 	"github.com/switchboardhq/switchboard/adapters/sms/aliyun"
 	"github.com/switchboardhq/switchboard/adapters/sms/aliyun/aliyunfake"
 	"github.com/switchboardhq/switchboard/adapters/sms/smstest"
 	"github.com/switchboardhq/switchboard/core"
 )
 
-func TestConformance(t *testing.T) {
-	smstest.RunConformance(t, smstest.Harness{Provider: aliyun.Name, Setup: func(t *testing.T) *smstest.Fixture {
-		fake := aliyunfake.New(t)
-		without := func(key string) map[string]any {
-			o := fake.Options()
-			delete(o, key)
-			return o
-		}
-		with := func(key string, v any) map[string]any {
-			o := fake.Options()
-			o[key] = v
-			return o
-		}
-		return &smstest.Fixture{
-			Options: fake.Options(),
-			Sent:    fake.Sent,
-			Remote:  fake,
-			BadOptions: map[string]map[string]any{
-				"no accessKeyId":     without("accessKeyId"),
-				"no accessKeySecret": without("accessKeySecret"),
-				"no signName":        without("signName"),
-				"no templates":       without("templates"),
-				"empty template":     with("templates", map[string]any{"login": ""}),
-				"relative endpoint":  with("endpoint", "dysmsapi.aliyuncs.com"),
-				"endpoint with path": with("endpoint", fake.URL()+"api"),
-				"maxAttempts 0..10":  with("maxAttempts", 11),
-			},
-			Secrets: []string{fake.Secret()},
-		}
-	}})
-}
+var harness = smstest.Harness{Provider: aliyun.Name, Setup: setup}
 
-// notFound is an endpoint that answers every request with 404.
-func notFound(t *testing.T) string {
-	srv := httptest.NewServer(http.NotFoundHandler())
-	t.Cleanup(srv.Close)
-	return srv.URL
+func TestConformance(t *testing.T) { smstest.RunConformance(t, harness) }
+
+func setup(t *testing.T) *smstest.Fixture {
+	fake := aliyunfake.New(t)
+	o := fake.Options()
+	return &smstest.Fixture{
+		Options: o,
+		Sent:    fake.Sent,
+		Remote:  fake,
+		BadOptions: map[string]map[string]any{
+			"no accessKeyId":     conformance.Without(o, "accessKeyId"),
+			"no accessKeySecret": conformance.Without(o, "accessKeySecret"),
+			"no signName":        conformance.Without(o, "signName"),
+			"no templates":       conformance.Without(o, "templates"),
+			"empty template":     conformance.With(o, "templates", map[string]any{"login": ""}),
+			"relative endpoint":  conformance.With(o, "endpoint", "dysmsapi.aliyuncs.com"),
+			"endpoint with path": conformance.With(o, "endpoint", fake.URL()+"api"),
+			"maxAttempts 0..10":  conformance.With(o, "maxAttempts", 11),
+		},
+		Secrets: []string{fake.Secret()},
+	}
 }
 
 func send(t *testing.T, options map[string]any, msg core.SMSMessage) error {
@@ -59,46 +46,18 @@ func send(t *testing.T, options map[string]any, msg core.SMSMessage) error {
 	return smstest.Open(t, aliyun.Name, options).Send(context.Background(), msg)
 }
 
-// Configuration mistakes are internal errors (the client can do nothing
-// about them) whose logged cause says what to fix.
 func TestMisconfigured(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		edit  func(o map[string]any)
-		msg   func(m *core.SMSMessage)
-		cause string
-	}{
-		{"wrong secret", func(o map[string]any) { o["accessKeySecret"] = "not-the-secret" }, nil, "SignatureDoesNotMatch"},
-		{"unknown key id", func(o map[string]any) { o["accessKeyId"] = "LTAI5tSomeoneElse" }, nil, "InvalidAccessKeyId.NotFound"},
-		{"unapproved signature", func(o map[string]any) { o["signName"] = "Other" }, nil, "isv.SMS_SIGNATURE_ILLEGAL"},
-		{"unknown template", func(o map[string]any) { o["templates"] = map[string]any{"login": "SMS_9"} }, nil, "isv.SMS_TEMPLATE_ILLEGAL"},
-		{"template variable missing", nil, func(m *core.SMSMessage) { delete(m.Params, "ttl") }, "isv.TEMPLATE_MISSING_PARAMETERS"},
-		{"no template for the purpose", nil, func(m *core.SMSMessage) { m.Purpose = "promo" }, `no template for purpose "promo"`},
-		{"wrong endpoint", func(o map[string]any) { o["endpoint"] = notFound(t) }, nil, "check endpoint"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			fake := aliyunfake.New(t)
-			o := fake.Options()
-			if tc.edit != nil {
-				tc.edit(o)
-			}
-			msg := smstest.Message(smstest.Number(1))
-			if tc.msg != nil {
-				tc.msg(&msg)
-			}
-			err := send(t, o, msg)
-			smstest.WantCode(t, err, core.CodeInternalServerError)
-			if !strings.Contains(err.Error(), tc.cause) {
-				t.Errorf("error %q does not say %q", err, tc.cause)
-			}
-			if strings.Contains(err.Error(), fake.Secret()) {
-				t.Errorf("error %q repeats the secret", err)
-			}
-			if n := fake.Requests(); n > 1 {
-				t.Errorf("%d requests; a configuration error must not be retried", n)
-			}
-		})
-	}
+	notFound := httptest.NewServer(http.NotFoundHandler())
+	defer notFound.Close()
+	smstest.RunMisconfigured(t, harness, []smstest.Mistake{
+		{Name: "wrong secret", Edit: func(o map[string]any) { o["accessKeySecret"] = "not-the-secret" }, Cause: "SignatureDoesNotMatch"},
+		{Name: "unknown key id", Edit: func(o map[string]any) { o["accessKeyId"] = "LTAI5tSomeoneElse" }, Cause: "InvalidAccessKeyId.NotFound"},
+		{Name: "unapproved signature", Edit: func(o map[string]any) { o["signName"] = "Other" }, Cause: "isv.SMS_SIGNATURE_ILLEGAL"},
+		{Name: "unknown template", Edit: func(o map[string]any) { o["templates"] = map[string]any{"login": "SMS_9"} }, Cause: "isv.SMS_TEMPLATE_ILLEGAL"},
+		{Name: "template variable missing", Message: func(m *core.SMSMessage) { delete(m.Params, "ttl") }, Cause: "isv.TEMPLATE_MISSING_PARAMETERS"},
+		{Name: "no template for the purpose", Message: func(m *core.SMSMessage) { m.Purpose = "promo" }, Cause: `no template for purpose "promo"`},
+		{Name: "wrong endpoint", Edit: func(o map[string]any) { o["endpoint"] = notFound.URL }, Cause: "check endpoint"},
+	})
 }
 
 func TestWhatIsDelivered(t *testing.T) {

@@ -15,7 +15,8 @@
 // persistent one is reported as CodeConnectionFailed after a bounded number
 // of tries, never swallowed; a canceled context stops the send promptly;
 // concurrent sends are all delivered; an unknown option fails to open;
-// errors never repeat a secret from the options.
+// errors never repeat a secret from the options. RunMisconfigured checks
+// that configuration mistakes are internal errors that say what to fix.
 //
 // The message the suite sends has Purpose "login", Params {"code", "ttl"}
 // and a Text that holds the code, so the harness's Options must map the
@@ -24,7 +25,6 @@ package smstest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"reflect"
@@ -32,8 +32,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
+	"github.com/switchboardhq/switchboard/adapters/internal/conformance"
 	"github.com/switchboardhq/switchboard/core"
 )
 
@@ -66,38 +66,20 @@ type Sent struct {
 	Content string
 }
 
-// Failure is a way a provider fails transiently.
-type Failure int
+// Failure is a way a provider fails transiently; see conformance.Failure.
+type Failure = conformance.Failure
 
+// The failures a Remote can be told to produce.
 const (
-	// Failing answers with the provider's server error (HTTP 5xx or its
-	// internal-error code).
-	Failing Failure = iota + 1
-	// Throttled answers with the provider's API throttling error, the kind
-	// that clears within seconds.
-	Throttled
-	// Down drops the connection without an answer.
-	Down
+	Failing   = conformance.Failing
+	Throttled = conformance.Throttled
+	Down      = conformance.Down
 )
 
-// Failures lists every Failure, for tables.
-var Failures = map[string]Failure{"failing": Failing, "throttled": Throttled, "down": Down}
-
-// Remote controls the fake remote side of a provider.
-type Remote interface {
-	// Fail makes the next n requests fail in the given way; n < 0 makes
-	// every request fail until Fail(…, 0).
-	Fail(f Failure, n int)
-	// RateLimit makes the remote refuse, with its own rate-control error,
-	// any message beyond max to one number from one sender (Aliyun and
-	// Tencent limit per number, Twilio per sender queue). 0 lifts it.
-	RateLimit(max int)
-	// Stall makes the remote hold every request without answering until
-	// the client gives up or the test ends.
-	Stall()
-	// Requests is the number of requests the remote received.
-	Requests() int
-}
+// Remote controls the fake remote side of a provider. For sms fakes,
+// RateLimit limits messages to one number from one sender (Aliyun and
+// Tencent limit per number, Twilio per sender queue).
+type Remote = conformance.Remote
 
 // Harness describes one provider to the suite.
 type Harness struct {
@@ -130,40 +112,32 @@ func RunConformance(t *testing.T, h Harness) {
 	if h.Provider == "" || h.Setup == nil {
 		t.Fatal("smstest: Harness needs Provider and Setup")
 	}
+	subject := func(t *testing.T) conformance.Subject {
+		r := setup(t, h)
+		send := func(ctx context.Context, msg core.SMSMessage) error { return r.send(t, ctx, msg) }
+		return conformance.One(r.fx.Remote, Message(Number(1)), send, r.delivered)
+	}
 	t.Run("Open", func(t *testing.T) { testOpen(t, h) })
 	t.Run("Deliver", func(t *testing.T) { testDeliver(t, h) })
 	t.Run("InvalidNumber", func(t *testing.T) { testInvalidNumber(t, h) })
-	t.Run("Canceled", func(t *testing.T) { testCanceled(t, h) })
+	t.Run("Canceled", func(t *testing.T) { conformance.Canceled(t, subject(t)) })
 	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, h) })
 	t.Run("RateLimit", func(t *testing.T) { testRateLimit(t, h) })
-	t.Run("Transient", func(t *testing.T) { testTransient(t, h) })
-	t.Run("Persistent", func(t *testing.T) { testPersistent(t, h) })
-	t.Run("Stalled", func(t *testing.T) { testStalled(t, h) })
+	t.Run("Transient", func(t *testing.T) { conformance.Transient(t, subject) })
+	t.Run("Persistent", func(t *testing.T) { conformance.Persistent(t, subject) })
+	t.Run("Stalled", func(t *testing.T) { conformance.Stalled(t, subject) })
 }
 
 // Open opens the provider from options, failing the test on error.
 func Open(t *testing.T, provider string, options map[string]any) core.SMSSender {
 	t.Helper()
-	open, err := core.SMSProviders.Lookup(provider)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := open(context.Background(), options)
-	if err != nil {
-		t.Fatalf("open %s: %v", provider, err)
-	}
-	if s == nil {
-		t.Fatalf("open %s returned a nil sender", provider)
-	}
-	return s
+	return conformance.MustOpen(t, core.SMSProviders.Lookup, provider, options)
 }
 
 // WantCode fails the test unless err is a *core.Error with code.
 func WantCode(t *testing.T, err error, code core.Code) {
 	t.Helper()
-	if !core.IsCode(err, code) {
-		t.Fatalf("got error %v, want code %d", err, code)
-	}
+	conformance.WantCode(t, err, code)
 }
 
 type run struct {
@@ -180,18 +154,8 @@ func setup(t *testing.T, h Harness) *run {
 	return &run{fx: fx, s: Open(t, h.Provider, fx.Options)}
 }
 
-func remote(t *testing.T, h Harness) *run {
-	t.Helper()
-	t.Parallel()
-	r := setup(t, h)
-	if r.fx.Remote == nil {
-		t.Skip("provider has no remote side")
-	}
-	return r
-}
-
-// send sends msg and checks what every error must be: a *core.Error that
-// repeats no secret, with the caller's message left alone.
+// send sends msg and checks what every error must be, and that the
+// caller's message is left alone.
 func (r *run) send(t *testing.T, ctx context.Context, msg core.SMSMessage) error {
 	t.Helper()
 	params := maps.Clone(msg.Params)
@@ -199,27 +163,19 @@ func (r *run) send(t *testing.T, ctx context.Context, msg core.SMSMessage) error
 	if !reflect.DeepEqual(params, msg.Params) {
 		t.Errorf("Send changed the caller's params: %v -> %v", params, msg.Params)
 	}
-	if err == nil {
-		return nil
-	}
-	var ce *core.Error
-	if !errors.As(err, &ce) {
-		t.Errorf("Send returned %T (%v); want a *core.Error", err, err)
-	}
-	for _, s := range r.fx.Secrets {
-		if s != "" && strings.Contains(err.Error(), s) {
-			t.Errorf("error %q repeats a secret from the options", err)
-		}
-	}
+	conformance.CheckError(t, err, r.fx.Secrets)
 	return err
 }
 
-// delivered checks that exactly the given numbers got the message.
-func (r *run) delivered(t *testing.T, numbers ...string) {
+// delivered checks that exactly the given messages arrived, each once.
+func (r *run) delivered(t *testing.T, msgs ...core.SMSMessage) {
 	t.Helper()
-	sent := r.fx.Sent()
+	var numbers []string
+	for _, m := range msgs {
+		numbers = append(numbers, m.To)
+	}
 	var got []string
-	for _, s := range sent {
+	for _, s := range r.fx.Sent() {
 		got = append(got, s.To)
 		if !strings.Contains(s.Content, Code) {
 			t.Errorf("message to %s reads %q; want it to hold the code %s", s.To, s.Content, Code)
@@ -234,31 +190,10 @@ func (r *run) delivered(t *testing.T, numbers ...string) {
 
 func testOpen(t *testing.T, h Harness) {
 	fx := h.Setup(t)
-	open, err := core.SMSProviders.Lookup(h.Provider)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := maps.Clone(fx.Options)
-	if opts == nil {
-		opts = map[string]any{}
-	}
-	opts["noSuchOption"] = true
-	if s, err := open(context.Background(), opts); err == nil {
-		t.Errorf("open with an unknown option succeeded (%T); want an error naming it", s)
-	} else if !strings.Contains(err.Error(), "noSuchOption") {
-		t.Errorf("error %q does not name the unknown option", err)
-	}
-	for _, name := range slices.Sorted(maps.Keys(fx.BadOptions)) {
-		if s, err := open(context.Background(), fx.BadOptions[name]); err == nil {
-			t.Errorf("open with %s succeeded (%T); want an error", name, s)
-		} else {
-			for _, secret := range fx.Secrets {
-				if secret != "" && strings.Contains(err.Error(), secret) {
-					t.Errorf("open error %q repeats a secret", err)
-				}
-			}
-		}
-	}
+	conformance.CheckOpen(t, func(o map[string]any) error {
+		_, err := conformance.Open(core.SMSProviders.Lookup, h.Provider, o)
+		return err
+	}, fx.Options, fx.BadOptions, fx.Secrets)
 }
 
 func testDeliver(t *testing.T, h Harness) {
@@ -266,7 +201,7 @@ func testDeliver(t *testing.T, h Harness) {
 	if err := r.send(t, context.Background(), Message(Number(1))); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	r.delivered(t, Number(1))
+	r.delivered(t, Message(Number(1)))
 }
 
 func testInvalidNumber(t *testing.T, h Harness) {
@@ -276,27 +211,16 @@ func testInvalidNumber(t *testing.T, h Harness) {
 	r.delivered(t)
 }
 
-func testCanceled(t *testing.T, h Harness) {
-	r := setup(t, h)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	err := r.send(t, ctx, Message(Number(1)))
-	if err == nil || !errors.Is(err, context.Canceled) {
-		t.Fatalf("Send with a canceled context = %v; want an error wrapping context.Canceled", err)
-	}
-	r.delivered(t)
-}
-
 func testConcurrent(t *testing.T, h Harness) {
 	r := setup(t, h)
 	const n = 8
-	var numbers []string
+	var msgs []core.SMSMessage
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
 	for i := range n {
-		to := Number(100 + i)
-		numbers = append(numbers, to)
-		wg.Go(func() { errs <- r.s.Send(context.Background(), Message(to)) })
+		msg := Message(Number(100 + i))
+		msgs = append(msgs, msg)
+		wg.Go(func() { errs <- r.s.Send(context.Background(), msg) })
 	}
 	wg.Wait()
 	close(errs)
@@ -305,11 +229,15 @@ func testConcurrent(t *testing.T, h Harness) {
 			t.Error(err)
 		}
 	}
-	r.delivered(t, numbers...)
+	r.delivered(t, msgs...)
 }
 
 func testRateLimit(t *testing.T, h Harness) {
-	r := remote(t, h)
+	t.Parallel()
+	r := setup(t, h)
+	if r.fx.Remote == nil {
+		t.Skip("provider has no remote side")
+	}
 	r.fx.Remote.RateLimit(1)
 	if err := r.send(t, context.Background(), Message(Number(1))); err != nil {
 		t.Fatalf("first Send: %v", err)
@@ -320,53 +248,46 @@ func testRateLimit(t *testing.T, h Harness) {
 	if got := r.fx.Remote.Requests() - before; got != 1 {
 		t.Errorf("the refused send made %d requests; rate control must not be retried", got)
 	}
-	r.delivered(t, Number(1))
+	r.delivered(t, Message(Number(1)))
 }
 
-func testTransient(t *testing.T, h Harness) {
-	for _, name := range slices.Sorted(maps.Keys(Failures)) {
-		t.Run(name, func(t *testing.T) {
-			r := remote(t, h)
-			r.fx.Remote.Fail(Failures[name], 1)
-			if err := r.send(t, context.Background(), Message(Number(1))); err != nil {
-				t.Fatalf("Send after one %s failure: %v; want it retried", name, err)
-			}
-			if got := r.fx.Remote.Requests(); got != 2 {
-				t.Errorf("%d requests, want 2 (one failure, one retry)", got)
-			}
-			r.delivered(t, Number(1))
-		})
-	}
+// Mistake is a configuration mistake: Edit changes the fixture's options
+// or Message the suite's message, and the send must then fail with an
+// internal error whose logged cause holds Cause.
+type Mistake struct {
+	Name    string
+	Edit    func(options map[string]any)
+	Message func(msg *core.SMSMessage)
+	Cause   string
 }
 
-func testPersistent(t *testing.T, h Harness) {
-	for _, name := range slices.Sorted(maps.Keys(Failures)) {
-		t.Run(name, func(t *testing.T) {
-			r := remote(t, h)
-			r.fx.Remote.Fail(Failures[name], -1)
-			err := r.send(t, context.Background(), Message(Number(1)))
-			WantCode(t, err, core.CodeConnectionFailed)
-			if got := r.fx.Remote.Requests(); got < 2 || got > 10 {
-				t.Errorf("%d requests; want a bounded number of retries (2 to 10)", got)
+// RunMisconfigured checks that each mistake fails with an internal error
+// (the client can do nothing about it) whose cause says what to fix, that
+// repeats no secret and that is not retried.
+func RunMisconfigured(t *testing.T, h Harness, mistakes []Mistake) {
+	for _, m := range mistakes {
+		t.Run(m.Name, func(t *testing.T) {
+			fx := h.Setup(t)
+			o := maps.Clone(fx.Options)
+			if m.Edit != nil {
+				m.Edit(o)
+			}
+			msg := Message(Number(1))
+			if m.Message != nil {
+				m.Message(&msg)
+			}
+			r := &run{fx: fx, s: Open(t, h.Provider, o)}
+			err := r.send(t, context.Background(), msg)
+			WantCode(t, err, core.CodeInternalServerError)
+			if !strings.Contains(err.Error(), m.Cause) {
+				t.Errorf("error %q does not say %q", err, m.Cause)
+			}
+			if fx.Remote != nil {
+				if n := fx.Remote.Requests(); n > 1 {
+					t.Errorf("%d requests; a configuration mistake must not be retried", n)
+				}
 			}
 			r.delivered(t)
 		})
 	}
-}
-
-func testStalled(t *testing.T, h Harness) {
-	r := remote(t, h)
-	r.fx.Remote.Stall()
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	err := r.send(t, ctx, Message(Number(1)))
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("Send returned %v after its context ended; want it prompt", d)
-	}
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("Send on a stalled remote = %v; want an error wrapping context.DeadlineExceeded", err)
-	}
-	WantCode(t, err, core.CodeConnectionFailed)
-	r.delivered(t)
 }

@@ -95,36 +95,23 @@ type Options struct {
 	SignName  string              `json:"signName"`
 	Templates map[string]Template `json:"templates"`
 	Region    string              `json:"region"`
-	Endpoint  string              `json:"endpoint"`
 	smskit.Options
 }
 
 // Open implements core.OpenSMSFunc.
 func Open(_ context.Context, options map[string]any) (core.SMSSender, error) {
-	opts := Options{Endpoint: DefaultEndpoint, Region: DefaultRegion}
+	opts := Options{Region: DefaultRegion, Options: smskit.Options{Endpoint: DefaultEndpoint}}
 	if err := core.DecodeOptions(options, &opts); err != nil {
 		return nil, err
 	}
 	if err := smskit.Required("secretId", opts.SecretID, "secretKey", opts.SecretKey, "sdkAppId", opts.SDKAppID, "region", opts.Region); err != nil {
 		return nil, err
 	}
-	if len(opts.Templates) == 0 {
-		return nil, errors.New("option templates is required: map each message purpose (login, verify, ...) to {id, params}")
+	if err := smskit.CheckTemplates(opts.Templates, func(t Template) string { return t.ID }, "{id, params}"); err != nil {
+		return nil, err
 	}
-	for purpose, t := range opts.Templates {
-		if strings.TrimSpace(t.ID) == "" {
-			return nil, fmt.Errorf("templates.%s: id is required", purpose)
-		}
-	}
-	if err := smskit.CheckURL(opts.Endpoint); err != nil {
-		return nil, fmt.Errorf("endpoint: %w", err)
-	}
-	endpoint, _ := url.Parse(opts.Endpoint)
-	if (endpoint.Path != "" && endpoint.Path != "/") || endpoint.RawQuery != "" {
-		return nil, fmt.Errorf("endpoint: %q must be a base URL with no path or query (https://sms.tencentcloudapi.com/)", opts.Endpoint)
-	}
-	endpoint.Path = "/"
-	if err := opts.Check(); err != nil {
+	endpoint, err := opts.Check()
+	if err != nil {
 		return nil, err
 	}
 	return &sender{opts: opts, endpoint: endpoint, client: smskit.Client(), retry: opts.Retry(), now: time.Now}, nil
@@ -157,9 +144,9 @@ func (s *sender) Send(ctx context.Context, msg core.SMSMessage) error {
 	if msg.To == "" {
 		return smskit.InvalidNumber(Name, errors.New("empty number"))
 	}
-	t, ok := s.opts.Templates[msg.Purpose]
-	if !ok {
-		return smskit.Misconfigured(Name, "no template for purpose %q; add it to templates (have %s)", msg.Purpose, strings.Join(slices.Sorted(maps.Keys(s.opts.Templates)), ", "))
+	t, err := smskit.Template(Name, s.opts.Templates, msg.Purpose)
+	if err != nil {
+		return err
 	}
 	body := request{PhoneNumberSet: []string{msg.To}, SmsSdkAppID: s.opts.SDKAppID, SignName: s.opts.SignName, TemplateID: t.ID}
 	for _, name := range t.Params {

@@ -29,7 +29,7 @@
 //	messagingServiceSid  string. A Messaging Service (MG...) to send
 //	                     from instead; exactly one of from and
 //	                     messagingServiceSid is required.
-//	endpoint             string, optional. The API base URL. Default
+//	endpoint             string, optional. The API base URL, no path. Default
 //	                     https://api.twilio.com.
 //	maxAttempts          int, optional. Tries per message, 1 to 10.
 //	                     Default 3.
@@ -65,13 +65,12 @@ type Options struct {
 	AuthToken           string `json:"authToken"`
 	From                string `json:"from"`
 	MessagingServiceSID string `json:"messagingServiceSid"`
-	Endpoint            string `json:"endpoint"`
 	smskit.Options
 }
 
 // Open implements core.OpenSMSFunc.
 func Open(_ context.Context, options map[string]any) (core.SMSSender, error) {
-	opts := Options{Endpoint: DefaultEndpoint}
+	opts := Options{Options: smskit.Options{Endpoint: DefaultEndpoint}}
 	if err := core.DecodeOptions(options, &opts); err != nil {
 		return nil, err
 	}
@@ -87,13 +86,11 @@ func Open(_ context.Context, options map[string]any) (core.SMSSender, error) {
 	if opts.MessagingServiceSID != "" && !strings.HasPrefix(opts.MessagingServiceSID, "MG") {
 		return nil, errors.New("messagingServiceSid: a Messaging Service SID starts with MG")
 	}
-	if err := smskit.CheckURL(opts.Endpoint); err != nil {
-		return nil, fmt.Errorf("endpoint: %w", err)
-	}
-	if err := opts.Check(); err != nil {
+	endpoint, err := opts.Check()
+	if err != nil {
 		return nil, err
 	}
-	u := strings.TrimSuffix(opts.Endpoint, "/") + "/2010-04-01/Accounts/" + url.PathEscape(opts.AccountSID) + "/Messages.json"
+	u := endpoint.JoinPath("2010-04-01", "Accounts", opts.AccountSID, "Messages.json").String()
 	return &sender{opts: opts, url: u, client: smskit.Client(), retry: opts.Retry()}, nil
 }
 

@@ -8,41 +8,37 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboardhq/switchboard/adapters/internal/conformance"
 	"github.com/switchboardhq/switchboard/adapters/sms/smstest"
 	"github.com/switchboardhq/switchboard/adapters/sms/twilio"
 	"github.com/switchboardhq/switchboard/adapters/sms/twilio/twiliofake"
 	"github.com/switchboardhq/switchboard/core"
 )
 
-func TestConformance(t *testing.T) {
-	smstest.RunConformance(t, smstest.Harness{Provider: twilio.Name, Setup: func(t *testing.T) *smstest.Fixture {
-		fake := twiliofake.New(t)
-		without := func(key string) map[string]any {
-			o := fake.Options()
-			delete(o, key)
-			return o
-		}
-		with := func(key string, v any) map[string]any {
-			o := fake.Options()
-			o[key] = v
-			return o
-		}
-		return &smstest.Fixture{
-			Options: fake.Options(),
-			Sent:    fake.Sent,
-			Remote:  fake,
-			BadOptions: map[string]map[string]any{
-				"no accountSid":              without("accountSid"),
-				"no authToken":               without("authToken"),
-				"no sender":                  without("from"),
-				"both senders":               with("messagingServiceSid", fake.MessagingServiceSID()),
-				"API key instead of account": with("accountSid", "SK0123"),
-				"bad messagingServiceSid":    func() map[string]any { o := without("from"); o["messagingServiceSid"] = "PN1"; return o }(),
-				"relative endpoint":          with("endpoint", "api.twilio.com"),
-			},
-			Secrets: []string{fake.AuthToken()},
-		}
-	}})
+var harness = smstest.Harness{Provider: twilio.Name, Setup: setup}
+
+func TestConformance(t *testing.T) { smstest.RunConformance(t, harness) }
+
+func setup(t *testing.T) *smstest.Fixture {
+	fake := twiliofake.New(t)
+	o := fake.Options()
+	viaService := conformance.With(conformance.Without(o, "from"), "messagingServiceSid", fake.MessagingServiceSID())
+	return &smstest.Fixture{
+		Options: o,
+		Sent:    fake.Sent,
+		Remote:  fake,
+		BadOptions: map[string]map[string]any{
+			"no accountSid":              conformance.Without(o, "accountSid"),
+			"no authToken":               conformance.Without(o, "authToken"),
+			"no sender":                  conformance.Without(o, "from"),
+			"both senders":               conformance.With(o, "messagingServiceSid", fake.MessagingServiceSID()),
+			"API key instead of account": conformance.With(o, "accountSid", "SK0123"),
+			"bad messagingServiceSid":    conformance.With(viaService, "messagingServiceSid", "PN1"),
+			"relative endpoint":          conformance.With(o, "endpoint", "api.twilio.com"),
+			"endpoint with a path":       conformance.With(o, "endpoint", fake.URL()+"/2010-04-01"),
+		},
+		Secrets: []string{fake.AuthToken()},
+	}
 }
 
 func send(t *testing.T, options map[string]any, msg core.SMSMessage) error {
@@ -66,42 +62,14 @@ func TestMessagingService(t *testing.T) {
 func TestMisconfigured(t *testing.T) {
 	notFound := httptest.NewServer(http.NotFoundHandler())
 	defer notFound.Close()
-	for _, tc := range []struct {
-		name  string
-		edit  func(o map[string]any)
-		msg   func(m *core.SMSMessage)
-		cause string
-	}{
-		{"wrong auth token", func(o map[string]any) { o["authToken"] = "0000" }, nil, "error 20003"},
-		{"other account", func(o map[string]any) { o["accountSid"] = "AC0000" }, nil, "error 20003"},
-		{"sender not ours", func(o map[string]any) { o["from"] = "+15005550001" }, nil, "error 21606"},
-		{"unknown messaging service", func(o map[string]any) { delete(o, "from"); o["messagingServiceSid"] = "MG0" }, nil, "check messagingServiceSid"},
-		{"message without text", nil, func(m *core.SMSMessage) { m.Text = "" }, "no text"},
-		{"wrong endpoint", func(o map[string]any) { o["endpoint"] = notFound.URL }, nil, "check endpoint"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			fake := twiliofake.New(t)
-			o := fake.Options()
-			if tc.edit != nil {
-				tc.edit(o)
-			}
-			msg := smstest.Message(smstest.Number(1))
-			if tc.msg != nil {
-				tc.msg(&msg)
-			}
-			err := send(t, o, msg)
-			smstest.WantCode(t, err, core.CodeInternalServerError)
-			if !strings.Contains(err.Error(), tc.cause) {
-				t.Errorf("error %q does not say %q", err, tc.cause)
-			}
-			if strings.Contains(err.Error(), fake.AuthToken()) {
-				t.Errorf("error %q repeats the auth token", err)
-			}
-			if n := fake.Requests(); n > 1 {
-				t.Errorf("%d requests; a configuration error must not be retried", n)
-			}
-		})
-	}
+	smstest.RunMisconfigured(t, harness, []smstest.Mistake{
+		{Name: "wrong auth token", Edit: func(o map[string]any) { o["authToken"] = "0000" }, Cause: "error 20003"},
+		{Name: "other account", Edit: func(o map[string]any) { o["accountSid"] = "AC0000" }, Cause: "error 20003"},
+		{Name: "sender not ours", Edit: func(o map[string]any) { o["from"] = "+15005550001" }, Cause: "error 21606"},
+		{Name: "unknown messaging service", Edit: func(o map[string]any) { delete(o, "from"); o["messagingServiceSid"] = "MG0" }, Cause: "check messagingServiceSid"},
+		{Name: "message without text", Message: func(m *core.SMSMessage) { m.Text = "" }, Cause: "no text"},
+		{Name: "wrong endpoint", Edit: func(o map[string]any) { o["endpoint"] = notFound.URL }, Cause: "check endpoint"},
+	})
 }
 
 func TestLongBodyRejected(t *testing.T) {

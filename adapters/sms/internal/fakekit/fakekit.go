@@ -1,7 +1,7 @@
-// Package fakekit is the machinery the sms provider fakes share: counting
-// requests, injecting transient failures, stalling, per-recipient rate
-// control and recording what was delivered. Each fake wraps it in its own
-// provider's wire protocol and error bodies.
+// Package fakekit is the machinery the sms provider fakes share: the
+// Remote controls (conformance.Faults) applied to HTTP, number checks and
+// a record of what was delivered. Each fake wraps it in its own provider's
+// wire protocol and error bodies.
 package fakekit
 
 import (
@@ -17,64 +17,29 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/switchboardhq/switchboard/adapters/internal/conformance"
 	"github.com/switchboardhq/switchboard/adapters/sms/smstest"
 )
 
 // Control is the state behind one fake. It implements smstest.Remote.
 type Control struct {
-	mu       sync.Mutex
-	requests int
-	failMode smstest.Failure
-	failLeft int // < 0: fail until told otherwise
-	limit    int
-	counts   map[string]int
-	stall    bool
-	sent     []smstest.Sent
-	release  chan struct{}
+	*conformance.Faults
+	mu   sync.Mutex
+	sent []smstest.Sent
 }
 
 var _ smstest.Remote = (*Control)(nil)
 
 // New returns a Control.
-func New() *Control {
-	return &Control{counts: map[string]int{}, release: make(chan struct{})}
-}
+func New() *Control { return &Control{Faults: conformance.NewFaults()} }
 
 // Start serves h on a local HTTP server until tb ends. Stalled requests
 // are released first, so that closing the server does not wait on them.
 func (c *Control) Start(tb testing.TB, h http.Handler) *httptest.Server {
 	srv := httptest.NewServer(h)
 	tb.Cleanup(srv.Close)
-	tb.Cleanup(func() { close(c.release) })
+	tb.Cleanup(c.Release)
 	return srv
-}
-
-// Fail implements smstest.Remote.
-func (c *Control) Fail(f smstest.Failure, n int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.failMode, c.failLeft = f, n
-}
-
-// RateLimit implements smstest.Remote.
-func (c *Control) RateLimit(max int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.limit = max
-}
-
-// Stall implements smstest.Remote.
-func (c *Control) Stall() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.stall = true
-}
-
-// Requests implements smstest.Remote.
-func (c *Control) Requests() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.requests
 }
 
 // Sent returns the delivered messages, oldest first.
@@ -88,16 +53,7 @@ func (c *Control) Sent() []smstest.Sent {
 // connection when told to, and returns the failure the fake must answer
 // with (0 for none). ok is false when the handler must return at once.
 func (c *Control) Begin(w http.ResponseWriter, r *http.Request) (f smstest.Failure, ok bool) {
-	c.mu.Lock()
-	c.requests++
-	stall := c.stall
-	if c.failLeft != 0 {
-		f = c.failMode
-		if c.failLeft > 0 {
-			c.failLeft--
-		}
-	}
-	c.mu.Unlock()
+	f, stall := c.Next()
 	// Read the body now: the server notices a client that hangs up (and
 	// cancels r.Context()) only once the body has been read.
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
@@ -108,7 +64,7 @@ func (c *Control) Begin(w http.ResponseWriter, r *http.Request) (f smstest.Failu
 	if stall {
 		select {
 		case <-r.Context().Done():
-		case <-c.release:
+		case <-c.Released():
 		}
 		return 0, false
 	}
@@ -122,18 +78,6 @@ func (c *Control) Begin(w http.ResponseWriter, r *http.Request) (f smstest.Failu
 		panic(http.ErrAbortHandler)
 	}
 	return f, true
-}
-
-// Take counts one message for key (a number, or a sender and a number) and
-// reports whether the rate limit allows it.
-func (c *Control) Take(key string) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.limit > 0 && c.counts[key] >= c.limit {
-		return false
-	}
-	c.counts[key]++
-	return true
 }
 
 // Record adds a delivered message.

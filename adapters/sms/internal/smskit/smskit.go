@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -69,31 +71,32 @@ func Misconfigured(provider string, format string, args ...any) *core.Error {
 
 // Options are the options every remote provider takes besides its own.
 type Options struct {
+	// Endpoint is the API's base URL: scheme and host, no path.
+	Endpoint string `json:"endpoint"`
 	// MaxAttempts bounds the tries of one send (default 3; 1 turns
 	// retries off).
 	MaxAttempts int `json:"maxAttempts"`
 }
 
-// Check validates the shared options.
-func (o Options) Check() error {
+// Check validates the shared options and returns the endpoint with the
+// path "/".
+func (o Options) Check() (*url.URL, error) {
 	if o.MaxAttempts < 0 || o.MaxAttempts > 10 {
-		return fmt.Errorf("maxAttempts: %d is out of range; use 1 to 10", o.MaxAttempts)
+		return nil, fmt.Errorf("maxAttempts: %d is out of range; use 1 to 10", o.MaxAttempts)
 	}
-	return nil
+	u, err := url.Parse(o.Endpoint)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("endpoint: %q is not an absolute http(s) URL", o.Endpoint)
+	}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("endpoint: %q must be a base URL with no path or query (https://host/)", o.Endpoint)
+	}
+	u.Path = "/"
+	return u, nil
 }
 
 // Retry is the retry policy the options ask for.
 func (o Options) Retry() retry.Policy { return retry.Default.WithAttempts(o.MaxAttempts) }
-
-// CheckURL reports whether s is an absolute http(s) URL, as every endpoint
-// option must be.
-func CheckURL(s string) error {
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return fmt.Errorf("%q is not an absolute http(s) URL", s)
-	}
-	return nil
-}
 
 // Required returns an error naming the first empty option.
 func Required(pairs ...string) error {
@@ -168,4 +171,28 @@ func Snippet(body []byte) string {
 		s = s[:n] + "..."
 	}
 	return s
+}
+
+// CheckTemplates checks that templates maps at least one purpose and that
+// each has an id; id reads it and form says what an entry looks like.
+func CheckTemplates[T any](templates map[string]T, id func(T) string, form string) error {
+	if len(templates) == 0 {
+		return fmt.Errorf("option templates is required: map each message purpose (login, verify, ...) to %s", form)
+	}
+	for purpose, t := range templates {
+		if strings.TrimSpace(id(t)) == "" {
+			return fmt.Errorf("templates.%s: no template id", purpose)
+		}
+	}
+	return nil
+}
+
+// Template returns the template for a purpose, or the internal error that
+// says it is missing.
+func Template[T any](provider string, templates map[string]T, purpose string) (T, error) {
+	t, ok := templates[purpose]
+	if !ok {
+		return t, Misconfigured(provider, "no template for purpose %q; add it to templates (have %s)", purpose, strings.Join(slices.Sorted(maps.Keys(templates)), ", "))
+	}
+	return t, nil
 }
