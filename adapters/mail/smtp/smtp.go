@@ -264,8 +264,10 @@ func (m *mailer) classify(ctx context.Context, err error) error {
 	var se *gomail.SendError
 	if errors.As(err, &se) {
 		code, esc := se.ErrorCode(), se.EnhancedStatusCode()
-		text, _, _ := strings.Cut(strings.ToLower(se.Error()), ", affected recipient") // the replies, not the addresses
-		mailbox := len(esc) > 3 && esc[1:4] == ".2." // X.2.Y: the recipient's mailbox, whose "quota" means it is full
+		// The replies, without the addresses that follow them.
+		text, _, _ := strings.Cut(strings.ToLower(se.Error()), ", affected recipient")
+		// X.2.Y is about the recipient's mailbox, where "quota" means full.
+		mailbox := len(esc) > 3 && esc[1:4] == ".2."
 		switch {
 		case code == 0:
 			return unavailable() // no SMTP reply: the connection broke
