@@ -14,6 +14,8 @@ import (
 	_ "github.com/switchboardhq/switchboard/adapters/store/sqlite"
 
 	// SMS and mail providers.
+	_ "github.com/switchboardhq/switchboard/adapters/mail/log"
+	_ "github.com/switchboardhq/switchboard/adapters/mail/smtp"
 	_ "github.com/switchboardhq/switchboard/adapters/sms/aliyun"
 	_ "github.com/switchboardhq/switchboard/adapters/sms/log"
 	_ "github.com/switchboardhq/switchboard/adapters/sms/tencent"

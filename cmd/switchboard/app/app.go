@@ -262,8 +262,13 @@ func openMessaging(ctx context.Context, cfg *config.Config, o *core.Options) err
 	if o.SMS, err = openSMS(ctx, cfg.SMS.Section(cfg.SMS.Provider)); err != nil {
 		return fmt.Errorf("sms: opening %s: %w", cfg.SMS.Provider, err)
 	}
-	// MAIL-WIRING: the mail providers are being written; they are opened
-	// here like sms once they land.
+	openMail, err := core.MailProviders.Lookup(cfg.Mail.Provider)
+	if err != nil {
+		return fmt.Errorf("mail: %w", err)
+	}
+	if o.Mailer, err = openMail(ctx, cfg.Mail.Section(cfg.Mail.Provider)); err != nil {
+		return fmt.Errorf("mail: opening %s: %w", cfg.Mail.Provider, err)
+	}
 	sections := map[string]map[string]any{}
 	for name, section := range cfg.Auth {
 		sections[name] = section

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	_ "github.com/switchboardhq/switchboard/adapters/auth/anonymous"
+	_ "github.com/switchboardhq/switchboard/adapters/mail/log"
 	_ "github.com/switchboardhq/switchboard/adapters/sms/log"
 	"github.com/switchboardhq/switchboard/core"
 )
