@@ -84,6 +84,16 @@ type RowLocker interface {
 	LockSuffix() string
 }
 
+// StatsEstimator is an optional Dialect ability: the row counts that steer
+// the ACL plan (see aclstats.go) estimated from the engine's statistics,
+// where a COUNT reads every row (PostgreSQL). Without it they are counted.
+type StatsEstimator interface {
+	// EstimateSQL returns a query of one row of two integers: about how
+	// many rows table has, and how many rows of readers have the principal
+	// bound to placeholder 1 ("*").
+	EstimateSQL(table, readers string) string
+}
+
 // jsonArg converts a value compared with a JSONValue expression to its bind
 // argument.
 func (s *Store) jsonArg(v any) any {

@@ -102,6 +102,9 @@ func (s *Store) readPlanFor(ctx context.Context, ss session, p *plan, q *core.Qu
 func (s *Store) loadStats(ctx context.Context, ss session, p *plan, cs *classStats) {
 	var total, public int64
 	q := "SELECT (SELECT count(*) FROM " + p.table + "), (SELECT count(*) FROM " + p.readers + ` WHERE "principal" = ` + s.d.Placeholder(1) + ")"
+	if e, ok := s.d.(StatsEstimator); ok {
+		q = e.EstimateSQL(p.table, p.readers)
+	}
 	rows, err := ss.query(ctx, q, core.PublicPrincipal)
 	if err != nil {
 		return
