@@ -18,13 +18,14 @@ import (
 type dialect struct{}
 
 var (
-	_ sqlstore.Dialect       = dialect{}
-	_ sqlstore.TextSearcher  = dialect{}
-	_ sqlstore.RowInserter   = dialect{}
-	_ sqlstore.BatchInserter = dialect{}
-	_ sqlstore.JSONArger     = dialect{}
-	_ sqlstore.Indexer       = dialect{}
-	_ sqlstore.RowLocker     = dialect{}
+	_ sqlstore.Dialect        = dialect{}
+	_ sqlstore.TextSearcher   = dialect{}
+	_ sqlstore.RowInserter    = dialect{}
+	_ sqlstore.BatchInserter  = dialect{}
+	_ sqlstore.JSONArger      = dialect{}
+	_ sqlstore.Indexer        = dialect{}
+	_ sqlstore.RowLocker      = dialect{}
+	_ sqlstore.StatsEstimator = dialect{}
 )
 
 func (dialect) Placeholder(n int) string { return "$" + strconv.Itoa(n) }
@@ -236,6 +237,18 @@ func (d dialect) InsertBatch(table, readers string, cols []sqlstore.BatchColumn)
 	return `WITH ins AS (INSERT INTO ` + table + ` (` + strings.Join(names, ", ") + `) SELECT * FROM unnest(` + strings.Join(arrays, ", ") +
 		`) ON CONFLICT DO NOTHING RETURNING "_rid", "objectId"), r AS (INSERT INTO ` + readers + ` ("principal", "rid") SELECT x.p, ins."_rid" FROM unnest($` +
 		strconv.Itoa(n+1) + `::text[], $` + strconv.Itoa(n+2) + `::text[]) AS x(id, p) JOIN ins ON ins."objectId" = x.id) SELECT "objectId" FROM ins`
+}
+
+// EstimateSQL reads the planner's statistics: the table's reltuples, and
+// the share of "*" among the readers' principals (most_common_freqs). A
+// table never analyzed yet (reltuples -1) is new, and counted.
+func (dialect) EstimateSQL(table, readers string) string {
+	return `SELECT CASE WHEN t.reltuples < 0 THEN (SELECT count(*) FROM ` + table + `) ELSE t.reltuples::bigint END,
+	CASE WHEN r.reltuples < 0 THEN (SELECT count(*) FROM ` + readers + ` WHERE "principal" = $1)
+	ELSE COALESCE((SELECT (st.most_common_freqs[array_position(st.most_common_vals::text::text[], $1::text)] * r.reltuples)::bigint
+		FROM pg_stats st WHERE st.schemaname = n.nspname AND st.tablename = r.relname AND st.attname = 'principal'), 0) END
+FROM pg_class t, pg_class r, pg_namespace n
+WHERE t.oid = '` + table + `'::regclass AND r.oid = '` + readers + `'::regclass AND n.oid = r.relnamespace`
 }
 
 func (dialect) LockSuffix() string { return " FOR UPDATE" }
