@@ -12,7 +12,7 @@ test-sdk:
 
 # Go benchmarks of the store and the API (no timing assertions anywhere).
 bench:
-	go test -run XXX -bench . -benchtime 2s ./adapters/store/sqlite ./test/integration
+	go test -run XXX -bench . -benchtime 2s ./adapters/store/sqlite ./adapters/store/postgres ./test/integration
 
 # HTTP load with wrk, c=32, 15 s per scenario.
 bench-http:
