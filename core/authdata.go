@@ -123,24 +123,15 @@ func (a *App) loginWithAuthData(ctx context.Context, auth *Auth, body map[string
 			delete(stored, k)
 		}
 	}
-	id := NewObjectID()
-	after, err := a.prepareNewUser(ctx, auth, id, w)
+	obj, err := a.createUser(ctx, auth, w, Update{"authData": Set{Value: stored}})
 	if err != nil {
 		return nil, false, err
 	}
-	w.update["authData"] = Set{Value: stored}
-	obj, err := a.create(ctx, auth, userClass, id, w)
-	if err != nil {
-		return nil, false, a.explainDuplicate(ctx, err, w)
-	}
-	if err := after(obj); err != nil {
-		return nil, false, err
-	}
-	token, err := a.createSession(ctx, auth, id, "signup", provider)
+	token, err := a.createSession(ctx, auth, obj.ID(), "signup", provider)
 	if err != nil {
 		return nil, false, err
 	}
-	return map[string]any{FieldObjectID: id, FieldCreatedAt: FormatTime(obj[FieldCreatedAt].(time.Time)), "sessionToken": token}, true, nil
+	return map[string]any{FieldObjectID: obj.ID(), FieldCreatedAt: FormatTime(obj[FieldCreatedAt].(time.Time)), "sessionToken": token}, true, nil
 }
 
 // checkAuthDataUpdate handles linking and unlinking on a user update: new

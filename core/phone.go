@@ -239,21 +239,11 @@ func (a *App) LoginWithPhone(ctx context.Context, auth *Auth, body map[string]an
 	if derr != nil {
 		return nil, false, derr
 	}
-	id := NewObjectID()
-	after, err := a.prepareNewUser(ctx, auth, id, w)
+	obj, err := a.createUser(ctx, auth, w, Update{"mobilePhoneNumber": Set{Value: phone}, "mobilePhoneVerified": Set{Value: true}})
 	if err != nil {
 		return nil, false, err
 	}
-	w.update["mobilePhoneNumber"] = Set{Value: phone}
-	w.update["mobilePhoneVerified"] = Set{Value: true}
-	obj, err := a.create(ctx, auth, userClass, id, w)
-	if err != nil {
-		return nil, false, a.explainDuplicate(ctx, err, w)
-	}
-	if err := after(obj); err != nil {
-		return nil, false, err
-	}
-	token, err := a.createSession(ctx, auth, id, "signup", "mobilePhone")
+	token, err := a.createSession(ctx, auth, obj.ID(), "signup", "mobilePhone")
 	if err != nil {
 		return nil, false, err
 	}

@@ -91,18 +91,11 @@ func (a *App) Signup(ctx context.Context, auth *Auth, body map[string]any) (repl
 	if derr != nil {
 		return nil, false, derr
 	}
-	id := NewObjectID()
-	after, err := a.prepareNewUser(ctx, auth, id, w)
+	obj, err := a.createUser(ctx, auth, w, nil)
 	if err != nil {
 		return nil, false, err
 	}
-	obj, err := a.create(ctx, auth, userClass, id, w)
-	if err != nil {
-		return nil, false, a.explainDuplicate(ctx, err, w)
-	}
-	if err := after(obj); err != nil {
-		return nil, false, err
-	}
+	id := obj.ID()
 	reply = map[string]any{FieldObjectID: id, FieldCreatedAt: FormatTime(obj[FieldCreatedAt].(time.Time))}
 	if a.mayLogIn(obj) {
 		token, err := a.createSession(ctx, auth, id, "signup", "password")
@@ -112,6 +105,25 @@ func (a *App) Signup(ctx context.Context, auth *Auth, body map[string]any) (repl
 		reply["sessionToken"] = token
 	}
 	return reply, true, nil
+}
+
+// createUser stores a new user from a decoded signup body plus the server's
+// own values in set (verified phone, checked authData), and runs what
+// follows a signup (the verification e-mail).
+func (a *App) createUser(ctx context.Context, auth *Auth, w *decodedWrite, set Update) (Object, error) {
+	id := NewObjectID()
+	after, err := a.prepareNewUser(ctx, auth, id, w)
+	if err != nil {
+		return nil, err
+	}
+	for k, op := range set {
+		w.update[k] = op
+	}
+	obj, err := a.create(ctx, auth, userClass, id, w)
+	if err != nil {
+		return nil, a.explainDuplicate(ctx, err, w)
+	}
+	return obj, after(obj)
 }
 
 // prepareNewUser turns a signup body into what is stored: the password
