@@ -50,27 +50,26 @@ func TestReopen(t *testing.T) {
 func TestConcurrentOpen(t *testing.T) {
 	url := pgtest.Fresh(t)
 	const nodes = 6
-	errs := make(chan error, nodes)
-	stores := make(chan core.Store, nodes)
+	type result struct {
+		st  core.Store
+		err error
+	}
+	results := make(chan result, nodes)
 	for range nodes {
 		go func() {
 			st, err := postgres.Open(t.Context(), core.StoreConfig{URL: url, Options: map[string]any{"maxConns": 3, "writeConns": 1}})
-			errs <- err
-			if err == nil {
-				stores <- st
-			}
+			results <- result{st, err}
 		}()
 	}
-	for range nodes {
-		if err := <-errs; err != nil {
-			t.Errorf("node failed to open: %v", err)
-		}
-	}
-	close(stores)
 	var pg *postgres.Store
-	for st := range stores {
-		pg = st.(*postgres.Store)
-		defer st.Close()
+	for range nodes {
+		r := <-results
+		if r.err != nil {
+			t.Errorf("node failed to open: %v", r.err)
+			continue
+		}
+		pg = r.st.(*postgres.Store)
+		defer r.st.Close()
 	}
 	if pg == nil {
 		t.Fatal("no store opened")
