@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/switchboardhq/switchboard/adapters/internal/httpkit"
 	"io"
 	"maps"
 	"math"
@@ -197,22 +198,8 @@ func Get(ctx context.Context, client *http.Client, provider, endpoint string, he
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
 }
 
-// redact drops the URL that net/http puts into its errors (*url.Error),
-// keeping the cause.
-func redact(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
-}
+// redact keeps provider URLs (and the secrets in their queries) out of errors.
+func redact(err error) error { return httpkit.Redact(err) }
 
 // Snippet returns the start of a provider's answer for a log line.
-func Snippet(body []byte) string {
-	const n = 200
-	s := strings.TrimSpace(string(body))
-	if len(s) > n {
-		s = s[:n] + "..."
-	}
-	return s
-}
+func Snippet(body []byte) string { return httpkit.Snippet(body, 200) }

@@ -6,8 +6,8 @@ package smskit
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"github.com/switchboardhq/switchboard/adapters/internal/httpkit"
 	"io"
 	"maps"
 	"net/http"
@@ -153,25 +153,11 @@ func Canceled(ctx context.Context) error {
 	return nil
 }
 
-// redact drops the URL that net/http puts into its errors (*url.Error),
-// keeping the cause.
-func redact(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
-}
+// redact keeps provider URLs (and the secrets in their queries) out of errors.
+func redact(err error) error { return httpkit.Redact(err) }
 
 // Snippet returns the start of a provider's answer for a log line.
-func Snippet(body []byte) string {
-	const n = 300
-	s := strings.TrimSpace(string(body))
-	if len(s) > n {
-		s = s[:n] + "..."
-	}
-	return s
-}
+func Snippet(body []byte) string { return httpkit.Snippet(body, 300) }
 
 // CheckTemplates checks that templates maps at least one purpose and that
 // each has an id; id reads it and form says what an entry looks like.
