@@ -74,6 +74,9 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // env adds to (or, with a value of undefined, removes from) the default
 // environment. Returns { base, serverURL, port, dir, logFile, stop() }.
 async function startServer({ env = {}, name = 'server' } = {}) {
+  // env may be a (possibly async) function, evaluated here, for settings only
+  // known once the hooks run (e.g. the port of a fake provider).
+  if (typeof env === 'function') env = (await env()) || {};
   const bin = binary();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `sb-${name}-`));
   const logFile = path.join(dir, 'server.log');
@@ -249,6 +252,34 @@ function assertMasterKeyRequired(res) {
   }
 }
 
+// serverLog returns the server's log so far (stdout and stderr). logMark
+// returns a position in it; waitForLog(server, re, {from}) polls the log
+// after that position until re matches and returns the match, so a test can
+// read what the server logged for its own request (an SMS code, a mail link).
+function serverLog(server) {
+  try {
+    return fs.readFileSync(server.logFile, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function logMark(server) {
+  return serverLog(server).length;
+}
+
+async function waitForLog(server, re, { from = 0, timeout = 5000 } = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const m = serverLog(server).slice(from).match(re);
+    if (m) return m;
+    if (Date.now() > deadline) {
+      throw new Error(`server log has no line matching ${re} within ${timeout}ms:\n${serverLog(server).slice(from).slice(-2000)}`);
+    }
+    await sleep(50);
+  }
+}
+
 const ISO_MS_Z = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const OBJECT_ID = /^[A-Za-z0-9]{10}$/;
 
@@ -264,6 +295,9 @@ module.exports = {
   envelope,
   parseError,
   assertMasterKeyRequired,
+  serverLog,
+  logMark,
+  waitForLog,
   ISO_MS_Z,
   OBJECT_ID,
 };
