@@ -45,7 +45,9 @@
 // locks it first (SELECT ... FOR UPDATE), so that concurrent ones, on
 // several nodes too, cannot lose each other's changes. Reads run on the
 // pool. pgx prepares and caches statements per connection
-// (statementCacheCapacity); no call runs a schema query. A write
+// (statementCacheCapacity); no call runs a schema query, and the row
+// counts that steer the ACL filter's plan come from the planner's
+// statistics (pg_class, pg_stats), not from COUNTs. A write
 // connection that dies (a server restart) is replaced when it is next
 // given back.
 //
@@ -83,8 +85,9 @@
 //
 // # Differences from SQLite
 //
-//   - Class and field names are case-sensitive: "Game" and "game" can both
-//     exist.
+//   - $lt/$gt on an Object sub-key compare jsonb values: across JSON types
+//     jsonb's order applies (strings before numbers before booleans),
+//     where SQLite puts numbers before text.
 //   - PostgreSQL truncates identifiers to 63 bytes: two classes (or two
 //     relations) whose table names share their first 63 bytes clash.
 //   - Text cannot hold the NUL character (U+0000); storing one fails.
