@@ -274,7 +274,9 @@ func routeLabel(method string, path []string) string {
 
 // locationFor builds the Location of a new object from the configured
 // serverURL or, failing that, from the request itself.
-func (h *Handler) locationFor(r *http.Request, className, id string) string {
+// route is the collection path: "classes/Foo", or "users" as Parse Server
+// answers for signups.
+func (h *Handler) locationFor(r *http.Request, route, id string) string {
 	base := h.opts.ServerURL
 	if base == "" && r != nil {
 		scheme := "http"
@@ -284,7 +286,7 @@ func (h *Handler) locationFor(r *http.Request, className, id string) string {
 		mount := strings.TrimSuffix(requestPath(r), r.URL.Path)
 		base = scheme + "://" + r.Host + mount
 	}
-	return strings.TrimSuffix(base, "/") + "/classes/" + url.PathEscape(className) + "/" + url.PathEscape(id)
+	return strings.TrimSuffix(base, "/") + "/" + route + "/" + url.PathEscape(id)
 }
 
 // requestPath is the path as the client sent it, before any prefix stripping.

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/switchboardhq/switchboard/core"
@@ -102,7 +103,7 @@ func (h *Handler) classes(ctx context.Context, req *request) (*reply, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &reply{status: http.StatusCreated, body: created, location: h.locationFor(req.http, p[1], created[core.FieldObjectID].(string))}, nil
+		return &reply{status: http.StatusCreated, body: created, location: h.locationFor(req.http, "classes/"+url.PathEscape(p[1]), created[core.FieldObjectID].(string))}, nil
 	case len(p) == 3 && req.method == http.MethodGet:
 		opts, err := core.ParseFindOptions(req.params)
 		if err != nil {

@@ -40,7 +40,7 @@ func (h *Handler) users(ctx context.Context, req *request) (*reply, error) {
 		if !created {
 			return ok(res), nil
 		}
-		return &reply{status: http.StatusCreated, body: res, location: h.locationFor(req.http, "_User", res[core.FieldObjectID].(string))}, nil
+		return &reply{status: http.StatusCreated, body: res, location: h.locationFor(req.http, "users", res[core.FieldObjectID].(string))}, nil
 	case p[0] == "users" && len(p) == 2 && p[1] == "me" && req.method == http.MethodGet:
 		return result(h.app.Me(ctx, auth))
 	case p[0] == "sessions" && len(p) == 2 && p[1] == "me" && req.method == http.MethodGet:
