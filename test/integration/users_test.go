@@ -60,7 +60,7 @@ func TestSignup(t *testing.T) {
 	if len(res.body) != 3 {
 		t.Errorf("signup reply has more than objectId, createdAt and sessionToken: %s", res.raw)
 	}
-	if loc := res.header.Get("Location"); !strings.HasSuffix(loc, "/parse/users/"+id) // as Parse Server answers {
+	if loc := res.header.Get("Location"); !strings.HasSuffix(loc, "/parse/users/"+id) { // as Parse Server answers
 		t.Errorf("Location %q", loc)
 	}
 	me := h.as(who{token: token}, "GET", "/users/me", nil)
