@@ -5,7 +5,7 @@
 const { describe, it, after } = require('node:test');
 const assert = require('node:assert/strict');
 const { useServer, rest, parseError, startServer, OBJECT_ID } = require('../helpers/server');
-const { signUp, passwordOf, as, restAs, assertRefused } = require('../helpers/users');
+const { signUp, passwordOf, as, restAs, assertRefused, uniqueName } = require('../helpers/users');
 
 const ctx = useServer({ name: 'sessions', env: { SWITCHBOARD_LOGIN_RATE_LIMIT__REQUESTS: '-1' } });
 
@@ -63,8 +63,9 @@ describe('Parse.Session.current and the caller\'s sessions', () => {
   it('a query on Parse.Session sees only the caller\'s own sessions', async () => {
     const { Parse } = ctx;
     const a = await signUp(Parse, 'qa');
-    await Parse.User.logIn(a.getUsername(), passwordOf(a.getUsername()));
-    await Parse.User.logIn(a.getUsername(), passwordOf(a.getUsername()));
+    // Distinct installations: a login from the same one would replace the session.
+    await Parse.User.logIn(a.getUsername(), passwordOf(a.getUsername()), { installationId: 'inst-qa-2' });
+    await Parse.User.logIn(a.getUsername(), passwordOf(a.getUsername()), { installationId: 'inst-qa-3' });
     const b = await signUp(Parse, 'qb');
 
     const mine = await new Parse.Query(Parse.Session).find(as(a));
@@ -104,7 +105,7 @@ describe('Parse.Session.current and the caller\'s sessions', () => {
   it('deleting one\'s own session logs that token out; someone else\'s session cannot be deleted', async () => {
     const { Parse } = ctx;
     const a = await signUp(Parse, 'del');
-    const second = await Parse.User.logIn(a.getUsername(), passwordOf(a.getUsername()));
+    const second = await Parse.User.logIn(a.getUsername(), passwordOf(a.getUsername()), { installationId: 'inst-del-2' });
     const b = await signUp(Parse, 'delb');
     const sessions = await new Parse.Query(Parse.Session).find(as(a));
     const target = sessions.find((s) => s.getSessionToken() === second.getSessionToken());
@@ -155,6 +156,31 @@ describe('Parse.Session.current and the caller\'s sessions', () => {
     }
     const forged = await parseError(() => Parse.User.me('r:' + 'a'.repeat(32)));
     assert.equal(forged.code, 209);
+  });
+
+  it('one session per user and installation: a new login from the same installation replaces the old session', async () => {
+    const { Parse } = ctx;
+    const username = uniqueName('perinst');
+    const headers = (inst) => ({ 'X-Parse-Installation-Id': inst });
+    const signup = await rest(ctx.server, 'POST', 'users', { body: { username, password: 'pw' }, headers: headers('inst-A') });
+    assert.equal(signup.status, 201, signup.text);
+    const s1 = await restAs(ctx.server, signup.json.sessionToken, 'GET', 'sessions/me');
+    assert.equal(s1.json.installationId, 'inst-A', `the session records the installation: ${s1.text}`);
+
+    const again = await rest(ctx.server, 'POST', 'login', { body: { username, password: 'pw' }, headers: headers('inst-A') });
+    assert.equal(again.status, 200, again.text);
+    const other = await rest(ctx.server, 'POST', 'login', { body: { username, password: 'pw' }, headers: headers('inst-B') });
+    assert.equal(other.status, 200, other.text);
+
+    const sessions = await new Parse.Query(Parse.Session).find(as(again.json.sessionToken));
+    assert.deepEqual(
+      sessions.map((s) => s.get('installationId')).sort(),
+      ['inst-A', 'inst-B'],
+      'Parse keeps one session per user and installation'
+    );
+    assertRefused(await restAs(ctx.server, signup.json.sessionToken, 'GET', 'users/me'), 209, 400);
+    assert.equal((await Parse.User.me(again.json.sessionToken)).id, signup.json.objectId);
+    assert.equal((await Parse.User.me(other.json.sessionToken)).id, signup.json.objectId);
   });
 
   it('_upgradeToRevocableSession answers the (already revocable) session', async () => {

@@ -172,7 +172,8 @@ describe('logIn / logOut', () => {
   it('logging out one session leaves the user\'s other sessions alive', async () => {
     const { Parse } = ctx;
     const user = await signUp(Parse, 'logout2');
-    const second = await Parse.User.logIn(user.getUsername(), passwordOf(user.getUsername()));
+    // Another device: a login from the same installation would replace the session.
+    const second = await Parse.User.logIn(user.getUsername(), passwordOf(user.getUsername()), { installationId: 'inst-logout2-b' });
     await Parse.User.logOut(as(second));
     assert.equal((await Parse.User.me(user.getSessionToken())).id, user.id);
     assert.equal((await parseError(() => Parse.User.me(second.getSessionToken()))).code, 209);
@@ -294,8 +295,9 @@ describe('saving users', () => {
     const { Parse } = ctx;
     const user = await signUp(Parse, 'pwchange');
     const username = user.getUsername();
-    const other1 = await Parse.User.logIn(username, passwordOf(username));
-    const other2 = await Parse.User.logIn(username, passwordOf(username));
+    // Other devices (distinct installations, so neither replaces another).
+    const other1 = await Parse.User.logIn(username, passwordOf(username), { installationId: 'inst-pw-1' });
+    const other2 = await Parse.User.logIn(username, passwordOf(username), { installationId: 'inst-pw-2' });
 
     user.setPassword('brand-new-password');
     await user.save(null, as(user));
@@ -370,9 +372,9 @@ describe('password reset by e-mail (mail provider "log", the default)', () => {
     const post = await fetch(new URL(url.pathname, ctx.server.base), { method: 'POST', body: form });
     assert.equal(post.status, 200, await post.text());
 
+    assert.equal((await parseError(() => Parse.User.me(user.getSessionToken()))).code, 209, 'a reset ends every session');
     const relog = await Parse.User.logIn(user.getUsername(), 'after-reset');
     assert.equal(relog.id, user.id);
-    assert.equal((await parseError(() => Parse.User.me(user.getSessionToken()))).code, 209);
     // The link works once.
     const replay = await fetch(new URL(url.pathname, ctx.server.base), { method: 'POST', body: form });
     assert.equal(replay.status, 400);
