@@ -383,6 +383,16 @@ describe('protected fields', () => {
     assert.equal((await Parse.User.me(u.alice.getSessionToken())).get('email'), email);
   });
 
+  it('an included _User pointer hides e-mail from others, not from the user themself', async () => {
+    const { Parse } = ctx;
+    await new Parse.Object('ClpPost').save({ title: 'p', author: u.alice });
+    const byBob = await new Parse.Query('ClpPost').include('author').first(as(u.bob));
+    assert.equal(byBob.get('author').getUsername(), u.alice.getUsername());
+    assert.equal(byBob.get('author').get('email'), undefined);
+    const byAlice = await new Parse.Query('ClpPost').include('author').first(as(u.alice));
+    assert.equal(byAlice.get('author').get('email'), u.alice.getEmail());
+  });
+
   it('finding users by e-mail is refused to others (119), so addresses cannot be guessed', async () => {
     const { Parse } = ctx;
     const email = u.alice.getEmail();
@@ -391,6 +401,8 @@ describe('protected fields', () => {
       () => new Parse.Query(Parse.User).startsWith('email', email.slice(0, 3)).find(),
       () => new Parse.Query(Parse.User).equalTo('mobilePhoneNumber', '+8613800000001').count(as(u.bob)),
       () => new Parse.Query(Parse.User).ascending('email').find(as(u.bob)),
+      () => new Parse.Query(Parse.User).select('username', 'email').find(as(u.bob)),
+      () => new Parse.Query(Parse.User).exists('email').count(),
     ]) {
       const err = await parseError(fn);
       assert.equal(err.code, 119, err.message);

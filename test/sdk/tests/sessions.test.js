@@ -183,6 +183,19 @@ describe('Parse.Session.current and the caller\'s sessions', () => {
     assert.equal((await Parse.User.me(other.json.sessionToken)).id, signup.json.objectId);
   });
 
+  it('createdWith tells signup from login, with the auth provider (as Parse Server records it)', async () => {
+    const { Parse } = ctx;
+    const a = await signUp(Parse, 'created');
+    const signupSession = await restAs(ctx.server, a, 'GET', 'sessions/me');
+    assert.deepEqual(signupSession.json.createdWith, { action: 'signup', authProvider: 'password' }, signupSession.text);
+    const logged = await Parse.User.logIn(a.getUsername(), passwordOf(a.getUsername()), { installationId: 'inst-created-2' });
+    const loginSession = await restAs(ctx.server, logged.getSessionToken(), 'GET', 'sessions/me');
+    assert.deepEqual(loginSession.json.createdWith, { action: 'login', authProvider: 'password' }, loginSession.text);
+    const anon = await Parse.AnonymousUtils.logIn();
+    const anonSession = await restAs(ctx.server, anon.getSessionToken(), 'GET', 'sessions/me');
+    assert.equal(anonSession.json.createdWith.authProvider, 'anonymous', anonSession.text);
+  });
+
   it('_upgradeToRevocableSession answers the (already revocable) session', async () => {
     const { Parse } = ctx;
     const a = await signUp(Parse, 'upgrade');
