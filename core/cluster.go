@@ -10,9 +10,11 @@ type Notifier interface {
 	// Notify sends payload on channel to every listening node, this one
 	// included. Payloads are small (under 8000 bytes).
 	Notify(ctx context.Context, channel, payload string) error
-	// Listen calls fn for each payload on channel until ctx is done. It
-	// reconnects after a lost connection; after a reconnect it calls fn with
-	// the payload "*" so the listener can drop everything it caches, since
-	// messages may have been missed meanwhile.
+	// Listen calls fn for each payload on channel until ctx is done, then
+	// returns nil. It reconnects after a lost connection; each time it
+	// starts listening (the first time included, since nothing sent before
+	// is delivered) it calls fn with the payload "*" so the listener can
+	// drop everything it caches, since messages may have been missed
+	// meanwhile. fn is called from one goroutine, one payload at a time.
 	Listen(ctx context.Context, channel string, fn func(payload string)) error
 }
