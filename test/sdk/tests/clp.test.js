@@ -411,3 +411,35 @@ describe('protected fields', () => {
     assert.equal(master.length, 1);
   });
 });
+
+describe('class-level permissions on _User', () => {
+  it('find/get need a session: anonymous queries are 101, while signUp, logIn and /users/me keep working', async () => {
+    const { Parse } = ctx;
+    const auth = { requiresAuthentication: true };
+    try {
+      await new Parse.Schema('_User').setCLP({ ...OPEN, find: auth, get: auth, count: auth }).update();
+      assertRefused(await rest(ctx.server, 'GET', 'users'), 101);
+      assertRefused(await rest(ctx.server, 'GET', `users/${u.bob.id}`), 101);
+      assert.ok((await new Parse.Query(Parse.User).find(as(u.bob))).length >= 3);
+      const fresh = await signUp(Parse, 'clpuser');
+      const logged = await Parse.User.logIn(fresh.getUsername(), `pw-${fresh.getUsername()}`);
+      assert.equal(logged.id, fresh.id);
+      assert.equal((await Parse.User.me(logged.getSessionToken())).id, fresh.id);
+    } finally {
+      await new Parse.Schema('_User').setCLP(OPEN).update();
+    }
+  });
+
+  it('create closed on _User turns signups off (119); existing users still log in', async () => {
+    const { Parse } = ctx;
+    try {
+      await new Parse.Schema('_User').setCLP({ ...OPEN, create: {} }).update();
+      const err = await parseError(() => signUp(Parse, 'nosignup'));
+      assert.equal(err.code, 119, err.message);
+      const logged = await Parse.User.logIn(u.carol.getUsername(), `pw-${u.carol.getUsername()}`);
+      assert.equal(logged.id, u.carol.id);
+    } finally {
+      await new Parse.Schema('_User').setCLP(OPEN).update();
+    }
+  });
+});

@@ -183,6 +183,21 @@ describe('Parse.Session.current and the caller\'s sessions', () => {
     assert.equal((await Parse.User.me(other.json.sessionToken)).id, signup.json.objectId);
   });
 
+  it('a user cannot move their session to another user, or choose its token', async () => {
+    const { Parse } = ctx;
+    const a = await signUp(Parse, 'mover');
+    const victim = await signUp(Parse, 'movee');
+    const mine = await restAs(ctx.server, a, 'GET', 'sessions/me');
+    const moved = await restAs(ctx.server, a, 'PUT', `sessions/${mine.json.objectId}`, {
+      body: { user: { __type: 'Pointer', className: '_User', objectId: victim.id } },
+    });
+    assertRefused(moved, [105, 119, 101, 206]);
+    const chosen = await restAs(ctx.server, a, 'PUT', `sessions/${mine.json.objectId}`, { body: { sessionToken: 'r:' + 'b'.repeat(32) } });
+    assertRefused(chosen, [105, 119, 101, 206]);
+    assert.equal((await Parse.User.me(a.getSessionToken())).id, a.id, 'the token still belongs to its user');
+    assert.equal((await parseError(() => Parse.User.me('r:' + 'b'.repeat(32)))).code, 209);
+  });
+
   it('createdWith tells signup from login, with the auth provider (as Parse Server records it)', async () => {
     const { Parse } = ctx;
     const a = await signUp(Parse, 'created');
