@@ -180,6 +180,56 @@ describe('permissions through roles', () => {
   });
 });
 
+describe('role changes take effect at once on every path', () => {
+  it('removing a user through raw REST, a batch, or from a child role revokes access on the next request', async () => {
+    const { Parse } = ctx;
+    const parentName = roleName('RevParent');
+    const childName = roleName('RevChild');
+    const parent = await makeRole(Parse, parentName);
+    const child = await makeRole(Parse, childName, [users.deep]);
+    parent.getRoles().add(child);
+    parent.getUsers().add([users.member, users.mod]);
+    await parent.save(null, as(users.admin));
+    const doc = await guarded(Parse, 'RevDoc', parentName, { x: 1 });
+    for (const who of [users.member, users.mod, users.deep]) {
+      assert.equal(await canRead(Parse, 'RevDoc', doc.id, who), true, 'read once, so the role set is cached');
+    }
+    const ptr = (user) => ({ __type: 'Pointer', className: '_User', objectId: user.id });
+
+    const put = await rest(ctx.server, 'PUT', `classes/_Role/${parent.id}`, {
+      master: true,
+      body: { users: { __op: 'RemoveRelation', objects: [ptr(users.member)] } },
+    });
+    assert.equal(put.status, 200, put.text);
+    assert.equal(await canRead(Parse, 'RevDoc', doc.id, users.member), false, 'PUT classes/_Role');
+
+    const batch = await rest(ctx.server, 'POST', 'batch', {
+      master: true,
+      body: { requests: [{ method: 'PUT', path: `/parse/roles/${parent.id}`, body: { users: { __op: 'RemoveRelation', objects: [ptr(users.mod)] } } }] },
+    });
+    assert.ok(batch.json[0].success, batch.text);
+    assert.equal(await canRead(Parse, 'RevDoc', doc.id, users.mod), false, 'batch');
+
+    child.getUsers().remove(users.deep);
+    await child.save(null, as(users.admin));
+    assert.equal(await canRead(Parse, 'RevDoc', doc.id, users.deep), false, 'removal from the child role');
+  });
+
+  it('deleting a child role or its user (master key) revokes inherited access at once', async () => {
+    const { Parse } = ctx;
+    const parentName = roleName('DelParent');
+    const parent = await makeRole(Parse, parentName);
+    const child = await makeRole(Parse, roleName('DelChild'), [users.member]);
+    parent.getRoles().add(child);
+    await parent.save(null, as(users.admin));
+    const doc = await guarded(Parse, 'DelDoc', parentName, { x: 1 });
+    assert.equal(await canRead(Parse, 'DelDoc', doc.id, users.member), true);
+    const del = await rest(ctx.server, 'DELETE', `roles/${child.id}`, { master: true });
+    assert.equal(del.status, 200, del.text);
+    assert.equal(await canRead(Parse, 'DelDoc', doc.id, users.member), false);
+  });
+});
+
 describe('the role\'s own ACL protects its membership', () => {
   it('a user without write access on the role cannot add themself or a child role', async () => {
     const { Parse } = ctx;

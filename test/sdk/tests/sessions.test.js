@@ -266,6 +266,33 @@ describe('invalid session tokens are 209 (Parse.Error.INVALID_SESSION_TOKEN)', (
   });
 });
 
+describe('revocation reaches the session cache on every path', () => {
+  it('the master key deleting a session (classes/_Session, batch) or the user ends it at once', async () => {
+    const { Parse } = ctx;
+    for (const how of ['classes', 'batch', 'user']) {
+      const a = await signUp(Parse, `rev${how}`);
+      const token = a.getSessionToken();
+      assert.equal((await Parse.User.me(token)).id, a.id, 'used once, so it is cached');
+      const sess = await restAs(ctx.server, token, 'GET', 'sessions/me');
+      if (how === 'classes') {
+        const del = await rest(ctx.server, 'DELETE', `classes/_Session/${sess.json.objectId}`, { master: true });
+        assert.equal(del.status, 200, del.text);
+      } else if (how === 'batch') {
+        const del = await rest(ctx.server, 'POST', 'batch', {
+          master: true,
+          body: { requests: [{ method: 'DELETE', path: `/parse/sessions/${sess.json.objectId}` }] },
+        });
+        assert.ok(del.json[0].success, del.text);
+      } else {
+        const del = await rest(ctx.server, 'DELETE', `users/${a.id}`, { master: true });
+        assert.equal(del.status, 200, del.text);
+      }
+      const err = await parseError(() => Parse.User.me(token));
+      assert.equal(err.code, 209, `${how}: the deleted session must be refused at once, got ${err.code} ${err.message}`);
+    }
+  });
+});
+
 describe('bad input on session routes', () => {
   it('is a 4xx, never a 5xx', async () => {
     const { Parse } = ctx;
