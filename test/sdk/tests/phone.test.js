@@ -155,6 +155,16 @@ describe('limits (155)', () => {
     assertRefused(await login({ mobilePhoneNumber: phone, smsCode: code }), 155);
   });
 
+  it('parallel wrong guesses are bounded by maxAttempts (exactly 3 are checked, the rest are 155)', async () => {
+    const phone = number();
+    const code = await requestCode(phone);
+    const guesses = Array.from({ length: 10 }, (_, i) => String((Number(code) + 1 + i) % 1000000).padStart(6, '0'));
+    const results = await Promise.all(guesses.map((g) => login({ mobilePhoneNumber: phone, smsCode: g })));
+    const codes = results.map((r) => r.json && r.json.code).sort();
+    assert.deepEqual(codes, [101, 101, 101, 155, 155, 155, 155, 155, 155, 155], JSON.stringify(results.map((r) => r.text)));
+    assertRefused(await login({ mobilePhoneNumber: phone, smsCode: code }), 155);
+  });
+
   it('more codes than dailyLimit for one number in a day is 155', async () => {
     const phone = number();
     for (let i = 0; i < 3; i++) {

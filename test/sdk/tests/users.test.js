@@ -141,6 +141,7 @@ describe('logIn / logOut', () => {
     assert.equal(res.status, 200, res.text);
     assert.equal(res.json.objectId, user.id);
     assert.match(res.json.sessionToken, TOKEN);
+    assert.equal(res.json.email, email, 'a user sees their own e-mail in the login answer');
   });
 
   it('wrong password and unknown username are both 101 "Invalid username/password."', async () => {
@@ -320,6 +321,16 @@ describe('saving users', () => {
     assertRefused(await restAs(ctx.server, user, 'PUT', `users/${user.id}`, { body: { password: 12345 } }), [201, 111, 142]);
     const relog = await Parse.User.logIn(user.getUsername(), passwordOf(user.getUsername()));
     assert.equal(relog.id, user.id);
+  });
+
+  it('changing the e-mail to one another user has (in another case) is 203', async () => {
+    const { Parse } = ctx;
+    const email = `${uniqueName('taken')}@example.com`.toLowerCase();
+    await signUp(Parse, 'emaila', { email });
+    const b = await signUp(Parse, 'emailb');
+    b.setEmail(email.toUpperCase());
+    const err = await parseError(() => b.save(null, as(b)));
+    assert.equal(err.code, 203, err.message);
   });
 
   it('changing the username to a taken one is 202', async () => {
