@@ -28,6 +28,9 @@ type App struct {
 	cache          *authCache
 	roleGeneration atomic.Uint64
 	limiter        *rateLimiter
+	// sync announces local changes to other nodes and applies theirs; nil
+	// when the store is not a Notifier (see cluster_sync.go).
+	sync *clusterSync
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -48,6 +51,7 @@ func NewApp(ctx context.Context, store Store, opts Options) (*App, error) {
 	if err := a.ReloadSchemas(ctx); err != nil {
 		return nil, fmt.Errorf("loading schema: %w", err)
 	}
+	a.startClusterSync()
 	if len(a.idempotencyPaths) > 0 {
 		a.wg.Add(1)
 		go a.expireIdempotencyKeys()
@@ -110,8 +114,10 @@ func (a *App) Classes() []*Class {
 	return out
 }
 
-// setClass publishes a changed class (nil removes it). Callers hold schemaMu.
-func (a *App) setClass(name string, c *Class) {
+// setClass publishes a changed class (nil removes it), and announces the
+// change to other nodes once ctx's write commits. Callers hold schemaMu.
+func (a *App) setClass(ctx context.Context, name string, c *Class) {
+	a.afterCommit(ctx, a.schemaChanged)
 	old := *a.schemas.Load()
 	m := make(map[string]*Class, len(old)+1)
 	for k, v := range old {

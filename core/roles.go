@@ -57,9 +57,17 @@ func (a *App) rolesOf(ctx context.Context, userID string) ([]string, error) {
 	return names, nil
 }
 
-// rolesChanged invalidates every cached role set on this node. Any write to
-// _Role may change anyone's inherited roles, so the whole cache goes.
+// rolesChanged invalidates every cached role set, on this node at once and
+// on the others through the cluster channel. Any write to _Role may change
+// anyone's inherited roles, so the whole cache goes. Callers run it after
+// the write commits (afterCommit).
 func (a *App) rolesChanged() {
+	a.dropRoles()
+	a.publish(syncRoles)
+}
+
+// dropRoles invalidates every cached role set on this node.
+func (a *App) dropRoles() {
 	a.roleGeneration.Add(1)
 	a.cache.roles.Purge()
 }

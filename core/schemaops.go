@@ -256,7 +256,7 @@ func (a *App) CreateSchema(ctx context.Context, auth *Auth, name string, body ma
 	if err := a.storeFor(ctx).CreateClass(ctx, c); err != nil {
 		return nil, err
 	}
-	a.setClass(name, c)
+	a.setClass(ctx, name, c)
 	return SchemaJSON(c), nil
 }
 
@@ -299,7 +299,7 @@ func (a *App) systemClass(ctx context.Context, name string) (*Class, error) {
 			}
 			return a.Class(name), nil
 		}
-		a.setClass(name, c)
+		a.setClass(ctx, name, c)
 		return c, nil
 	}
 	if hasSystemShape(old) {
@@ -319,7 +319,7 @@ func (a *App) systemClass(ctx context.Context, name string) (*Class, error) {
 	if err := st.UpdateClass(ctx, old, c); err != nil {
 		return nil, fmt.Errorf("upgrading %s: %w", name, err)
 	}
-	a.setClass(name, c)
+	a.setClass(ctx, name, c)
 	return c, nil
 }
 
@@ -452,7 +452,7 @@ func (a *App) UpdateSchema(ctx context.Context, auth *Auth, name string, body ma
 	if err := a.storeFor(ctx).UpdateClass(ctx, old, c); err != nil {
 		return nil, err
 	}
-	a.setClass(name, c)
+	a.setClass(ctx, name, c)
 	return SchemaJSON(c), nil
 }
 
@@ -483,7 +483,7 @@ func (a *App) DeleteSchema(ctx context.Context, auth *Auth, name string) error {
 	if err := a.storeFor(ctx).DeleteClass(ctx, name); err != nil {
 		return err
 	}
-	a.setClass(name, nil)
+	a.setClass(ctx, name, nil)
 	return nil
 }
 
@@ -571,7 +571,7 @@ func (a *App) ensureFields(ctx context.Context, auth *Auth, name string, fields 
 			return nil, fmt.Errorf("adding fields to %s: %w", name, err)
 		}
 	}
-	a.setClass(name, c)
+	a.setClass(ctx, name, c)
 	return c, nil
 }
 

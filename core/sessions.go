@@ -156,6 +156,9 @@ func (a *App) revokeSessions(ctx context.Context, userID, keep string) error {
 			a.afterCommit(ctx, func() { a.cache.sessions.Remove(t) })
 		}
 	}
+	if len(objs) > 0 {
+		a.afterCommit(ctx, func() { a.publish(syncSessions) })
+	}
 	return nil
 }
 
@@ -171,6 +174,7 @@ func (a *App) Logout(ctx context.Context, auth *Auth) error {
 		}
 	}
 	a.cache.sessions.Remove(auth.SessionToken)
+	a.afterCommit(ctx, func() { a.publish(syncSessions) })
 	return nil
 }
 

@@ -497,7 +497,7 @@ func (a *App) Update(ctx context.Context, auth *Auth, className, id string, body
 		if !auth.Master {
 			return nil, Errorf(CodeOperationForbidden, "sessions cannot be changed by clients")
 		}
-		defer a.afterCommit(ctx, a.cache.sessions.Purge)
+		defer a.afterCommit(ctx, a.sessionsChanged)
 	case roleClass:
 		if _, renamed := w.update["name"]; renamed {
 			return nil, Errorf(CodeChangedImmutableField, "A role's name can only be set before it has been saved.")
@@ -633,7 +633,7 @@ func (a *App) Delete(ctx context.Context, auth *Auth, className, id string) erro
 	case userClass:
 		return a.revokeSessions(ctx, id, "")
 	case sessionClass:
-		a.afterCommit(ctx, a.cache.sessions.Purge)
+		a.afterCommit(ctx, a.sessionsChanged)
 	case roleClass:
 		a.afterCommit(ctx, a.rolesChanged)
 	}
