@@ -160,7 +160,14 @@ type FindResult struct {
 
 // Find runs a query on a class for auth.
 func (a *App) Find(ctx context.Context, auth *Auth, className string, opts FindOptions) (*FindResult, error) {
-	return a.find(ctx, auth, className, opts, opFind)
+	op := opFind
+	if _, ok := opts.Where[FieldObjectID].(string); ok && len(opts.Where) == 1 {
+		// A query on one objectId is a get, as Parse Server decides: the
+		// SDKs' Query#get sends exactly that, and must work where the class
+		// allows get but not find.
+		op = opGet
+	}
+	return a.find(ctx, auth, className, opts, op)
 }
 
 // find runs a query checked against the CLP operation op (find or get).
