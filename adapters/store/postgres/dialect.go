@@ -216,17 +216,27 @@ func (dialect) PolygonContains(b *sqlstore.Builder, col string, p core.GeoPoint)
 	callWithPoint(b, "sb_in_polygon", col, p)
 }
 
-// InsertWithReaders inserts the row and its readers in one statement.
-func (dialect) InsertWithReaders(insert, readers string, n int) string {
-	return `WITH r AS (` + insert + ` RETURNING "_rid") INSERT INTO ` + readers +
-		` ("principal", "rid") SELECT unnest($` + strconv.Itoa(n+1) + `::text[]), r."_rid" FROM r`
+// InsertWithReaders inserts the row and its readers (with copies of the
+// row's sort columns) in one statement.
+func (dialect) InsertWithReaders(insert, readers string, n int, from, to []string) string {
+	return `WITH r AS (` + insert + ` RETURNING "_rid"` + prefixed(", ", "", from) + `) INSERT INTO ` + readers +
+		` ("principal", "rid"` + prefixed(", ", "", to) + `) SELECT unnest($` + strconv.Itoa(n+1) + `::text[]), r."_rid"` + prefixed(", ", "r.", from) + ` FROM r`
+}
+
+// prefixed writes sep+pre+x for each x of cols.
+func prefixed(sep, pre string, cols []string) string {
+	var sb strings.Builder
+	for _, c := range cols {
+		sb.WriteString(sep + pre + c)
+	}
+	return sb.String()
 }
 
 // InsertBatch inserts rows given as one array per column (unnest), skips
 // rows that break a unique constraint (ON CONFLICT DO NOTHING, which also
 // keeps a duplicate from aborting the others) and inserts the readers of
 // the rows it inserted, all in one statement.
-func (d dialect) InsertBatch(table, readers string, cols []sqlstore.BatchColumn) string {
+func (d dialect) InsertBatch(table, readers string, cols []sqlstore.BatchColumn, from, to []string) string {
 	names := make([]string, len(cols))
 	arrays := make([]string, len(cols))
 	for i, c := range cols {
@@ -235,7 +245,7 @@ func (d dialect) InsertBatch(table, readers string, cols []sqlstore.BatchColumn)
 	}
 	n := len(cols)
 	return `WITH ins AS (INSERT INTO ` + table + ` (` + strings.Join(names, ", ") + `) SELECT * FROM unnest(` + strings.Join(arrays, ", ") +
-		`) ON CONFLICT DO NOTHING RETURNING "_rid", "objectId"), r AS (INSERT INTO ` + readers + ` ("principal", "rid") SELECT x.p, ins."_rid" FROM unnest($` +
+		`) ON CONFLICT DO NOTHING RETURNING "_rid", "objectId"` + prefixed(", ", "", from) + `), r AS (INSERT INTO ` + readers + ` ("principal", "rid"` + prefixed(", ", "", to) + `) SELECT x.p, ins."_rid"` + prefixed(", ", "ins.", from) + ` FROM unnest($` +
 		strconv.Itoa(n+1) + `::text[], $` + strconv.Itoa(n+2) + `::text[]) AS x(id, p) JOIN ins ON ins."objectId" = x.id) SELECT "objectId" FROM ins`
 }
 

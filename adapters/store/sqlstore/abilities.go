@@ -19,8 +19,10 @@ type RowInserter interface {
 	// table whose placeholders are numbered 1 to n, into one statement that
 	// also inserts the row's readers into the readers table readers, as
 	// ("principal", "rid") pairs; placeholder n+1 is bound to the
-	// principals as a []string.
-	InsertWithReaders(insert, readers string, n int) string
+	// principals as a []string. Each readers row also gets a copy of the
+	// new row's columns from (quoted) in the readers columns to (quoted,
+	// as many): the sort fields (see sortFields).
+	InsertWithReaders(insert, readers string, n int, from, to []string) string
 }
 
 // BatchInserter is an optional Dialect ability, used with Config.Autocommit:
@@ -35,8 +37,10 @@ type BatchInserter interface {
 	// len(cols)+2 to two []string of equal length, objectIds and
 	// principals: the readers of each row. A row that would violate a
 	// unique constraint is skipped without error (with its readers); the
-	// statement returns the objectId of each row it inserted.
-	InsertBatch(table, readers string, cols []BatchColumn) string
+	// statement returns the objectId of each row it inserted. As in
+	// InsertWithReaders, each readers row gets a copy of its row's columns
+	// from in the readers columns to.
+	InsertBatch(table, readers string, cols []BatchColumn, from, to []string) string
 }
 
 // BatchColumn is one column of a BatchInserter's statement.

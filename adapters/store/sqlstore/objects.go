@@ -83,7 +83,11 @@ func (s *Store) insertRow(ctx context.Context, ss session, r *insertReq) error {
 			return err
 		}
 	}
-	return s.addReaders(ctx, ss, r.p, rid, r.readers)
+	vals := make([]any, 2+len(r.p.sorts))
+	for i, c := range r.p.sorts {
+		vals[2+i] = r.args[c.arg]
+	}
+	return s.addReaders(ctx, ss, r.p, rid, r.readers, vals)
 }
 
 // groupInsert is group commit: concurrent Inserts outside a transaction
@@ -253,6 +257,18 @@ func (s *Store) removeReaders(ctx context.Context, ss session, p *plan, rid int6
 	return nil
 }
 
+// objectReaders returns the readers of an object the store returned.
+func objectReaders(o core.Object) ([]string, error) {
+	switch a := o[core.FieldACL].(type) {
+	case nil:
+		return []string{core.PublicPrincipal}, nil
+	case core.ACL:
+		return a.Readers(), nil
+	default:
+		return nil, core.Internal(errors.New("sqlstore: returned ACL has an unexpected type"))
+	}
+}
+
 // storedReaders returns the readers of a stored "_acl" value.
 func storedReaders(raw any) ([]string, error) {
 	a, err := decodeACL(raw)
@@ -265,12 +281,51 @@ func storedReaders(raw any) ([]string, error) {
 	return a.Readers(), nil
 }
 
-func (s *Store) addReaders(ctx context.Context, ss session, p *plan, rid int64, readers []string) error {
-	q := "INSERT INTO " + p.readers + ` ("principal", "rid") VALUES (` + s.d.Placeholder(1) + ", " + s.d.Placeholder(2) + ")"
+// addReaders inserts the readers rows of row rid. vals are the arguments
+// of plan.addReaders: two free places for the principal and rid, then the
+// row's sort values.
+func (s *Store) addReaders(ctx context.Context, ss session, p *plan, rid int64, readers []string, vals []any) error {
 	for _, r := range readers {
-		if _, err := ss.wc.exec(ctx, q, r, rid); err != nil {
+		vals[0], vals[1] = r, rid
+		if _, err := ss.wc.exec(ctx, p.addReaders, vals...); err != nil {
 			return wrap("insert readers of "+p.name, err)
 		}
+	}
+	return nil
+}
+
+// copyReaders inserts the readers rows of row rid, with its sort values
+// as the row holds them.
+func (s *Store) copyReaders(ctx context.Context, ss session, p *plan, rid int64, readers []string) error {
+	for _, r := range readers {
+		if _, err := ss.wc.exec(ctx, p.copyReaders, r, rid); err != nil {
+			return wrap("insert readers of "+p.name, err)
+		}
+	}
+	return nil
+}
+
+// syncSorts copies the sort values of object id into its readers rows,
+// after an update changed one of them.
+func (s *Store) syncSorts(ctx context.Context, ss session, p *plan, id string, readers []string) error {
+	b := NewBuilder(s.d)
+	b.WriteString("UPDATE " + p.readers + " AS r SET ")
+	for i, c := range p.sorts {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(c.rquoted + " = t." + c.quoted)
+	}
+	b.WriteString(" FROM " + p.table + ` t WHERE t."objectId" = `)
+	b.Arg(id)
+	b.WriteString(` AND r."rid" = t."_rid" AND r."principal" IN `)
+	args := make([]any, len(readers))
+	for i, r := range readers {
+		args[i] = r
+	}
+	b.ArgList(args)
+	if _, err := ss.wc.exec(ctx, b.String(), b.Args...); err != nil {
+		return wrap("update readers of "+p.name, err)
 	}
 	return nil
 }
@@ -296,7 +351,14 @@ func (s *Store) update(ctx context.Context, wc *writerConn, class *core.Class, i
 		}
 	}
 	_, setsACL := upd[core.FieldACL]
-	oneStatement = oneStatement && !needRead && !setsACL
+	// A changed sort field is copied into the readers rows too (syncSorts).
+	setsSort := false
+	for k := range upd {
+		if _, ok := p.sortByName[k]; ok {
+			setsSort = true
+		}
+	}
+	oneStatement = oneStatement && !needRead && !setsACL && !setsSort
 	slices.Sort(keys)
 	run := func(fn func(ss session) error) error { return s.write(ctx, wc, fn) }
 	if oneStatement && s.autocommitting(ctx, wc) {
@@ -476,10 +538,18 @@ func (s *Store) update(ctx context.Context, wc *writerConn, class *core.Class, i
 			if err := s.removeReaders(ctx, ss, p, oldRid, oldReaders); err != nil {
 				return err
 			}
-			if err := s.addReaders(ctx, ss, p, oldRid, newReaders); err != nil {
+			if err := s.copyReaders(ctx, ss, p, oldRid, newReaders); err != nil {
 				return err
 			}
 			s.acl.aclChanged(p.name, rpub)
+		} else if setsSort {
+			readers, err := objectReaders(out)
+			if err != nil {
+				return err
+			}
+			if err := s.syncSorts(ctx, ss, p, id, readers); err != nil {
+				return err
+			}
 		}
 		for _, r := range rels {
 			if err := s.changeRelation(ctx, ss, p, r.field, id, r.ids, r.add); err != nil {
@@ -690,7 +760,13 @@ func (s *Store) find(ctx context.Context, ss session, class *core.Class, q *core
 	b := NewBuilder(s.d)
 	c := compiler{s: s, b: b}
 	rp := s.readPlanFor(ctx, ss, p, q, false)
-	if rp == readDrive && q.ReadACL != nil && len(q.Order) == 0 {
+	if sc, ok := sortedDrive(p, q, rp); ok {
+		b.WriteString("SELECT " + sel + " FROM " + p.table + ` t WHERE t."_rid" IN (`)
+		if err := c.sortedReaders(p, q, sc); err != nil {
+			return nil, err
+		}
+		b.WriteString(")")
+	} else if rp == readDrive && q.ReadACL != nil && len(q.Order) == 0 {
 		// In no particular order, the readers index can stream rows: the
 		// first page needs no list of every readable row first. DISTINCT
 		// drops a row readable through two of the caller's principals.
@@ -714,6 +790,73 @@ func (s *Store) find(ctx context.Context, ss session, class *core.Class, q *core
 		return nil, wrap("find in "+p.name, err)
 	}
 	return s.scanObjects(rows, p, cols)
+}
+
+// sortedDrive reports whether a find reads its candidates in order from
+// the readers' sort index (compiler.sortedReaders), and on which column:
+// when the caller may read few rows (readDrive), the page has a size and
+// it is sorted on one sort field of the class.
+func sortedDrive(p *plan, q *core.Query, rp readPlan) (sortCol, bool) {
+	if rp != readDrive || q.ReadACL == nil || q.Limit < 0 || len(q.Order) != 1 || q.Order[0].Near != nil {
+		return sortCol{}, false
+	}
+	i, ok := p.sortByName[q.Order[0].Field]
+	if !ok {
+		return sortCol{}, false
+	}
+	return p.sorts[i], true
+}
+
+// sortedReaders writes a subquery of the "_rid" of candidate rows for a
+// page of q sorted on sc: for each of the caller's principals, the first
+// Skip+Limit rows it may read that match q.Where, in sc's order from the
+// readers' index ("principal", "s:f"). The page is among them: each of
+// its rows is readable through some principal, and is in that
+// principal's first Skip+Limit. The caller sorts and pages the
+// candidates again (a row may come through two principals). Each branch
+// stops after Skip+Limit rows, so no list of every readable row is read
+// or sorted, however few the caller may read.
+func (c *compiler) sortedReaders(p *plan, q *core.Query, sc sortCol) error {
+	b := c.b
+	seen := make(map[string]bool, len(q.ReadACL)+1)
+	principals := append(slices.Clone(q.ReadACL), core.PublicPrincipal)
+	filtered := q.Where != nil
+	if a, ok := q.Where.(core.And); ok && len(a.Exprs) == 0 {
+		filtered = false
+	}
+	dir := " ASC" + c.s.d.NullsOrder(false)
+	if q.Order[0].Desc {
+		dir = " DESC" + c.s.d.NullsOrder(true)
+	}
+	n := 0
+	for _, pr := range principals {
+		if seen[pr] {
+			continue
+		}
+		seen[pr] = true
+		if n > 0 {
+			b.WriteString(" UNION ALL ")
+		}
+		n++
+		r := c.newAlias()
+		b.WriteString(`SELECT "rid" FROM (SELECT ` + r + `."rid" FROM ` + p.readers + " " + r)
+		if filtered {
+			t := c.newAlias()
+			b.WriteString(" JOIN " + p.table + " " + t + " ON " + t + `."_rid" = ` + r + `."rid" WHERE ` + r + `."principal" = `)
+			b.Arg(pr)
+			b.WriteString(" AND ")
+			if err := c.expr(p, t, q.Where); err != nil {
+				return err
+			}
+		} else {
+			b.WriteString(" WHERE " + r + `."principal" = `)
+			b.Arg(pr)
+		}
+		b.WriteString(" ORDER BY " + r + "." + sc.rquoted + dir + " LIMIT ")
+		b.Arg(int64(q.Limit) + int64(q.Skip))
+		b.WriteString(") " + c.newAlias())
+	}
+	return nil
 }
 
 // scanObjects reads rows of (objectId, createdAt, updatedAt, _acl, cols...)

@@ -1,6 +1,8 @@
 package sqlstore
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -22,6 +24,12 @@ import (
 //	                index by rid, which would cost every insert a fourth
 //	                B-tree write: deletes and ACL changes remove the exact
 //	                (principal, rid) pairs from the row's old ACL instead.
+//	                Each row also carries a copy of the object's sort
+//	                fields (see sortFields), column "s:f" for field f,
+//	                indexed by (principal, "s:f", rid): a page sorted by
+//	                f that the caller may read is then read in order from
+//	                that index, per principal, however few rows are
+//	                readable (Store.findSorted).
 //	"_Join:f:C"     (owningId, relatedId) for each Relation field f, indexed
 //	                both ways.
 //
@@ -65,6 +73,69 @@ type plan struct {
 
 	insertReaders string // insert with the readers in one statement (RowInserter), or ""
 	insertBatch   string // insert of many rows (BatchInserter), or ""
+
+	sorts       []sortCol      // the sort fields the readers rows carry
+	sortByName  map[string]int // index in sorts by field name
+	addReaders  string         // insert of one readers row with its sort values
+	copyReaders string         // insert of one readers row, sort values copied from the row
+}
+
+// sortCol is a sort field of a class (see sortFields): a column of the
+// class table copied into the readers table.
+type sortCol struct {
+	column
+	rquoted string // its column in the readers table
+	arg     int    // its position among the arguments of plan.insert
+}
+
+// ReadersSortColumn returns the quoted column of the readers table that
+// holds a copy of field. The "s:" prefix keeps it apart from "principal"
+// and "rid", which are also valid field names.
+func ReadersSortColumn(field string) string { return Quote("s:" + field) }
+
+// readersSortIndex returns the quoted index of the readers table on
+// ("principal", "s:field", "rid").
+func readersSortIndex(class, field string) string { return Quote("_Readers:" + class + ":" + field) }
+
+// sortTypes are the types of fields a readers row can carry: scalars,
+// whose column sorts the way queries order them.
+var sortTypes = map[core.Type]bool{
+	core.TypeNumber: true, core.TypeString: true, core.TypeDate: true,
+	core.TypeBoolean: true, core.TypePointer: true,
+}
+
+// sortFields returns the fields of c whose values the readers rows carry,
+// sorted by name: the first key of each non-unique, non-text index, when
+// it is a scalar field. Those are the fields apps sort by; unique indexes
+// (usernames, session tokens, request ids) are looked up, not paged
+// through, and are left out. The copies are written from the class the
+// core passes in: a node of a cluster that still has the old schema in
+// cache while another adds an index (until the schema change reaches it)
+// writes rows without the new copy, whose sorted ACL pages may then miss
+// them; the next change of the index refills every copy.
+func sortFields(c *core.Class) map[string]core.Type {
+	out := map[string]core.Type{}
+	for _, ix := range c.Indexes {
+		if ix.Unique || len(ix.Keys) == 0 || ix.Keys[0].Text {
+			continue
+		}
+		name := ix.Keys[0].Field
+		if name == core.FieldObjectID {
+			continue // unique in any case
+		}
+		t, ok := builtinTypes[name]
+		if !ok {
+			f, ok := c.Fields[name]
+			if !ok || isBuiltin(name) {
+				continue
+			}
+			t = f.Type
+		}
+		if sortTypes[t] {
+			out[name] = t
+		}
+	}
+	return out
 }
 
 // builtinTypes are the types of the fields every class has.
@@ -120,8 +191,50 @@ func newPlan(d Dialect, c *core.Class) *plan {
 	}
 	b.WriteString(")")
 	p.insert = b.String()
+
+	sf := sortFields(c)
+	p.sortByName = make(map[string]int, len(sf))
+	var from, to []string
+	for _, name := range slices.Sorted(maps.Keys(sf)) {
+		col, _ := p.field(name)
+		arg := 1 // createdAt
+		if name == core.FieldUpdatedAt {
+			arg = 2
+		} else if i, ok := p.byName[name]; ok {
+			arg = 6 + i
+		}
+		p.sortByName[name] = len(p.sorts)
+		p.sorts = append(p.sorts, sortCol{column: col, rquoted: ReadersSortColumn(name), arg: arg})
+		from, to = append(from, col.quoted), append(to, ReadersSortColumn(name))
+	}
+	rcols := `("principal", "rid"`
+	for _, t := range to {
+		rcols += ", " + t
+	}
+	rcols += ")"
+	b = NewBuilder(d)
+	b.WriteString("INSERT INTO " + p.readers + " " + rcols + " VALUES (")
+	for i := 0; i < 2+len(to); i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.Arg(nil)
+	}
+	b.WriteString(")")
+	p.addReaders = b.String()
+	b = NewBuilder(d)
+	b.WriteString("INSERT INTO " + p.readers + " " + rcols + " SELECT ")
+	b.Arg(nil)
+	b.WriteString(`, t."_rid"`)
+	for _, f := range from {
+		b.WriteString(", t." + f)
+	}
+	b.WriteString(" FROM " + p.table + ` t WHERE t."_rid" = `)
+	b.Arg(nil)
+	p.copyReaders = b.String()
+
 	if ri, ok := d.(RowInserter); ok {
-		p.insertReaders = ri.InsertWithReaders(p.insert, p.readers, 6+len(p.cols))
+		p.insertReaders = ri.InsertWithReaders(p.insert, p.readers, 6+len(p.cols), from, to)
 	}
 	if bi, ok := d.(BatchInserter); ok {
 		cols := []BatchColumn{{`"objectId"`, core.TypeString}, {`"createdAt"`, core.TypeDate}, {`"updatedAt"`, core.TypeDate},
@@ -129,7 +242,7 @@ func newPlan(d Dialect, c *core.Class) *plan {
 		for _, c := range p.cols {
 			cols = append(cols, BatchColumn{c.quoted, c.typ})
 		}
-		p.insertBatch = bi.InsertBatch(p.table, p.readers, cols)
+		p.insertBatch = bi.InsertBatch(p.table, p.readers, cols, from, to)
 	}
 	return p
 }

@@ -26,6 +26,28 @@ var migrations = []func(d Dialect) []string{
 	1: func(d Dialect) []string {
 		return []string{`CREATE TABLE IF NOT EXISTS ` + schemaTable + ` ("className" ` + d.ColumnType(core.TypeString) + ` PRIMARY KEY, "schema" ` + d.ColumnType(core.TypeString) + ` NOT NULL)`}
 	},
+	2: func(Dialect) []string { return nil }, // see codeMigrations
+}
+
+// codeMigrations are the steps of a migration that depend on the stored
+// classes; they run after its statements, in the same transaction.
+var codeMigrations = map[int]func(ctx context.Context, s *Store, ss session) error{
+	// 2: the readers rows carry copies of the sort fields (sortFields).
+	2: func(ctx context.Context, s *Store, ss session) error {
+		classes, err := s.schemas(ctx, ss)
+		if err != nil {
+			return err
+		}
+		for _, c := range classes {
+			sorts := sortFields(c)
+			for _, f := range slices.Sorted(maps.Keys(sorts)) {
+				if err := s.addSortColumn(ctx, ss, c.Name, f, sorts[f]); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	},
 }
 
 func (s *Store) migrate(ctx context.Context) error {
@@ -48,6 +70,11 @@ func (s *Store) migrate(ctx context.Context) error {
 		for v := int(version) + 1; v < len(migrations); v++ {
 			for _, stmt := range migrations[v](s.d) {
 				if _, err := ss.wc.conn.ExecContext(ctx, stmt); err != nil {
+					return wrap(fmt.Sprintf("migration %d", v), err)
+				}
+			}
+			if fn := codeMigrations[v]; fn != nil {
+				if err := fn(ctx, s, ss); err != nil {
 					return wrap(fmt.Sprintf("migration %d", v), err)
 				}
 			}
@@ -268,8 +295,18 @@ func (s *Store) createClass(ctx context.Context, wc *writerConn, c *core.Class) 
 			return err
 		}
 		rt := ReadersTable(c.Name)
-		if err := ddl(ctx, ss, "create readers of "+c.Name, `CREATE TABLE `+rt+` ("principal" `+text+` NOT NULL, "rid" `+s.d.ColumnType(core.TypeDate)+` NOT NULL, PRIMARY KEY ("principal", "rid"))`+s.d.KeyTableSuffix()); err != nil {
+		sorts := sortFields(c)
+		rdef := `CREATE TABLE ` + rt + ` ("principal" ` + text + ` NOT NULL, "rid" ` + s.d.ColumnType(core.TypeDate) + ` NOT NULL`
+		for _, f := range slices.Sorted(maps.Keys(sorts)) {
+			rdef += ", " + ReadersSortColumn(f) + " " + s.d.ColumnType(sorts[f])
+		}
+		if err := ddl(ctx, ss, "create readers of "+c.Name, rdef+`, PRIMARY KEY ("principal", "rid"))`+s.d.KeyTableSuffix()); err != nil {
 			return err
+		}
+		for _, f := range slices.Sorted(maps.Keys(sorts)) {
+			if err := s.indexSortColumn(ctx, ss, c.Name, f); err != nil {
+				return err
+			}
 		}
 		for name, f := range c.Fields {
 			if f.Type == core.TypeRelation {
@@ -288,6 +325,33 @@ func (s *Store) createClass(ctx context.Context, wc *writerConn, c *core.Class) 
 	})
 }
 
+// indexSortColumn creates the readers index of sort field f of class.
+func (s *Store) indexSortColumn(ctx context.Context, ss session, class, f string) error {
+	return ddl(ctx, ss, "index readers of "+class, "CREATE INDEX "+readersSortIndex(class, f)+" ON "+ReadersTable(class)+
+		` ("principal", `+ReadersSortColumn(f)+s.d.NullsOrder(false)+`, "rid")`)
+}
+
+// addSortColumn adds sort field f (of type t) to the readers of class,
+// filled from the class table, and its index.
+func (s *Store) addSortColumn(ctx context.Context, ss session, class, f string, t core.Type) error {
+	rt, rc := ReadersTable(class), ReadersSortColumn(f)
+	if err := ddl(ctx, ss, "add sort column "+f, "ALTER TABLE "+rt+" ADD COLUMN "+rc+" "+s.d.ColumnType(t)); err != nil {
+		return err
+	}
+	if _, err := ss.wc.conn.ExecContext(ctx, "UPDATE "+rt+" SET "+rc+" = (SELECT t."+Quote(f)+" FROM "+TableName(class)+` t WHERE t."_rid" = `+rt+`."rid")`); err != nil {
+		return wrap("fill sort column "+f, err)
+	}
+	return s.indexSortColumn(ctx, ss, class, f)
+}
+
+// dropSortColumn removes sort field f from the readers of class.
+func (s *Store) dropSortColumn(ctx context.Context, ss session, class, f string) error {
+	if err := ddl(ctx, ss, "drop sort index "+f, "DROP INDEX IF EXISTS "+readersSortIndex(class, f)); err != nil {
+		return err
+	}
+	return ddl(ctx, ss, "drop sort column "+f, "ALTER TABLE "+ReadersTable(class)+" DROP COLUMN "+ReadersSortColumn(f))
+}
+
 func (s *Store) updateClass(ctx context.Context, wc *writerConn, old, new *core.Class) error {
 	if old.Name != new.Name {
 		return core.Errorf(core.CodeInvalidSchemaOperation, "UpdateClass cannot rename %s to %s", old.Name, new.Name)
@@ -302,7 +366,20 @@ func (s *Store) updateClass(ctx context.Context, wc *writerConn, old, new *core.
 		n, inNew := new.Fields[f]
 		return inOld && (!inNew || o.Type != n.Type || o.TargetClass != n.TargetClass)
 	}
+	oldSorts, newSorts := sortFields(old), sortFields(new)
+	keepSort := func(f string) bool {
+		t, ok := newSorts[f]
+		return ok && oldSorts[f] == t && !changed(f)
+	}
 	return s.write(ctx, wc, func(ss session) error {
+		// The readers' copies of sort fields that go, or change type.
+		for _, f := range slices.Sorted(maps.Keys(oldSorts)) {
+			if !keepSort(f) {
+				if err := s.dropSortColumn(ctx, ss, name, f); err != nil {
+					return err
+				}
+			}
+		}
 		// Drop indexes that went, changed, or cover a field that goes.
 		for _, ixName := range slices.Sorted(maps.Keys(old.Indexes)) {
 			oi := old.Indexes[ixName]
@@ -366,6 +443,13 @@ func (s *Store) updateClass(ctx context.Context, wc *writerConn, old, new *core.
 			}
 			if err := s.createIndex(ctx, ss, new, ixName, ni); err != nil {
 				return err
+			}
+		}
+		for _, f := range slices.Sorted(maps.Keys(newSorts)) {
+			if _, had := oldSorts[f]; !had || !keepSort(f) {
+				if err := s.addSortColumn(ctx, ss, name, f, newSorts[f]); err != nil {
+					return err
+				}
 			}
 		}
 		res, err := ss.wc.exec(ctx, `UPDATE `+schemaTable+` SET "schema" = `+s.d.Placeholder(1)+` WHERE "className" = `+s.d.Placeholder(2), js, name)

@@ -42,6 +42,7 @@ func RunConformance(t *testing.T, open func(t *testing.T) core.Store) {
 		{"Update", testUpdate},
 		{"Relations", testRelations},
 		{"ACL", testACL},
+		{"SortedACL", testSortedACL},
 		{"Geo", testGeo},
 		{"Subqueries", testSubqueries},
 		{"Tx", testTx},
