@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"sync"
@@ -51,11 +52,15 @@ func NewApp(ctx context.Context, store Store, opts Options) (*App, error) {
 	if err := a.ReloadSchemas(ctx); err != nil {
 		return nil, fmt.Errorf("loading schema: %w", err)
 	}
-	a.startClusterSync()
-	if len(a.idempotencyPaths) > 0 {
+	if opts.Jobs != nil {
+		if err := a.registerJobs(); err != nil {
+			return nil, err
+		}
+	} else if len(a.idempotencyPaths) > 0 {
 		a.wg.Add(1)
 		go a.expireIdempotencyKeys()
 	}
+	a.startClusterSync()
 	return a, nil
 }
 
@@ -73,15 +78,22 @@ func (a *App) Ready(ctx context.Context) error {
 	return err
 }
 
-// Close stops background work and closes the store.
+// Close stops background work (the job queue too, waiting up to 15s for
+// running jobs) and closes the store.
 func (a *App) Close() error {
 	select {
 	case <-a.stop:
 	default:
 		close(a.stop)
 	}
+	var jobsErr error
+	if a.opts.Jobs != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		jobsErr = a.opts.Jobs.Stop(ctx)
+		cancel()
+	}
 	a.wg.Wait()
-	return a.store.Close()
+	return errors.Join(jobsErr, a.store.Close())
 }
 
 // ReloadSchemas replaces the in-memory schema with the stored one. It runs at

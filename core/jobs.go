@@ -18,9 +18,16 @@ type Job struct {
 	// MaxAttempts bounds retries (with exponential backoff); 0 means the
 	// queue's default.
 	MaxAttempts int
-	// UniqueKey, when set, makes a second Enqueue with the same key a no-op
-	// while the first job is pending or running.
+	// UniqueKey, when set, makes a second Enqueue with the same kind and key
+	// a no-op that returns the first job's id, while the first job is
+	// pending, scheduled, waiting for a retry or running.
 	UniqueKey string
+
+	// Set by the queue for a handler: the job's id and which attempt this
+	// is (1 for the first run; a job whose node died mid-run is started
+	// again with the next attempt).
+	ID      string
+	Attempt int
 }
 
 // JobHandler runs one job. An error is retried with backoff until the job's
@@ -38,13 +45,21 @@ type JobQueue interface {
 	Periodic(kind, cron string, args map[string]any) error
 	// Start begins working jobs until Stop.
 	Start(ctx context.Context) error
-	// Enqueue stores a job and returns its id.
+	// Enqueue stores a job and returns its id. A kind with no handler is a
+	// *Error with CodeScriptFailed. Queues that share the store's database
+	// may need their own connection: do not call Enqueue inside a store
+	// transaction (App.InTransaction), where SQLite's single writer is busy.
 	Enqueue(ctx context.Context, job Job) (string, error)
-	// Status returns jobs in Parse's _JobStatus shape (objectId, jobName,
-	// status: pending|running|succeeded|failed, message, params, createdAt,
-	// finishedAt), newest first.
+	// Status returns jobs in Parse's _JobStatus shape, newest first:
+	// objectId (the Enqueue id), jobName (the kind), status (pending,
+	// running, succeeded or failed), message (the last error, if any),
+	// params (the args), source ("api"), attempts, and the dates
+	// createdAt, updatedAt and finishedAt (when done) as time.Time, which
+	// the App encodes for the wire.
 	Status(ctx context.Context, limit, skip int) ([]map[string]any, error)
-	// Stop stops working jobs, waiting for running ones up to ctx.
+	// Stop stops working jobs, waiting for running ones up to ctx (then
+	// cancelling them; they run again elsewhere), and releases the queue's
+	// resources. It may be called more than once, and without Start.
 	Stop(ctx context.Context) error
 }
 

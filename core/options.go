@@ -46,6 +46,15 @@ type Options struct {
 	SMS    SMSSender
 	// AuthProviders are the enabled third-party logins by authData key.
 	AuthProviders map[string]AuthDataProvider
+	// Jobs is the background job queue, or nil. The App registers its own
+	// job kinds on it (see jobs_app.go) and stops it in Close; the caller
+	// starts it once every handler is registered.
+	Jobs JobQueue
+	// CleanupSchedule is the cron schedule of the switchboard.cleanup job,
+	// which deletes expired sessions, request ids and SMS codes (default
+	// every 10 minutes). Used only with Jobs; without a queue, expired
+	// request ids are swept by a goroutine of each node.
+	CleanupSchedule string
 }
 
 // UserOptions mirror Parse Server's user and session options.
@@ -117,6 +126,9 @@ func (o Options) WithDefaults() Options {
 	}
 	if o.Idempotency.TTL <= 0 {
 		o.Idempotency.TTL = 5 * time.Minute
+	}
+	if o.CleanupSchedule == "" {
+		o.CleanupSchedule = "*/10 * * * *"
 	}
 	if o.AppName == "" {
 		o.AppName = o.AppID

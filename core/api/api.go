@@ -56,6 +56,7 @@ type reply struct {
 	status   int
 	body     any
 	location string
+	headers  map[string]string
 }
 
 // envelopeKeys are the JS SDK's per-request fields in a POST body. They are
@@ -84,6 +85,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if rep.location != "" {
 		w.Header().Set("Location", rep.location)
+	}
+	for k, v := range rep.headers {
+		w.Header().Set(k, v)
 	}
 	writeJSON(w, rep.status, rep.body)
 }
@@ -266,7 +270,7 @@ func routeLabel(method string, path []string) string {
 		case len(path) == 3 && method == http.MethodDelete:
 			return "classes.delete"
 		}
-	case "schemas", "batch", "config", "serverInfo", "purge", "aggregate":
+	case "schemas", "batch", "config", "serverInfo", "purge", "aggregate", "jobs":
 		return path[0] + "." + strings.ToLower(method)
 	}
 	return "other"

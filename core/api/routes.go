@@ -71,6 +71,8 @@ func (h *Handler) route(req *request) (*reply, error) {
 		if len(p) == 1 && req.method == http.MethodGet {
 			return h.serverInfo(req)
 		}
+	case "jobs":
+		return h.jobs(ctx, req)
 	}
 	return nil, errNoRoute(req)
 }
@@ -83,6 +85,9 @@ func ok(body any) *reply { return &reply{status: http.StatusOK, body: body} }
 
 func (h *Handler) classes(ctx context.Context, req *request) (*reply, error) {
 	p := req.path
+	if len(p) >= 2 && p[1] == jobStatusClass {
+		return h.jobStatusClass(ctx, req)
+	}
 	switch {
 	case len(p) == 2 && req.method == http.MethodGet:
 		opts, err := core.ParseFindOptions(req.params)

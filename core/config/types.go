@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -55,6 +56,25 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	}
 	*d = v
 	return nil
+}
+
+// UnmarshalJSON accepts "30s" or 30, so that providers can use Duration in
+// the options they decode with core.DecodeOptions.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	switch x := v.(type) {
+	case string:
+		p, err := ParseDuration(x)
+		*d = p
+		return err
+	case float64:
+		*d = Duration(x * float64(time.Second))
+		return nil
+	}
+	return fmt.Errorf("expected a duration like \"30s\" or a number of seconds, got %s", b)
 }
 
 // MarshalYAML writes the Go duration string.

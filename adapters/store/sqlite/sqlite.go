@@ -147,5 +147,31 @@ func Open(ctx context.Context, cfg core.StoreConfig) (core.Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: %s: %w", path, err)
 	}
-	return st, nil
+	return &Store{Store: st, dsn: path + common}, nil
+}
+
+// Store is the SQLite store: sqlstore's engine, plus a way for components
+// that keep tables in the same file (the job queue) to open it.
+type Store struct {
+	*sqlstore.Store
+	dsn string // the file and the pragmas every connection gets
+}
+
+// OpenSideDB opens a new pool on the store's file for a component that
+// writes its own tables beside the store's (the River job queue). It has
+// one connection, whose transactions take the write lock when they begin
+// (_txlock=immediate) and wait up to busyTimeout for it, as the store's
+// writer does: the two writers then queue for SQLite's single write lock
+// instead of failing with SQLITE_BUSY, and neither can deadlock the other
+// since neither holds the lock while waiting for something else. Its
+// commits are as durable as the store's (WAL, synchronous=NORMAL). The
+// caller closes it; never begin a side transaction while holding a store
+// transaction, or each waits for the other until busyTimeout.
+func (s *Store) OpenSideDB() (*sql.DB, error) {
+	db, err := sql.Open("sqlite", s.dsn+"&_pragma=synchronous(NORMAL)&_txlock=immediate")
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	return db, nil
 }

@@ -1,0 +1,508 @@
+// Package river is the background job queue on River
+// (github.com/riverqueue/river), in the store's own database: PostgreSQL
+// through riverpgxv5, SQLite through riversqlite. It registers itself as the
+// "river" job queue provider:
+//
+//	import _ "github.com/switchboardhq/switchboard/adapters/jobs/river"
+//
+// # What River gives
+//
+//   - Durability: a job is a row, inserted before Enqueue returns. A job
+//     whose node dies mid-run stays "running" until the rescuer (run by the
+//     elected leader node) finds it older than rescueAfter and schedules it
+//     again; another node then runs it. Handlers must therefore be
+//     idempotent, and jobTimeout must be shorter than rescueAfter.
+//   - Exactly one node per attempt: PostgreSQL hands each job to one node
+//     (SELECT ... FOR UPDATE SKIP LOCKED); with SQLite there is one node.
+//   - Retries with exponential backoff (attempt⁴ seconds, with jitter)
+//     until maxAttempts, then the job is discarded ("failed").
+//   - Delayed jobs (Job.RunAt), periodic jobs on cron schedules (inserted
+//     by the leader only, and made unique per minute so that a change of
+//     leader cannot insert one tick twice), and unique jobs (Job.UniqueKey:
+//     a second Enqueue returns the pending job's id).
+//
+// # Connections
+//
+// On PostgreSQL the queue has its own small pgx pool (maxConns), made from
+// the store's connection settings: River holds one connection for LISTEN
+// and fetches on others, and must neither wait behind requests for the
+// store's pool nor make them wait. New jobs reach idle nodes through
+// River's LISTEN/NOTIFY at once; pollInterval is the fallback.
+//
+// On SQLite the queue writes through a second connection on the same file
+// (see sqlite.Store.OpenSideDB), not through the store's writer: River runs
+// its own transactions and several goroutines, which the store's writer,
+// serialised behind group commit, cannot host. The two writers share
+// SQLite's single write lock: both take it when a transaction begins
+// (BEGIN IMMEDIATE) and wait for it up to the store's busyTimeout, so they
+// queue rather than fail, and River's transactions are a few short
+// statements. New jobs are found by polling every pollInterval.
+//
+// # Migrations
+//
+// Open runs River's migrations (rivermigrate) in one transaction that first
+// takes a PostgreSQL advisory lock, so that nodes starting together migrate
+// once; on SQLite the transaction's write lock does the same.
+//
+// # Options
+//
+// The "river" section of the jobs config; every option may be left out:
+//
+//	jobs:
+//	  provider: river
+//	  river:
+//	    workers: 10        # jobs one node runs at once
+//	    maxAttempts: 25    # default attempts of a job (Job.MaxAttempts overrides)
+//	    jobTimeout: 1m     # a run is cancelled after this long (then retried)
+//	    rescueAfter: 1h    # a job still running after this is taken as lost with its node and run again
+//	    pollInterval: 1s   # how often idle nodes look for due jobs
+//	    retention: 24h     # how long finished jobs stay visible in _JobStatus
+//	    maxConns: 4        # PostgreSQL: connections of the queue's own pool
+package river
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+	"github.com/robfig/cron/v3"
+
+	"github.com/switchboardhq/switchboard/core"
+	"github.com/switchboardhq/switchboard/core/config"
+)
+
+func init() {
+	core.JobQueues.Register("river", Open)
+}
+
+// Options is the "river" section of the jobs config (see the package doc).
+type Options struct {
+	Workers      int             `json:"workers"`
+	MaxAttempts  int             `json:"maxAttempts"`
+	JobTimeout   config.Duration `json:"jobTimeout"`
+	RescueAfter  config.Duration `json:"rescueAfter"`
+	PollInterval config.Duration `json:"pollInterval"`
+	Retention    config.Duration `json:"retention"`
+	MaxConns     int             `json:"maxConns"`
+}
+
+func (o *Options) defaults() error {
+	if o.Workers <= 0 {
+		o.Workers = 10
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = river.MaxAttemptsDefault
+	}
+	if o.JobTimeout <= 0 {
+		o.JobTimeout = config.Duration(time.Minute)
+	}
+	if o.RescueAfter <= 0 {
+		o.RescueAfter = config.Duration(time.Hour)
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = config.Duration(time.Second)
+	}
+	if o.Retention <= 0 {
+		o.Retention = config.Duration(24 * time.Hour)
+	}
+	if o.MaxConns <= 0 {
+		o.MaxConns = 4
+	}
+	if o.RescueAfter <= o.JobTimeout {
+		return fmt.Errorf("rescueAfter (%s) must be longer than jobTimeout (%s): a job still running would be started a second time", o.RescueAfter, o.JobTimeout)
+	}
+	if o.MaxConns < 2 {
+		return fmt.Errorf("maxConns must be at least 2 (one listens), got %d", o.MaxConns)
+	}
+	return nil
+}
+
+// migrationLock is the advisory lock key that serialises River's
+// migrations between nodes ("SBRIVERM" in ASCII).
+const migrationLock int64 = 0x5342524956455244
+
+// The store abilities the queue needs, found by type assertion.
+type (
+	pgxPooler interface{ Pool() *pgxpool.Pool }
+	sideOpener interface{ OpenSideDB() (*sql.DB, error) }
+)
+
+// Open opens the queue in store's database and runs River's migrations.
+func Open(ctx context.Context, store core.Store, options map[string]any) (core.JobQueue, error) {
+	var opts Options
+	if err := core.DecodeOptions(options, &opts); err != nil {
+		return nil, fmt.Errorf("river jobs: %w", err)
+	}
+	if err := opts.defaults(); err != nil {
+		return nil, fmt.Errorf("river jobs: %w", err)
+	}
+	switch st := store.(type) {
+	case pgxPooler:
+		cfg := st.Pool().Config() // a copy
+		cfg.MaxConns, cfg.MinConns = int32(opts.MaxConns), 0
+		pool, err := pgxpool.NewWithConfig(ctx, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("river jobs: %w", err)
+		}
+		driver := riverpgxv5.New(pool)
+		err = migratePG(ctx, pool, driver)
+		if err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("river jobs: migrating: %w", err)
+		}
+		return newQueue(driver, opts, func() error { pool.Close(); return nil }), nil
+	case sideOpener:
+		db, err := st.OpenSideDB()
+		if err != nil {
+			return nil, fmt.Errorf("river jobs: %w", err)
+		}
+		driver := riversqlite.New(db)
+		if err := migrateSQL(ctx, db, driver); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("river jobs: migrating: %w", err)
+		}
+		return newQueue(driver, opts, db.Close), nil
+	}
+	return nil, fmt.Errorf("river jobs: the %T store offers neither a PostgreSQL pool nor a SQLite file; use the postgres or sqlite store, or set jobs.provider: none", store)
+}
+
+func migratePG(ctx context.Context, pool *pgxpool.Pool, driver *riverpgxv5.Driver) error {
+	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: quietLogger()})
+	if err != nil {
+		return err
+	}
+	// River's migrations run one transaction each (a new enum value cannot
+	// be used in the transaction that adds it), so the lock is a session
+	// lock held on a connection of its own meanwhile.
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", migrationLock); err != nil {
+		return fmt.Errorf("taking the migration lock: %w", err)
+	}
+	defer func() {
+		// A cancelled ctx must not leave the lock held on a pooled connection.
+		if _, err := conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", migrationLock); err != nil {
+			conn.Conn().Close(context.Background())
+		}
+	}()
+	_, err = m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	return err
+}
+
+func migrateSQL(ctx context.Context, db *sql.DB, driver *riversqlite.Driver) error {
+	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: quietLogger()})
+	if err != nil {
+		return err
+	}
+	tx, err := db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: the write lock serialises migrations
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := m.MigrateTx(ctx, tx, rivermigrate.DirectionUp, nil); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// quietLogger keeps River's routine messages (each migration, each leader
+// election) at debug level of the process's logger.
+func quietLogger() *slog.Logger {
+	return slog.New(demote{slog.Default().Handler()})
+}
+
+// demote logs River's info messages at debug level.
+type demote struct{ slog.Handler }
+
+func (d demote) Enabled(ctx context.Context, l slog.Level) bool {
+	if l == slog.LevelInfo {
+		l = slog.LevelDebug
+	}
+	return d.Handler.Enabled(ctx, l)
+}
+
+func (d demote) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level == slog.LevelInfo {
+		r.Level = slog.LevelDebug
+	}
+	return d.Handler.Handle(ctx, r)
+}
+
+func (d demote) WithAttrs(a []slog.Attr) slog.Handler { return demote{d.Handler.WithAttrs(a)} }
+func (d demote) WithGroup(n string) slog.Handler      { return demote{d.Handler.WithGroup(n)} }
+
+// args carries any job kind through River, whose API is one Go type per
+// kind: the kind travels beside the JSON, not in it. UniqueKey is the only
+// field River's uniqueness looks at (the river:"unique" tag).
+type args struct {
+	kind      string
+	Args      map[string]any `json:"args"`
+	UniqueKey string         `json:"uniqueKey,omitempty" river:"unique"`
+}
+
+func (a args) Kind() string { return a.kind }
+
+// uniqueStates are the states in which a job blocks another with its key:
+// everything before it finished.
+var uniqueStates = []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
+	rivertype.JobStateRunning, rivertype.JobStateScheduled,
+}
+
+// worker runs one kind's handler.
+type worker struct {
+	river.WorkerDefaults[args]
+	h core.JobHandler
+}
+
+func (w *worker) Work(ctx context.Context, j *river.Job[args]) error {
+	return w.h(ctx, core.Job{
+		Kind: j.Kind, Args: j.Args.Args, RunAt: j.ScheduledAt, MaxAttempts: j.MaxAttempts,
+		UniqueKey: j.Args.UniqueKey, ID: strconv.FormatInt(j.ID, 10), Attempt: j.Attempt,
+	})
+}
+
+type periodic struct {
+	kind     string
+	schedule cron.Schedule
+	args     map[string]any
+}
+
+// tickPeriod is the uniqueness period of a periodic job's inserts: the
+// shortest gap between its next ticks, at most a minute (the finest cron
+// step) and at least a second. Two inserts of one tick (by an old and a new
+// leader) fall in one period; two ticks never do.
+func tickPeriod(s cron.Schedule, from time.Time) time.Duration {
+	period := time.Minute
+	t := s.Next(from)
+	for range 8 {
+		next := s.Next(t)
+		if gap := next.Sub(t); gap > 0 && gap < period {
+			period = gap
+		}
+		t = next
+	}
+	return max(period.Truncate(time.Second), time.Second)
+}
+
+// queue is the JobQueue over a River client of either driver.
+type queue[TTx any] struct {
+	driver  riverdriver.Driver[TTx]
+	opts    Options
+	closeDB func() error
+
+	mu       sync.Mutex
+	handlers map[string]core.JobHandler
+	periodic []periodic
+	client   *river.Client[TTx]
+	stopped  bool
+}
+
+var _ core.JobQueue = (*queue[pgx.Tx])(nil)
+
+func newQueue[TTx any](driver riverdriver.Driver[TTx], opts Options, closeDB func() error) *queue[TTx] {
+	return &queue[TTx]{driver: driver, opts: opts, closeDB: closeDB, handlers: map[string]core.JobHandler{}}
+}
+
+// Handle registers h for kind. Registering after Start, or twice, is a
+// programming error and panics.
+func (q *queue[TTx]) Handle(kind string, h core.JobHandler) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.client != nil {
+		panic(fmt.Sprintf("river jobs: Handle(%q) called after Start", kind))
+	}
+	if _, dup := q.handlers[kind]; dup {
+		panic(fmt.Sprintf("river jobs: Handle called twice for kind %q", kind))
+	}
+	q.handlers[kind] = h
+}
+
+// Periodic enqueues kind on a standard five-field cron schedule (in UTC),
+// once per tick across all nodes.
+func (q *queue[TTx]) Periodic(kind, spec string, a map[string]any) error {
+	s, err := cron.ParseStandard(spec)
+	if err != nil {
+		return fmt.Errorf("cron schedule %q: %w (five fields: minute hour day-of-month month day-of-week, e.g. \"*/5 * * * *\")", spec, err)
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.client != nil {
+		return fmt.Errorf("river jobs: Periodic(%q) called after Start", kind)
+	}
+	q.periodic = append(q.periodic, periodic{kind: kind, schedule: s, args: a})
+	return nil
+}
+
+// Start builds the River client with the registered handlers and periodic
+// jobs and starts working.
+func (q *queue[TTx]) Start(ctx context.Context) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.client != nil || q.stopped {
+		return errors.New("river jobs: Start called twice, or after Stop")
+	}
+	workers := river.NewWorkers()
+	for kind, h := range q.handlers {
+		river.AddWorkerArgs(workers, args{kind: kind}, river.Worker[args](&worker{h: h}))
+	}
+	var periodicJobs []*river.PeriodicJob
+	for _, p := range q.periodic {
+		unique := river.UniqueOpts{ByPeriod: tickPeriod(p.schedule, time.Now())}
+		periodicJobs = append(periodicJobs, river.NewPeriodicJob(p.schedule, func() (river.JobArgs, *river.InsertOpts) {
+			return args{kind: p.kind, Args: p.args}, &river.InsertOpts{UniqueOpts: unique}
+		}, &river.PeriodicJobOpts{ID: p.kind}))
+	}
+	client, err := river.NewClient(q.driver, &river.Config{
+		Queues:                      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: q.opts.Workers}},
+		Workers:                     workers,
+		PeriodicJobs:                periodicJobs,
+		MaxAttempts:                 q.opts.MaxAttempts,
+		JobTimeout:                  time.Duration(q.opts.JobTimeout),
+		RescueStuckJobsAfter:        time.Duration(q.opts.RescueAfter),
+		FetchPollInterval:           time.Duration(q.opts.PollInterval),
+		CompletedJobRetentionPeriod: time.Duration(q.opts.Retention),
+		CancelledJobRetentionPeriod: time.Duration(q.opts.Retention),
+		DiscardedJobRetentionPeriod: time.Duration(q.opts.Retention),
+		Logger:                      quietLogger(),
+	})
+	if err != nil {
+		return fmt.Errorf("river jobs: %w", err)
+	}
+	// The client runs until Stop, not until the caller's ctx ends.
+	if err := client.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("river jobs: starting: %w", err)
+	}
+	q.client = client
+	return nil
+}
+
+func (q *queue[TTx]) started() (*river.Client[TTx], error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.client == nil || q.stopped {
+		return nil, core.Errorf(core.CodeInternalServerError, "the job queue is not running (not started yet, or stopped)")
+	}
+	return q.client, nil
+}
+
+// Enqueue inserts the job. A kind without a handler is 141.
+func (q *queue[TTx]) Enqueue(ctx context.Context, job core.Job) (string, error) {
+	client, err := q.started()
+	if err != nil {
+		return "", err
+	}
+	opts := &river.InsertOpts{MaxAttempts: job.MaxAttempts}
+	if !job.RunAt.IsZero() {
+		opts.ScheduledAt = job.RunAt
+	}
+	if job.UniqueKey != "" {
+		opts.UniqueOpts = river.UniqueOpts{ByArgs: true, ByState: uniqueStates}
+	}
+	res, err := client.Insert(ctx, args{kind: job.Kind, Args: job.Args, UniqueKey: job.UniqueKey}, opts)
+	if err != nil {
+		var unknown *river.UnknownJobKindError
+		if errors.As(err, &unknown) {
+			return "", core.Errorf(core.CodeScriptFailed, "no job handler for kind %q", job.Kind)
+		}
+		return "", fmt.Errorf("river jobs: enqueue %s: %w", job.Kind, err)
+	}
+	return strconv.FormatInt(res.Job.ID, 10), nil
+}
+
+// statusNames maps River's states to _JobStatus's.
+var statusNames = map[rivertype.JobState]string{
+	rivertype.JobStateAvailable: "pending", rivertype.JobStatePending: "pending",
+	rivertype.JobStateScheduled: "pending", rivertype.JobStateRetryable: "pending",
+	rivertype.JobStateRunning: "running", rivertype.JobStateCompleted: "succeeded",
+	rivertype.JobStateDiscarded: "failed", rivertype.JobStateCancelled: "failed",
+}
+
+// maxListed bounds limit+skip, River's largest page.
+const maxListed = 10_000
+
+// Status lists jobs newest first (by id).
+func (q *queue[TTx]) Status(ctx context.Context, limit, skip int) ([]map[string]any, error) {
+	client, err := q.started()
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 || skip < 0 || skip >= maxListed {
+		return []map[string]any{}, nil
+	}
+	n := min(limit+skip, maxListed)
+	res, err := client.JobList(ctx, river.NewJobListParams().OrderBy(river.JobListOrderByID, river.SortOrderDesc).First(n))
+	if err != nil {
+		return nil, fmt.Errorf("river jobs: listing: %w", err)
+	}
+	rows := res.Jobs[min(skip, len(res.Jobs)):]
+	out := make([]map[string]any, 0, len(rows))
+	for _, j := range rows {
+		var a args
+		if err := json.Unmarshal(j.EncodedArgs, &a); err != nil {
+			return nil, fmt.Errorf("river jobs: job %d: decoding args: %w", j.ID, err)
+		}
+		if a.Args == nil {
+			a.Args = map[string]any{}
+		}
+		updated := j.CreatedAt
+		if j.AttemptedAt != nil {
+			updated = *j.AttemptedAt
+		}
+		s := map[string]any{
+			"objectId": strconv.FormatInt(j.ID, 10), "jobName": j.Kind, "status": statusNames[j.State],
+			"params": a.Args, "source": "api", "attempts": j.Attempt,
+			"createdAt": j.CreatedAt, "updatedAt": updated,
+		}
+		if j.State == rivertype.JobStateScheduled || j.State == rivertype.JobStateRetryable {
+			s["runAt"] = j.ScheduledAt
+		}
+		if j.FinalizedAt != nil {
+			s["finishedAt"] = *j.FinalizedAt
+			s["updatedAt"] = *j.FinalizedAt
+		}
+		if len(j.Errors) > 0 {
+			s["message"] = j.Errors[len(j.Errors)-1].Error
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// Stop stops working: running jobs get until ctx ends to finish, then are
+// cancelled (and run again later, as after a crash). It closes the queue's
+// connections.
+func (q *queue[TTx]) Stop(ctx context.Context) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.stopped {
+		return nil
+	}
+	q.stopped = true
+	var err error
+	if q.client != nil {
+		if err = q.client.Stop(ctx); err != nil && ctx.Err() != nil {
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			err = q.client.StopAndCancel(cctx)
+			cancel()
+		}
+	}
+	return errors.Join(err, q.closeDB())
+}

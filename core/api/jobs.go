@@ -1,0 +1,88 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/switchboardhq/switchboard/core"
+)
+
+// jobStatusClass is Parse's class of background job runs. Switchboard keeps
+// jobs in the job queue, not in a class, and serves this class read-only
+// from it.
+const jobStatusClass = "_JobStatus"
+
+// jobs serves Parse's job routes (master key only):
+//
+//	POST /jobs/:name   start the cloud-code job name; the body is its params.
+//	                   Answers {} with the run's _JobStatus objectId in the
+//	                   X-Parse-Job-Status-Id header, as Parse Server does.
+//	                   Switchboard extension: ?runAt=<ISO-8601 date> delays it.
+//	GET /jobs/status   the latest runs in _JobStatus shape (limit, skip).
+func (h *Handler) jobs(ctx context.Context, req *request) (*reply, error) {
+	p := req.path
+	switch {
+	case len(p) == 2 && p[1] == "status" && req.method == http.MethodGet:
+		return h.jobStatusList(ctx, req)
+	case len(p) == 2 && req.method == http.MethodPost:
+		var runAt time.Time
+		if s := req.http.URL.Query().Get("runAt"); s != "" {
+			t, err := time.Parse(time.RFC3339Nano, s)
+			if err != nil {
+				return nil, core.Errorf(core.CodeInvalidJSON, "runAt must be an ISO-8601 date such as 2030-01-02T15:04:05.000Z, got %q", s)
+			}
+			runAt = t
+		}
+		id, err := h.app.StartJob(ctx, req.auth, p[1], req.body, runAt)
+		if err != nil {
+			return nil, err
+		}
+		return &reply{status: http.StatusOK, body: map[string]any{}, headers: map[string]string{"X-Parse-Job-Status-Id": id}}, nil
+	}
+	return nil, errNoRoute(req)
+}
+
+// jobStatusClass serves GET /classes/_JobStatus. Only limit and skip apply;
+// the class cannot be written.
+func (h *Handler) jobStatusClass(ctx context.Context, req *request) (*reply, error) {
+	if len(req.path) != 2 || req.method != http.MethodGet {
+		if !req.auth.Master {
+			return nil, core.Errorf(core.CodeOperationForbidden, "unauthorized: master key is required")
+		}
+		return nil, core.Errorf(core.CodeOperationForbidden, "_JobStatus is read-only: it lists the job queue's runs (GET /classes/_JobStatus)")
+	}
+	switch w := req.params["where"].(type) {
+	case string:
+		if w != "" && w != "{}" {
+			return nil, core.Errorf(core.CodeInvalidQuery, "_JobStatus supports only limit and skip, not where")
+		}
+	case map[string]any:
+		if len(w) > 0 {
+			return nil, core.Errorf(core.CodeInvalidQuery, "_JobStatus supports only limit and skip, not where")
+		}
+	}
+	return h.jobStatusList(ctx, req)
+}
+
+func (h *Handler) jobStatusList(ctx context.Context, req *request) (*reply, error) {
+	limit, skip := intParam(req.params["limit"]), intParam(req.params["skip"])
+	rows, err := h.app.JobStatus(ctx, req.auth, limit, skip)
+	if err != nil {
+		return nil, err
+	}
+	return ok(map[string]any{"results": rows}), nil
+}
+
+// intParam reads a number from a query string or a JSON envelope.
+func intParam(v any) int {
+	switch x := v.(type) {
+	case float64:
+		return int(x)
+	case string:
+		n, _ := strconv.Atoi(x)
+		return n
+	}
+	return 0
+}

@@ -1,0 +1,134 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// CleanupJobKind is the App's periodic job (Options.CleanupSchedule): it
+// deletes expired sessions, expired request ids (_Idempotency) and SMS codes
+// (_SmsCode) that have expired and no longer count toward the daily limit.
+// With a job queue it replaces each node's idempotency sweeper: one node
+// runs it per tick.
+const CleanupJobKind = "switchboard.cleanup"
+
+// CloudJobPrefix starts the kind of a job started by name through POST
+// /jobs/:name; cloud code registers its jobs' handlers under
+// CloudJobPrefix + name.
+const CloudJobPrefix = "cloud."
+
+var jobNamePattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$`)
+
+// Jobs returns the background job queue, or nil when none is configured.
+// Register handlers before the caller starts it; enqueue any time after.
+func (a *App) Jobs() JobQueue { return a.opts.Jobs }
+
+// registerJobs registers the App's own job kinds on the queue.
+func (a *App) registerJobs() error {
+	a.opts.Jobs.Handle(CleanupJobKind, a.cleanupJob)
+	if err := a.opts.Jobs.Periodic(CleanupJobKind, a.opts.CleanupSchedule, nil); err != nil {
+		return fmt.Errorf("jobs: cleanup schedule %q: %w", a.opts.CleanupSchedule, err)
+	}
+	return nil
+}
+
+// cleanupJob deletes expired rows of the App's system classes. It is
+// idempotent, as a job must be.
+func (a *App) cleanupJob(ctx context.Context, _ Job) error {
+	now := Now()
+	var errs []error
+	for _, d := range []struct {
+		class string
+		where Expr
+	}{
+		{sessionClass, Cmp{Field: "expiresAt", Op: OpLt, Value: now}},
+		{idempotencyClass, Cmp{Field: "expire", Op: OpLt, Value: now}},
+		// A code counts toward its number's daily limit for 24 hours.
+		{smsCodeClass, And{Exprs: []Expr{
+			Cmp{Field: "expiresAt", Op: OpLt, Value: now},
+			Cmp{Field: FieldCreatedAt, Op: OpLt, Value: now.Add(-24 * time.Hour)},
+		}}},
+	} {
+		c := a.Class(d.class)
+		if c == nil {
+			continue
+		}
+		n, err := a.store.Delete(ctx, c, d.where, nil)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("deleting expired %s rows: %w", d.class, err))
+			continue
+		}
+		if n > 0 {
+			LoggerFrom(ctx).Info("cleanup: deleted expired rows", "class", d.class, "count", n)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// StartJob enqueues the cloud-code job name with params (Parse's POST
+// /jobs/:name, master key only), to run at runAt (zero: now), and returns
+// its _JobStatus objectId. A name with no handler is 141.
+func (a *App) StartJob(ctx context.Context, auth *Auth, name string, params map[string]any, runAt time.Time) (string, error) {
+	if err := auth.requireMaster("start jobs"); err != nil {
+		return "", err
+	}
+	if err := auth.checkWrite(); err != nil {
+		return "", err
+	}
+	if a.opts.Jobs == nil {
+		return "", Errorf(CodeScriptFailed, "background jobs are off on this server (jobs.provider is none)")
+	}
+	if !jobNamePattern.MatchString(name) {
+		return "", Errorf(CodeScriptFailed, "Invalid job name: %q", name)
+	}
+	if params == nil {
+		params = map[string]any{}
+	}
+	id, err := a.opts.Jobs.Enqueue(ctx, Job{Kind: CloudJobPrefix + name, Args: params, RunAt: runAt})
+	if IsCode(err, CodeScriptFailed) {
+		return "", Errorf(CodeScriptFailed, "Invalid job: %s", name)
+	}
+	return id, err
+}
+
+// JobStatus lists background jobs newest first in Parse's _JobStatus shape
+// (GET /jobs/status and GET /classes/_JobStatus, master key only). Without
+// a job queue the list is empty.
+func (a *App) JobStatus(ctx context.Context, auth *Auth, limit, skip int) ([]map[string]any, error) {
+	if err := auth.requireMaster("read the job status"); err != nil {
+		return nil, err
+	}
+	if a.opts.Jobs == nil {
+		return []map[string]any{}, nil
+	}
+	if limit <= 0 {
+		limit = a.opts.DefaultLimit
+	}
+	limit = min(limit, a.opts.MaxLimit)
+	skip = max(skip, 0)
+	rows, err := a.opts.Jobs.Status(ctx, limit, skip)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		if k, ok := r["jobName"].(string); ok {
+			r["jobName"] = strings.TrimPrefix(k, CloudJobPrefix)
+		}
+		for k, v := range r {
+			t, ok := v.(time.Time)
+			if !ok {
+				continue
+			}
+			if k == FieldCreatedAt || k == FieldUpdatedAt {
+				r[k] = FormatTime(t)
+			} else {
+				r[k] = map[string]any{"__type": "Date", "iso": FormatTime(t)}
+			}
+		}
+	}
+	return rows, nil
+}
