@@ -13,6 +13,9 @@ import (
 	_ "github.com/switchboardhq/switchboard/adapters/store/postgres"
 	_ "github.com/switchboardhq/switchboard/adapters/store/sqlite"
 
+	// Job queue providers.
+	_ "github.com/switchboardhq/switchboard/adapters/jobs/river"
+
 	// SMS and mail providers.
 	_ "github.com/switchboardhq/switchboard/adapters/mail/log"
 	_ "github.com/switchboardhq/switchboard/adapters/mail/smtp"

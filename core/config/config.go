@@ -78,6 +78,7 @@ type Config struct {
 	Store           ProviderSection `yaml:"store"`
 	SMS             ProviderSection `yaml:"sms"`
 	Mail            ProviderSection `yaml:"mail"`
+	Jobs            Jobs            `yaml:"jobs"`
 	LoginRateLimit  LoginRateLimit  `yaml:"loginRateLimit"`
 	SMSCode         SMSCode         `yaml:"smsCode"`
 	QueryLimits     QueryLimits     `yaml:"queryLimits"`
@@ -137,6 +138,21 @@ type Metrics struct {
 	Path    string `yaml:"path"`
 }
 
+// Jobs configures background jobs: the queue provider (river, or none to
+// turn jobs off), the App's own periodic cleanup, and one section of
+// options per provider, as in ProviderSection.
+type Jobs struct {
+	Provider        string                    `yaml:"provider"`
+	CleanupSchedule string                    `yaml:"cleanupSchedule"`
+	Providers       map[string]map[string]any `yaml:",inline"`
+}
+
+// Section returns the options section of the named provider (nil if none).
+func (j Jobs) Section(name string) map[string]any { return j.Providers[name] }
+
+// JobsOff is the jobs.provider value that runs no job queue.
+const JobsOff = "none"
+
 // ProviderSection is the shape of every provider-kind section (store:,
 // later files:, push:, ...): the provider's name, and one free-form section
 // per provider holding that provider's own options, which the provider
@@ -187,6 +203,7 @@ func Default() *Config {
 		EnableAnonymousUsers:             true,
 		SMS:                              ProviderSection{Provider: "log"},
 		Mail:                             ProviderSection{Provider: "log"},
+		Jobs:                             Jobs{Provider: "river", CleanupSchedule: "*/10 * * * *"},
 		LoginRateLimit:                   LoginRateLimit{Requests: 30, Window: Duration(time.Minute)},
 		SMSCode: SMSCode{Length: 6, TTL: Duration(5 * time.Minute), Interval: Duration(time.Minute),
 			DailyLimit: 10, IPHourly: 30, MaxAttempts: 5},
@@ -343,6 +360,7 @@ func (c *Config) CoreOptions() core.Options {
 		},
 		ServerURL:       serverURL,
 		PublicServerURL: c.PublicServerURL,
+		CleanupSchedule: c.Jobs.CleanupSchedule,
 		AppName:         c.AppName,
 		Users: core.UserOptions{
 			SessionLength:                   time.Duration(c.SessionLength) * time.Second,

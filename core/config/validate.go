@@ -89,6 +89,17 @@ func (c *Config) Validate() error {
 	if c.Mail.Provider == "" {
 		bad("mail.provider", `must name a provider ("log" writes e-mails to the server log)`)
 	}
+	if c.Jobs.Provider == "" {
+		bad("jobs.provider", `must name a job queue provider ("river"), or be "none" to run no background jobs`)
+	}
+	if len(strings.Fields(c.Jobs.CleanupSchedule)) != 5 && !strings.HasPrefix(c.Jobs.CleanupSchedule, "@") {
+		bad("jobs.cleanupSchedule", `must be a five-field cron schedule such as "*/10 * * * *", got %q`, c.Jobs.CleanupSchedule)
+	}
+	for name, sec := range c.Jobs.Providers {
+		if sec == nil {
+			bad("jobs."+name, "must be a map of that provider's options")
+		}
+	}
 	if c.IdempotencyOptions.TTL <= 0 {
 		bad("idempotencyOptions.ttl", "must be a positive number of seconds, got %d", c.IdempotencyOptions.TTL)
 	}

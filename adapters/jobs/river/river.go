@@ -137,7 +137,7 @@ const migrationLock int64 = 0x5342524956455244
 
 // The store abilities the queue needs, found by type assertion.
 type (
-	pgxPooler interface{ Pool() *pgxpool.Pool }
+	pgxPooler  interface{ Pool() *pgxpool.Pool }
 	sideOpener interface{ OpenSideDB() (*sql.DB, error) }
 )
 

@@ -48,6 +48,7 @@ const usage = `Switchboard: a self-hosted Backend-as-a-Service that speaks the P
 
 Usage:
   switchboard serve [--config FILE] [--http ADDR] [--dir DATA_DIR]
+  switchboard migrate [--config FILE] [--dir DATA_DIR]
   switchboard version
   switchboard help
 
@@ -66,6 +67,11 @@ serve flags:
   --config FILE      YAML configuration file
   --http ADDR        listen address (option http), e.g. :1337 or 0.0.0.0:8080
   --dir DATA_DIR     data folder (option dir)
+
+migrate applies the store's and the job queue's database migrations and
+exits (0 on success), e.g. as a deploy step before starting new nodes.
+serve applies them too, so it is optional; both are safe to run on several
+nodes at once. It takes the same configuration and --config and --dir.
 
 Health: GET /health answers 200 once the server is ready. SIGTERM or SIGINT
 stops it gracefully.
@@ -93,6 +99,8 @@ func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 	switch args[0] {
 	case "serve":
 		return serve(ctx, args[1:], environ, stdout, stderr)
+	case "migrate":
+		return migrate(ctx, args[1:], environ, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "switchboard", versionString())
 		return exitOK
@@ -213,16 +221,32 @@ func run(ctx context.Context, cfg *config.Config, generateKey bool, log *slog.Lo
 		_ = store.Close()
 		return err
 	}
+	if coreOpts.Jobs, err = openJobs(ctx, cfg, store); err != nil {
+		_ = store.Close()
+		return err
+	}
 	app, err := core.NewApp(ctx, store, coreOpts)
 	if err != nil {
+		if coreOpts.Jobs != nil {
+			_ = coreOpts.Jobs.Stop(ctx)
+		}
 		_ = store.Close()
 		return fmt.Errorf("starting app: %w", err)
 	}
+	// Close stops the job queue (running jobs get 15s), then the store.
 	defer func() {
 		if err := app.Close(); err != nil {
 			log.Error("closing app", "err", err)
 		}
 	}()
+	if jobs := app.Jobs(); jobs != nil {
+		if os.Getenv(testJobsEnv) == "1" {
+			registerTestJobs(app)
+		}
+		if err := jobs.Start(ctx); err != nil {
+			return fmt.Errorf("jobs: %w", err)
+		}
+	}
 
 	opts := server.OptionsFromConfig(cfg)
 	opts.API = api.New(app)
@@ -241,6 +265,7 @@ func run(ctx context.Context, cfg *config.Config, generateKey bool, log *slog.Lo
 		"server_url", cfg.ServerURL,
 		"app_id", cfg.AppID,
 		"store", provider,
+		"jobs", cfg.Jobs.Provider,
 		"data_dir", dataDir,
 		"metrics", opts.MetricsPath,
 		"version", versionString(),
@@ -250,6 +275,85 @@ func run(ctx context.Context, cfg *config.Config, generateKey bool, log *slog.Lo
 	}
 	log.Info("switchboard stopped")
 	return nil
+}
+
+// openJobs opens the job queue the config names in store's database (which
+// runs its migrations), or returns nil for jobs.provider: none.
+func openJobs(ctx context.Context, cfg *config.Config, store core.Store) (core.JobQueue, error) {
+	if cfg.Jobs.Provider == config.JobsOff {
+		return nil, nil
+	}
+	open, err := core.JobQueues.Lookup(cfg.Jobs.Provider)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	q, err := open(ctx, store, cfg.Jobs.Section(cfg.Jobs.Provider))
+	if err != nil {
+		return nil, fmt.Errorf("jobs: opening %s: %w", cfg.Jobs.Provider, err)
+	}
+	return q, nil
+}
+
+// migrate opens the store and the job queue, which apply their migrations
+// (under PostgreSQL advisory locks, so several nodes may run it at once),
+// and closes them.
+func migrate(ctx context.Context, args, environ []string, stdout, stderr io.Writer) int {
+	fset := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	fset.Usage = func() { fmt.Fprint(stderr, usage) }
+	cfgPath := fset.String("config", "", "YAML configuration file")
+	dir := fset.String("dir", "", "data folder")
+	if err := fset.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fset.NArg() > 0 {
+		fmt.Fprintf(stderr, "switchboard migrate: unexpected argument %q\n", fset.Arg(0))
+		return exitUsage
+	}
+	cfg, err := config.Load(*cfgPath, environ)
+	if err == nil {
+		if *dir != "" {
+			cfg.Dir = *dir
+		}
+		if cfg.MasterKey == "" {
+			cfg.MasterKey = "(not needed to migrate)"
+		}
+		err = cfg.Validate()
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "switchboard: invalid configuration:\n%s\n", indent(err.Error()))
+		return exitFailure
+	}
+	slog.SetDefault(newLogger(cfg, stderr))
+	if err := runMigrations(ctx, cfg); err != nil {
+		fmt.Fprintf(stderr, "switchboard migrate: %v\n", err)
+		return exitFailure
+	}
+	fmt.Fprintf(stdout, "migrated: store %s, jobs %s\n", cfg.StoreProvider(), cfg.Jobs.Provider)
+	return exitOK
+}
+
+func runMigrations(ctx context.Context, cfg *config.Config) error {
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+		return fmt.Errorf("creating data folder: %w", err)
+	}
+	provider := cfg.StoreProvider()
+	open, err := core.Stores.Lookup(provider)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	store, err := open(ctx, cfg.StoreConfig())
+	if err != nil {
+		return fmt.Errorf("opening %s store: %w", provider, err)
+	}
+	jobs, err := openJobs(ctx, cfg, store)
+	if err == nil && jobs != nil {
+		err = jobs.Stop(ctx)
+	}
+	return errors.Join(err, store.Close())
 }
 
 // openMessaging opens the sms and mail providers and the enabled

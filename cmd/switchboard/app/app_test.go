@@ -97,7 +97,7 @@ func serveOnce(t *testing.T, dir string, env []string) (stdout string) {
 	// Files take concurrent writes while the test reads them.
 	out, errOut := tempFile(t), tempFile(t)
 	done := make(chan int, 1)
-	env = append([]string{"SWITCHBOARD_STORE__PROVIDER=apptest"}, env...)
+	env = append([]string{"SWITCHBOARD_STORE__PROVIDER=apptest", "SWITCHBOARD_JOBS__PROVIDER=none"}, env...)
 	go func() {
 		done <- Run(ctx, []string{"serve", "--http", "127.0.0.1:0", "--dir", dir}, env, out, errOut)
 	}()
