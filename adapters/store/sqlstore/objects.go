@@ -760,16 +760,19 @@ func (s *Store) find(ctx context.Context, ss session, class *core.Class, q *core
 	b := NewBuilder(s.d)
 	c := compiler{s: s, b: b}
 	rp := s.readPlanFor(ctx, ss, p, q, false)
-	if sc, ok := sortedDrive(p, q, rp); ok {
+	if rcol, ok := sortedDrive(p, q, rp); ok {
 		b.WriteString("SELECT " + sel + " FROM " + p.table + ` t WHERE t."_rid" IN (`)
-		if err := c.sortedReaders(p, q, sc); err != nil {
+		if err := c.sortedReaders(p, q, rcol); err != nil {
 			return nil, err
 		}
 		b.WriteString(")")
+		if len(q.Order) == 0 {
+			b.WriteString(` ORDER BY t."_rid"`)
+		}
 	} else if rp == readDrive && q.ReadACL != nil && len(q.Order) == 0 {
-		// In no particular order, the readers index can stream rows: the
-		// first page needs no list of every readable row first. DISTINCT
-		// drops a row readable through two of the caller's principals.
+		// All rows in no particular order: the readers index can stream
+		// them. DISTINCT drops a row readable through two of the caller's
+		// principals.
 		b.WriteString("SELECT DISTINCT " + sel + " FROM " + p.readers + " r JOIN " + p.table + ` t ON t."_rid" = r."rid" WHERE r."principal" IN `)
 		b.ArgList(append(nonPublic(q.ReadACL), core.PublicPrincipal))
 		b.WriteString(" AND ")
@@ -793,30 +796,38 @@ func (s *Store) find(ctx context.Context, ss session, class *core.Class, q *core
 }
 
 // sortedDrive reports whether a find reads its candidates in order from
-// the readers' sort index (compiler.sortedReaders), and on which column:
-// when the caller may read few rows (readDrive), the page has a size and
-// it is sorted on one sort field of the class.
-func sortedDrive(p *plan, q *core.Query, rp readPlan) (sortCol, bool) {
-	if rp != readDrive || q.ReadACL == nil || q.Limit < 0 || len(q.Order) != 1 || q.Order[0].Near != nil {
-		return sortCol{}, false
+// an index of the readers table (compiler.sortedReaders), and on which of
+// its columns: when the caller may read few rows (readDrive) and the page
+// has a size, in no order (by "rid", the readers' key, and then the page
+// is in the order of "_rid", as a scan of the table gives it) or sorted on
+// one sort field of the class.
+func sortedDrive(p *plan, q *core.Query, rp readPlan) (string, bool) {
+	if rp != readDrive || q.ReadACL == nil || q.Limit < 0 {
+		return "", false
+	}
+	if len(q.Order) == 0 {
+		return `"rid"`, true
+	}
+	if len(q.Order) != 1 || q.Order[0].Near != nil {
+		return "", false
 	}
 	i, ok := p.sortByName[q.Order[0].Field]
 	if !ok {
-		return sortCol{}, false
+		return "", false
 	}
-	return p.sorts[i], true
+	return p.sorts[i].rquoted, true
 }
 
 // sortedReaders writes a subquery of the "_rid" of candidate rows for a
-// page of q sorted on sc: for each of the caller's principals, the first
-// Skip+Limit rows it may read that match q.Where, in sc's order from the
-// readers' index ("principal", "s:f"). The page is among them: each of
-// its rows is readable through some principal, and is in that
-// principal's first Skip+Limit. The caller sorts and pages the
-// candidates again (a row may come through two principals). Each branch
-// stops after Skip+Limit rows, so no list of every readable row is read
-// or sorted, however few the caller may read.
-func (c *compiler) sortedReaders(p *plan, q *core.Query, sc sortCol) error {
+// page of q in the order of the readers column rcol: for each of the
+// caller's principals, the first Skip+Limit rows it may read that match
+// q.Where, in that order from the readers' index ("principal", rcol).
+// The page is among them: each of its rows is readable through some
+// principal, and is in that principal's first Skip+Limit. The caller
+// sorts and pages the candidates again (a row may come through two
+// principals). Each branch stops after Skip+Limit rows, so no list of
+// every readable row is read or sorted, however few the caller may read.
+func (c *compiler) sortedReaders(p *plan, q *core.Query, rcol string) error {
 	b := c.b
 	seen := make(map[string]bool, len(q.ReadACL)+1)
 	principals := append(slices.Clone(q.ReadACL), core.PublicPrincipal)
@@ -824,9 +835,12 @@ func (c *compiler) sortedReaders(p *plan, q *core.Query, sc sortCol) error {
 	if a, ok := q.Where.(core.And); ok && len(a.Exprs) == 0 {
 		filtered = false
 	}
-	dir := " ASC" + c.s.d.NullsOrder(false)
-	if q.Order[0].Desc {
-		dir = " DESC" + c.s.d.NullsOrder(true)
+	dir := "" // "rid": never NULL
+	if len(q.Order) > 0 {
+		dir = " ASC" + c.s.d.NullsOrder(false)
+		if q.Order[0].Desc {
+			dir = " DESC" + c.s.d.NullsOrder(true)
+		}
 	}
 	n := 0
 	for _, pr := range principals {
@@ -852,7 +866,7 @@ func (c *compiler) sortedReaders(p *plan, q *core.Query, sc sortCol) error {
 			b.WriteString(" WHERE " + r + `."principal" = `)
 			b.Arg(pr)
 		}
-		b.WriteString(" ORDER BY " + r + "." + sc.rquoted + dir + " LIMIT ")
+		b.WriteString(" ORDER BY " + r + "." + rcol + dir + " LIMIT ")
 		b.Arg(int64(q.Limit) + int64(q.Skip))
 		b.WriteString(") " + c.newAlias())
 	}
