@@ -101,7 +101,8 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// aclEntries are the permission objects encodeACL writes.
+// aclEntries are the permission objects encodeACL writes, and the same
+// as PostgreSQL's jsonb gives them back (a space after ':' and ',').
 var aclEntries = []struct {
 	text string
 	perm core.Permission
@@ -110,11 +111,14 @@ var aclEntries = []struct {
 	{`{"read":true}`, core.Permission{Read: true}},
 	{`{"write":true}`, core.Permission{Write: true}},
 	{`{}`, core.Permission{}},
+	{`{"read": true, "write": true}`, core.Permission{Read: true, Write: true}},
+	{`{"read": true}`, core.Permission{Read: true}},
+	{`{"write": true}`, core.Permission{Write: true}},
 }
 
 // decodeACL reads a stored ACL. What encodeACL wrote is parsed directly,
-// since every returned object carries one; anything else goes through
-// encoding/json.
+// since every returned object carries one, also in jsonb's spacing;
+// anything else goes through encoding/json.
 func decodeACL(raw any) (core.ACL, error) {
 	if raw == nil {
 		return nil, nil
@@ -147,7 +151,7 @@ func parseACL(s string) (core.ACL, bool) {
 		if strings.IndexByte(key, '\\') >= 0 || len(s) < end+3 || s[end+2] != ':' {
 			return nil, false
 		}
-		s = s[end+3:]
+		s = strings.TrimPrefix(s[end+3:], " ")
 		matched := false
 		for _, e := range aclEntries {
 			if strings.HasPrefix(s, e.text) {
@@ -164,7 +168,7 @@ func parseACL(s string) (core.ACL, bool) {
 			if s[0] != ',' {
 				return nil, false
 			}
-			s = s[1:]
+			s = strings.TrimPrefix(s[1:], " ")
 		}
 	}
 	return a, true

@@ -24,6 +24,11 @@ func TestACLEncoding(t *testing.T) {
 			t.Errorf("%s is not the JSON of %v: %v, %v", s, a, viaJSON, err)
 		}
 	}
+	// PostgreSQL's jsonb text is parsed directly, to the same ACL.
+	jsonb := `{"*": {"read": true}, "u1": {"read": true, "write": true}, "none": {}, "role:admin": {"write": true}}`
+	if got, ok := parseACL(jsonb); !ok || !reflect.DeepEqual(got, core.ACL{"*": {Read: true}, "u1": {Read: true, Write: true}, "role:admin": {Write: true}, "none": {}}) {
+		t.Errorf("jsonb text: %v, %v", got, ok)
+	}
 	// Hand-written JSON in another shape still decodes.
 	got, err := decodeACL(`{ "u1" : {"write": true, "read": true} }`)
 	if err != nil || !reflect.DeepEqual(got, core.ACL{"u1": {Read: true, Write: true}}) {
