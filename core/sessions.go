@@ -126,6 +126,14 @@ func (a *App) createSession(ctx context.Context, auth *Auth, userID, action, pro
 	}
 	if auth != nil && auth.InstallationID != "" {
 		obj["installationId"] = auth.InstallationID
+		// One session per user and installation, as Parse Server keeps:
+		// logging in again on a device replaces that device's session.
+		if err := a.revokeSessionsWhere(ctx, And{Exprs: []Expr{
+			Cmp{Field: "user", Op: OpEq, Value: userID},
+			Cmp{Field: "installationId", Op: OpEq, Value: auth.InstallationID},
+		}}); err != nil {
+			return "", err
+		}
 	}
 	if err := a.storeFor(ctx).Insert(ctx, c, obj); err != nil {
 		return "", err
@@ -135,13 +143,19 @@ func (a *App) createSession(ctx context.Context, auth *Auth, userID, action, pro
 
 // revokeSessions deletes a user's sessions, except the one with token keep.
 func (a *App) revokeSessions(ctx context.Context, userID, keep string) error {
-	c := a.Class(sessionClass)
-	if c == nil {
-		return nil
-	}
 	where := Expr(Cmp{Field: "user", Op: OpEq, Value: userID})
 	if keep != "" {
 		where = And{Exprs: []Expr{where, Cmp{Field: "sessionToken", Op: OpNe, Value: keep}}}
+	}
+	return a.revokeSessionsWhere(ctx, where)
+}
+
+// revokeSessionsWhere deletes the sessions matching where and drops their
+// tokens from every node's cache.
+func (a *App) revokeSessionsWhere(ctx context.Context, where Expr) error {
+	c := a.Class(sessionClass)
+	if c == nil {
+		return nil
 	}
 	// Find first so the local cache can drop each revoked token.
 	objs, err := a.storeFor(ctx).Find(ctx, c, &Query{Where: where, Limit: -1, Keys: []string{"sessionToken"}})
