@@ -111,7 +111,11 @@ describe('linking and unlinking', () => {
     const via = await Parse.User.logInWith('anonymous', { authData: { id } });
     assert.equal(via.id, user.id, 'logging in with the linked id reaches the linked user');
 
-    await user._unlinkFrom('anonymous', as(user));
+    // Same process, same installation id: the new login replaced the signup
+    // session (one session per user and installation, as on Parse Server).
+    const old = await restAs(ctx.server, user, 'GET', 'users/me');
+    assert.equal(old.json.code, 209, old.text);
+    await user._unlinkFrom('anonymous', as(via));
     assert.equal(user._isLinked('anonymous'), false);
     const after = await rest(ctx.server, 'GET', `users/${user.id}`, { master: true });
     assert.ok(!after.json.authData || !after.json.authData.anonymous, `unlinked: ${after.text}`);
