@@ -129,47 +129,11 @@ func versionString() string {
 }
 
 func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer) int {
-	fset := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fset.SetOutput(stderr)
-	fset.Usage = func() { fmt.Fprint(stderr, usage) }
-	cfgPath := fset.String("config", "", "YAML configuration file")
-	httpAddr := fset.String("http", "", "listen address")
-	dir := fset.String("dir", "", "data folder")
-	if err := fset.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	// A missing master key is generated in run, once the rest is known good.
+	cfg, generateKey, code := commandConfig("serve", args, environ, stderr, "(to be generated)")
+	if cfg == nil {
+		return code
 	}
-	if fset.NArg() > 0 {
-		fmt.Fprintf(stderr, "switchboard serve: unexpected argument %q\n", fset.Arg(0))
-		return exitUsage
-	}
-
-	cfg, err := config.Load(*cfgPath, environ)
-	if err != nil {
-		fmt.Fprintf(stderr, "switchboard: invalid configuration:\n%s\n", indent(err.Error()))
-		return exitFailure
-	}
-	// Flags win over the file and the environment.
-	fset.Visit(func(f *flag.Flag) {
-		switch f.Name {
-		case "http":
-			cfg.HTTP = *httpAddr
-		case "dir":
-			cfg.Dir = *dir
-		}
-	})
-	// A missing master key is generated below, once the rest is known good.
-	generateKey := cfg.MasterKey == ""
-	if generateKey {
-		cfg.MasterKey = "(to be generated)"
-	}
-	if err := cfg.Validate(); err != nil {
-		fmt.Fprintf(stderr, "switchboard: invalid configuration:\n%s\n", indent(err.Error()))
-		return exitFailure
-	}
-
 	log := newLogger(cfg, stderr)
 	slog.SetDefault(log)
 	if err := run(ctx, cfg, generateKey, log, stdout); err != nil {
@@ -177,6 +141,53 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 		return exitFailure
 	}
 	return exitOK
+}
+
+// commandConfig parses the flags of a command (--config and --dir, and
+// --http for serve), loads the configuration with the flags winning over
+// the file and the environment, and validates it. A missing master key is
+// set to placeholder first, and keyMissing says so. When cfg is nil the
+// command must exit with code; the message has been written to stderr.
+func commandConfig(command string, args, environ []string, stderr io.Writer, placeholder string) (cfg *config.Config, keyMissing bool, code int) {
+	fset := flag.NewFlagSet(command, flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	fset.Usage = func() { fmt.Fprint(stderr, usage) }
+	cfgPath := fset.String("config", "", "YAML configuration file")
+	dir := fset.String("dir", "", "data folder")
+	var httpAddr *string
+	if command == "serve" {
+		httpAddr = fset.String("http", "", "listen address")
+	}
+	if err := fset.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, false, exitOK
+		}
+		return nil, false, exitUsage
+	}
+	if fset.NArg() > 0 {
+		fmt.Fprintf(stderr, "switchboard %s: unexpected argument %q\n", command, fset.Arg(0))
+		return nil, false, exitUsage
+	}
+	cfg, err := config.Load(*cfgPath, environ)
+	if err == nil {
+		fset.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "http":
+				cfg.HTTP = *httpAddr
+			case "dir":
+				cfg.Dir = *dir
+			}
+		})
+		if keyMissing = cfg.MasterKey == ""; keyMissing {
+			cfg.MasterKey = placeholder
+		}
+		err = cfg.Validate()
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "switchboard: invalid configuration:\n%s\n", indent(err.Error()))
+		return nil, false, exitFailure
+	}
+	return cfg, keyMissing, exitOK
 }
 
 // run starts everything and blocks until ctx is done and the server has
@@ -298,34 +309,9 @@ func openJobs(ctx context.Context, cfg *config.Config, store core.Store) (core.J
 // (under PostgreSQL advisory locks, so several nodes may run it at once),
 // and closes them.
 func migrate(ctx context.Context, args, environ []string, stdout, stderr io.Writer) int {
-	fset := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fset.SetOutput(stderr)
-	fset.Usage = func() { fmt.Fprint(stderr, usage) }
-	cfgPath := fset.String("config", "", "YAML configuration file")
-	dir := fset.String("dir", "", "data folder")
-	if err := fset.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if fset.NArg() > 0 {
-		fmt.Fprintf(stderr, "switchboard migrate: unexpected argument %q\n", fset.Arg(0))
-		return exitUsage
-	}
-	cfg, err := config.Load(*cfgPath, environ)
-	if err == nil {
-		if *dir != "" {
-			cfg.Dir = *dir
-		}
-		if cfg.MasterKey == "" {
-			cfg.MasterKey = "(not needed to migrate)"
-		}
-		err = cfg.Validate()
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "switchboard: invalid configuration:\n%s\n", indent(err.Error()))
-		return exitFailure
+	cfg, _, code := commandConfig("migrate", args, environ, stderr, "(not needed to migrate)")
+	if cfg == nil {
+		return code
 	}
 	slog.SetDefault(newLogger(cfg, stderr))
 	if err := runMigrations(ctx, cfg); err != nil {
