@@ -26,9 +26,15 @@ const args = process.argv.slice(2);
 const files = args.some((a) => a.endsWith('.js'))
   ? []
   : fs.readdirSync(testsDir).filter((f) => f.endsWith('.test.js')).sort().map((f) => path.join(testsDir, f));
-const res = spawnSync(
-  process.execPath,
-  ['--test', '--test-concurrency=' + (env.SB_TEST_CONCURRENCY || '4'), '--test-timeout=120000', ...args, ...files],
-  { stdio: 'inherit', env, cwd: __dirname }
-);
-process.exit(res.status === null ? 1 : res.status);
+// Every test file runs once per store (SB_TEST_STORES, default both).
+let status = 0;
+for (const store of (env.SB_TEST_STORES || 'sqlite,postgres').split(',')) {
+  console.log(`# store: ${store}`);
+  const res = spawnSync(
+    process.execPath,
+    ['--test', '--test-concurrency=' + (env.SB_TEST_CONCURRENCY || '4'), '--test-timeout=120000', ...args, ...files],
+    { stdio: 'inherit', env: { ...env, SB_STORE: store }, cwd: __dirname }
+  );
+  if (res.status !== 0) status = res.status === null ? 1 : res.status;
+}
+process.exit(status);

@@ -73,6 +73,31 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // startServer starts `switchboard serve` and resolves once GET /health is 200.
 // env adds to (or, with a value of undefined, removes from) the default
 // environment. Returns { base, serverURL, port, dir, logFile, stop() }.
+// The store under test: SB_STORE=postgres runs each server on a fresh
+// schema of the PostgreSQL at SB_PG_URL (default: this machine's), so the
+// whole suite runs on both stores (run-tests.js does both). psql makes and
+// drops the schema; a missing PostgreSQL fails the test, never skips it.
+const PG_URL = process.env.SB_PG_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+
+function storeEnv() {
+  if ((process.env.SB_STORE || 'sqlite') !== 'postgres') return {};
+  const schema = `sdk_${process.pid}_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+  execFileSync('psql', [PG_URL, '-v', 'ON_ERROR_STOP=1', '-q', '-c', `CREATE SCHEMA ${schema}`], { stdio: 'pipe' });
+  const url = new URL(PG_URL);
+  url.searchParams.set('sslmode', 'disable');
+  url.searchParams.set('search_path', schema);
+  return { SWITCHBOARD_DATABASE_URL: url.toString(), SB_PG_SCHEMA: schema };
+}
+
+function dropStoreSchema(env) {
+  if (!env.SB_PG_SCHEMA) return;
+  try {
+    execFileSync('psql', [PG_URL, '-q', '-c', `DROP SCHEMA IF EXISTS ${env.SB_PG_SCHEMA} CASCADE`], { stdio: 'pipe' });
+  } catch {
+    /* best effort: a leftover schema holds only test data */
+  }
+}
+
 async function startServer({ env = {}, name = 'server' } = {}) {
   // env may be a (possibly async) function, evaluated here, for settings only
   // known once the hooks run (e.g. the port of a fake provider).
@@ -95,6 +120,7 @@ async function startServer({ env = {}, name = 'server' } = {}) {
       SWITCHBOARD_APP_ID: APP_ID,
       SWITCHBOARD_MASTER_KEY: MASTER_KEY,
       SWITCHBOARD_ALLOW_CLIENT_CLASS_CREATION: 'true',
+      ...storeEnv(),
       ...env,
     };
     for (const k of Object.keys(fullEnv)) if (fullEnv[k] === undefined) delete fullEnv[k];
@@ -134,7 +160,10 @@ async function startServer({ env = {}, name = 'server' } = {}) {
           while (!exited && Date.now() - t0 < 5000) await sleep(50);
           if (!exited) child.kill('SIGKILL');
         }
-        if (!process.env.SB_KEEP_DATA) fs.rmSync(dir, { recursive: true, force: true });
+        if (!process.env.SB_KEEP_DATA) {
+          fs.rmSync(dir, { recursive: true, force: true });
+          dropStoreSchema(fullEnv);
+        }
       };
       return { base, serverURL: `${base}/parse`, port, dir, logFile, stop, child };
     }
