@@ -366,6 +366,11 @@ func (s *Store) update(ctx context.Context, wc *writerConn, class *core.Class, i
 			if s.closed.Load() {
 				return core.Internal(errors.New("sqlstore: store is closed"))
 			}
+			done, err := s.admit(ctx)
+			if err != nil {
+				return err
+			}
+			defer done()
 			return fn(session{s: s})
 		}
 	}

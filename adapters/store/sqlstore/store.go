@@ -62,6 +62,14 @@ type Store struct {
 	autocommit bool // Config.Autocommit
 	noPrepare  bool // Config.DriverCachesStatements
 	newWriter  func(ctx context.Context) (*sql.Conn, error)
+
+	// rgate admits calls to the reader pool, as many at once as it has
+	// connections for them (nil: no limit). database/sql gives a freed
+	// connection to a random one of the calls waiting for it, so under load
+	// some waited for hundreds of milliseconds while later ones went
+	// first; the calls waiting here are served in order (a channel's
+	// blocked senders queue first come, first served).
+	rgate chan struct{}
 }
 
 var (
@@ -83,6 +91,11 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		wc := &writerConn{conn: c, stmts: map[string]*sql.Stmt{}, noPrepare: s.noPrepare}
 		s.all = append(s.all, wc)
 		s.writers <- wc
+	}
+	// The writers may have come from the reader pool (PostgreSQL): they
+	// hold their connections for good, and the reads share what is left.
+	if st := cfg.Reader.Stats(); st.MaxOpenConnections > 0 {
+		s.rgate = make(chan struct{}, max(1, st.MaxOpenConnections-st.InUse))
 	}
 	if err := s.migrate(ctx); err != nil {
 		_ = s.Close()
@@ -241,6 +254,22 @@ func (ss session) exec(ctx context.Context, q string, args ...any) (sql.Result, 
 		return ss.wc.exec(ctx, q, args...)
 	}
 	return ss.s.r.ExecContext(ctx, q, args...)
+}
+
+// admit waits for the reader pool to have a connection for one more call
+// that runs outside a transaction (see Store.rgate), and returns the
+// function that lets the next one in. The call may run several
+// statements, one after the other.
+func (s *Store) admit(ctx context.Context) (func(), error) {
+	if s.rgate == nil || s.txFrom(ctx) != nil {
+		return func() {}, nil
+	}
+	select {
+	case s.rgate <- struct{}{}:
+		return func() { <-s.rgate }, nil
+	case <-ctx.Done():
+		return nil, core.Errorf(core.CodeTimeout, "waiting for a database connection: %v", ctx.Err())
+	}
 }
 
 // autocommitting reports whether a one-statement write may run autocommitted
@@ -514,6 +543,11 @@ func (t *txStore) Close() error { return nil }
 // is in), reads go to the reader pool (or the transaction).
 
 func (s *Store) Schemas(ctx context.Context) ([]*core.Class, error) {
+	done, err := s.admit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	return s.schemas(ctx, s.reading(ctx))
 }
 func (s *Store) CreateClass(ctx context.Context, c *core.Class) error {
@@ -535,11 +569,26 @@ func (s *Store) Delete(ctx context.Context, c *core.Class, where core.Expr, writ
 	return s.delete(ctx, nil, c, where, writeACL)
 }
 func (s *Store) Find(ctx context.Context, c *core.Class, q *core.Query) ([]core.Object, error) {
+	done, err := s.admit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	return s.find(ctx, s.reading(ctx), c, q)
 }
 func (s *Store) Count(ctx context.Context, c *core.Class, q *core.Query) (int64, error) {
+	done, err := s.admit(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer done()
 	return s.count(ctx, s.reading(ctx), c, q)
 }
 func (s *Store) Distinct(ctx context.Context, c *core.Class, field string, q *core.Query) ([]any, error) {
+	done, err := s.admit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	return s.distinct(ctx, s.reading(ctx), c, field, q)
 }
