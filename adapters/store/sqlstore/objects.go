@@ -772,7 +772,11 @@ func (s *Store) find(ctx context.Context, ss session, class *core.Class, q *core
 		}
 		b.WriteString(")")
 		if len(q.Order) == 0 {
-			b.WriteString(` ORDER BY t."_rid"`)
+			// "+ 0": not the table's key order, which PostgreSQL's generic
+			// plan would walk from the first row, merging with the
+			// candidates, until it met Limit of them; the candidates are
+			// few, and sorting them is cheap.
+			b.WriteString(` ORDER BY t."_rid" + 0`)
 		}
 	} else if rp == readDrive && q.ReadACL != nil && len(q.Order) == 0 {
 		// All rows in no particular order: the readers index can stream
