@@ -47,8 +47,14 @@ type Store interface {
 	// that one of those principals may write the object.
 	Update(ctx context.Context, class *Class, id string, where Expr, writeACL []string, upd Update) (Object, error)
 	// Delete removes the objects that match where (and writeACL, when not
-	// nil), with their relation rows, and returns how many went.
+	// nil), with their relation rows, and returns how many went. It is the
+	// bulk form (purge, cleanup), so it returns no objects.
 	Delete(ctx context.Context, class *Class, where Expr, writeACL []string) (int64, error)
+	// DeleteObject removes the object with objectId id if it also matches
+	// where (nil: no extra condition) and writeACL (when not nil), with its
+	// relation rows, and returns it whole as it was: triggers and change
+	// events need what was deleted. No match is CodeObjectNotFound.
+	DeleteObject(ctx context.Context, class *Class, id string, where Expr, writeACL []string) (Object, error)
 
 	// Find returns the objects that match q, in q's order and page.
 	Find(ctx context.Context, class *Class, q *Query) ([]Object, error)

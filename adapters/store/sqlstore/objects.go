@@ -639,19 +639,32 @@ func jsonKey(v any) string {
 	return string(b)
 }
 
-func (s *Store) delete(ctx context.Context, wc *writerConn, class *core.Class, where core.Expr, writeACL []string) (int64, error) {
+// delete removes the rows matching where (and writeACL), with their
+// readers and relation rows. With whole set it also returns the deleted
+// objects, every field, for DeleteObject; a bulk delete only counts.
+func (s *Store) delete(ctx context.Context, wc *writerConn, class *core.Class, where core.Expr, writeACL []string, whole bool) (int64, []core.Object, error) {
 	p := s.plans.get(s.d, class)
 	b := NewBuilder(s.d)
 	b.WriteString("DELETE FROM " + p.table + " AS t WHERE ")
 	c := compiler{s: s, b: b}
 	if err := c.expr(p, "t", where); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	if writeACL != nil {
 		s.writeFilter(b, writeACL)
 	}
-	b.WriteString(` RETURNING "_rid", "objectId", "_acl"`)
+	// _rid and the stored ACL find the readers rows to remove; the rest of
+	// a whole row follows in the order scanObjects reads.
+	cols := []column(nil)
+	b.WriteString(` RETURNING "_rid", "_acl"`)
+	if whole {
+		cols = p.cols
+		b.WriteString(", " + p.returning)
+	} else {
+		b.WriteString(`, "objectId"`)
+	}
 	var n int64
+	var deleted []core.Object
 	err := s.write(ctx, wc, func(ss session) error {
 		rows, err := ss.query(ctx, b.String(), b.Args...)
 		if err != nil {
@@ -663,13 +676,35 @@ func (s *Store) delete(ctx context.Context, wc *writerConn, class *core.Class, w
 			readers []string
 		}
 		var gone []row
+		raw := make([]any, 2+4+len(cols))
+		dest := make([]any, len(raw))
+		for i := range raw {
+			dest[i] = &raw[i]
+		}
+		if !whole {
+			raw, dest = raw[:3], dest[:3]
+		}
 		for rows.Next() {
-			var id string
 			var r row
-			var rawACL any
-			err := rows.Scan(&r.rid, &id, &rawACL)
+			err := rows.Scan(dest...)
 			if err == nil {
-				r.readers, err = storedReaders(rawACL)
+				r.rid, err = asInt64(raw[0])
+			}
+			if err == nil {
+				r.readers, err = storedReaders(raw[1])
+			}
+			var id string
+			if err == nil && whole {
+				var o core.Object
+				if o, err = decodeRow(raw[2:], cols); err == nil {
+					deleted = append(deleted, o)
+					id = o.ID()
+				}
+			} else if err == nil {
+				var ok bool
+				if id, ok = asString(raw[2]); !ok {
+					err = errors.New("objectId is not text")
+				}
 			}
 			if err != nil {
 				rows.Close()
@@ -699,10 +734,26 @@ func (s *Store) delete(ctx context.Context, wc *writerConn, class *core.Class, w
 		return nil
 	})
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	s.acl.deleted(p.name, n)
-	return n, nil
+	return n, deleted, nil
+}
+
+// deleteObject deletes one object by id and returns it whole.
+func (s *Store) deleteObject(ctx context.Context, wc *writerConn, class *core.Class, id string, where core.Expr, writeACL []string) (core.Object, error) {
+	cond := core.Expr(core.Cmp{Field: core.FieldObjectID, Op: core.OpEq, Value: id})
+	if where != nil {
+		cond = core.And{Exprs: []core.Expr{cond, where}}
+	}
+	_, objs, err := s.delete(ctx, wc, class, cond, writeACL, true)
+	if err != nil {
+		return nil, err
+	}
+	if len(objs) == 0 {
+		return nil, core.ErrNotFound()
+	}
+	return objs[0], nil
 }
 
 // deleteIn runs "DELETE FROM <from> (keys...)" in chunks.

@@ -490,7 +490,14 @@ func (t *txStore) Delete(ctx context.Context, c *core.Class, where core.Expr, wr
 	if err := t.check(); err != nil {
 		return 0, err
 	}
-	return t.s.delete(ctx, t.wc, c, where, writeACL)
+	n, _, err := t.s.delete(ctx, t.wc, c, where, writeACL, false)
+	return n, err
+}
+func (t *txStore) DeleteObject(ctx context.Context, c *core.Class, id string, where core.Expr, writeACL []string) (core.Object, error) {
+	if err := t.check(); err != nil {
+		return nil, err
+	}
+	return t.s.deleteObject(ctx, t.wc, c, id, where, writeACL)
 }
 func (t *txStore) Find(ctx context.Context, c *core.Class, q *core.Query) ([]core.Object, error) {
 	if err := t.check(); err != nil {
@@ -566,7 +573,11 @@ func (s *Store) Update(ctx context.Context, c *core.Class, id string, where core
 	return s.update(ctx, nil, c, id, where, writeACL, upd)
 }
 func (s *Store) Delete(ctx context.Context, c *core.Class, where core.Expr, writeACL []string) (int64, error) {
-	return s.delete(ctx, nil, c, where, writeACL)
+	n, _, err := s.delete(ctx, nil, c, where, writeACL, false)
+	return n, err
+}
+func (s *Store) DeleteObject(ctx context.Context, c *core.Class, id string, where core.Expr, writeACL []string) (core.Object, error) {
+	return s.deleteObject(ctx, nil, c, id, where, writeACL)
 }
 func (s *Store) Find(ctx context.Context, c *core.Class, q *core.Query) ([]core.Object, error) {
 	done, err := s.admit(ctx)

@@ -273,3 +273,17 @@ func JSONText(v any) string {
 	}
 	return string(b)
 }
+
+// asInt64 reads an integer column scanned into an any: drivers give int64,
+// and some give the other integer widths.
+func asInt64(raw any) (int64, error) {
+	switch x := raw.(type) {
+	case int64:
+		return x, nil
+	case int32:
+		return int64(x), nil
+	case int:
+		return int64(x), nil
+	}
+	return 0, fmt.Errorf("unexpected stored value %T for an integer column", raw)
+}

@@ -45,6 +45,7 @@ func RunConformance(t *testing.T, open func(t *testing.T) core.Store) {
 		{"SortedACL", testSortedACL},
 		{"Geo", testGeo},
 		{"Subqueries", testSubqueries},
+		{"DeleteObject", testDeleteObject},
 		{"Tx", testTx},
 		{"Concurrency", testConcurrency},
 	}
