@@ -23,6 +23,12 @@ type App struct {
 	// schemaMu serialises schema changes so two requests inferring the same
 	// new field do not race each other to the store.
 	schemaMu sync.Mutex
+	// schemaTxs counts open transactions that changed the in-memory schema
+	// ahead of their commit; while any is open, a reload from the store
+	// (another node's change) would drop their classes, so it waits for
+	// the last of them (reloadAfterTxs). Both are guarded by schemaMu.
+	schemaTxs      int
+	reloadAfterTxs bool
 
 	idempotencyPaths []*regexp.Regexp
 
@@ -32,6 +38,12 @@ type App struct {
 	// sync announces local changes to other nodes and applies theirs; nil
 	// when the store is not a Notifier (see cluster_sync.go).
 	sync *clusterSync
+
+	// hooks are the pipeline's chains (pipeline.go), changes the bus of
+	// committed changes, authz the extra authorization stage (policies).
+	hooks   Hooks
+	changes ChangeBus
+	authz   atomic.Pointer[Authorizer]
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -52,6 +64,7 @@ func NewApp(ctx context.Context, store Store, opts Options) (*App, error) {
 	if err := a.ReloadSchemas(ctx); err != nil {
 		return nil, fmt.Errorf("loading schema: %w", err)
 	}
+	a.bindClassRules()
 	if opts.Jobs != nil {
 		if err := a.registerJobs(); err != nil {
 			return nil, err
@@ -130,6 +143,10 @@ func (a *App) Classes() []*Class {
 // change to other nodes once ctx's write commits. Callers hold schemaMu.
 func (a *App) setClass(ctx context.Context, name string, c *Class) {
 	a.afterCommit(ctx, a.schemaChanged)
+	if tx, ok := ctx.Value(txKey{}).(*txState); ok && tx != nil && !tx.schemaChanged {
+		tx.schemaChanged = true
+		a.schemaTxs++
+	}
 	old := *a.schemas.Load()
 	m := make(map[string]*Class, len(old)+1)
 	for k, v := range old {
@@ -151,15 +168,27 @@ type txState struct {
 	store Store
 	mu    sync.Mutex
 	after []func()
+	// schemaChanged is set once the transaction changed the in-memory
+	// schema (see App.schemaTxs).
+	schemaChanged bool
 }
 
 // storeFor returns the transaction's store when ctx runs inside one (a
 // transactional batch), else the App's store.
 func (a *App) storeFor(ctx context.Context) Store {
-	if tx, ok := ctx.Value(txKey{}).(*txState); ok {
+	if tx, ok := ctx.Value(txKey{}).(*txState); ok && tx != nil {
 		return tx.store
 	}
 	return a.store
+}
+
+// outsideTx returns ctx without the transaction it may carry, for work
+// that runs after the transaction ended (stage 7 of the pipeline).
+func outsideTx(ctx context.Context) context.Context {
+	if tx, ok := ctx.Value(txKey{}).(*txState); ok && tx != nil {
+		return context.WithValue(ctx, txKey{}, (*txState)(nil))
+	}
+	return ctx
 }
 
 // afterCommit runs fn once the write ctx belongs to is durable: at once
@@ -167,7 +196,7 @@ func (a *App) storeFor(ctx context.Context) Store {
 // invalidations go through it: clearing a cache before commit would let a
 // concurrent request re-cache the old state until the TTL.
 func (a *App) afterCommit(ctx context.Context, fn func()) {
-	if tx, ok := ctx.Value(txKey{}).(*txState); ok {
+	if tx, ok := ctx.Value(txKey{}).(*txState); ok && tx != nil {
 		tx.mu.Lock()
 		tx.after = append(tx.after, fn)
 		tx.mu.Unlock()
@@ -180,7 +209,7 @@ func (a *App) afterCommit(ctx context.Context, fn func()) {
 // store transaction. If fn fails, nothing it wrote stays, and the in-memory
 // schema is reloaded since fn may have inferred fields that rolled back.
 func (a *App) InTransaction(ctx context.Context, fn func(ctx context.Context) error) error {
-	if _, nested := ctx.Value(txKey{}).(*txState); nested {
+	if tx, nested := ctx.Value(txKey{}).(*txState); nested && tx != nil {
 		return fn(ctx)
 	}
 	state := &txState{}
@@ -188,10 +217,23 @@ func (a *App) InTransaction(ctx context.Context, fn func(ctx context.Context) er
 		state.store = tx
 		return fn(context.WithValue(ctx, txKey{}, state))
 	})
-	if err != nil {
+	// A failed transaction may have inferred fields that rolled back; a
+	// reload from another node's change may have waited for it.
+	a.schemaMu.Lock()
+	if state.schemaChanged {
+		a.schemaTxs--
+	}
+	if err != nil && state.schemaChanged {
+		a.reloadAfterTxs = true
+	}
+	if a.schemaTxs == 0 && a.reloadAfterTxs {
+		a.reloadAfterTxs = false
 		if rerr := a.ReloadSchemas(context.WithoutCancel(ctx)); rerr != nil {
-			LoggerFrom(ctx).Error("reloading schema after a failed transaction", "err", rerr)
+			LoggerFrom(ctx).Error("reloading the schema after a transaction", "err", rerr)
 		}
+	}
+	a.schemaMu.Unlock()
+	if err != nil {
 		return err
 	}
 	for _, f := range state.after {

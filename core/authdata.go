@@ -3,7 +3,6 @@ package core
 import (
 	"context"
 	"reflect"
-	"time"
 )
 
 // Third-party login through authData, as Parse defines it: a user's
@@ -54,23 +53,20 @@ func (a *App) userByAuthData(ctx context.Context, provider, id string) (Object, 
 	return a.userByField(ctx, "authData", []string{provider, "id"}, id)
 }
 
-// loginWithAuthData logs in the user linked to the authData, or signs one up
-// (POST /users with authData and no password).
-func (a *App) loginWithAuthData(ctx context.Context, auth *Auth, body map[string]any) (map[string]any, bool, error) {
-	ids, stored, err := a.validateAuthData(ctx, body["authData"])
-	if err != nil {
-		return nil, false, err
-	}
+// linkedUser finds the user that the providers' ids are linked to, and
+// the provider that names them (the first one otherwise). Ids linked to
+// two different users are 208.
+func (a *App) linkedUser(ctx context.Context, ids map[string]string) (Object, string, error) {
 	var user Object
 	var provider string
 	for name, id := range ids {
 		u, err := a.userByAuthData(ctx, name, id)
 		if err != nil {
-			return nil, false, err
+			return nil, "", err
 		}
 		if u != nil {
 			if user != nil && user.ID() != u.ID() {
-				return nil, false, Errorf(CodeAccountAlreadyLinked, "this auth is already used")
+				return nil, "", Errorf(CodeAccountAlreadyLinked, "this auth is already used")
 			}
 			user, provider = u, name
 		}
@@ -78,60 +74,35 @@ func (a *App) loginWithAuthData(ctx context.Context, auth *Auth, body map[string
 			provider = name
 		}
 	}
+	return user, provider, nil
+}
+
+// loginWithAuthData logs in a user found by their authData, keeping the
+// freshest provider data (tokens rotate).
+func (a *App) loginWithAuthData(ctx context.Context, auth *Auth, user Object, provider string, stored map[string]any) (map[string]any, error) {
 	c, err := a.systemClass(ctx, userClass)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	if user != nil {
-		// Keep the freshest provider data (tokens rotate).
-		merged := map[string]any{}
-		if old, ok := user["authData"].(map[string]any); ok {
-			for k, v := range old {
-				merged[k] = v
-			}
+	merged := map[string]any{}
+	if old, ok := user["authData"].(map[string]any); ok {
+		for k, v := range old {
+			merged[k] = v
 		}
-		for k, v := range stored {
-			if v != nil {
-				merged[k] = v
-			}
-		}
-		if user, err = a.storeFor(ctx).Update(ctx, c, user.ID(), nil, nil, Update{"authData": Set{Value: merged}, FieldUpdatedAt: Set{Value: Now()}}); err != nil {
-			return nil, false, err
-		}
-		token, err := a.createSession(ctx, auth, user.ID(), "login", provider)
-		if err != nil {
-			return nil, false, err
-		}
-		return a.userReply(user, token), false, nil
-	}
-	// New user: the rest of the body is ordinary fields.
-	rest := make(map[string]any, len(body))
-	for k, v := range body {
-		if k != "authData" {
-			rest[k] = v
-		}
-	}
-	if _, ok := rest["username"]; !ok {
-		rest["username"] = randomHex(12)
-	}
-	w, derr := decodeWrite(rest, true)
-	if derr != nil {
-		return nil, false, derr
 	}
 	for k, v := range stored {
-		if v == nil {
-			delete(stored, k)
+		if v != nil {
+			merged[k] = v
 		}
 	}
-	obj, err := a.createUser(ctx, auth, w, Update{"authData": Set{Value: stored}})
-	if err != nil {
-		return nil, false, err
+	if user, err = a.storeFor(ctx).Update(ctx, c, user.ID(), nil, nil, Update{"authData": Set{Value: merged}, FieldUpdatedAt: Set{Value: Now()}}); err != nil {
+		return nil, err
 	}
-	token, err := a.createSession(ctx, auth, obj.ID(), "signup", provider)
+	token, err := a.logIn(ctx, auth, user, provider)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	return map[string]any{FieldObjectID: obj.ID(), FieldCreatedAt: FormatTime(obj[FieldCreatedAt].(time.Time)), "sessionToken": token}, true, nil
+	return a.userReply(user, token), nil
 }
 
 // checkAuthDataUpdate handles linking and unlinking on a user update: new

@@ -183,6 +183,13 @@ func (a *App) applyClusterMessage(ctx context.Context, payload string) {
 func (a *App) reloadSchemasShared(ctx context.Context) {
 	a.schemaMu.Lock()
 	defer a.schemaMu.Unlock()
+	if a.schemaTxs > 0 {
+		// A local transaction holds schema changes the store shows no one
+		// yet: reloading now would drop them. The last such transaction
+		// reloads when it ends.
+		a.reloadAfterTxs = true
+		return
+	}
 	var err error
 	for attempt := range 5 {
 		if attempt > 0 {

@@ -158,39 +158,11 @@ type FindResult struct {
 	Count   *int64
 }
 
-// Find runs a query on a class for auth.
-func (a *App) Find(ctx context.Context, auth *Auth, className string, opts FindOptions) (*FindResult, error) {
-	op := opFind
-	if _, ok := opts.Where[FieldObjectID].(string); ok && len(opts.Where) == 1 {
-		// A query on one objectId is a get, as Parse Server decides: the
-		// SDKs' Query#get sends exactly that, and must work where the class
-		// allows get but not find.
-		op = opGet
-	}
-	return a.find(ctx, auth, className, opts, op)
-}
-
-// find runs a query checked against the CLP operation op (find or get).
-func (a *App) find(ctx context.Context, auth *Auth, className string, opts FindOptions, op string) (*FindResult, error) {
-	if !ValidClassName(className) {
-		return nil, Errorf(CodeInvalidClassName, "Invalid classname: %s", className)
-	}
-	// Redirect first: the class whose objects come back is the one the
-	// access checks below must see.
-	if opts.RedirectClassNameForKey != "" {
-		if c := a.Class(className); c != nil {
-			if f, ok := c.Fields[opts.RedirectClassNameForKey]; ok && f.Type == TypeRelation {
-				className = f.TargetClass
-			}
-		}
-	}
-	if err := checkClassAccess(className, auth); err != nil {
-		return nil, err
-	}
-	if className == sessionClass && !auth.Master && auth.UserID == "" {
-		return nil, Errorf(CodeInvalidSessionToken, "Session token required.")
-	}
-	c := a.Class(className)
+// query is stages 5 and 6 of a query: the where document parsed against
+// the schema, the store call with the authorizers' filter and the ACL, then
+// protected fields, keys and include.
+func (a *App) query(e *FindEvent) error {
+	ctx, auth, c, opts := e.Ctx, e.Auth, e.Class, e.Options
 	limit := a.opts.DefaultLimit
 	if opts.Limit != nil {
 		limit = *opts.Limit
@@ -201,43 +173,29 @@ func (a *App) find(ctx context.Context, auth *Auth, className string, opts FindO
 	if limit > a.opts.MaxLimit {
 		limit = a.opts.MaxLimit
 	}
-	res := &FindResult{Results: []map[string]any{}}
+	e.Results = []map[string]any{}
 	if opts.Count {
 		var zero int64
-		res.Count = &zero
-	}
-	if err := a.checkInclude(opts.Include); err != nil {
-		return nil, err
+		e.Count = &zero
 	}
 	p := &queryParser{app: a, ctx: ctx, auth: auth}
 	if c == nil {
 		// Parse answers an empty result for a class that does not exist yet.
 		if _, err := p.parse(nil, opts.Where, 0); err != nil {
-			return nil, err
+			return err
 		}
-		return res, nil
-	}
-	clp, cerr := authorize(c, op, auth)
-	if cerr != nil {
-		return nil, cerr
-	}
-	if opts.Count {
-		countCLP, err := authorize(c, opCount, auth)
-		if err != nil {
-			return nil, err
-		}
-		clp = andExpr(clp, countCLP)
+		return nil
 	}
 	where, perr := p.parse(c, opts.Where, 0)
 	if perr != nil {
-		return nil, perr
+		return perr
 	}
-	where = andExpr(where, clp)
+	where = andExpr(where, e.filter)
 	q := &Query{Where: where, Limit: limit, Skip: opts.Skip, ReadACL: auth.Principals()}
 	if opts.Order != "" {
 		order, err := parseOrder(c, opts.Order)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		q.Order = order
 	} else if p.near != nil {
@@ -246,62 +204,42 @@ func (a *App) find(ctx context.Context, auth *Auth, className string, opts FindO
 	q.Keys = topLevelKeys(c, opts.Keys)
 	for _, k := range q.Order {
 		if err := checkProbe(c, auth, k.Field); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	for _, k := range q.Keys {
 		if err := checkProbe(c, auth, k); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if isNothing(where) {
-		return res, nil
+		return nil
 	}
 	st := a.storeFor(ctx)
 	if opts.Count {
 		n, err := st.Count(ctx, c, q)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		res.Count = &n
+		e.Count = &n
 	}
 	if limit == 0 {
-		return res, nil
+		return nil
 	}
 	objs, err := st.Find(ctx, c, q)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	res.Results = make([]map[string]any, len(objs))
+	e.Results = make([]map[string]any, len(objs))
 	for i, o := range objs {
-		res.Results[i] = EncodeObject(c, o)
+		e.Results[i] = EncodeObject(c, o)
 	}
-	stripProtected(c, auth, res.Results)
-	applyKeys(res.Results, opts.Keys, opts.ExcludeKeys)
+	stripProtected(c, auth, e.Results)
+	applyKeys(e.Results, opts.Keys, opts.ExcludeKeys)
 	if len(opts.Include) > 0 {
-		if err := a.include(ctx, auth, c, res.Results, opts.Include, opts.Keys); err != nil {
-			return nil, err
-		}
+		return a.include(ctx, auth, c, e.Results, opts.Include, opts.Keys)
 	}
-	return res, nil
-}
-
-// Get returns one object by id, or 101.
-func (a *App) Get(ctx context.Context, auth *Auth, className, id string, opts FindOptions) (map[string]any, error) {
-	if !ValidClassName(className) {
-		return nil, Errorf(CodeInvalidClassName, "Invalid classname: %s", className)
-	}
-	one := 1
-	opts.Where = map[string]any{FieldObjectID: id}
-	opts.Limit, opts.Skip, opts.Count, opts.Order = &one, 0, false, ""
-	res, err := a.find(ctx, auth, className, opts, opGet)
-	if err != nil {
-		return nil, err
-	}
-	if len(res.Results) == 0 {
-		return nil, ErrNotFound()
-	}
-	return res.Results[0], nil
+	return nil
 }
 
 // Distinct returns the distinct values of a field among the matching objects.

@@ -30,6 +30,7 @@ func (a *App) Jobs() JobQueue { return a.opts.Jobs }
 // registerJobs registers the App's own job kinds on the queue.
 func (a *App) registerJobs() error {
 	a.opts.Jobs.Handle(CleanupJobKind, a.cleanupJob)
+	a.opts.Jobs.Handle(MailJobKind, a.mailJob)
 	if err := a.opts.Jobs.Periodic(CleanupJobKind, a.opts.CleanupSchedule, nil); err != nil {
 		return fmt.Errorf("jobs: cleanup schedule %q: %w", a.opts.CleanupSchedule, err)
 	}

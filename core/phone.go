@@ -213,7 +213,7 @@ func (a *App) LoginWithPhone(ctx context.Context, auth *Auth, body map[string]an
 		}
 	}
 	if u != nil {
-		token, err := a.createSession(ctx, auth, u.ID(), "login", "mobilePhone")
+		token, err := a.logIn(ctx, auth, u, "mobilePhone")
 		if err != nil {
 			return nil, false, err
 		}
@@ -235,15 +235,7 @@ func (a *App) LoginWithPhone(ctx context.Context, auth *Auth, body map[string]an
 			rest["username"] = randomHex(12)
 		}
 	}
-	w, derr := decodeWrite(rest, true)
-	if derr != nil {
-		return nil, false, derr
-	}
-	obj, err := a.createUser(ctx, auth, w, Update{"mobilePhoneNumber": Set{Value: phone}, "mobilePhoneVerified": Set{Value: true}})
-	if err != nil {
-		return nil, false, err
-	}
-	token, err := a.createSession(ctx, auth, obj.ID(), "signup", "mobilePhone")
+	obj, token, err := a.signupVerified(ctx, auth, rest, Update{"mobilePhoneNumber": Set{Value: phone}, "mobilePhoneVerified": Set{Value: true}}, "mobilePhone")
 	if err != nil {
 		return nil, false, err
 	}

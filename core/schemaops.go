@@ -499,8 +499,18 @@ func (a *App) Purge(ctx context.Context, auth *Auth, name string) error {
 	if c == nil {
 		return nil
 	}
-	_, err := a.storeFor(ctx).Delete(ctx, c, nil, nil)
-	return err
+	if _, err := a.storeFor(ctx).Delete(ctx, c, nil, nil); err != nil {
+		return err
+	}
+	// Cached sessions and role sets must not outlive the rows they came
+	// from, on this node or any other.
+	switch name {
+	case sessionClass:
+		a.afterCommit(ctx, a.sessionsChanged)
+	case roleClass:
+		a.afterCommit(ctx, a.rolesChanged)
+	}
+	return nil
 }
 
 // ensureFields makes sure class exists with fields; it creates the class and

@@ -10,9 +10,10 @@ import (
 )
 
 const (
-	sessionClass = "_Session"
-	userClass    = "_User"
-	roleClass    = "_Role"
+	sessionClass      = "_Session"
+	userClass         = "_User"
+	installationClass = "_Installation"
+	roleClass         = "_Role"
 )
 
 // sessionCacheTTL bounds how long a node trusts a cached session or role set
@@ -189,6 +190,15 @@ func (a *App) Logout(ctx context.Context, auth *Auth) error {
 	}
 	a.cache.sessions.Remove(auth.SessionToken)
 	a.afterCommit(ctx, func() { a.publish(syncSessions) })
+	if a.hooks.AfterLogout.Has(userClass) {
+		e := &LoginEvent{Ctx: ctx, Auth: auth, User: Object{FieldObjectID: auth.UserID}, SessionToken: auth.SessionToken, Context: cloudContext(ctx)}
+		a.afterCommit(ctx, func() {
+			e.Ctx = outsideTx(ctx)
+			if err := a.hooks.AfterLogout.Trigger(userClass, e, nil); err != nil {
+				LoggerFrom(ctx).Error("afterLogout failed; the logout itself succeeded", "err", err)
+			}
+		})
+	}
 	return nil
 }
 

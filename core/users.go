@@ -69,79 +69,23 @@ func (a *App) userByField(ctx context.Context, field string, path []string, valu
 // Signup creates a user (POST /users). It answers {objectId, createdAt,
 // sessionToken}; created is false when authData logged an existing user in.
 func (a *App) Signup(ctx context.Context, auth *Auth, body map[string]any) (reply map[string]any, created bool, err error) {
-	if err := a.checkCreate(auth, userClass); err != nil {
-		return nil, false, err
-	}
-	// Signing up never depends on allowClientClassCreation: _User is ours.
-	if _, err := a.systemClass(ctx, userClass); err != nil {
-		return nil, false, err
-	}
-	if _, hasAuthData := body["authData"]; hasAuthData && body["password"] == nil {
-		return a.loginWithAuthData(ctx, auth, body)
-	}
-	username, _ := body["username"].(string)
-	if username == "" {
-		return nil, false, Errorf(CodeUsernameMissing, "bad or missing username")
-	}
-	password, _ := body["password"].(string)
-	if password == "" {
-		return nil, false, Errorf(CodePasswordMissing, "password is required")
-	}
-	w, derr := decodeWrite(body, true)
-	if derr != nil {
-		return nil, false, derr
-	}
-	obj, err := a.createUser(ctx, auth, w, nil)
-	if err != nil {
-		return nil, false, err
-	}
-	id := obj.ID()
-	reply = map[string]any{FieldObjectID: id, FieldCreatedAt: FormatTime(obj[FieldCreatedAt].(time.Time))}
-	if a.mayLogIn(obj) {
-		token, err := a.createSession(ctx, auth, id, "signup", "password")
-		if err != nil {
-			return nil, false, err
-		}
-		reply["sessionToken"] = token
-	}
-	return reply, true, nil
+	e := &SaveEvent{Auth: auth, ClassName: userClass, Created: true, Body: body}
+	reply, err = a.save(ctx, e)
+	return reply, err == nil && !e.loggedIn, err
 }
 
-// createUser stores a new user from a decoded signup body plus the server's
-// own values in set (verified phone, checked authData), and runs what
-// follows a signup (the verification e-mail).
-func (a *App) createUser(ctx context.Context, auth *Auth, w *decodedWrite, set Update) (Object, error) {
-	id := NewObjectID()
-	after, err := a.prepareNewUser(ctx, auth, id, w)
+// signupVerified creates a user whose identity the server checked itself
+// (a phone number proven by SMS code, authData a provider validated): body
+// holds the client's other fields, server the checked values, which pass
+// the client rules. It returns the new user and its session token.
+func (a *App) signupVerified(ctx context.Context, auth *Auth, body map[string]any, server Update, via string) (Object, string, error) {
+	e := &SaveEvent{Auth: auth, ClassName: userClass, Created: true, Body: body, server: server, signupVia: via}
+	reply, err := a.save(ctx, e)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	for k, op := range set {
-		w.update[k] = op
-	}
-	obj, err := a.create(ctx, auth, userClass, id, w)
-	if err != nil {
-		return nil, a.explainDuplicate(ctx, err, w)
-	}
-	return obj, after(obj)
-}
-
-// prepareNewUser turns a signup body into what is stored: the password
-// hashed, e-mail normalised, the owner-only default ACL, and a verification
-// token. It returns what to do once the user exists.
-func (a *App) prepareNewUser(ctx context.Context, auth *Auth, id string, w *decodedWrite) (func(Object) error, error) {
-	if err := a.userFieldRules(ctx, auth, "", w); err != nil {
-		return nil, err
-	}
-	if !w.hasACL {
-		w.hasACL, w.acl = true, ACL{PublicPrincipal: {Read: true}, id: {Read: true, Write: true}}
-	}
-	if _, ok := w.update["emailVerified"]; !ok {
-		if _, hasEmail := w.update["email"]; hasEmail && a.opts.Users.VerifyUserEmails {
-			w.update["emailVerified"] = Set{Value: false}
-		}
-	}
-	return a.afterEmailChange(ctx, w), nil
+	token, _ := reply["sessionToken"].(string)
+	return e.Object, token, nil
 }
 
 // userFieldRules applies the rules shared by signup and user updates.
@@ -181,7 +125,11 @@ func (a *App) userFieldRules(ctx context.Context, auth *Auth, userID string, w *
 	}
 	if op, ok := w.update["email"]; ok {
 		if _, unset := op.(Unset); !unset {
-			email, err := normalizeEmail(op.(Set).Value)
+			set, isSet := op.(Set)
+			if !isSet {
+				return Errorf(CodeInvalidEmailAddress, "email must be a string, not an operator")
+			}
+			email, err := normalizeEmail(set.Value)
 			if err != nil {
 				return err
 			}
@@ -195,7 +143,11 @@ func (a *App) userFieldRules(ctx context.Context, auth *Auth, userID string, w *
 	}
 	if op, ok := w.update["mobilePhoneNumber"]; ok {
 		if _, unset := op.(Unset); !unset {
-			phone, err := normalizePhone(op.(Set).Value)
+			set, isSet := op.(Set)
+			if !isSet {
+				return Errorf(CodeInvalidValue, "mobilePhoneNumber must be a string, not an operator")
+			}
+			phone, err := normalizePhone(set.Value)
 			if err != nil {
 				return err
 			}
@@ -216,17 +168,6 @@ func (a *App) userFieldRules(ctx context.Context, auth *Auth, userID string, w *
 		}
 	}
 	return nil
-}
-
-// afterEmailChange returns the step that sends a verification e-mail when
-// the write set an address and verification is on.
-func (a *App) afterEmailChange(ctx context.Context, w *decodedWrite) func(Object) error {
-	set, ok := w.update["email"].(Set)
-	if !ok || !a.opts.Users.VerifyUserEmails {
-		return func(Object) error { return nil }
-	}
-	email, _ := set.Value.(string)
-	return func(u Object) error { return a.sendVerificationEmail(ctx, u, email) }
 }
 
 // explainDuplicate turns a unique-index violation on _User (two signups
@@ -258,31 +199,6 @@ func (a *App) mayLogIn(u Object) bool {
 	return v
 }
 
-// prepareUserUpdate applies the user rules to an update and returns what
-// to do after it is stored (revoke other sessions on a password change,
-// send a verification e-mail on an e-mail change).
-func (a *App) prepareUserUpdate(ctx context.Context, auth *Auth, id string, w *decodedWrite) (func(Object) error, error) {
-	if !auth.Master && auth.UserID != id {
-		return nil, Errorf(CodeSessionMissing, "Cannot modify user %s.", id)
-	}
-	if err := a.userFieldRules(ctx, auth, id, w); err != nil {
-		return nil, err
-	}
-	_, passwordChanged := w.update["_hashed_password"]
-	if _, ok := w.update["email"].(Set); ok && a.opts.Users.VerifyUserEmails {
-		w.update["emailVerified"] = Set{Value: false}
-	}
-	sendMail := a.afterEmailChange(ctx, w)
-	return func(u Object) error {
-		if passwordChanged {
-			if err := a.revokeSessions(ctx, id, auth.SessionToken); err != nil {
-				return err
-			}
-		}
-		return sendMail(u)
-	}, nil
-}
-
 // userReply renders a user for its owner, with a session token if given.
 func (a *App) userReply(u Object, token string) map[string]any {
 	out := EncodeObject(a.Class(userClass), u)
@@ -304,11 +220,34 @@ func (a *App) Login(ctx context.Context, auth *Auth, params map[string]any) (map
 	if !a.mayLogIn(u) {
 		return nil, Errorf(CodeEmailNotFound, "User email is not verified.")
 	}
-	token, err := a.createSession(ctx, auth, u.ID(), "login", "password")
+	token, err := a.logIn(ctx, auth, u, "password")
 	if err != nil {
 		return nil, err
 	}
 	return a.userReply(u, token), nil
+}
+
+// logIn opens a session for a user who proved who they are, between the
+// BeforeLogin and AfterLogin hooks.
+func (a *App) logIn(ctx context.Context, auth *Auth, u Object, provider string) (string, error) {
+	e := &LoginEvent{Ctx: ctx, Auth: auth, User: u, Provider: provider, Context: cloudContext(ctx)}
+	if err := a.hooks.BeforeLogin.Trigger(userClass, e, nil); err != nil {
+		return "", err
+	}
+	token, err := a.createSession(ctx, auth, u.ID(), "login", provider)
+	if err != nil {
+		return "", err
+	}
+	if a.hooks.AfterLogin.Has(userClass) {
+		e.SessionToken = token
+		a.afterCommit(ctx, func() {
+			e.Ctx = outsideTx(ctx)
+			if err := a.hooks.AfterLogin.Trigger(userClass, e, nil); err != nil {
+				LoggerFrom(ctx).Error("afterLogin failed; the login itself succeeded", "err", err)
+			}
+		})
+	}
+	return token, nil
 }
 
 // VerifyPassword checks a password without logging in (GET /verifyPassword).
@@ -509,11 +448,7 @@ func (a *App) sendVerificationEmail(ctx context.Context, u Object, email string)
 		return err
 	}
 	username, _ := u["username"].(string)
-	return a.opts.Mailer.Send(ctx, MailMessage{
-		To:      email,
-		Subject: "Please verify your e-mail for " + a.opts.AppName,
-		Text:    fmt.Sprintf("Hi,\n\nYou are being asked to confirm the e-mail address %s with %s.\n\nClick here to confirm it:\n%s\n", email, a.opts.AppName, a.pageURL("verify_email", token, username)),
-	})
+	return a.opts.Mailer.Send(ctx, a.verificationMail(email, username, token))
 }
 
 // RequestVerificationEmail re-sends the verification e-mail.

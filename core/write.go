@@ -2,7 +2,6 @@ package core
 
 import (
 	"context"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -325,75 +324,10 @@ func (w *decodedWrite) checkAgainstSchema(c *Class) *Error {
 	return nil
 }
 
-// Create saves a new object and returns {objectId, createdAt}. A _User is
-// created by Signup, which also answers with a session token.
-func (a *App) Create(ctx context.Context, auth *Auth, className string, body map[string]any) (map[string]any, error) {
-	if className == userClass {
-		reply, _, err := a.Signup(ctx, auth, body)
-		return reply, err
-	}
-	if className == sessionClass && !auth.Master {
-		// As on Parse Server, a client's POST /classes/_Session is POST
-		// /sessions: a new session for the caller, nothing from the body.
-		s, err := a.CreateRestrictedSession(ctx, auth)
-		if err != nil {
-			return nil, err
-		}
-		return map[string]any{FieldObjectID: s[FieldObjectID], FieldCreatedAt: s[FieldCreatedAt], "sessionToken": s["sessionToken"]}, nil
-	}
-	if err := a.checkCreate(auth, className); err != nil {
-		return nil, err
-	}
-	w, derr := decodeWrite(body, true)
-	if derr != nil {
-		return nil, derr
-	}
-	if className == roleClass {
-		if err := checkRole(w); err != nil {
-			return nil, err
-		}
-	}
-	obj, err := a.create(ctx, auth, className, NewObjectID(), w)
-	if err != nil {
-		return nil, err
-	}
-	if className == roleClass {
-		a.afterCommit(ctx, a.rolesChanged)
-	}
-	return map[string]any{FieldObjectID: obj.ID(), FieldCreatedAt: FormatTime(obj[FieldCreatedAt].(time.Time))}, nil
-}
-
-// checkCreate applies the rules every create shares: no writes with the
-// read-only master key, valid class names, internal classes closed, and
-// the class's create permission.
-func (a *App) checkCreate(auth *Auth, className string) error {
-	if err := auth.checkWrite(); err != nil {
-		return err
-	}
-	if !ValidClassName(className) {
-		return Errorf(CodeInvalidClassName, "Invalid classname: %s, classnames can only have alphanumeric characters and _, and must start with an alpha character ", className)
-	}
-	if err := checkClassAccess(className, auth); err != nil {
-		return err
-	}
-	if c := a.Class(className); c != nil {
-		if _, err := checkCLP(c, opCreate, auth); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// create stores a decoded object with the given id after schema inference,
-// defaults and required-field checks, with its relations in one transaction.
-func (a *App) create(ctx context.Context, auth *Auth, className, id string, w *decodedWrite) (Object, error) {
-	c, err := a.ensureFields(ctx, auth, className, w.fields)
-	if err != nil {
-		return nil, err
-	}
-	if err := w.checkAgainstSchema(c); err != nil {
-		return nil, err
-	}
+// create stores a decoded object with the given id in class c (the schema
+// after inference), with defaults and required-field checks, and its
+// relations in one transaction.
+func (a *App) create(ctx context.Context, c *Class, id string, w *decodedWrite) (Object, error) {
 	if err := w.applyNested(Object{}); err != nil {
 		return nil, err
 	}
@@ -428,7 +362,7 @@ func (a *App) create(ctx context.Context, auth *Auth, className, id string, w *d
 	if len(rels) == 0 {
 		return obj, a.storeFor(ctx).Insert(ctx, c, obj)
 	}
-	err = a.InTransaction(ctx, func(ctx context.Context) error {
+	err := a.InTransaction(ctx, func(ctx context.Context) error {
 		st := a.storeFor(ctx)
 		if err := st.Insert(ctx, c, obj); err != nil {
 			return err
@@ -441,18 +375,6 @@ func (a *App) create(ctx context.Context, auth *Auth, className, id string, w *d
 		return nil
 	})
 	return obj, err
-}
-
-var roleNamePattern = regexp.MustCompile(`^[0-9A-Za-z_\- ]+$`)
-
-// checkRole enforces Parse's rules for a new role: a valid name.
-func checkRole(w *decodedWrite) *Error {
-	set, _ := w.update["name"].(Set)
-	name, _ := set.Value.(string)
-	if name == "" || !roleNamePattern.MatchString(name) {
-		return Errorf(CodeInvalidRoleName, "A role's name can only contain alphanumeric characters, _, - and spaces, and must not be empty.")
-	}
-	return nil
 }
 
 // uniqueValues drops repeated values (compared as JSON) from a new array.
@@ -469,80 +391,9 @@ func uniqueValues(values []any) []any {
 	return out
 }
 
-// Update changes an object and returns {updatedAt} plus the new values of
-// fields changed by operators, which the SDKs merge into their copy.
-func (a *App) Update(ctx context.Context, auth *Auth, className, id string, body map[string]any) (map[string]any, error) {
-	if err := auth.checkWrite(); err != nil {
-		return nil, err
-	}
-	if !ValidClassName(className) {
-		return nil, Errorf(CodeInvalidClassName, "Invalid classname: %s", className)
-	}
-	if err := checkClassAccess(className, auth); err != nil {
-		return nil, err
-	}
-	if a.Class(className) == nil {
-		return nil, ErrNotFound()
-	}
-	w, derr := decodeWrite(body, false)
-	if derr != nil {
-		return nil, derr
-	}
-	var afterUser func(Object) error
-	switch className {
-	case sessionClass:
-		if !auth.Master && auth.UserID == "" {
-			return nil, Errorf(CodeInvalidSessionToken, "Session token required.")
-		}
-		if !auth.Master {
-			return nil, Errorf(CodeOperationForbidden, "sessions cannot be changed by clients")
-		}
-		defer a.afterCommit(ctx, a.sessionsChanged)
-	case roleClass:
-		if _, renamed := w.update["name"]; renamed {
-			return nil, Errorf(CodeChangedImmutableField, "A role's name can only be set before it has been saved.")
-		}
-		defer a.afterCommit(ctx, a.rolesChanged)
-	case userClass:
-		var err error
-		if afterUser, err = a.prepareUserUpdate(ctx, auth, id, w); err != nil {
-			return nil, err
-		}
-	}
-	updated, err := a.update(ctx, auth, className, id, w)
-	if err != nil {
-		return nil, err
-	}
-	if afterUser != nil {
-		if err := afterUser(updated); err != nil {
-			return nil, err
-		}
-	}
-	reply := map[string]any{FieldUpdatedAt: FormatTime(updated[FieldUpdatedAt].(time.Time))}
-	for _, k := range w.opFields {
-		switch w.update[k].(type) {
-		case Increment, Add, AddUnique, Remove:
-			if v, ok := updated[k]; ok {
-				reply[k] = EncodeValue(v)
-			}
-		}
-	}
-	return reply, nil
-}
-
-// update applies a decoded change to one object the caller may write.
-func (a *App) update(ctx context.Context, auth *Auth, className, id string, w *decodedWrite) (Object, error) {
-	c, err := a.ensureFields(ctx, auth, className, w.fields)
-	if err != nil {
-		return nil, err
-	}
-	if err := w.checkAgainstSchema(c); err != nil {
-		return nil, err
-	}
-	where, cerr := authorize(c, opUpdate, auth)
-	if cerr != nil {
-		return nil, cerr
-	}
+// update applies a decoded change to one object the caller may write and
+// that meets where (the authorizers' condition).
+func (a *App) update(ctx context.Context, auth *Auth, c *Class, id string, w *decodedWrite, where Expr) (Object, error) {
 	now := Now()
 	w.update[FieldUpdatedAt] = Set{Value: now}
 	if w.hasACL {
@@ -553,11 +404,13 @@ func (a *App) update(ctx context.Context, auth *Auth, className, id string, w *d
 		// Read the Object fields and write them back in one transaction.
 		var updated Object
 		err := a.InTransaction(ctx, func(ctx context.Context) error {
-			cur, err := a.storeFor(ctx).Find(ctx, c, &Query{Where: Cmp{Field: FieldObjectID, Op: OpEq, Value: id}, Limit: 1})
+			cur, err := a.storeFor(ctx).Find(ctx, c, &Query{Where: andExpr(Cmp{Field: FieldObjectID, Op: OpEq, Value: id}, where), Limit: 1})
 			if err != nil {
 				return err
 			}
-			if len(cur) == 0 {
+			// An object the caller may not write is missing (101), before
+			// its values can tell anything by a type error.
+			if len(cur) == 0 || !canWrite(cur[0], auth) {
 				return ErrNotFound()
 			}
 			if err := w.applyNested(cur[0]); err != nil {
@@ -596,46 +449,3 @@ func (a *App) writeUpdate(ctx context.Context, c *Class, id string, where Expr, 
 	return updated, err
 }
 
-// Delete removes one object the caller may write, or answers 101.
-func (a *App) Delete(ctx context.Context, auth *Auth, className, id string) error {
-	if err := auth.checkWrite(); err != nil {
-		return err
-	}
-	if !ValidClassName(className) {
-		return Errorf(CodeInvalidClassName, "Invalid classname: %s", className)
-	}
-	if err := checkClassAccess(className, auth); err != nil {
-		return err
-	}
-	c := a.Class(className)
-	if c == nil {
-		return ErrNotFound()
-	}
-	if className == userClass && !auth.Master && auth.UserID != id {
-		return Errorf(CodeSessionMissing, "Cannot delete user %s.", id)
-	}
-	if className == sessionClass && !auth.Master && auth.UserID == "" {
-		return Errorf(CodeInvalidSessionToken, "Session token required.")
-	}
-	clp, cerr := authorize(c, opDelete, auth)
-	if cerr != nil {
-		return cerr
-	}
-	where := andExpr(Cmp{Field: FieldObjectID, Op: OpEq, Value: id}, clp)
-	n, err := a.storeFor(ctx).Delete(ctx, c, where, auth.Principals())
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return ErrNotFound()
-	}
-	switch className {
-	case userClass:
-		return a.revokeSessions(ctx, id, "")
-	case sessionClass:
-		a.afterCommit(ctx, a.sessionsChanged)
-	case roleClass:
-		a.afterCommit(ctx, a.rolesChanged)
-	}
-	return nil
-}
