@@ -4,6 +4,7 @@
 package api
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -22,6 +23,7 @@ type Handler struct {
 	app        *core.App
 	opts       core.Options
 	masterNets []netip.Prefix
+	router     *router
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -29,7 +31,7 @@ var _ http.Handler = (*Handler)(nil)
 // New returns the API handler for app. Mount it under the mount path with
 // the prefix stripped (the server package does this).
 func New(app *core.App) http.Handler {
-	h := &Handler{app: app, opts: app.Options()}
+	h := &Handler{app: app, opts: app.Options(), router: newRouter()}
 	for _, s := range h.opts.MasterKeyIPs {
 		if p, err := netip.ParsePrefix(s); err == nil {
 			h.masterNets = append(h.masterNets, p)
@@ -49,6 +51,8 @@ type request struct {
 	auth   *core.Auth
 	reqID  string // X-Parse-Request-Id
 	http   *http.Request
+	route  routeRef // the route it matched
+	ctx    context.Context
 }
 
 // reply is what a route returns: a status and a JSON value.
@@ -65,18 +69,34 @@ var envelopeKeys = []string{"_method", "_ApplicationId", "_JavaScriptKey", "_Cli
 	"_MasterKey", "_SessionToken", "_InstallationId", "_ClientVersion", "_RevocableSession", "_ContentType", "_context", "_RequestId"}
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	info := core.RequestInfoFrom(r.Context())
 	if strings.HasPrefix(r.URL.Path, "/apps/") {
 		// The e-mail flow pages are opened from a mail client: no keys.
+		if info != nil {
+			info.Route = "pages"
+		}
 		h.servePages(w, r)
 		return
 	}
 	req, err := h.decode(r)
 	if err != nil {
+		if info != nil {
+			info.Route = "rejected"
+		}
 		writeError(w, r, err)
 		return
 	}
-	if info := core.RequestInfoFrom(r.Context()); info != nil {
-		info.Route = routeLabel(req.method, req.path)
+	ref, found := h.router.match(req.method, req.path)
+	if !found {
+		if info != nil {
+			info.Route = "no_route"
+		}
+		writeError(w, r, errNoRoute(req.method, req.path))
+		return
+	}
+	req.route = ref
+	if info != nil {
+		info.Route = ref.label
 	}
 	rep, err := h.route(req)
 	if err != nil {
@@ -145,10 +165,35 @@ func (h *Handler) decode(r *http.Request) (*request, error) {
 	if req.reqID == "" {
 		req.reqID, _ = req.body["_RequestId"].(string)
 	}
+	call, err := callInfo(r, req.body)
+	if err != nil {
+		return nil, err
+	}
+	req.ctx = core.WithCallInfo(r.Context(), call)
 	for _, k := range envelopeKeys {
 		delete(req.body, k)
 	}
 	return req, nil
+}
+
+// callInfo reads what a call carries for cloud code and authorizers: the
+// cloud-code context (the JS SDK's _context, or the X-Parse-Cloud-Context
+// header holding a JSON object) and the headers.
+func callInfo(r *http.Request, body map[string]any) (*core.CallInfo, error) {
+	info := &core.CallInfo{Header: r.Header}
+	switch c := body["_context"].(type) {
+	case map[string]any:
+		info.Context = c
+	case nil:
+	default:
+		return nil, core.Errorf(core.CodeInvalidJSON, "_context must be a JSON object")
+	}
+	if raw := r.Header.Get("X-Parse-Cloud-Context"); raw != "" && info.Context == nil {
+		if err := json.Unmarshal([]byte(raw), &info.Context); err != nil || info.Context == nil {
+			return nil, core.Errorf(core.CodeInvalidJSON, "X-Parse-Cloud-Context must be a JSON object")
+		}
+	}
+	return info, nil
 }
 
 // credential reads a key from its header or from the envelope field.
@@ -249,31 +294,6 @@ func (h *Handler) masterAllowedFrom(r *http.Request) bool {
 		}
 	}
 	return false
-}
-
-// routeLabel names a route for metrics without the ids in it.
-func routeLabel(method string, path []string) string {
-	if len(path) == 0 {
-		return "root"
-	}
-	switch path[0] {
-	case "classes":
-		switch {
-		case len(path) == 2 && method == http.MethodGet:
-			return "classes.find"
-		case len(path) == 2 && method == http.MethodPost:
-			return "classes.create"
-		case len(path) == 3 && method == http.MethodGet:
-			return "classes.get"
-		case len(path) == 3 && method == http.MethodPut:
-			return "classes.update"
-		case len(path) == 3 && method == http.MethodDelete:
-			return "classes.delete"
-		}
-	case "schemas", "batch", "config", "serverInfo", "purge", "aggregate", "jobs":
-		return path[0] + "." + strings.ToLower(method)
-	}
-	return "other"
 }
 
 // locationFor builds the Location of a new object from the configured

@@ -25,7 +25,7 @@ func (h *Handler) batch(ctx context.Context, req *request) (*reply, error) {
 	transaction, _ := req.body["transaction"].(bool)
 	subs := make([]*request, len(raw))
 	for i, r := range raw {
-		sub, err := decodeBatchEntry(r, req)
+		sub, err := h.decodeBatchEntry(r, req)
 		if err != nil {
 			return nil, err
 		}
@@ -34,13 +34,13 @@ func (h *Handler) batch(ctx context.Context, req *request) (*reply, error) {
 	results := make([]any, len(subs))
 	if !transaction {
 		for i, sub := range subs {
-			results[i] = batchResult(h.classes(ctx, sub))
+			results[i] = batchResult(sub.route.serve(h, ctx, sub))
 		}
 		return ok(results), nil
 	}
 	err := h.app.InTransaction(ctx, func(ctx context.Context) error {
 		for i, sub := range subs {
-			rep, err := h.classes(ctx, sub)
+			rep, err := sub.route.serve(h, ctx, sub)
 			if err != nil {
 				return err
 			}
@@ -63,8 +63,9 @@ func batchResult(rep *reply, err error) map[string]any {
 }
 
 // decodeBatchEntry reads {"method", "path", "body"}. The path carries the
-// mount path ("/parse/classes/Foo"); only object routes may be batched.
-func decodeBatchEntry(raw any, parent *request) (*request, error) {
+// mount path ("/parse/classes/Foo"); only the object routes of the route
+// table may be batched.
+func (h *Handler) decodeBatchEntry(raw any, parent *request) (*request, error) {
 	m, ok := raw.(map[string]any)
 	if !ok {
 		return nil, core.Errorf(core.CodeInvalidJSON, "each batch request must be an object with method and path")
@@ -78,26 +79,19 @@ func decodeBatchEntry(raw any, parent *request) (*request, error) {
 		return nil, core.Errorf(core.CodeInvalidJSON, "batch request method must be GET, POST, PUT or DELETE, got %q", method)
 	}
 	segs := strings.Split(strings.Trim(path, "/"), "/")
-	start := -1
-	for i, s := range segs {
-		if _, alias := classAliases[s]; s == "classes" || alias {
-			start = i
-			break
-		}
-	}
 	// What comes before the route must be this server's mount path (or
 	// nothing): "/elsewhere/classes/X" is not ours to serve.
-	if start >= 0 && start > 0 && strings.Join(segs[:start], "/") != mountOf(parent.http) {
-		start = -1
+	if mount := mountOf(parent.http); mount != "" {
+		prefix := strings.Split(mount, "/")
+		if len(segs) > len(prefix) && strings.Join(segs[:len(prefix)], "/") == mount {
+			segs = segs[len(prefix):]
+		}
 	}
-	if start < 0 || len(segs)-start > 3 || (segs[start] == "classes" && len(segs)-start < 2) {
+	ref, found := h.router.match(method, segs)
+	if !found || !ref.batch {
 		return nil, core.Errorf(core.CodeInvalidJSON, "cannot route batch path %q: only /classes, /users, /roles, /sessions and /installations paths can be batched", path)
 	}
-	segs = segs[start:]
-	if segs[0] != "classes" {
-		segs = aliasToClasses(segs)
-	}
-	sub := &request{method: method, path: segs, auth: parent.auth, http: parent.http}
+	sub := &request{method: method, path: segs, auth: parent.auth, http: parent.http, route: ref, ctx: parent.ctx}
 	if b, ok := m["body"]; ok && b != nil {
 		body, ok := b.(map[string]any)
 		if !ok {

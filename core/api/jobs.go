@@ -14,40 +14,31 @@ import (
 // from it.
 const jobStatusClass = "_JobStatus"
 
-// jobs serves Parse's job routes (master key only):
-//
-//	POST /jobs/:name   start the cloud-code job name; the body is its params.
-//	                   Answers {} with the run's _JobStatus objectId in the
-//	                   X-Parse-Job-Status-Id header, as Parse Server does.
-//	                   Switchboard extension: ?runAt=<ISO-8601 date> delays it.
-//	GET /jobs/status   the latest runs in _JobStatus shape (limit, skip).
-func (h *Handler) jobs(ctx context.Context, req *request) (*reply, error) {
-	p := req.path
-	switch {
-	case len(p) == 2 && p[1] == "status" && req.method == http.MethodGet:
-		return h.jobStatusList(ctx, req)
-	case len(p) == 2 && req.method == http.MethodPost:
-		var runAt time.Time
-		if s := req.http.URL.Query().Get("runAt"); s != "" {
-			t, err := time.Parse(time.RFC3339Nano, s)
-			if err != nil {
-				return nil, core.Errorf(core.CodeInvalidJSON, "runAt must be an ISO-8601 date such as 2030-01-02T15:04:05.000Z, got %q", s)
-			}
-			runAt = t
-		}
-		id, err := h.app.StartJob(ctx, req.auth, p[1], req.body, runAt)
+// startJob serves POST /jobs/:name (master key): it starts the cloud-code
+// job name with the body as its params and answers {} with the run's
+// _JobStatus objectId in the X-Parse-Job-Status-Id header, as Parse Server
+// does. Switchboard extension: ?runAt=<ISO-8601 date> delays it. GET
+// /jobs/status lists the latest runs in _JobStatus shape (limit, skip).
+func (h *Handler) startJob(ctx context.Context, req *request) (*reply, error) {
+	var runAt time.Time
+	if s := req.http.URL.Query().Get("runAt"); s != "" {
+		t, err := time.Parse(time.RFC3339Nano, s)
 		if err != nil {
-			return nil, err
+			return nil, core.Errorf(core.CodeInvalidJSON, "runAt must be an ISO-8601 date such as 2030-01-02T15:04:05.000Z, got %q", s)
 		}
-		return &reply{status: http.StatusOK, body: map[string]any{}, headers: map[string]string{"X-Parse-Job-Status-Id": id}}, nil
+		runAt = t
 	}
-	return nil, errNoRoute(req)
+	id, err := h.app.StartJob(ctx, req.auth, req.value("name"), req.body, runAt)
+	if err != nil {
+		return nil, err
+	}
+	return &reply{status: http.StatusOK, body: map[string]any{}, headers: map[string]string{"X-Parse-Job-Status-Id": id}}, nil
 }
 
 // jobStatusClass serves GET /classes/_JobStatus. Only limit and skip apply;
 // the class cannot be written.
 func (h *Handler) jobStatusClass(ctx context.Context, req *request) (*reply, error) {
-	if len(req.path) != 2 || req.method != http.MethodGet {
+	if req.route.label != "classes.find" {
 		if !req.auth.Master {
 			return nil, core.Errorf(core.CodeOperationForbidden, "unauthorized: master key is required")
 		}

@@ -16,171 +16,269 @@ var Version = "0.1.0"
 // some SDKs read it to decide which features to use.
 const parseCompatVersion = "8.6.0"
 
-func (h *Handler) route(req *request) (*reply, error) {
-	ctx := req.http.Context()
-	p := req.path
-	if len(p) == 0 {
-		return nil, errNoRoute(req)
+// route is one entry of the route table: an http.ServeMux pattern
+// (method and path relative to the mount path), the label the request
+// carries in logs and /metrics, and the handler. batch marks the routes a
+// /batch entry may call.
+type route struct {
+	pattern string
+	label   string
+	serve   func(h *Handler, ctx context.Context, req *request) (*reply, error)
+	batch   bool
+}
+
+// routes is the API, in one place: the router and the metric labels both
+// come from it. Parse's /users, /roles, /sessions and /installations are
+// the data routes of _User, _Role, _Session and _Installation plus their
+// own special routes; more specific patterns win (ServeMux precedence), so
+// /users/me is not a get of the object "me".
+var routes = []route{
+	{"GET /classes/{class}", "classes.find", (*Handler).find, true},
+	{"POST /classes/{class}", "classes.create", (*Handler).create, true},
+	{"GET /classes/{class}/{id}", "classes.get", (*Handler).get, true},
+	{"PUT /classes/{class}/{id}", "classes.update", (*Handler).update, true},
+	{"DELETE /classes/{class}/{id}", "classes.delete", (*Handler).delete, true},
+
+	{"POST /users", "users.signup", (*Handler).signup, true},
+	{"GET /users", "users.find", (*Handler).find, true},
+	{"GET /users/me", "users.me", (*Handler).me, false},
+	{"GET /users/{id}", "users.get", (*Handler).get, true},
+	{"PUT /users/{id}", "users.update", (*Handler).update, true},
+	{"DELETE /users/{id}", "users.delete", (*Handler).delete, true},
+	{"GET /roles", "roles.find", (*Handler).find, true},
+	{"POST /roles", "roles.create", (*Handler).create, true},
+	{"GET /roles/{id}", "roles.get", (*Handler).get, true},
+	{"PUT /roles/{id}", "roles.update", (*Handler).update, true},
+	{"DELETE /roles/{id}", "roles.delete", (*Handler).delete, true},
+	{"GET /sessions", "sessions.find", (*Handler).find, true},
+	{"POST /sessions", "sessions.create", (*Handler).createSession, true},
+	{"GET /sessions/me", "sessions.me", (*Handler).currentSession, false},
+	{"GET /sessions/{id}", "sessions.get", (*Handler).get, true},
+	{"PUT /sessions/{id}", "sessions.update", (*Handler).update, true},
+	{"DELETE /sessions/{id}", "sessions.delete", (*Handler).delete, true},
+	{"GET /installations", "installations.find", (*Handler).find, true},
+	{"POST /installations", "installations.create", (*Handler).create, true},
+	{"GET /installations/{id}", "installations.get", (*Handler).get, true},
+	{"PUT /installations/{id}", "installations.update", (*Handler).update, true},
+	{"DELETE /installations/{id}", "installations.delete", (*Handler).delete, true},
+
+	{"GET /login", "login.get", (*Handler).login, false},
+	{"POST /login", "login.post", (*Handler).login, false},
+	{"GET /verifyPassword", "verifyPassword.get", (*Handler).verifyPassword, false},
+	{"POST /verifyPassword", "verifyPassword.post", (*Handler).verifyPassword, false},
+	{"POST /logout", "logout", (*Handler).logout, false},
+	{"POST /upgradeToRevocableSession", "upgradeToRevocableSession", (*Handler).currentSession, false},
+	{"POST /requestPasswordReset", "requestPasswordReset", (*Handler).requestPasswordReset, false},
+	{"POST /verificationEmailRequest", "verificationEmailRequest", (*Handler).verificationEmailRequest, false},
+	{"POST /requestSmsCode", "requestSmsCode", (*Handler).requestSmsCode, false},
+	{"POST /requestLoginSmsCode", "requestLoginSmsCode", (*Handler).requestSmsCode, false},
+	{"POST /requestMobilePhoneVerify", "requestMobilePhoneVerify", (*Handler).requestMobilePhoneVerify, false},
+	{"POST /usersByMobilePhone", "usersByMobilePhone", (*Handler).usersByMobilePhone, false},
+	{"POST /verifyMobilePhone/{code}", "verifyMobilePhone", (*Handler).verifyMobilePhone, false},
+
+	{"POST /batch", "batch", (*Handler).batch, false},
+	{"GET /schemas", "schemas.list", (*Handler).listSchemas, false},
+	{"POST /schemas", "schemas.create_from_body", (*Handler).createSchema, false},
+	{"GET /schemas/{class}", "schemas.get", (*Handler).getSchema, false},
+	{"POST /schemas/{class}", "schemas.create", (*Handler).createSchema, false},
+	{"PUT /schemas/{class}", "schemas.update", (*Handler).updateSchema, false},
+	{"DELETE /schemas/{class}", "schemas.delete", (*Handler).deleteSchema, false},
+	{"DELETE /purge/{class}", "purge", (*Handler).purge, false},
+	{"GET /config", "config.get", (*Handler).getConfig, false},
+	{"PUT /config", "config.update", (*Handler).updateConfig, false},
+	{"GET /aggregate/{class}", "aggregate", (*Handler).aggregate, false},
+	{"GET /serverInfo", "serverInfo", (*Handler).serverInfo, false},
+	{"GET /jobs/status", "jobs.status", (*Handler).jobStatusList, false},
+	{"POST /jobs/{name}", "jobs.start", (*Handler).startJob, false},
+}
+
+// RouteInfo describes one route of the API.
+type RouteInfo struct {
+	Pattern string // http.ServeMux pattern, relative to the mount path
+	Label   string // its label in logs and /metrics
+}
+
+// Routes lists the API's routes, for documentation and tests.
+func Routes() []RouteInfo {
+	out := make([]RouteInfo, len(routes))
+	for i, r := range routes {
+		out[i] = RouteInfo{Pattern: r.pattern, Label: r.label}
 	}
-	if h.app.IdempotencyApplies(strings.Join(p, "/")) && req.method != http.MethodGet && req.reqID != "" {
+	return out
+}
+
+// aliasClass maps the system-class routes to their class.
+var aliasClass = map[string]string{"users": "_User", "roles": "_Role", "sessions": "_Session", "installations": "_Installation"}
+
+// routeRef is what the router holds for a pattern: the route and its
+// pattern's path segments, to read {wildcards} from a request's path.
+type routeRef struct {
+	*route
+	segs []string
+}
+
+// ServeHTTP is never called: the router is only asked which route a
+// request matches (Handler.match), and the route is then called directly.
+func (routeRef) ServeHTTP(http.ResponseWriter, *http.Request) {}
+
+// router indexes the route table in an http.ServeMux.
+type router struct{ mux *http.ServeMux }
+
+func newRouter() *router {
+	mux := http.NewServeMux()
+	for i := range routes {
+		r := &routes[i]
+		_, path, _ := strings.Cut(r.pattern, " ")
+		mux.Handle(r.pattern, routeRef{route: r, segs: strings.Split(strings.Trim(path, "/"), "/")})
+	}
+	return &router{mux: mux}
+}
+
+// match finds the route for a method and path (segments relative to the
+// mount); ok is false when there is none.
+func (rt *router) match(method string, path []string) (routeRef, bool) {
+	u := url.URL{Path: "/" + strings.Join(path, "/")}
+	h, _ := rt.mux.Handler(&http.Request{Method: method, URL: &u})
+	ref, ok := h.(routeRef)
+	return ref, ok
+}
+
+// value returns the path segment the route's pattern names {name}.
+func (req *request) value(name string) string {
+	for i, s := range req.route.segs {
+		if len(s) == len(name)+2 && s[0] == '{' && s[1:len(s)-1] == name && i < len(req.path) {
+			return req.path[i]
+		}
+	}
+	return ""
+}
+
+// className is the class a data route is about: {class}, or the system
+// class of /users, /roles, /sessions and /installations.
+func (req *request) className() string {
+	if c, ok := aliasClass[req.path[0]]; ok {
+		return c
+	}
+	return req.value("class")
+}
+
+func (h *Handler) route(req *request) (*reply, error) {
+	ctx := req.ctx
+	if h.app.IdempotencyApplies(strings.Join(req.path, "/")) && req.method != http.MethodGet && req.reqID != "" {
 		if err := h.app.ClaimRequestID(ctx, req.reqID); err != nil {
 			return nil, err
 		}
 	}
-	switch p[0] {
-	case "classes":
-		return h.classes(ctx, req)
-	case "users", "roles", "sessions", "installations", "login", "logout", "verifyPassword",
-		"upgradeToRevocableSession", "requestPasswordReset", "verificationEmailRequest",
-		"requestSmsCode", "requestLoginSmsCode", "requestMobilePhoneVerify", "usersByMobilePhone", "verifyMobilePhone":
-		return h.users(ctx, req)
-	case "batch":
-		if len(p) == 1 && req.method == http.MethodPost {
-			return h.batch(ctx, req)
-		}
-	case "schemas":
-		return h.schemas(ctx, req)
-	case "purge":
-		if len(p) == 2 && req.method == http.MethodDelete {
-			if err := h.app.Purge(ctx, req.auth, p[1]); err != nil {
-				return nil, err
-			}
-			return ok(map[string]any{}), nil
-		}
-	case "config":
-		if len(p) == 1 {
-			switch req.method {
-			case http.MethodGet:
-				cfg, err := h.app.GetConfig(ctx, req.auth)
-				if err != nil {
-					return nil, err
-				}
-				return ok(cfg), nil
-			case http.MethodPut:
-				if err := h.app.UpdateConfig(ctx, req.auth, req.body); err != nil {
-					return nil, err
-				}
-				return ok(map[string]any{"result": true}), nil
-			}
-		}
-	case "aggregate":
-		if len(p) == 2 && req.method == http.MethodGet {
-			return h.aggregate(ctx, req)
-		}
-	case "serverInfo":
-		if len(p) == 1 && req.method == http.MethodGet {
-			return h.serverInfo(req)
-		}
-	case "jobs":
-		return h.jobs(ctx, req)
-	}
-	return nil, errNoRoute(req)
+	return req.route.serve(h, ctx, req)
 }
 
-func errNoRoute(req *request) error {
-	return core.Errorf(core.CodeInvalidJSON, "no route for %s /%s", req.method, strings.Join(req.path, "/"))
+func errNoRoute(method string, path []string) error {
+	return core.Errorf(core.CodeInvalidJSON, "no route for %s /%s", method, strings.Join(path, "/"))
 }
 
 func ok(body any) *reply { return &reply{status: http.StatusOK, body: body} }
 
-func (h *Handler) classes(ctx context.Context, req *request) (*reply, error) {
-	p := req.path
-	if len(p) >= 2 && p[1] == jobStatusClass {
+// ---- objects ----
+
+func (h *Handler) find(ctx context.Context, req *request) (*reply, error) {
+	class := req.className()
+	if class == jobStatusClass {
 		return h.jobStatusClass(ctx, req)
 	}
-	switch {
-	case len(p) == 2 && req.method == http.MethodGet:
-		opts, err := core.ParseFindOptions(req.params)
-		if err != nil {
-			return nil, err
-		}
-		res, err := h.app.Find(ctx, req.auth, p[1], opts)
-		if err != nil {
-			return nil, err
-		}
-		out := map[string]any{"results": res.Results}
-		if res.Count != nil {
-			out["count"] = *res.Count
-		}
-		return ok(out), nil
-	case len(p) == 2 && req.method == http.MethodPost:
-		created, err := h.app.Create(ctx, req.auth, p[1], req.body)
-		if err != nil {
-			return nil, err
-		}
-		return &reply{status: http.StatusCreated, body: created, location: h.locationFor(req.http, "classes/"+url.PathEscape(p[1]), created[core.FieldObjectID].(string))}, nil
-	case len(p) == 3 && req.method == http.MethodGet:
-		opts, err := core.ParseFindOptions(req.params)
-		if err != nil {
-			return nil, err
-		}
-		obj, err := h.app.Get(ctx, req.auth, p[1], p[2], opts)
-		if err != nil {
-			return nil, err
-		}
-		return ok(obj), nil
-	case len(p) == 3 && req.method == http.MethodPut:
-		updated, err := h.app.Update(ctx, req.auth, p[1], p[2], req.body)
-		if err != nil {
-			return nil, err
-		}
-		return ok(updated), nil
-	case len(p) == 3 && req.method == http.MethodDelete:
-		if err := h.app.Delete(ctx, req.auth, p[1], p[2]); err != nil {
-			return nil, err
-		}
-		return ok(map[string]any{}), nil
+	opts, err := core.ParseFindOptions(req.params)
+	if err != nil {
+		return nil, err
 	}
-	return nil, errNoRoute(req)
+	res, err := h.app.Find(ctx, req.auth, class, opts)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{"results": res.Results}
+	if res.Count != nil {
+		out["count"] = *res.Count
+	}
+	return ok(out), nil
 }
 
-func (h *Handler) schemas(ctx context.Context, req *request) (*reply, error) {
-	p := req.path
-	name := ""
-	if len(p) == 2 {
-		name = p[1]
-	} else if len(p) != 1 {
-		return nil, errNoRoute(req)
+func (h *Handler) create(ctx context.Context, req *request) (*reply, error) {
+	class := req.className()
+	if class == jobStatusClass {
+		return h.jobStatusClass(ctx, req)
 	}
-	switch req.method {
-	case http.MethodGet:
-		if name == "" {
-			list, err := h.app.ListSchemas(ctx, req.auth)
-			if err != nil {
-				return nil, err
-			}
-			return ok(map[string]any{"results": list}), nil
-		}
-		s, err := h.app.GetSchema(ctx, req.auth, name)
-		if err != nil {
-			return nil, err
-		}
-		return ok(s), nil
-	case http.MethodPost:
-		s, err := h.app.CreateSchema(ctx, req.auth, name, bodyOrEmpty(req.body))
-		if err != nil {
-			return nil, err
-		}
-		return ok(s), nil
-	case http.MethodPut:
-		if name == "" {
-			break
-		}
-		s, err := h.app.UpdateSchema(ctx, req.auth, name, bodyOrEmpty(req.body))
-		if err != nil {
-			return nil, err
-		}
-		return ok(s), nil
-	case http.MethodDelete:
-		if name == "" {
-			break
-		}
-		if err := h.app.DeleteSchema(ctx, req.auth, name); err != nil {
-			return nil, err
-		}
-		return ok(map[string]any{}), nil
+	created, err := h.app.Create(ctx, req.auth, class, req.body)
+	if err != nil {
+		return nil, err
 	}
-	return nil, errNoRoute(req)
+	return &reply{status: http.StatusCreated, body: created, location: h.locationFor(req.http, "classes/"+url.PathEscape(class), created[core.FieldObjectID].(string))}, nil
+}
+
+func (h *Handler) get(ctx context.Context, req *request) (*reply, error) {
+	class := req.className()
+	if class == jobStatusClass {
+		return h.jobStatusClass(ctx, req)
+	}
+	opts, err := core.ParseFindOptions(req.params)
+	if err != nil {
+		return nil, err
+	}
+	return result(h.app.Get(ctx, req.auth, class, req.value("id"), opts))
+}
+
+func (h *Handler) update(ctx context.Context, req *request) (*reply, error) {
+	class := req.className()
+	if class == jobStatusClass {
+		return h.jobStatusClass(ctx, req)
+	}
+	return result(h.app.Update(ctx, req.auth, class, req.value("id"), req.body))
+}
+
+func (h *Handler) delete(ctx context.Context, req *request) (*reply, error) {
+	class := req.className()
+	if class == jobStatusClass {
+		return h.jobStatusClass(ctx, req)
+	}
+	return empty(h.app.Delete(ctx, req.auth, class, req.value("id")))
+}
+
+// ---- schemas, config, purge, aggregate, serverInfo ----
+
+func (h *Handler) listSchemas(ctx context.Context, req *request) (*reply, error) {
+	list, err := h.app.ListSchemas(ctx, req.auth)
+	if err != nil {
+		return nil, err
+	}
+	return ok(map[string]any{"results": list}), nil
+}
+
+func (h *Handler) getSchema(ctx context.Context, req *request) (*reply, error) {
+	return result(h.app.GetSchema(ctx, req.auth, req.value("class")))
+}
+
+func (h *Handler) createSchema(ctx context.Context, req *request) (*reply, error) {
+	return result(h.app.CreateSchema(ctx, req.auth, req.value("class"), bodyOrEmpty(req.body)))
+}
+
+func (h *Handler) updateSchema(ctx context.Context, req *request) (*reply, error) {
+	return result(h.app.UpdateSchema(ctx, req.auth, req.value("class"), bodyOrEmpty(req.body)))
+}
+
+func (h *Handler) deleteSchema(ctx context.Context, req *request) (*reply, error) {
+	return empty(h.app.DeleteSchema(ctx, req.auth, req.value("class")))
+}
+
+func (h *Handler) purge(ctx context.Context, req *request) (*reply, error) {
+	return empty(h.app.Purge(ctx, req.auth, req.value("class")))
+}
+
+func (h *Handler) getConfig(ctx context.Context, req *request) (*reply, error) {
+	return result(h.app.GetConfig(ctx, req.auth))
+}
+
+func (h *Handler) updateConfig(ctx context.Context, req *request) (*reply, error) {
+	if err := h.app.UpdateConfig(ctx, req.auth, req.body); err != nil {
+		return nil, err
+	}
+	return ok(map[string]any{"result": true}), nil
 }
 
 func bodyOrEmpty(b map[string]any) map[string]any {
@@ -201,14 +299,14 @@ func (h *Handler) aggregate(ctx context.Context, req *request) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	values, err := h.app.Distinct(ctx, req.auth, req.path[1], field, opts.Where)
+	values, err := h.app.Distinct(ctx, req.auth, req.value("class"), field, opts.Where)
 	if err != nil {
 		return nil, err
 	}
 	return ok(map[string]any{"results": values}), nil
 }
 
-func (h *Handler) serverInfo(req *request) (*reply, error) {
+func (h *Handler) serverInfo(_ context.Context, req *request) (*reply, error) {
 	if !req.auth.Master {
 		return nil, core.Errorf(core.CodeOperationForbidden, "unauthorized: master key is required")
 	}
@@ -226,4 +324,18 @@ func (h *Handler) serverInfo(req *request) (*reply, error) {
 				"clearAllDataFromClass": yes, "exportClass": false, "editClassLevelPermissions": yes, "editPointerPermissions": yes},
 		},
 	}), nil
+}
+
+func result(body map[string]any, err error) (*reply, error) {
+	if err != nil {
+		return nil, err
+	}
+	return ok(body), nil
+}
+
+func empty(err error) (*reply, error) {
+	if err != nil {
+		return nil, err
+	}
+	return ok(map[string]any{}), nil
 }

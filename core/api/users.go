@@ -7,20 +7,10 @@ import (
 	"github.com/switchboardhq/switchboard/core"
 )
 
-// classAliases are Parse's shortcut routes for system classes: /users is
-// /classes/_User, and so on, with the special cases handled in users().
-var classAliases = map[string]string{
-	"users": "_User", "roles": "_Role", "sessions": "_Session", "installations": "_Installation",
-}
+// The user, session and phone-login routes beside the data routes of
+// _User and _Session (see the route table).
 
-// aliasToClasses rewrites /users/x into /classes/_User/x.
-func aliasToClasses(path []string) []string {
-	out := make([]string, 0, len(path)+1)
-	out = append(out, "classes", classAliases[path[0]])
-	return append(out, path[1:]...)
-}
-
-// params returns the request's parameters: the query (GET) or the body.
+// paramsOrBody returns the request's parameters: the query (GET) or the body.
 func (req *request) paramsOrBody() map[string]any {
 	if req.params != nil {
 		return req.params
@@ -28,74 +18,72 @@ func (req *request) paramsOrBody() map[string]any {
 	return bodyOrEmpty(req.body)
 }
 
-// users serves the user, session and login routes.
-func (h *Handler) users(ctx context.Context, req *request) (*reply, error) {
-	p, auth := req.path, req.auth
-	switch {
-	case p[0] == "users" && len(p) == 1 && req.method == http.MethodPost:
-		res, created, err := h.app.Signup(ctx, auth, bodyOrEmpty(req.body))
-		if err != nil {
-			return nil, err
-		}
-		if !created {
-			return ok(res), nil
-		}
-		return &reply{status: http.StatusCreated, body: res, location: h.locationFor(req.http, "users", res[core.FieldObjectID].(string))}, nil
-	case p[0] == "users" && len(p) == 2 && p[1] == "me" && req.method == http.MethodGet:
-		return result(h.app.Me(ctx, auth))
-	case p[0] == "sessions" && len(p) == 2 && p[1] == "me" && req.method == http.MethodGet:
-		return result(h.app.CurrentSession(ctx, auth))
-	case p[0] == "sessions" && len(p) == 1 && req.method == http.MethodPost:
-		return result(h.app.CreateRestrictedSession(ctx, auth))
-	case p[0] == "login" && len(p) == 1 && (req.method == http.MethodGet || req.method == http.MethodPost):
-		return result(h.app.Login(ctx, auth, req.paramsOrBody()))
-	case p[0] == "verifyPassword" && len(p) == 1 && (req.method == http.MethodGet || req.method == http.MethodPost):
-		return result(h.app.VerifyPassword(ctx, auth, req.paramsOrBody()))
-	case p[0] == "logout" && len(p) == 1 && req.method == http.MethodPost:
-		return empty(h.app.Logout(ctx, auth))
-	case p[0] == "upgradeToRevocableSession" && len(p) == 1 && req.method == http.MethodPost:
-		// Every session is revocable already: answer with the current one.
-		return result(h.app.CurrentSession(ctx, auth))
-	case p[0] == "requestPasswordReset" && len(p) == 1 && req.method == http.MethodPost:
-		return empty(h.app.RequestPasswordReset(ctx, auth, bodyOrEmpty(req.body)["email"]))
-	case p[0] == "verificationEmailRequest" && len(p) == 1 && req.method == http.MethodPost:
-		return empty(h.app.RequestVerificationEmail(ctx, auth, bodyOrEmpty(req.body)["email"]))
-	case (p[0] == "requestSmsCode" || p[0] == "requestLoginSmsCode") && len(p) == 1 && req.method == http.MethodPost:
-		b := bodyOrEmpty(req.body)
-		purpose, _ := b["purpose"].(string)
-		return empty(h.app.RequestSMSCode(ctx, auth, b["mobilePhoneNumber"], purpose))
-	case p[0] == "requestMobilePhoneVerify" && len(p) == 1 && req.method == http.MethodPost:
-		return empty(h.app.RequestSMSCode(ctx, auth, bodyOrEmpty(req.body)["mobilePhoneNumber"], core.PurposeVerify))
-	case p[0] == "usersByMobilePhone" && len(p) == 1 && req.method == http.MethodPost:
-		res, created, err := h.app.LoginWithPhone(ctx, auth, bodyOrEmpty(req.body))
-		if err != nil {
-			return nil, err
-		}
-		if created {
-			return &reply{status: http.StatusCreated, body: res}, nil
-		}
+func (h *Handler) signup(ctx context.Context, req *request) (*reply, error) {
+	res, created, err := h.app.Signup(ctx, req.auth, bodyOrEmpty(req.body))
+	if err != nil {
+		return nil, err
+	}
+	if !created {
 		return ok(res), nil
-	case p[0] == "verifyMobilePhone" && len(p) == 2 && req.method == http.MethodPost:
-		return empty(h.app.VerifyMobilePhone(ctx, auth, bodyOrEmpty(req.body)["mobilePhoneNumber"], p[1]))
 	}
-	if _, alias := classAliases[p[0]]; alias && len(p) <= 2 {
-		sub := *req
-		sub.path = aliasToClasses(p)
-		return h.classes(ctx, &sub)
-	}
-	return nil, errNoRoute(req)
+	return &reply{status: http.StatusCreated, body: res, location: h.locationFor(req.http, "users", res[core.FieldObjectID].(string))}, nil
 }
 
-func result(body map[string]any, err error) (*reply, error) {
+func (h *Handler) me(ctx context.Context, req *request) (*reply, error) {
+	return result(h.app.Me(ctx, req.auth))
+}
+
+func (h *Handler) currentSession(ctx context.Context, req *request) (*reply, error) {
+	// upgradeToRevocableSession lands here too: every session is
+	// revocable already, so it answers with the current one.
+	return result(h.app.CurrentSession(ctx, req.auth))
+}
+
+func (h *Handler) createSession(ctx context.Context, req *request) (*reply, error) {
+	return result(h.app.CreateRestrictedSession(ctx, req.auth))
+}
+
+func (h *Handler) login(ctx context.Context, req *request) (*reply, error) {
+	return result(h.app.Login(ctx, req.auth, req.paramsOrBody()))
+}
+
+func (h *Handler) verifyPassword(ctx context.Context, req *request) (*reply, error) {
+	return result(h.app.VerifyPassword(ctx, req.auth, req.paramsOrBody()))
+}
+
+func (h *Handler) logout(ctx context.Context, req *request) (*reply, error) {
+	return empty(h.app.Logout(ctx, req.auth))
+}
+
+func (h *Handler) requestPasswordReset(ctx context.Context, req *request) (*reply, error) {
+	return empty(h.app.RequestPasswordReset(ctx, req.auth, bodyOrEmpty(req.body)["email"]))
+}
+
+func (h *Handler) verificationEmailRequest(ctx context.Context, req *request) (*reply, error) {
+	return empty(h.app.RequestVerificationEmail(ctx, req.auth, bodyOrEmpty(req.body)["email"]))
+}
+
+func (h *Handler) requestSmsCode(ctx context.Context, req *request) (*reply, error) {
+	b := bodyOrEmpty(req.body)
+	purpose, _ := b["purpose"].(string)
+	return empty(h.app.RequestSMSCode(ctx, req.auth, b["mobilePhoneNumber"], purpose))
+}
+
+func (h *Handler) requestMobilePhoneVerify(ctx context.Context, req *request) (*reply, error) {
+	return empty(h.app.RequestSMSCode(ctx, req.auth, bodyOrEmpty(req.body)["mobilePhoneNumber"], core.PurposeVerify))
+}
+
+func (h *Handler) usersByMobilePhone(ctx context.Context, req *request) (*reply, error) {
+	res, created, err := h.app.LoginWithPhone(ctx, req.auth, bodyOrEmpty(req.body))
 	if err != nil {
 		return nil, err
 	}
-	return ok(body), nil
+	if created {
+		return &reply{status: http.StatusCreated, body: res}, nil
+	}
+	return ok(res), nil
 }
 
-func empty(err error) (*reply, error) {
-	if err != nil {
-		return nil, err
-	}
-	return ok(map[string]any{}), nil
+func (h *Handler) verifyMobilePhone(ctx context.Context, req *request) (*reply, error) {
+	return empty(h.app.VerifyMobilePhone(ctx, req.auth, bodyOrEmpty(req.body)["mobilePhoneNumber"], req.value("code")))
 }
