@@ -63,9 +63,9 @@ type JobQueue interface {
 	Stop(ctx context.Context) error
 }
 
-// OpenJobQueueFunc opens a job queue on a store (the queue keeps its tables
-// in the store's database). It fails for stores it cannot use.
-type OpenJobQueueFunc func(ctx context.Context, store Store, options map[string]any) (JobQueue, error)
+// OpenJobQueueFunc opens a job queue on env.Store (the queue keeps its
+// tables in the store's database). It fails for stores it cannot use.
+type OpenJobQueueFunc = OpenFunc[JobQueue]
 
 // JobQueues is the registry of job queue providers.
 var JobQueues = NewRegistry[OpenJobQueueFunc]("jobs")

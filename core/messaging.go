@@ -28,9 +28,9 @@ type SMSSender interface {
 	Send(ctx context.Context, msg SMSMessage) error
 }
 
-// OpenSMSFunc opens an sms provider from its config section, which it
-// decodes strictly with DecodeOptions.
-type OpenSMSFunc func(ctx context.Context, options map[string]any) (SMSSender, error)
+// OpenSMSFunc opens an sms provider from its config section (env.Options),
+// which it decodes strictly with DecodeOptions.
+type OpenSMSFunc = OpenFunc[SMSSender]
 
 // SMSProviders is the registry of sms providers ("log", "aliyun", ...).
 var SMSProviders = NewRegistry[OpenSMSFunc]("sms")
@@ -50,7 +50,7 @@ type Mailer interface {
 }
 
 // OpenMailFunc opens a mail provider from its config section.
-type OpenMailFunc func(ctx context.Context, options map[string]any) (Mailer, error)
+type OpenMailFunc = OpenFunc[Mailer]
 
 // MailProviders is the registry of mail providers ("log", "smtp").
 var MailProviders = NewRegistry[OpenMailFunc]("mail")
@@ -70,7 +70,7 @@ type AuthDataProvider interface {
 
 // OpenAuthFunc opens a third-party login provider from its config section
 // (the "auth.<name>" section, as Parse Server's auth option).
-type OpenAuthFunc func(ctx context.Context, options map[string]any) (AuthDataProvider, error)
+type OpenAuthFunc = OpenFunc[AuthDataProvider]
 
 // AuthProviders is the registry of authData providers ("anonymous",
 // "apple", "google", "github", "wechat", "oidc").

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"database/sql"
 )
 
 // Store is the data provider contract: SQLite and PostgreSQL implement it, and
@@ -73,6 +74,24 @@ type Store interface {
 	Close() error
 }
 
+// Optional Store abilities for providers that keep their own tables in the
+// store's database (the job queue), found by type assertion. A store with
+// neither serves no such provider: its Open says so.
+
+// SideDBOpener is the ability of a store kept in one database file
+// (SQLite): another handle on the same database, whose writes queue for
+// the file's write lock with the store's own.
+type SideDBOpener interface {
+	OpenSideDB() (*sql.DB, error)
+}
+
+// ConnStringer is the ability of a store on a database server
+// (PostgreSQL): the connection string it was opened with, so that another
+// provider can open connections of its own to the same database and schema.
+type ConnStringer interface {
+	ConnString() string
+}
+
 // StoreStats is an optional interface: a store that has a connection pool
 // reports it for the /metrics endpoint.
 type StoreStats interface {
@@ -86,20 +105,9 @@ type PoolStats struct {
 	WaitDurationSecs  float64
 }
 
-// StoreConfig is what a store provider receives when opened.
-type StoreConfig struct {
-	// URL is databaseURL from the config: a file path for SQLite (relative
-	// paths are under DataDir), or a postgres:// URL.
-	URL string
-	// DataDir is the server's data folder.
-	DataDir string
-	// Options is the provider's own config section, to be decoded strictly
-	// with DecodeOptions.
-	Options map[string]any
-}
-
-// OpenStoreFunc opens a store.
-type OpenStoreFunc func(ctx context.Context, cfg StoreConfig) (Store, error)
+// OpenStoreFunc opens a store: env.URL is databaseURL, env.DataDir the
+// data folder, env.Options the store's own section.
+type OpenStoreFunc = OpenFunc[Store]
 
 // Stores is the registry of store providers.
 var Stores = NewRegistry[OpenStoreFunc]("store")

@@ -1,12 +1,11 @@
 package config
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/switchboardhq/switchboard/core"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -28,60 +27,12 @@ func (l *StringList) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-// Duration is a time.Duration written as a Go duration ("30s", "1m30s") or
-// as a number of seconds.
-type Duration time.Duration
+// Duration is core.Duration: the config file and the providers' options
+// read durations alike ("30s", or a number of seconds).
+type Duration = core.Duration
 
 // ParseDuration parses a Go duration string or a plain number of seconds.
-func ParseDuration(s string) (Duration, error) {
-	s = strings.TrimSpace(s)
-	if secs, err := strconv.ParseFloat(s, 64); err == nil {
-		return Duration(secs * float64(time.Second)), nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("expected a duration like \"30s\" or a number of seconds, got %q", s)
-	}
-	return Duration(d), nil
-}
-
-// UnmarshalYAML accepts "30s" or 30.
-func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("line %d: expected a duration like \"30s\"", n.Line)
-	}
-	v, err := ParseDuration(n.Value)
-	if err != nil {
-		return fmt.Errorf("line %d: %v", n.Line, err)
-	}
-	*d = v
-	return nil
-}
-
-// UnmarshalJSON accepts "30s" or 30, so that providers can use Duration in
-// the options they decode with core.DecodeOptions.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	switch x := v.(type) {
-	case string:
-		p, err := ParseDuration(x)
-		*d = p
-		return err
-	case float64:
-		*d = Duration(x * float64(time.Second))
-		return nil
-	}
-	return fmt.Errorf("expected a duration like \"30s\" or a number of seconds, got %s", b)
-}
-
-// MarshalYAML writes the Go duration string.
-func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
-
-// String returns the Go duration string.
-func (d Duration) String() string { return time.Duration(d).String() }
+func ParseDuration(s string) (Duration, error) { return core.ParseDuration(s) }
 
 // ParseSize parses a size the way Parse Server's maxUploadSize does: a number
 // with an optional unit b, kb, mb, gb or tb (1024-based, case-insensitive,

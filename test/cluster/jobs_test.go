@@ -23,7 +23,7 @@ func newJobsApp(t *testing.T, cleanup string) *core.App {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := river.Open(t.Context(), st, map[string]any{"pollInterval": "100ms"})
+	q, err := river.Open(t.Context(), core.ProviderEnv{Store: st, Options: map[string]any{"pollInterval": "100ms"}})
 	if err != nil {
 		st.Close()
 		t.Fatal(err)

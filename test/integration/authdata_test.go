@@ -30,7 +30,7 @@ func openProvider(t *testing.T, name string, options map[string]any) core.AuthDa
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := open(context.Background(), options)
+	p, err := open(context.Background(), core.ProviderEnv{Options: options})
 	if err != nil {
 		t.Fatalf("opening %s: %v", name, err)
 	}

@@ -18,7 +18,8 @@ const Name = "anonymous"
 func init() { core.AuthProviders.Register(Name, Open) }
 
 // Open implements core.OpenAuthFunc.
-func Open(_ context.Context, options map[string]any) (core.AuthDataProvider, error) {
+func Open(_ context.Context, env core.ProviderEnv) (core.AuthDataProvider, error) {
+	options := env.Options
 	var opts struct{}
 	if err := core.DecodeOptions(options, &opts); err != nil {
 		return nil, err

@@ -50,7 +50,8 @@ type Options struct {
 }
 
 // Open implements core.OpenAuthFunc.
-func Open(_ context.Context, options map[string]any) (core.AuthDataProvider, error) {
+func Open(_ context.Context, env core.ProviderEnv) (core.AuthDataProvider, error) {
+	options := env.Options
 	opts := Options{JWKSURL: DefaultJWKSURL, Issuer: DefaultIssuer}
 	if err := core.DecodeOptions(options, &opts); err != nil {
 		return nil, err

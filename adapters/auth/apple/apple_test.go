@@ -8,6 +8,7 @@ import (
 	"github.com/switchboardhq/switchboard/adapters/auth/apple"
 	"github.com/switchboardhq/switchboard/adapters/auth/authfake"
 	"github.com/switchboardhq/switchboard/adapters/auth/authtest"
+	"github.com/switchboardhq/switchboard/core"
 )
 
 const (
@@ -63,7 +64,7 @@ func setup(t *testing.T) *authtest.Fixture {
 }
 
 func TestOpenNeedsClientID(t *testing.T) {
-	_, err := apple.Open(context.Background(), map[string]any{})
+	_, err := apple.Open(context.Background(), core.ProviderEnv{Options: map[string]any{}})
 	if err == nil {
 		t.Fatal("open without clientId succeeded; tokens of any app would pass")
 	}

@@ -87,7 +87,7 @@ func Open(t *testing.T, provider string, options map[string]any) core.AuthDataPr
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := open(context.Background(), options)
+	p, err := open(context.Background(), core.ProviderEnv{Options: options})
 	if err != nil {
 		t.Fatalf("open %s with %v: %v", provider, options, err)
 	}
@@ -157,7 +157,7 @@ func testOpen(t *testing.T, h Harness) {
 		opts = map[string]any{}
 	}
 	opts["noSuchOption"] = true
-	p, err := open(context.Background(), opts)
+	p, err := open(context.Background(), core.ProviderEnv{Options: opts})
 	if err == nil {
 		t.Fatalf("open with an unknown option succeeded (%T); want an error naming it", p)
 	}

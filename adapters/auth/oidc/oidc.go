@@ -47,7 +47,8 @@ type Options struct {
 }
 
 // Open implements core.OpenAuthFunc.
-func Open(_ context.Context, options map[string]any) (core.AuthDataProvider, error) {
+func Open(_ context.Context, env core.ProviderEnv) (core.AuthDataProvider, error) {
+	options := env.Options
 	var opts Options
 	if err := core.DecodeOptions(options, &opts); err != nil {
 		return nil, err

@@ -83,7 +83,7 @@ func TestOpenErrors(t *testing.T) {
 		"bad jwksURL":    {"issuer": "https://login.example.com", "clientId": clientID, "jwksURL": "ftp://x"},
 		"clientId type":  {"issuer": "https://login.example.com", "clientId": 42},
 	} {
-		if _, err := oidc.Open(context.Background(), opts); err == nil {
+		if _, err := oidc.Open(context.Background(), core.ProviderEnv{Options: opts}); err == nil {
 			t.Errorf("%s: open succeeded", name)
 		}
 	}

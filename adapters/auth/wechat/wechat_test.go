@@ -116,7 +116,7 @@ func TestMisconfigured(t *testing.T) {
 			t.Errorf("%s: got %v, want an internal error", name, err)
 		}
 	}
-	if _, err := wechat.Open(context.Background(), map[string]any{"appId": appID}); err == nil {
+	if _, err := wechat.Open(context.Background(), core.ProviderEnv{Options: map[string]any{"appId": appID}}); err == nil {
 		t.Error("appId without appSecret opened")
 	}
 }

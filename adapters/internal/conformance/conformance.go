@@ -290,13 +290,13 @@ func Canceled(t *testing.T, s Subject) {
 
 // Open looks provider up with lookup (a registry's Lookup) and opens it
 // with options.
-func Open[P any, F ~func(context.Context, map[string]any) (P, error)](lookup func(string) (F, error), provider string, options map[string]any) (P, error) {
+func Open[P any, F ~func(context.Context, core.ProviderEnv) (P, error)](lookup func(string) (F, error), provider string, options map[string]any) (P, error) {
 	var zero P
 	open, err := lookup(provider)
 	if err != nil {
 		return zero, err
 	}
-	p, err := open(context.Background(), options)
+	p, err := open(context.Background(), core.ProviderEnv{Options: options})
 	if err == nil && any(p) == nil {
 		return zero, errors.New("open " + provider + " returned nil")
 	}
@@ -304,7 +304,7 @@ func Open[P any, F ~func(context.Context, map[string]any) (P, error)](lookup fun
 }
 
 // MustOpen is Open that fails the test on error.
-func MustOpen[P any, F ~func(context.Context, map[string]any) (P, error)](t *testing.T, lookup func(string) (F, error), provider string, options map[string]any) P {
+func MustOpen[P any, F ~func(context.Context, core.ProviderEnv) (P, error)](t *testing.T, lookup func(string) (F, error), provider string, options map[string]any) P {
 	t.Helper()
 	p, err := Open(lookup, provider, options)
 	if err != nil {

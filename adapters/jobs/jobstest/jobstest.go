@@ -278,12 +278,12 @@ func RunConformance(t *testing.T, h Harness) {
 			for i := range jobs {
 				ids[enqueue(t, queues[i%len(queues)], core.Job{Kind: "t.once", Args: map[string]any{"i": float64(i)}})] = true
 			}
-			runs := rec.waitFor(t, "every job", func(r []run) bool { return len(r) >= jobs })
+			rec.waitFor(t, "every job", func(r []run) bool { return len(r) >= jobs })
 			// Let any duplicate show up: wait until every job is finished.
 			for id := range ids {
 				waitStatus(t, queues[0], id, "succeeded")
 			}
-			runs = rec.snapshot()
+			runs := rec.snapshot()
 			count := map[string]int{}
 			for _, r := range runs {
 				count[r.job.ID]++

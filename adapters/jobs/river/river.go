@@ -82,7 +82,6 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/switchboardhq/switchboard/core"
-	"github.com/switchboardhq/switchboard/core/config"
 )
 
 func init() {
@@ -91,13 +90,13 @@ func init() {
 
 // Options is the "river" section of the jobs config (see the package doc).
 type Options struct {
-	Workers      int             `json:"workers"`
-	MaxAttempts  int             `json:"maxAttempts"`
-	JobTimeout   config.Duration `json:"jobTimeout"`
-	RescueAfter  config.Duration `json:"rescueAfter"`
-	PollInterval config.Duration `json:"pollInterval"`
-	Retention    config.Duration `json:"retention"`
-	MaxConns     int             `json:"maxConns"`
+	Workers      int           `json:"workers"`
+	MaxAttempts  int           `json:"maxAttempts"`
+	JobTimeout   core.Duration `json:"jobTimeout"`
+	RescueAfter  core.Duration `json:"rescueAfter"`
+	PollInterval core.Duration `json:"pollInterval"`
+	Retention    core.Duration `json:"retention"`
+	MaxConns     int           `json:"maxConns"`
 }
 
 func (o *Options) defaults() error {
@@ -108,16 +107,16 @@ func (o *Options) defaults() error {
 		o.MaxAttempts = river.MaxAttemptsDefault
 	}
 	if o.JobTimeout <= 0 {
-		o.JobTimeout = config.Duration(time.Minute)
+		o.JobTimeout = core.Duration(time.Minute)
 	}
 	if o.RescueAfter <= 0 {
-		o.RescueAfter = config.Duration(time.Hour)
+		o.RescueAfter = core.Duration(time.Hour)
 	}
 	if o.PollInterval <= 0 {
-		o.PollInterval = config.Duration(time.Second)
+		o.PollInterval = core.Duration(time.Second)
 	}
 	if o.Retention <= 0 {
-		o.Retention = config.Duration(24 * time.Hour)
+		o.Retention = core.Duration(24 * time.Hour)
 	}
 	if o.MaxConns <= 0 {
 		o.MaxConns = 4
@@ -135,24 +134,22 @@ func (o *Options) defaults() error {
 // migrations between nodes ("SBRIVERM" in ASCII).
 const migrationLock int64 = 0x5342524956455244
 
-// The store abilities the queue needs, found by type assertion.
-type (
-	pgxPooler  interface{ Pool() *pgxpool.Pool }
-	sideOpener interface{ OpenSideDB() (*sql.DB, error) }
-)
-
 // Open opens the queue in store's database and runs River's migrations.
-func Open(ctx context.Context, store core.Store, options map[string]any) (core.JobQueue, error) {
+func Open(ctx context.Context, env core.ProviderEnv) (core.JobQueue, error) {
+	store := env.Store
 	var opts Options
-	if err := core.DecodeOptions(options, &opts); err != nil {
+	if err := core.DecodeOptions(env.Options, &opts); err != nil {
 		return nil, fmt.Errorf("river jobs: %w", err)
 	}
 	if err := opts.defaults(); err != nil {
 		return nil, fmt.Errorf("river jobs: %w", err)
 	}
 	switch st := store.(type) {
-	case pgxPooler:
-		cfg := st.Pool().Config() // a copy
+	case core.ConnStringer:
+		cfg, err := pgxpool.ParseConfig(st.ConnString())
+		if err != nil {
+			return nil, fmt.Errorf("river jobs: %w", err)
+		}
 		cfg.MaxConns, cfg.MinConns = int32(opts.MaxConns), 0
 		pool, err := pgxpool.NewWithConfig(ctx, cfg)
 		if err != nil {
@@ -165,7 +162,7 @@ func Open(ctx context.Context, store core.Store, options map[string]any) (core.J
 			return nil, fmt.Errorf("river jobs: migrating: %w", err)
 		}
 		return newQueue(driver, opts, func() error { pool.Close(); return nil }), nil
-	case sideOpener:
+	case core.SideDBOpener:
 		db, err := st.OpenSideDB()
 		if err != nil {
 			return nil, fmt.Errorf("river jobs: %w", err)
@@ -216,6 +213,10 @@ func migrateSQL(ctx context.Context, db *sql.DB, driver *riversqlite.Driver) err
 		return err
 	}
 	defer tx.Rollback()
+	// MigrateTx is deprecated because some PostgreSQL migrations cannot
+	// share a transaction; SQLite's can, and one IMMEDIATE transaction is
+	// what keeps two processes from migrating the same file at once.
+	//lint:ignore SA1019 see above
 	if _, err := m.MigrateTx(ctx, tx, rivermigrate.DirectionUp, nil); err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ var testOptions = map[string]any{"pollInterval": "100ms"}
 // when t ends.
 func openQueue(t *testing.T, st core.Store) core.JobQueue {
 	t.Helper()
-	q, err := river.Open(t.Context(), st, testOptions)
+	q, err := river.Open(t.Context(), core.ProviderEnv{Store: st, Options: testOptions})
 	if err != nil {
 		st.Close()
 		t.Fatal(err)
@@ -81,7 +81,7 @@ func TestPostgresConcurrentOpen(t *testing.T) {
 				return
 			}
 			defer st.Close()
-			q, err := river.Open(t.Context(), st, nil)
+			q, err := river.Open(t.Context(), core.ProviderEnv{Store: st, Options: nil})
 			if err == nil {
 				err = q.Stop(t.Context())
 			}
@@ -109,7 +109,7 @@ func TestOptions(t *testing.T) {
 		{map[string]any{"jobTimeout": "2h"}, "rescueAfter (1h0m0s) must be longer than jobTimeout (2h0m0s)"},
 		{map[string]any{"pollInterval": "soon"}, "expected a duration"},
 	} {
-		_, err := river.Open(t.Context(), st, tc.opts)
+		_, err := river.Open(t.Context(), core.ProviderEnv{Store: st, Options: tc.opts})
 		if err == nil || !contains(err.Error(), tc.want) {
 			t.Errorf("Open(%v): %v, want an error with %q", tc.opts, err, tc.want)
 		}

@@ -31,7 +31,8 @@ const Name = "log"
 func init() { core.MailProviders.Register(Name, Open) }
 
 // Open implements core.OpenMailFunc.
-func Open(_ context.Context, options map[string]any) (core.Mailer, error) {
+func Open(_ context.Context, env core.ProviderEnv) (core.Mailer, error) {
+	options := env.Options
 	var opts struct{}
 	if err := core.DecodeOptions(options, &opts); err != nil {
 		return nil, err

@@ -89,7 +89,8 @@ type Options struct {
 var rootCAs *x509.CertPool
 
 // Open implements core.OpenMailFunc.
-func Open(_ context.Context, options map[string]any) (core.Mailer, error) {
+func Open(_ context.Context, env core.ProviderEnv) (core.Mailer, error) {
+	options := env.Options
 	opts := Options{TLS: TLSStartTLS}
 	if err := core.DecodeOptions(options, &opts); err != nil {
 		return nil, err

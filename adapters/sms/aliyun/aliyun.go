@@ -81,7 +81,8 @@ type Options struct {
 }
 
 // Open implements core.OpenSMSFunc.
-func Open(_ context.Context, options map[string]any) (core.SMSSender, error) {
+func Open(_ context.Context, env core.ProviderEnv) (core.SMSSender, error) {
+	options := env.Options
 	opts := Options{RegionID: DefaultRegionID, Options: smskit.Options{Endpoint: DefaultEndpoint}}
 	if err := core.DecodeOptions(options, &opts); err != nil {
 		return nil, err

@@ -115,7 +115,7 @@ func TestClassify(t *testing.T) {
 // to check the clock.
 func TestClockSkew(t *testing.T) {
 	fake := aliyunfake.New(t)
-	s, err := Open(context.Background(), fake.Options())
+	s, err := Open(context.Background(), core.ProviderEnv{Options: fake.Options()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,8 @@ const Name = "log"
 func init() { core.SMSProviders.Register(Name, Open) }
 
 // Open implements core.OpenSMSFunc.
-func Open(_ context.Context, options map[string]any) (core.SMSSender, error) {
+func Open(_ context.Context, env core.ProviderEnv) (core.SMSSender, error) {
+	options := env.Options
 	var opts struct{}
 	if err := core.DecodeOptions(options, &opts); err != nil {
 		return nil, err

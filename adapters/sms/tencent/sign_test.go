@@ -62,7 +62,7 @@ func TestClassify(t *testing.T) {
 
 func TestClockSkew(t *testing.T) {
 	fake := tencentfake.New(t)
-	s, err := Open(context.Background(), fake.Options())
+	s, err := Open(context.Background(), core.ProviderEnv{Options: fake.Options()})
 	if err != nil {
 		t.Fatal(err)
 	}

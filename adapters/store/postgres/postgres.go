@@ -98,7 +98,6 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"runtime"
 	"time"
@@ -109,7 +108,6 @@ import (
 
 	"github.com/switchboardhq/switchboard/adapters/store/sqlstore"
 	"github.com/switchboardhq/switchboard/core"
-	"github.com/switchboardhq/switchboard/core/config"
 )
 
 func init() {
@@ -128,31 +126,8 @@ type Options struct {
 	ConnectTimeout         Duration `json:"connectTimeout"`
 }
 
-// Duration is a Go duration string ("90s") or a number of seconds.
-type Duration time.Duration
-
-// UnmarshalJSON accepts "90s" or 90.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	var s string
-	switch x := v.(type) {
-	case string:
-		s = x
-	case float64:
-		s = fmt.Sprint(x)
-	default:
-		return fmt.Errorf("expected a duration like \"30s\" or a number of seconds, got %s", b)
-	}
-	p, err := config.ParseDuration(s)
-	if err != nil {
-		return err
-	}
-	*d = Duration(p)
-	return nil
-}
+// Duration is the config's duration type.
+type Duration = core.Duration
 
 func (o *Options) defaults() error {
 	if o.MaxConns <= 0 {
@@ -187,6 +162,8 @@ func (o *Options) defaults() error {
 type Store struct {
 	*sqlstore.Store
 	pool *pgxpool.Pool
+	// url is the databaseURL it was opened with (ConnString).
+	url string
 }
 
 var (
@@ -196,6 +173,12 @@ var (
 
 // Pool returns the store's connection pool. It closes with the store.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// ConnString returns the databaseURL the store was opened with
+// (core.ConnStringer), for the job queue's own pool.
+func (s *Store) ConnString() string { return s.url }
+
+var _ core.ConnStringer = (*Store)(nil)
 
 // Open connects to the database cfg.URL names and runs the migrations.
 func Open(ctx context.Context, cfg core.StoreConfig) (core.Store, error) {
@@ -234,6 +217,7 @@ func Open(ctx context.Context, cfg core.StoreConfig) (core.Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres store: %s: %w", where, err)
 	}
+	st.url = cfg.URL
 	return st, nil
 }
 

@@ -157,6 +157,8 @@ type Store struct {
 	dsn string // the file and the pragmas every connection gets
 }
 
+var _ core.SideDBOpener = (*Store)(nil)
+
 // OpenSideDB opens a new pool on the store's file for a component that
 // writes its own tables beside the store's (the River job queue). It has
 // one connection, whose transactions take the write lock when they begin

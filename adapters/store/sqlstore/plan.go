@@ -34,11 +34,6 @@ import (
 //	                both ways.
 //
 // Internal column names start with "_", which field names never do.
-const (
-	colACL   = "_acl"
-	colRPub  = "_rpub"
-	colWPerm = "_wperm"
-)
 
 // TableName returns the quoted table of a class.
 func TableName(class string) string { return Quote(class) }

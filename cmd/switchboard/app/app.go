@@ -29,6 +29,15 @@ import (
 	"github.com/switchboardhq/switchboard/core/server"
 )
 
+// Extension adds to the App of a custom build, once it exists and before
+// the server and the job queue start: it binds hooks, registers job
+// handlers, subscribes to changes. A custom build's main registers its
+// extensions from init(), beside its blank imports of providers.
+type Extension func(ctx context.Context, app *core.App) error
+
+// Extensions is the registry of extensions, run in the order of their names.
+var Extensions = core.NewRegistry[Extension]("extension")
+
 // Version is set at build time with
 // -ldflags "-X github.com/switchboardhq/switchboard/cmd/switchboard/app.Version=v1.2.3".
 var Version = ""
@@ -209,11 +218,6 @@ func run(ctx context.Context, cfg *config.Config, generateKey bool, log *slog.Lo
 		}
 	}
 
-	provider := cfg.StoreProvider()
-	open, err := core.Stores.Lookup(provider)
-	if err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
 	ln, err := net.Listen("tcp", cfg.HTTP)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", cfg.HTTP, err)
@@ -223,37 +227,30 @@ func run(ctx context.Context, cfg *config.Config, generateKey bool, log *slog.Lo
 		cfg.ServerURL = config.DefaultServerURL(ln.Addr().String(), cfg.MountPath)
 	}
 
-	store, err := open(ctx, cfg.StoreConfig())
-	if err != nil {
-		return fmt.Errorf("opening %s store: %w", provider, err)
-	}
 	coreOpts := cfg.CoreOptions()
-	if err := openMessaging(ctx, cfg, &coreOpts); err != nil {
-		_ = store.Close()
-		return err
-	}
-	if coreOpts.Jobs, err = openJobs(ctx, cfg, store); err != nil {
-		_ = store.Close()
-		return err
-	}
-	app, err := core.NewApp(ctx, store, coreOpts)
+	providers, err := openProviders(ctx, cfg, log, &coreOpts)
 	if err != nil {
-		if coreOpts.Jobs != nil {
-			_ = coreOpts.Jobs.Stop(ctx)
-		}
-		_ = store.Close()
+		return err
+	}
+	app, err := core.NewApp(ctx, providers.store, coreOpts)
+	if err != nil {
+		_ = providers.close(true)
 		return fmt.Errorf("starting app: %w", err)
 	}
-	// Close stops the job queue (running jobs get 15s), then the store.
+	// The App closes the job queue (running jobs get 15s) and the store;
+	// the other providers close after it.
 	defer func() {
-		if err := app.Close(); err != nil {
-			log.Error("closing app", "err", err)
+		if err := errors.Join(app.Close(), providers.close(false)); err != nil {
+			log.Error("closing", "err", err)
 		}
 	}()
-	if jobs := app.Jobs(); jobs != nil {
-		if os.Getenv(testJobsEnv) == "1" {
-			registerTestJobs(app)
+	for _, name := range Extensions.Names() {
+		ext, _ := Extensions.Lookup(name)
+		if err := ext(ctx, app); err != nil {
+			return fmt.Errorf("extension %s: %w", name, err)
 		}
+	}
+	if jobs := app.Jobs(); jobs != nil {
 		if err := jobs.Start(ctx); err != nil {
 			return fmt.Errorf("jobs: %w", err)
 		}
@@ -262,7 +259,7 @@ func run(ctx context.Context, cfg *config.Config, generateKey bool, log *slog.Lo
 	opts := server.OptionsFromConfig(cfg)
 	opts.API = api.New(app)
 	opts.Ready = app.Ready
-	opts.Store = store
+	opts.Store = providers.store
 	opts.Logger = log
 	srv, err := server.New(opts)
 	if err != nil {
@@ -275,7 +272,7 @@ func run(ctx context.Context, cfg *config.Config, generateKey bool, log *slog.Lo
 		"mount_path", cfg.MountPath,
 		"server_url", cfg.ServerURL,
 		"app_id", cfg.AppID,
-		"store", provider,
+		"store", cfg.StoreProvider(),
 		"jobs", cfg.Jobs.Provider,
 		"data_dir", dataDir,
 		"metrics", opts.MetricsPath,
@@ -286,23 +283,6 @@ func run(ctx context.Context, cfg *config.Config, generateKey bool, log *slog.Lo
 	}
 	log.Info("switchboard stopped")
 	return nil
-}
-
-// openJobs opens the job queue the config names in store's database (which
-// runs its migrations), or returns nil for jobs.provider: none.
-func openJobs(ctx context.Context, cfg *config.Config, store core.Store) (core.JobQueue, error) {
-	if cfg.Jobs.Provider == config.JobsOff {
-		return nil, nil
-	}
-	open, err := core.JobQueues.Lookup(cfg.Jobs.Provider)
-	if err != nil {
-		return nil, fmt.Errorf("jobs: %w", err)
-	}
-	q, err := open(ctx, store, cfg.Jobs.Section(cfg.Jobs.Provider))
-	if err != nil {
-		return nil, fmt.Errorf("jobs: opening %s: %w", cfg.Jobs.Provider, err)
-	}
-	return q, nil
 }
 
 // migrate opens the store and the job queue, which apply their migrations
@@ -326,61 +306,19 @@ func runMigrations(ctx context.Context, cfg *config.Config) error {
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return fmt.Errorf("creating data folder: %w", err)
 	}
-	provider := cfg.StoreProvider()
-	open, err := core.Stores.Lookup(provider)
-	if err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	store, err := open(ctx, cfg.StoreConfig())
-	if err != nil {
-		return fmt.Errorf("opening %s store: %w", provider, err)
-	}
-	jobs, err := openJobs(ctx, cfg, store)
-	if err == nil && jobs != nil {
-		err = jobs.Stop(ctx)
-	}
-	return errors.Join(err, store.Close())
-}
-
-// openMessaging opens the sms and mail providers and the enabled
-// third-party logins named in the config.
-func openMessaging(ctx context.Context, cfg *config.Config, o *core.Options) error {
-	openSMS, err := core.SMSProviders.Lookup(cfg.SMS.Provider)
-	if err != nil {
-		return fmt.Errorf("sms: %w", err)
-	}
-	if o.SMS, err = openSMS(ctx, cfg.SMS.Section(cfg.SMS.Provider)); err != nil {
-		return fmt.Errorf("sms: opening %s: %w", cfg.SMS.Provider, err)
-	}
-	openMail, err := core.MailProviders.Lookup(cfg.Mail.Provider)
-	if err != nil {
-		return fmt.Errorf("mail: %w", err)
-	}
-	if o.Mailer, err = openMail(ctx, cfg.Mail.Section(cfg.Mail.Provider)); err != nil {
-		return fmt.Errorf("mail: opening %s: %w", cfg.Mail.Provider, err)
-	}
-	sections := map[string]map[string]any{}
-	for name, section := range cfg.Auth {
-		sections[name] = section
-	}
-	if cfg.EnableAnonymousUsers {
-		if _, set := sections["anonymous"]; !set {
-			sections["anonymous"] = nil
+	// Opening the store and the job queue applies their migrations.
+	opts := cfg.CoreOptions()
+	w := &wiring{cfg: cfg, log: slog.Default(), opts: &opts}
+	for _, k := range providerKinds {
+		if k.name != "store" && k.name != "jobs" {
+			continue
 		}
-	} else {
-		delete(sections, "anonymous")
-	}
-	o.AuthProviders = map[string]core.AuthDataProvider{}
-	for name, section := range sections {
-		open, err := core.AuthProviders.Lookup(name)
-		if err != nil {
-			return fmt.Errorf("auth.%s: %w", name, err)
-		}
-		if o.AuthProviders[name], err = open(ctx, section); err != nil {
-			return fmt.Errorf("auth.%s: %w", name, err)
+		if err := k.open(ctx, w); err != nil {
+			_ = w.close(true)
+			return err
 		}
 	}
-	return nil
+	return w.close(true)
 }
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
