@@ -1,11 +1,15 @@
 # The one place the test command lives: README's "make test" and .ci/run use it.
-.PHONY: test test-go test-sdk bench bench-http fuzz
+.PHONY: test test-go lint test-sdk bench bench-http fuzz
 
 test: test-go test-sdk
 
-test-go:
-	go vet ./...
+test-go: lint
 	go test -count=1 ./...
+
+# go vet and staticcheck (pinned, from the Go module proxy).
+lint:
+	go vet ./...
+	go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 test-sdk:
 	cd test/sdk && npm ci --no-audit --no-fund && npm test
@@ -21,4 +25,4 @@ bench-http:
 # Run the fuzzers for a while (CI runs only their seed corpora, via go test).
 fuzz:
 	go test ./core -run XXX -fuzz FuzzParseWhere -fuzztime 60s
-	go test ./core/api -run XXX -fuzz FuzzDecodeRequest -fuzztime 60s
+	go test ./test/integration -run XXX -fuzz FuzzRequest -fuzztime 60s

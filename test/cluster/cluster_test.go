@@ -11,12 +11,11 @@ import (
 )
 
 // clusterEnv is what both nodes of a test cluster run with: one PostgreSQL
-// schema, the test-only job, and a short job timeout and rescue interval
+// schema, and a short job timeout and rescue interval
 // so that a job lost with its node is run again within the test.
 func clusterEnv(dbURL string) []string {
 	return []string{
 		"SWITCHBOARD_DATABASE_URL=" + dbURL,
-		"SB_TEST_JOBS=1",
 		"SWITCHBOARD_JOBS__RIVER__JOB_TIMEOUT=5s",
 		"SWITCHBOARD_JOBS__RIVER__RESCUE_AFTER=6s",
 		"SWITCHBOARD_JOBS__RIVER__POLL_INTERVAL=200ms",

@@ -37,7 +37,7 @@ func binary(t *testing.T) string {
 		binPath = filepath.Join(dir, "switchboard")
 		_, file, _, _ := runtime.Caller(0)
 		root := filepath.Join(filepath.Dir(file), "..", "..")
-		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/switchboard")
+		cmd := exec.Command("go", "build", "-o", binPath, "./test/cluster/testnode")
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
