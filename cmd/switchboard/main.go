@@ -1,7 +1,8 @@
 // Command switchboard runs the Switchboard server.
 //
-// The providers linked into the binary are the blank imports below; a custom
-// build with other providers copies this file and changes only that list.
+// The providers linked into the binary are the blank imports below (the
+// standard set); a custom build with other providers copies this file and
+// changes only that list.
 package main
 
 import (
@@ -9,28 +10,9 @@ import (
 
 	"github.com/switchboardhq/switchboard/cmd/switchboard/app"
 
-	// Store providers.
-	_ "github.com/switchboardhq/switchboard/adapters/store/postgres"
-	_ "github.com/switchboardhq/switchboard/adapters/store/sqlite"
-
-	// Job queue providers.
-	_ "github.com/switchboardhq/switchboard/adapters/jobs/river"
-
-	// SMS and mail providers.
-	_ "github.com/switchboardhq/switchboard/adapters/mail/log"
-	_ "github.com/switchboardhq/switchboard/adapters/mail/smtp"
-	_ "github.com/switchboardhq/switchboard/adapters/sms/aliyun"
-	_ "github.com/switchboardhq/switchboard/adapters/sms/log"
-	_ "github.com/switchboardhq/switchboard/adapters/sms/tencent"
-	_ "github.com/switchboardhq/switchboard/adapters/sms/twilio"
-
-	// Third-party logins (authData).
-	_ "github.com/switchboardhq/switchboard/adapters/auth/anonymous"
-	_ "github.com/switchboardhq/switchboard/adapters/auth/apple"
-	_ "github.com/switchboardhq/switchboard/adapters/auth/github"
-	_ "github.com/switchboardhq/switchboard/adapters/auth/google"
-	_ "github.com/switchboardhq/switchboard/adapters/auth/oidc"
-	_ "github.com/switchboardhq/switchboard/adapters/auth/wechat"
+	// The providers the binary ships (store, jobs, sms, mail, auth): see
+	// that package to link a different set.
+	_ "github.com/switchboardhq/switchboard/cmd/switchboard/standard"
 )
 
 func main() { os.Exit(app.Main()) }

@@ -1,8 +1,8 @@
 // Command testnode is the switchboard server with one more cloud job,
 // "sbtest.record", for test/cluster: it lets the tests check, against real
 // server processes, that a job runs exactly once across nodes and survives
-// the crash of the node running it. It is a custom build (an Extension and
-// the providers the tests use), so the job never exists in the real binary.
+// the crash of the node running it. It is a custom build (the standard providers
+// and an Extension), so the job never exists in the real binary.
 package main
 
 import (
@@ -12,11 +12,7 @@ import (
 	"github.com/switchboardhq/switchboard/cmd/switchboard/app"
 	"github.com/switchboardhq/switchboard/core"
 
-	_ "github.com/switchboardhq/switchboard/adapters/jobs/river"
-	_ "github.com/switchboardhq/switchboard/adapters/mail/log"
-	_ "github.com/switchboardhq/switchboard/adapters/sms/log"
-	_ "github.com/switchboardhq/switchboard/adapters/store/postgres"
-	_ "github.com/switchboardhq/switchboard/adapters/store/sqlite"
+	_ "github.com/switchboardhq/switchboard/cmd/switchboard/standard"
 )
 
 // testJobClass is where sbtest.record writes what it did.

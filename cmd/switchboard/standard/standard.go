@@ -1,0 +1,29 @@
+// Package standard links the providers the switchboard binary ships, by
+// their blank imports: importing it registers them all. A custom build
+// imports it and adds its own, or copies this list and changes it.
+package standard
+
+import (
+	// Store providers.
+	_ "github.com/switchboardhq/switchboard/adapters/store/postgres"
+	_ "github.com/switchboardhq/switchboard/adapters/store/sqlite"
+
+	// Job queue providers.
+	_ "github.com/switchboardhq/switchboard/adapters/jobs/river"
+
+	// SMS and mail providers.
+	_ "github.com/switchboardhq/switchboard/adapters/mail/log"
+	_ "github.com/switchboardhq/switchboard/adapters/mail/smtp"
+	_ "github.com/switchboardhq/switchboard/adapters/sms/aliyun"
+	_ "github.com/switchboardhq/switchboard/adapters/sms/log"
+	_ "github.com/switchboardhq/switchboard/adapters/sms/tencent"
+	_ "github.com/switchboardhq/switchboard/adapters/sms/twilio"
+
+	// Third-party logins (authData).
+	_ "github.com/switchboardhq/switchboard/adapters/auth/anonymous"
+	_ "github.com/switchboardhq/switchboard/adapters/auth/apple"
+	_ "github.com/switchboardhq/switchboard/adapters/auth/github"
+	_ "github.com/switchboardhq/switchboard/adapters/auth/google"
+	_ "github.com/switchboardhq/switchboard/adapters/auth/oidc"
+	_ "github.com/switchboardhq/switchboard/adapters/auth/wechat"
+)
