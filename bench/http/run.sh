@@ -5,7 +5,7 @@
 #   bench/http/run.sh                      # SQLite, c=32, 15 s per scenario
 #   DURATION=5s CONNS=64 bench/http/run.sh
 #   SWITCHBOARD_DATABASE_URL=postgres://... bench/http/run.sh
-#   SWITCHBOARD_BIN=/path/to/binary bench/http/run.sh   # another build (e.g. bench/noophook)
+#   BENCH_BIN=/path/to/binary bench/http/run.sh   # another build (e.g. bench/noophook)
 # Needs wrk (apt-get install wrk) and curl. Prints requests/s and p50/p99.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -19,8 +19,8 @@ work=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
 command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install wrk" >&2; exit 1; }
-if [ -n "${SWITCHBOARD_BIN:-}" ]; then
-  cp "$SWITCHBOARD_BIN" "$work/switchboard"
+if [ -n "${BENCH_BIN:-}" ]; then
+  cp "$BENCH_BIN" "$work/switchboard"
 else
   (cd "$root" && go build -o "$work/switchboard" ./cmd/switchboard)
 fi

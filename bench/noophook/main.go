@@ -1,7 +1,7 @@
 // Command noophook is the switchboard server with one no-op handler bound
 // on the BeforeSave chain of every class: the cost of a stage that has a
 // handler, measured against the plain binary by bench/http/run.sh
-// (SWITCHBOARD_BIN=... bench/http/run.sh). A custom build: the standard providers and an Extension.
+// (BENCH_BIN=... bench/http/run.sh). A custom build: the standard providers and an Extension.
 package main
 
 import (
