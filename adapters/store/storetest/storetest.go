@@ -47,6 +47,7 @@ func RunConformance(t *testing.T, open func(t *testing.T) core.Store) {
 		{"Subqueries", testSubqueries},
 		{"Tx", testTx},
 		{"Concurrency", testConcurrency},
+		{"Hardening", testHardening},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, open) })
