@@ -48,6 +48,7 @@ func RunConformance(t *testing.T, open func(t *testing.T) core.Store) {
 		{"Tx", testTx},
 		{"Concurrency", testConcurrency},
 		{"Hardening", testHardening},
+		{"Aggregate", testAggregate},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, open) })
