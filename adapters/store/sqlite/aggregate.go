@@ -27,7 +27,7 @@ func (dialect) AggJSON(expr string, t core.Type, isJSON bool) string {
 }
 
 // AggJSONPath inlines the path as a string literal (SQLite string
-// literals have no escapes but '') rather than binding it: SQLite's "?"
+// literals have no escapes but ”) rather than binding it: SQLite's "?"
 // placeholders are positional, and the expression may be placed or
 // repeated anywhere.
 func (dialect) AggJSONPath(_ *sqlstore.Builder, col string, path []string) string {

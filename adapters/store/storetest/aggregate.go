@@ -48,7 +48,7 @@ func testAggregate(t *testing.T, open func(t *testing.T) core.Store) {
 	iso := func(i int) string { return core.FormatTime(at(i)) }
 	cases := []struct {
 		name, pipeline, want string
-		unordered           bool
+		unordered            bool
 	}{
 		{"group by field, sum, sort", `[{"$group":{"_id":"$player","total":{"$sum":"$score"}}},{"$sort":{"total":-1}}]`,
 			`[{"objectId":"alice","total":40},{"objectId":"bob","total":25},{"objectId":"carol","total":0}]`, false},
