@@ -147,7 +147,9 @@ func jsonString(s string) string { b, _ := json.Marshal(s); return string(b) }
 // order, withinPolygon with a closed path, one GeoPoint per class.
 func TestGeoQueriesFromTheSDK(t *testing.T) {
 	h := newHarness(t, nil)
-	gp := func(lat, lng float64) map[string]any { return map[string]any{"__type": "GeoPoint", "latitude": lat, "longitude": lng} }
+	gp := func(lat, lng float64) map[string]any {
+		return map[string]any{"__type": "GeoPoint", "latitude": lat, "longitude": lng}
+	}
 	poly := func(coords ...[]any) map[string]any {
 		c := make([]any, len(coords))
 		for i, p := range coords {
