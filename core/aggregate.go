@@ -300,13 +300,16 @@ func AggregatePipeline(params map[string]any) ([]any, error) {
 // documents in Parse's JSON form (the route's "results"). Like Parse
 // Server's route it is for the master key; the API checks that.
 func (a *App) Aggregate(ctx context.Context, auth *Auth, className string, pipeline []any) ([]map[string]any, error) {
+	if ValidClassName(className) && checkClassAccess(className, auth) == nil && a.Class(className) == nil {
+		return []map[string]any{}, nil // Parse answers nothing for a class that does not exist
+	}
 	p, err := a.ParseAggregate(ctx, auth, className, pipeline)
 	if err != nil {
 		return nil, err
 	}
 	c := a.Class(className)
 	if c == nil || isNothing(p.Where) {
-		return []map[string]any{}, nil // Parse answers nothing for a class that does not exist
+		return []map[string]any{}, nil
 	}
 	ag, ok := a.storeFor(ctx).(Aggregator)
 	if !ok {
