@@ -22,18 +22,6 @@ import (
 // Parse Server returns them. Internal fields ("_hashed_password", ...) can
 // never be read, grouped or matched.
 
-// Aggregator is the optional store ability to run pipelines; stores that
-// lack it answer aggregate requests with CodeInvalidQuery.
-type Aggregator interface {
-	// Aggregate runs p over class's objects (those ReadACL may read, when
-	// not nil) and returns the resulting documents, each a map from the
-	// names of the final stage's fields (AggregateOutput) to values of
-	// their types: Go values as in values.go for typed fields, decoded
-	// JSON for fields of type "". It returns CodeInvalidQuery when the
-	// result would hold more than p.MaxResults documents.
-	Aggregate(ctx context.Context, class *Class, p *Pipeline) ([]Object, error)
-}
-
 // Pipeline is a checked aggregate pipeline.
 type Pipeline struct {
 	// Where selects the class's objects that enter the pipeline (the
