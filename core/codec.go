@@ -155,12 +155,23 @@ func decodeGeoPoint(m map[string]any) (GeoPoint, *Error) {
 	return GeoPoint{Latitude: lat, Longitude: lng}, nil
 }
 
+// MaxPolygonPointsCeiling is the most points a Polygon may have whatever
+// the configuration (queryLimits.maxPolygonPoints, default 10000, sets the
+// limit below it): the decoder refuses larger ones before reading them.
+const MaxPolygonPointsCeiling = 100000
+
 // decodePolygon accepts the coordinate list of a Polygon or of a $polygon
-// query: [[lat, lng], ...] or a list of GeoPoint maps.
+// query: [[lat, lng], ...] or a list of GeoPoint maps. A closed ring (last
+// point equal to the first) is kept open, as Parse Server returns it, so
+// that both spellings of a polygon are the same value; it needs 3 distinct
+// points.
 func decodePolygon(v any) (Polygon, *Error) {
 	list, ok := v.([]any)
 	if !ok || len(list) < 3 {
 		return nil, Errorf(CodeIncorrectType, "a Polygon needs at least 3 coordinates")
+	}
+	if len(list) > MaxPolygonPointsCeiling+1 {
+		return nil, Errorf(CodeObjectTooLarge, "a Polygon may have at most %d points, this one has %d", MaxPolygonPointsCeiling, len(list))
 	}
 	poly := make(Polygon, 0, len(list))
 	for _, e := range list {
@@ -189,7 +200,31 @@ func decodePolygon(v any) (Polygon, *Error) {
 		}
 		poly = append(poly, [2]float64{g.Latitude, g.Longitude})
 	}
+	if len(poly) > 3 && poly[0] == poly[len(poly)-1] {
+		poly = poly[:len(poly)-1]
+	}
+	if len(poly) > MaxPolygonPointsCeiling {
+		return nil, Errorf(CodeObjectTooLarge, "a Polygon may have at most %d points, this one has %d", MaxPolygonPointsCeiling, len(poly))
+	}
+	if !threeDistinct(poly) {
+		return nil, Errorf(CodeIncorrectType, "a Polygon needs at least 3 different points")
+	}
 	return poly, nil
+}
+
+func threeDistinct(poly Polygon) bool {
+	for _, p := range poly[1:] {
+		if p == poly[0] {
+			continue
+		}
+		for _, q := range poly[2:] {
+			if q != poly[0] && q != p {
+				return true
+			}
+		}
+		return false
+	}
+	return false
 }
 
 // DecodeACL validates and converts an ACL in Parse's JSON form.

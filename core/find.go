@@ -216,19 +216,22 @@ func (a *App) query(e *FindEvent) error {
 		return nil
 	}
 	st := a.storeFor(ctx)
+	// The query time limit bounds every read of this request, includes too.
+	qctx, cancel := a.QueryContext(ctx)
+	defer cancel()
 	if opts.Count {
-		n, err := st.Count(ctx, c, q)
+		n, err := st.Count(qctx, c, q)
 		if err != nil {
-			return err
+			return TimeoutError(qctx, err)
 		}
 		e.Count = &n
 	}
 	if limit == 0 {
 		return nil
 	}
-	objs, err := st.Find(ctx, c, q)
+	objs, err := st.Find(qctx, c, q)
 	if err != nil {
-		return err
+		return TimeoutError(qctx, err)
 	}
 	e.Results = make([]map[string]any, len(objs))
 	for i, o := range objs {
@@ -237,7 +240,7 @@ func (a *App) query(e *FindEvent) error {
 	stripProtected(c, auth, e.Results)
 	applyKeys(e.Results, opts.Keys, opts.ExcludeKeys)
 	if len(opts.Include) > 0 {
-		return a.include(ctx, auth, c, e.Results, opts.Include, opts.Keys)
+		return TimeoutError(qctx, a.include(qctx, auth, c, e.Results, opts.Include, opts.Keys))
 	}
 	return nil
 }
@@ -252,6 +255,12 @@ func (a *App) Distinct(ctx context.Context, auth *Auth, className, field string,
 	if c == nil {
 		return []any{}, nil
 	}
+	// Internal fields (password hashes, reset tokens) and fields protected
+	// from the caller are never distinct keys, not even for the read-only
+	// master key.
+	if strings.HasPrefix(field, "_") || protectedFields(c, auth)[field] {
+		return nil, Errorf(CodeInvalidKeyName, "Invalid field name for distinct: %s.", field)
+	}
 	f, ok := fieldOf(c, field)
 	if !ok || f.Type == TypeRelation || f.Type == TypeACL {
 		return []any{}, nil
@@ -264,9 +273,11 @@ func (a *App) Distinct(ctx context.Context, auth *Auth, className, field string,
 	if isNothing(expr) {
 		return []any{}, nil
 	}
-	values, serr := a.storeFor(ctx).Distinct(ctx, c, field, &Query{Where: expr, Limit: -1, ReadACL: auth.Principals()})
+	qctx, cancel := a.QueryContext(ctx)
+	defer cancel()
+	values, serr := a.storeFor(ctx).Distinct(qctx, c, field, &Query{Where: expr, Limit: -1, ReadACL: auth.Principals()})
 	if serr != nil {
-		return nil, serr
+		return nil, TimeoutError(qctx, serr)
 	}
 	out := make([]any, len(values))
 	for i, v := range values {

@@ -111,6 +111,17 @@ type QueryLimits struct {
 	MaxIncludeDepth int // dot-segments in one include path (default 5)
 	MaxIncludeCount int // include paths in one query (default 50)
 	MaxInValues     int // values in one $in/$nin/$all (default 10000)
+	// MaxRegexLength bounds the characters of one $regex pattern
+	// (default 1000).
+	MaxRegexLength int
+	// MaxPolygonPoints bounds the points of a Polygon, stored or in a
+	// query (default 10000, at most MaxPolygonPointsCeiling): each row a
+	// geo query tests walks all of them.
+	MaxPolygonPoints int
+	// QueryTimeout bounds each database read a request makes (default
+	// 15s; negative: no limit). A read past it is cut on the database
+	// and answers CodeTimeout (see Store).
+	QueryTimeout time.Duration
 }
 
 // WithDefaults returns o with zero values replaced by the defaults.
@@ -189,6 +200,16 @@ func (o Options) WithDefaults() Options {
 	}
 	if l.MaxInValues <= 0 {
 		l.MaxInValues = 10000
+	}
+	if l.MaxRegexLength <= 0 {
+		l.MaxRegexLength = 1000
+	}
+	if l.MaxPolygonPoints <= 0 {
+		l.MaxPolygonPoints = 10000
+	}
+	l.MaxPolygonPoints = min(l.MaxPolygonPoints, MaxPolygonPointsCeiling)
+	if l.QueryTimeout == 0 {
+		l.QueryTimeout = 15 * time.Second
 	}
 	return o
 }

@@ -95,6 +95,7 @@ type SaveEvent struct {
 	// to it (a signup's sessionToken).
 	Reply map[string]any
 
+	app   *App
 	write *decodedWrite
 	// filter is the authorizers' condition the stored object must meet.
 	filter Expr
@@ -120,6 +121,11 @@ func (e *SaveEvent) SetBody(body map[string]any) error {
 	w, err := decodeWrite(body, e.Created)
 	if err != nil {
 		return err
+	}
+	if e.app != nil {
+		if err := e.app.CheckValueLimits(w.update); err != nil {
+			return err
+		}
 	}
 	e.Body, e.write = body, w
 	return nil
@@ -251,7 +257,7 @@ func (a *App) Update(ctx context.Context, auth *Auth, className, id string, body
 }
 
 func (a *App) save(ctx context.Context, e *SaveEvent) (map[string]any, error) {
-	e.Ctx, e.Context = ctx, cloudContext(ctx)
+	e.Ctx, e.Context, e.app = ctx, cloudContext(ctx), a
 	if e.Created && e.ObjectID == "" {
 		e.ObjectID = NewObjectID()
 	}
@@ -358,10 +364,18 @@ func (a *App) storeSave(e *SaveEvent) error {
 }
 
 // updateReply is {updatedAt} plus the new values of fields changed by
-// operators, which the SDKs merge into their copy.
+// operators, which the SDKs merge into their copy; only values the caller
+// could read back, so that an Increment of 0 reads nothing it should not.
 func (a *App) updateReply(c *Class, auth *Auth, w *decodedWrite, updated Object) map[string]any {
 	reply := map[string]any{FieldUpdatedAt: FormatTime(updated[FieldUpdatedAt].(time.Time))}
+	if len(w.opFields) == 0 || !canRead(updated, auth) {
+		return reply
+	}
+	hidden := protectedFields(c, auth)
 	for _, k := range w.opFields {
+		if hidden[k] && !(c.Name == userClass && updated.ID() == auth.UserID) {
+			continue
+		}
 		switch w.update[k].(type) {
 		case Increment, Add, AddUnique, Remove:
 			if v, ok := updated[k]; ok {

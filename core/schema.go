@@ -173,21 +173,38 @@ var (
 	fieldNamePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,99}$`)
 )
 
+// reservedClassPrefixes start the names of tables that engines and the
+// job queue keep beside the classes' own, in the same namespace: SQLite's
+// sqlite_master and friends, PostgreSQL's pg_ catalogs (which a table of
+// that name would be shadowed by), River's river_job, river_client, ...
+// They are compared without regard to case, as SQLite compares names.
+var reservedClassPrefixes = []string{"sqlite_", "pg_", "river_"}
+
 // ValidClassName reports whether name may name a class: a letter followed by
-// letters, digits and underscores, or one of the system classes. Store
-// identifiers are derived only from names that passed this check.
+// letters, digits and underscores, or one of the system classes, and not a
+// reserved name (see reservedClassPrefixes). Store identifiers are derived
+// only from names that passed this check.
 func ValidClassName(name string) bool {
 	if strings.HasPrefix(name, "_") {
 		_, ok := SystemClasses[name]
 		return ok
 	}
+	for _, p := range reservedClassPrefixes {
+		if len(name) >= len(p) && strings.EqualFold(name[:len(p)], p) {
+			return false
+		}
+	}
 	return classNamePattern.MatchString(name)
 }
+
+// invalidFieldNames are names Parse Server refuses for fields: "length"
+// confuses JavaScript code that treats an object as an array.
+var invalidFieldNames = map[string]bool{"length": true}
 
 // ValidFieldName reports whether name may name a field.
 func ValidFieldName(name string) bool {
 	if _, ok := DefaultFields[name]; ok {
 		return true
 	}
-	return fieldNamePattern.MatchString(name)
+	return fieldNamePattern.MatchString(name) && !invalidFieldNames[name]
 }

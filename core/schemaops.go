@@ -649,6 +649,32 @@ func checkNewFields(c *Class, fields map[string]Field) *Error {
 		}
 		existing[k] = true
 	}
+	return checkOneGeoPoint(c, fields)
+}
+
+// checkOneGeoPoint refuses a second GeoPoint field in a class, as Parse
+// Server does (its MongoDB geo index covers one field per class).
+func checkOneGeoPoint(c *Class, fields map[string]Field) *Error {
+	var have []string
+	if c != nil {
+		for k, f := range c.Fields {
+			if f.Type == TypeGeoPoint {
+				have = append(have, k)
+			}
+		}
+	}
+	added := make([]string, 0, len(fields))
+	for k, f := range fields {
+		if _, exists := fieldOf(c, k); !exists && f.Type == TypeGeoPoint {
+			added = append(added, k)
+		}
+	}
+	sort.Strings(have)
+	sort.Strings(added)
+	all := append(have, added...)
+	if len(all) > 1 && len(added) > 0 {
+		return Errorf(CodeIncorrectType, "currently, only one GeoPoint field may exist in an object. Adding %s when %s already exists.", all[1], all[0])
+	}
 	return nil
 }
 

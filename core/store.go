@@ -23,7 +23,17 @@ import (
 //     CodeDuplicateValue for a unique-index violation, CodeInvalidQuery for a
 //     query the store cannot run), anything else is an internal error;
 //   - an error leaves no partial write behind: each call is atomic;
-//   - a write that returned nil survives a crash of the process.
+//   - a write that returned nil survives a crash of the process;
+//   - a call whose ctx ends stops its work on the database itself, not
+//     only in the client (PostgreSQL: a cancel request; SQLite: an
+//     interrupt), and returns CodeTimeout, carrying context.Cause(ctx)
+//     when that is an *Error. The core bounds each request's reads with
+//     the query time limit this way (App.QueryContext, queryLimits.
+//     queryTimeout); a read that runs away ends there and gives its
+//     connection back;
+//   - reads whose cost the client's input decides (regular expressions,
+//     text search, polygons, aggregate pipelines) cannot take every
+//     connection: other reads are still served while they run.
 //
 // Stores are found by name in the "store" registry (see Register).
 type Store interface {
@@ -90,6 +100,21 @@ type SideDBOpener interface {
 // provider can open connections of its own to the same database and schema.
 type ConnStringer interface {
 	ConnString() string
+}
+
+// Aggregator is an optional interface: a store that runs aggregate
+// pipelines (see aggregate.go). Without it, aggregate requests answer
+// CodeInvalidQuery.
+type Aggregator interface {
+	// Aggregate runs p over class's objects (those p.ReadACL may read,
+	// when not nil) and returns the resulting documents, each a map from
+	// the names of the final stage's fields (AggregateShape) to values of
+	// their types: Go values as in values.go for typed fields, decoded
+	// JSON for fields of type "". Null fields are left out, except in
+	// documents made by $group or $count. It returns CodeInvalidQuery
+	// when the result would hold more than p.MaxResults documents, and
+	// honours ctx as every read does.
+	Aggregate(ctx context.Context, class *Class, p *Pipeline) ([]Object, error)
 }
 
 // StoreStats is an optional interface: a store that has a connection pool

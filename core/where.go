@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"regexp"
+	"regexp/syntax"
 	"strconv"
 	"strings"
 	"time"
@@ -105,7 +106,9 @@ func (p *queryParser) parseKey(c *Class, key string, val any, depth int) (Expr, 
 		return p.parseRelatedTo(c, val)
 	}
 	if strings.HasPrefix(key, "$") {
-		return nil, Errorf(CodeInvalidQuery, "unknown top-level operator %s", key)
+		// Parse Server: only $or, $and, $nor (and $relatedTo) may start a
+		// where key with "$"; anything else is a bad key name.
+		return nil, Errorf(CodeInvalidKeyName, "Invalid key name: %s", key)
 	}
 	name, path := key, []string(nil)
 	if i := strings.IndexByte(key, '.'); i > 0 {
@@ -205,7 +208,18 @@ func (p *queryParser) unknownField(key string, val any) (Expr, *Error) {
 					hasNull = hasNull || v == nil
 				}
 				matchesNull = matchesNull && hasNull
-			case "$options", "$maxDistance", "$maxDistanceInRadians", "$maxDistanceInMiles", "$maxDistanceInKilometers":
+			case "$regex":
+				// Checked even on a field the class lacks, so that a bad
+				// pattern or option is the same 102 whatever the schema.
+				if _, err := p.checkRegex(arg, m["$options"]); err != nil {
+					return nil, err
+				}
+				matchesNull = false
+			case "$options":
+				if _, ok := m["$regex"]; !ok {
+					return nil, Errorf(CodeInvalidQuery, "$options needs $regex")
+				}
+			case "$maxDistance", "$maxDistanceInRadians", "$maxDistanceInMiles", "$maxDistanceInKilometers":
 			default:
 				if !knownOperators[op] {
 					return nil, Errorf(CodeInvalidQuery, "bad constraint %s on %s", op, key)
@@ -367,6 +381,23 @@ func (fc fieldConstraint) value(val any) (any, *Error) {
 				return v, nil
 			}
 		}
+	case TypeGeoPoint:
+		if m, ok := val.(map[string]any); ok {
+			if t, v, err := DecodeValue(m); err == nil && t == TypeGeoPoint {
+				return v, nil
+			}
+		}
+	case TypePolygon:
+		if m, ok := val.(map[string]any); ok && m["__type"] == "Polygon" {
+			poly, err := decodePolygon(m["coordinates"])
+			if err != nil {
+				return nil, err
+			}
+			if err := fc.p.checkPolygonSize(poly); err != nil {
+				return nil, err
+			}
+			return poly, nil
+		}
 	case TypeArray:
 		return val, nil
 	}
@@ -511,14 +542,41 @@ func (fc fieldConstraint) regex(arg, options any) (Expr, *Error) {
 	if fc.field.Type != TypeString && fc.path == nil {
 		return nil, Errorf(CodeInvalidQuery, "$regex needs a String field, %s is %s", fc.key(), fc.field.Type)
 	}
+	re, err := fc.p.checkRegex(arg, options)
+	if err != nil {
+		return nil, err
+	}
+	re.Field, re.Path = fc.name, fc.path
+	return re, nil
+}
+
+// maxRegexProgram bounds the size of a pattern once its counted repeats
+// are expanded (Go's compiled program, in instructions): "(.*){1,1000}z"
+// is 13 characters and 5,000 instructions, and engines that expand it
+// (PostgreSQL's) take seconds to compile it.
+const maxRegexProgram = 3000
+
+// maxNestedRepeat bounds a counted repeat {n,m} of something that itself
+// repeats without bound, such as (a+){1,100}: PostgreSQL's regex compiler
+// is cubic in m there (m = 255 takes seconds).
+const maxNestedRepeat = 32
+
+// checkRegex validates a $regex pattern and its $options: the pattern is a
+// string no longer than the configured limit that compiles and is not too
+// complex, the options are a string of i, m, s and x. It returns the Regex
+// without its field.
+func (p *queryParser) checkRegex(arg, options any) (Regex, *Error) {
 	pattern, ok := arg.(string)
 	if !ok {
-		return nil, Errorf(CodeInvalidQuery, "bad $regex: expected a string")
+		return Regex{}, Errorf(CodeInvalidQuery, "bad $regex: expected a string")
+	}
+	if max := p.limits().MaxRegexLength; len(pattern) > max {
+		return Regex{}, Errorf(CodeInvalidQuery, "$regex is %d characters long, more than the limit of %d (queryLimits.maxRegexLength)", len(pattern), max)
 	}
 	opts := ""
 	if options != nil {
 		if opts, ok = options.(string); !ok {
-			return nil, Errorf(CodeInvalidQuery, "bad $options: expected a string")
+			return Regex{}, Errorf(CodeInvalidQuery, "bad $options: expected a string")
 		}
 	}
 	flags := ""
@@ -531,7 +589,7 @@ func (fc fieldConstraint) regex(arg, options any) (Expr, *Error) {
 		case 'x':
 			pattern = stripExtendedWhitespace(pattern)
 		default:
-			return nil, Errorf(CodeInvalidQuery, "bad $options value for query: %s; only i, m, s and x are supported", opts)
+			return Regex{}, Errorf(CodeInvalidQuery, "bad $options value for query: %s; only i, m, s and x are supported", opts)
 		}
 	}
 	re := pattern
@@ -539,9 +597,53 @@ func (fc fieldConstraint) regex(arg, options any) (Expr, *Error) {
 		re = "(?" + flags + ")" + pattern
 	}
 	if _, err := regexp.Compile(re); err != nil {
-		return nil, Errorf(CodeInvalidQuery, "bad $regex %q: %v", pattern, err)
+		return Regex{}, Errorf(CodeInvalidQuery, "bad $regex %q: %v", pattern, err)
 	}
-	return Regex{Field: fc.name, Path: fc.path, Pattern: pattern, Options: flags}, nil
+	if err := checkRegexCost(re); err != nil {
+		return Regex{}, err
+	}
+	return Regex{Pattern: pattern, Options: flags}, nil
+}
+
+// checkRegexCost refuses patterns whose matching cost explodes in some
+// engine although they are short; re has compiled already.
+func checkRegexCost(re string) *Error {
+	tree, err := syntax.Parse(re, syntax.Perl)
+	if err != nil {
+		return Errorf(CodeInvalidQuery, "bad $regex: %v", err)
+	}
+	if nestedRepeat(tree, false) {
+		return Errorf(CodeInvalidQuery, "$regex is too complex: a counted repeat {n,m} with m above %d may not contain *, + or {n,}", maxNestedRepeat)
+	}
+	prog, err := syntax.Compile(tree.Simplify())
+	if err != nil || len(prog.Inst) > maxRegexProgram {
+		return Errorf(CodeInvalidQuery, "$regex is too complex: its counted repeats expand to more than %d steps; use smaller counts", maxRegexProgram)
+	}
+	return nil
+}
+
+// nestedRepeat reports whether r has a counted repeat above maxNestedRepeat
+// around an unbounded one (inside reports that r is inside such a repeat).
+func nestedRepeat(r *syntax.Regexp, inside bool) bool {
+	switch r.Op {
+	case syntax.OpStar, syntax.OpPlus:
+		if inside {
+			return true
+		}
+	case syntax.OpRepeat:
+		if inside && r.Max < 0 {
+			return true
+		}
+		if r.Max > maxNestedRepeat || r.Max < 0 && r.Min > maxNestedRepeat {
+			inside = true
+		}
+	}
+	for _, s := range r.Sub {
+		if nestedRepeat(s, inside) {
+			return true
+		}
+	}
+	return false
 }
 
 // stripExtendedWhitespace applies the "x" option, which Go's RE2 lacks:
@@ -649,10 +751,11 @@ func (fc fieldConstraint) within(arg any) (Expr, *Error) {
 	if err != nil {
 		return nil, err
 	}
-	if sw.Latitude > ne.Latitude {
-		return nil, Errorf(CodeInvalidJSON, "bad $box: the south-west corner must be south of the north-east corner")
-	}
-	return WithinBox{Field: fc.name, SouthWest: sw, NorthEast: ne}, nil
+	// Any two opposite corners make the box, in either order, as on Parse
+	// Server (MongoDB's $box and PostgreSQL's box both normalize them).
+	lo := GeoPoint{Latitude: min(sw.Latitude, ne.Latitude), Longitude: min(sw.Longitude, ne.Longitude)}
+	hi := GeoPoint{Latitude: max(sw.Latitude, ne.Latitude), Longitude: max(sw.Longitude, ne.Longitude)}
+	return WithinBox{Field: fc.name, SouthWest: lo, NorthEast: hi}, nil
 }
 
 func (fc fieldConstraint) geoWithin(arg any) (Expr, *Error) {
@@ -666,7 +769,10 @@ func (fc fieldConstraint) geoWithin(arg any) (Expr, *Error) {
 		}
 		poly, err := decodePolygon(raw)
 		if err != nil {
-			return nil, Errorf(CodeInvalidJSON, "bad $geoWithin value; $polygon should contain at least 3 GeoPoints")
+			return nil, Errorf(CodeInvalidJSON, "bad $geoWithin value; $polygon should contain at least 3 GeoPoints: %s", err.Message)
+		}
+		if err := fc.p.checkPolygonSize(poly); err != nil {
+			return nil, err
 		}
 		pts := make([]GeoPoint, len(poly))
 		for i, c := range poly {
@@ -682,9 +788,12 @@ func (fc fieldConstraint) geoWithin(arg any) (Expr, *Error) {
 		var center GeoPoint
 		switch c := list[0].(type) {
 		case []any: // MongoDB order: [longitude, latitude]
+			if len(c) != 2 {
+				return nil, Errorf(CodeInvalidJSON, "bad $centerSphere point: expected [longitude, latitude]")
+			}
 			lng, ok1 := c[0].(float64)
 			lat, ok2 := c[1].(float64)
-			if len(c) != 2 || !ok1 || !ok2 {
+			if !ok1 || !ok2 {
 				return nil, Errorf(CodeInvalidJSON, "bad $centerSphere point: expected [longitude, latitude]")
 			}
 			var err *Error
@@ -707,6 +816,15 @@ func (fc fieldConstraint) geoWithin(arg any) (Expr, *Error) {
 		return WithinSphere{Field: fc.name, Center: center, Radius: radius}, nil
 	}
 	return nil, Errorf(CodeInvalidJSON, "bad $geoWithin value; expected $polygon or $centerSphere")
+}
+
+// checkPolygonSize applies queryLimits.maxPolygonPoints to a polygon in a
+// query: every row's test walks all of its points.
+func (p *queryParser) checkPolygonSize(poly Polygon) *Error {
+	if max := p.limits().MaxPolygonPoints; len(poly) > max {
+		return Errorf(CodeInvalidQuery, "the polygon has %d points, more than the limit of %d (queryLimits.maxPolygonPoints)", len(poly), max)
+	}
+	return nil
 }
 
 func (fc fieldConstraint) geoIntersects(arg any) (Expr, *Error) {
@@ -912,6 +1030,11 @@ var relativeUnits = func() map[string]time.Duration {
 	return m
 }()
 
+// storageNames maps the names Parse Server's MongoDB storage gives the
+// built-in fields, which clients may use in order and in aggregate
+// pipelines, to the fields.
+var storageNames = map[string]string{"_created_at": FieldCreatedAt, "_updated_at": FieldUpdatedAt, "_id": FieldObjectID}
+
 // parseOrder reads "-score,name". Unknown fields are skipped, as Parse does
 // for fields not yet in the schema; a name that cannot be a field is 105.
 // "$score" (text-search relevance) is accepted and ignored.
@@ -923,6 +1046,9 @@ func parseOrder(c *Class, s string) ([]OrderKey, *Error) {
 		name := strings.TrimPrefix(part, "-")
 		if name == "" || name == "$score" {
 			continue
+		}
+		if builtin, ok := storageNames[name]; ok {
+			name = builtin // Parse Server's MongoDB names for the built-in dates
 		}
 		if !ValidFieldName(name) {
 			return nil, Errorf(CodeInvalidKeyName, "Invalid field name: %s.", name)

@@ -16,6 +16,15 @@ func FuzzParseWhere(f *testing.F) {
 		`{"where":{"$geoWithin":{"$polygon":[[0,0],[0,1],[1,1]]}}}`, `{"when":{"$gt":{"$relativeTime":"2 days ago"}}}`,
 		`{"$relatedTo":{"object":{"__type":"Pointer","className":"Post","objectId":"x"},"key":"likes"}}`,
 		`{"title":{"$regex":"\\Qa.b\\E","$options":"im"}}`, `{"title":{"$text":{"$search":{"$term":"x"}}}}`,
+		// The hardening cases (issue 8): each once reached a panic, a 500 or
+		// a runaway query.
+		`{"where":{"$geoWithin":{"$centerSphere":[[],0.1]}}}`, `{"where":{"$geoWithin":{"$centerSphere":[[1],0.1]}}}`,
+		`{"meta.a\"b":1}`, `{"meta.a\\b":{"$regex":"x"}}`, `{"$where":"1"}`, `{"length":1}`,
+		`{"title":{"$regex":"(.*){1,1000}z"}}`, `{"nope":{"$regex":"a","$options":"q"}}`,
+		`{"where":{"$within":{"$box":[{"__type":"GeoPoint","latitude":3,"longitude":4},{"__type":"GeoPoint","latitude":1,"longitude":2}]}}}`,
+		`{"where":{"$geoWithin":{"$polygon":[[0,0],[0,1],[1,1],[0,0]]}}}`,
+		`{"area":{"__type":"Polygon","coordinates":[[0,0],[0,1],[1,1]]}}`,
+		`{"area":{"$in":[{"__type":"Polygon","coordinates":[[0,0],[0,0],[0,0]]}]}}`,
 	} {
 		f.Add(seed)
 	}

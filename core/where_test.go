@@ -3,7 +3,9 @@ package core
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -80,6 +82,16 @@ func TestParseWhere(t *testing.T) {
 		{"or", `{"$or":[{"title":"a"},{"score":2}]}`, Or{Exprs: []Expr{Cmp{Field: "title", Op: OpEq, Value: "a"}, Cmp{Field: "score", Op: OpEq, Value: 2.0}}}},
 		{"inQuery other class is nothing", `{"author":{"$inQuery":{"className":"Post","where":{}}}}`, Nothing{}},
 		{"notInQuery missing class is all", `{"author":{"$notInQuery":{"className":"Missing","where":{}}}}`, nil},
+		{"box corners in either order", `{"where":{"$within":{"$box":[{"__type":"GeoPoint","latitude":3,"longitude":4},{"__type":"GeoPoint","latitude":1,"longitude":2}]}}}`,
+			WithinBox{Field: "where", SouthWest: GeoPoint{1, 2}, NorthEast: GeoPoint{3, 4}}},
+		{"box with the other two corners", `{"where":{"$within":{"$box":[{"__type":"GeoPoint","latitude":1,"longitude":4},{"__type":"GeoPoint","latitude":3,"longitude":2}]}}}`,
+			WithinBox{Field: "where", SouthWest: GeoPoint{1, 2}, NorthEast: GeoPoint{3, 4}}},
+		{"closed polygon path", `{"where":{"$geoWithin":{"$polygon":[[0,0],[0,1],[1,1],[0,0]]}}}`,
+			WithinPolygon{Field: "where", Points: []GeoPoint{{0, 0}, {0, 1}, {1, 1}}}},
+		{"polygon equality", `{"area":{"__type":"Polygon","coordinates":[[0,0],[0,1],[1,1]]}}`, Cmp{Field: "area", Op: OpEq, Value: Polygon{{0, 0}, {0, 1}, {1, 1}}}},
+		{"closed polygon equals the open one", `{"area":{"$eq":{"__type":"Polygon","coordinates":[[0,0],[0,1],[1,1],[0,0]]}}}`, Cmp{Field: "area", Op: OpEq, Value: Polygon{{0, 0}, {0, 1}, {1, 1}}}},
+		{"geopoint equality", `{"where":{"__type":"GeoPoint","latitude":1,"longitude":2}}`, Cmp{Field: "where", Op: OpEq, Value: GeoPoint{1, 2}}},
+		{"regex of bounded repeats", `{"title":{"$regex":"^\\d{4}-(\\w+\\s*){1,30}$"}}`, Regex{Field: "title", Pattern: `^\d{4}-(\w+\s*){1,30}$`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -100,7 +112,7 @@ func TestParseWhereRejects(t *testing.T) {
 		where string
 		code  Code
 	}{
-		{`{"$foo":1}`, CodeInvalidQuery},
+		{`{"$foo":1}`, CodeInvalidKeyName},
 		{`{"title":{"$bogus":1}}`, CodeInvalidQuery},
 		{`{"bad-name":1}`, CodeInvalidKeyName},
 		{`{"title; DROP TABLE x":1}`, CodeInvalidKeyName},
@@ -116,6 +128,26 @@ func TestParseWhereRejects(t *testing.T) {
 		{`{"where":{"$nearSphere":{"__type":"GeoPoint","latitude":100,"longitude":0}}}`, CodeInvalidJSON},
 		{`{"when":{"$gt":{"$relativeTime":"sometime"}}}`, CodeInvalidJSON},
 		{`{"ACL":1}`, CodeInvalidQuery},
+		{`{"$where":"sleep(1)"}`, CodeInvalidKeyName},
+		{`{"$text":{"$search":"x"}}`, CodeInvalidKeyName},
+		{`{"length":1}`, CodeInvalidKeyName},
+		{`{"nope":{"$regex":"a","$options":"q"}}`, CodeInvalidQuery},
+		{`{"nope":{"$regex":"("}}`, CodeInvalidQuery},
+		{`{"nope":{"$options":"i"}}`, CodeInvalidQuery},
+		{`{"title":{"$regex":"a","$options":"u"}}`, CodeInvalidQuery},
+		{`{"title":{"$regex":"a","$options":1}}`, CodeInvalidQuery},
+		// Hole 2: short patterns whose counted repeats explode in PostgreSQL.
+		{`{"title":{"$regex":"(.*){1,1000}z"}}`, CodeInvalidQuery},
+		{`{"title":{"$regex":"(a+){1,100}"}}`, CodeInvalidQuery},
+		{`{"title":{"$regex":"(?:x.{0,1000}){3}"}}`, CodeInvalidQuery},
+		// Hole 7: $centerSphere with a short point panicked.
+		{`{"where":{"$geoWithin":{"$centerSphere":[[],0.1]}}}`, CodeInvalidJSON},
+		{`{"where":{"$geoWithin":{"$centerSphere":[[1],0.1]}}}`, CodeInvalidJSON},
+		{`{"where":{"$geoWithin":{"$centerSphere":[[1,2,3],0.1]}}}`, CodeInvalidJSON},
+		{`{"where":{"$geoWithin":{"$centerSphere":[]}}}`, CodeInvalidJSON},
+		{`{"where":{"$geoWithin":{"$polygon":[[0,0],[0,1],[0,0]]}}}`, CodeInvalidJSON},
+		{`{"area":{"__type":"Polygon","coordinates":[[0,0],[0,0],[0,0]]}}`, CodeIncorrectType},
+		{`{"area":{"$lt":{"__type":"Polygon","coordinates":[[0,0],[0,1],[1,1]]}}}`, CodeInvalidQuery},
 	}
 	for _, tt := range tests {
 		t.Run(tt.where, func(t *testing.T) {
@@ -197,5 +229,109 @@ func TestDecodeValueAndACL(t *testing.T) {
 				t.Fatalf("objectId %q is not alphanumeric", id)
 			}
 		}
+	}
+}
+
+// TestRegexLimits: Hole 2 (regex DoS): the pattern length is capped by
+// queryLimits.maxRegexLength.
+func TestRegexLimits(t *testing.T) {
+	a := testApp(t)
+	a.opts.Limits.MaxRegexLength = 10
+	if _, err := parseWhereJSON(t, a, `{"title":{"$regex":"0123456789"}}`); err != nil {
+		t.Fatalf("a pattern at the limit: %v", err)
+	}
+	for _, where := range []string{`{"title":{"$regex":"0123456789a"}}`, `{"nope":{"$regex":"0123456789a"}}`, `{"meta.x":{"$regex":"0123456789a"}}`} {
+		_, err := parseWhereJSON(t, a, where)
+		if err == nil || err.Code != CodeInvalidQuery || !strings.Contains(err.Message, "maxRegexLength") {
+			t.Errorf("%s: got %v, want 102 naming the limit", where, err)
+		}
+	}
+	if got := (Options{}).WithDefaults().Limits.MaxRegexLength; got != 1000 {
+		t.Errorf("default maxRegexLength %d, want 1000", got)
+	}
+}
+
+// TestPolygonLimits: Hole 11 (huge geometry): polygons in queries and in
+// values are capped by queryLimits.maxPolygonPoints.
+func TestPolygonLimits(t *testing.T) {
+	a := testApp(t)
+	a.opts.Limits.MaxPolygonPoints = 4
+	ring := func(n int) string {
+		pts := make([]string, n)
+		for i := range pts {
+			pts[i] = fmt.Sprintf("[%d,%d]", i%2, i)
+		}
+		return "[" + strings.Join(pts, ",") + "]"
+	}
+	for _, where := range []string{
+		`{"where":{"$geoWithin":{"$polygon":` + ring(5) + `}}}`,
+		`{"area":{"__type":"Polygon","coordinates":` + ring(5) + `}}`,
+	} {
+		if _, err := parseWhereJSON(t, a, where); err == nil || err.Code != CodeInvalidQuery || !strings.Contains(err.Message, "maxPolygonPoints") {
+			t.Errorf("%s: got %v, want 102 naming the limit", where, err)
+		}
+	}
+	if _, err := parseWhereJSON(t, a, `{"where":{"$geoWithin":{"$polygon":`+ring(4)+`}}}`); err != nil {
+		t.Errorf("a polygon at the limit: %v", err)
+	}
+	var coords []any
+	_ = json.Unmarshal([]byte(ring(5)), &coords)
+	_, poly, derr := DecodeValue(map[string]any{"__type": "Polygon", "coordinates": coords})
+	if derr != nil {
+		t.Fatal(derr)
+	}
+	if err := a.CheckValueLimits(Update{"area": Set{Value: poly}}); err == nil || err.Code != CodeObjectTooLarge {
+		t.Errorf("a stored polygon over the limit: got %v, want 116", err)
+	}
+	if err := a.CheckValueLimits(Update{"area": Set{Value: poly.(Polygon)[:4]}}); err != nil {
+		t.Errorf("a stored polygon at the limit: %v", err)
+	}
+	huge := make([]any, MaxPolygonPointsCeiling+2)
+	for i := range huge {
+		huge[i] = []any{0.0, float64(i % 180)}
+	}
+	if _, _, err := DecodeValue(map[string]any{"__type": "Polygon", "coordinates": huge}); err == nil || err.Code != CodeObjectTooLarge {
+		t.Errorf("a polygon over the ceiling: got %v, want 116", err)
+	}
+}
+
+func TestOrderBuiltinStorageNames(t *testing.T) {
+	a := testApp(t)
+	got, err := parseOrder(a.Class("Post"), "-_created_at,_updated_at,score")
+	want := []OrderKey{{Field: FieldCreatedAt, Desc: true}, {Field: FieldUpdatedAt}, {Field: "score"}}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("order: %v %v, want %v", got, err, want)
+	}
+}
+
+// TestReservedClassNames: Hole 7: names of engine and job-queue tables are
+// not class names.
+func TestReservedClassNames(t *testing.T) {
+	for _, name := range []string{"sqlite_master", "SQLITE_sequence", "river_job", "river_client", "River_queue", "pg_class", "PG_stats", "_SCHEMA", "_sb_migrations"} {
+		if ValidClassName(name) {
+			t.Errorf("%s is a valid class name", name)
+		}
+	}
+	for _, name := range []string{"Post", "_User", "riverside", "pgn", "sqlitefan", "river"} {
+		if !ValidClassName(name) {
+			t.Errorf("%s is not a valid class name", name)
+		}
+	}
+	if ValidFieldName("length") || !ValidFieldName("lengthy") {
+		t.Errorf("length must be an invalid field name, lengthy a valid one")
+	}
+}
+
+func TestOneGeoPointPerClass(t *testing.T) {
+	c := &Class{Name: "Place", Fields: map[string]Field{"loc": {Type: TypeGeoPoint}}}
+	err := checkNewFields(c, map[string]Field{"other": {Type: TypeGeoPoint}})
+	if err == nil || err.Code != CodeIncorrectType || !strings.Contains(err.Message, "only one GeoPoint") {
+		t.Fatalf("second GeoPoint: got %v, want 111", err)
+	}
+	if err := checkNewFields(c, map[string]Field{"loc": {Type: TypeGeoPoint}, "name": {Type: TypeString}}); err != nil {
+		t.Fatalf("the existing GeoPoint again: %v", err)
+	}
+	if err := checkNewFields(nil, map[string]Field{"a": {Type: TypeGeoPoint}, "b": {Type: TypeGeoPoint}}); err == nil {
+		t.Fatalf("two GeoPoints in a new class were accepted")
 	}
 }

@@ -288,22 +288,38 @@ func bodyOrEmpty(b map[string]any) map[string]any {
 	return b
 }
 
-// aggregate serves the distinct form of Parse's aggregate route, which is
-// what the SDKs' query.distinct() calls.
+// aggregate serves Parse's aggregate route (master key): the distinct form
+// (?distinct=field, what the SDKs' query.distinct() sends) and pipelines
+// (?pipeline=[...], query.aggregate()).
 func (h *Handler) aggregate(ctx context.Context, req *request) (*reply, error) {
-	field, _ := req.params["distinct"].(string)
-	if field == "" {
-		return nil, core.Errorf(core.CodeInvalidQuery, "only the distinct form of aggregate is supported: pass distinct=<field>")
+	if !req.auth.Master {
+		return nil, core.Errorf(core.CodeOperationForbidden, "unauthorized: master key is required to run aggregate queries")
 	}
-	opts, err := core.ParseFindOptions(map[string]any{"where": req.params["where"]})
+	class := req.value("class")
+	if field, isDistinct := req.params["distinct"]; isDistinct {
+		name, _ := field.(string)
+		if name == "" {
+			return nil, core.Errorf(core.CodeInvalidQuery, "distinct must name a field")
+		}
+		opts, err := core.ParseFindOptions(map[string]any{"where": req.params["where"]})
+		if err != nil {
+			return nil, err
+		}
+		values, err := h.app.Distinct(ctx, req.auth, class, name, opts.Where)
+		if err != nil {
+			return nil, err
+		}
+		return ok(map[string]any{"results": values}), nil
+	}
+	pipeline, err := core.AggregatePipeline(req.params)
 	if err != nil {
 		return nil, err
 	}
-	values, err := h.app.Distinct(ctx, req.auth, req.value("class"), field, opts.Where)
+	results, err := h.app.Aggregate(ctx, req.auth, class, pipeline)
 	if err != nil {
 		return nil, err
 	}
-	return ok(map[string]any{"results": values}), nil
+	return ok(map[string]any{"results": results}), nil
 }
 
 func (h *Handler) serverInfo(_ context.Context, req *request) (*reply, error) {

@@ -130,6 +130,14 @@ type QueryLimits struct {
 	MaxIncludeDepth int `yaml:"maxIncludeDepth"`
 	MaxIncludeCount int `yaml:"maxIncludeCount"`
 	MaxInValues     int `yaml:"maxInValues"`
+	// MaxRegexLength bounds the characters of one $regex pattern.
+	MaxRegexLength int `yaml:"maxRegexLength"`
+	// MaxPolygonPoints bounds the points of a Polygon value or query
+	// polygon (at most core.MaxPolygonPointsCeiling).
+	MaxPolygonPoints int `yaml:"maxPolygonPoints"`
+	// QueryTimeout bounds each database read of a request; 0 turns the
+	// limit off.
+	QueryTimeout Duration `yaml:"queryTimeout"`
 }
 
 // Metrics configures the Prometheus endpoint.
@@ -186,11 +194,14 @@ func Default() *Config {
 		Dir:                "./sb_data",
 		LogFormat:          "text",
 		QueryLimits: QueryLimits{
-			MaxOrWidth:      100,
-			MaxDepth:        10,
-			MaxIncludeDepth: 5,
-			MaxIncludeCount: 50,
-			MaxInValues:     10000,
+			MaxOrWidth:       100,
+			MaxDepth:         10,
+			MaxIncludeDepth:  5,
+			MaxIncludeCount:  50,
+			MaxInValues:      10000,
+			MaxRegexLength:   1000,
+			MaxPolygonPoints: 10000,
+			QueryTimeout:     Duration(15 * time.Second),
 		},
 		Metrics:         Metrics{Enabled: true, Path: "/metrics"},
 		ShutdownTimeout: Duration(15 * time.Second),
@@ -352,11 +363,14 @@ func (c *Config) CoreOptions() core.Options {
 			TTL:   time.Duration(c.IdempotencyOptions.TTL) * time.Second,
 		},
 		Limits: core.QueryLimits{
-			MaxOrWidth:      c.QueryLimits.MaxOrWidth,
-			MaxDepth:        c.QueryLimits.MaxDepth,
-			MaxIncludeDepth: c.QueryLimits.MaxIncludeDepth,
-			MaxIncludeCount: c.QueryLimits.MaxIncludeCount,
-			MaxInValues:     c.QueryLimits.MaxInValues,
+			MaxOrWidth:       c.QueryLimits.MaxOrWidth,
+			MaxDepth:         c.QueryLimits.MaxDepth,
+			MaxIncludeDepth:  c.QueryLimits.MaxIncludeDepth,
+			MaxIncludeCount:  c.QueryLimits.MaxIncludeCount,
+			MaxInValues:      c.QueryLimits.MaxInValues,
+			MaxRegexLength:   c.QueryLimits.MaxRegexLength,
+			MaxPolygonPoints: c.QueryLimits.MaxPolygonPoints,
+			QueryTimeout:     queryTimeout(c.QueryLimits.QueryTimeout),
 		},
 		ServerURL:       serverURL,
 		PublicServerURL: c.PublicServerURL,
@@ -405,4 +419,13 @@ func DefaultServerURL(listenAddr, mountPath string) string {
 		mountPath = ""
 	}
 	return "http://" + net.JoinHostPort(host, port) + mountPath
+}
+
+// queryTimeout maps queryLimits.queryTimeout to core's: 0 (off) is core's
+// negative.
+func queryTimeout(d Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return time.Duration(d)
 }

@@ -42,6 +42,9 @@ func TestDefaults(t *testing.T) {
 		{"metrics.path", c.Metrics.Path, "/metrics"},
 		{"shutdownTimeout", time.Duration(c.ShutdownTimeout), 15 * time.Second},
 		{"queryLimits.maxInValues", c.QueryLimits.MaxInValues, 10000},
+		{"queryLimits.maxRegexLength", c.QueryLimits.MaxRegexLength, 1000},
+		{"queryLimits.maxPolygonPoints", c.QueryLimits.MaxPolygonPoints, 10000},
+		{"queryLimits.queryTimeout", time.Duration(c.QueryLimits.QueryTimeout), 15 * time.Second},
 		{"store provider", c.StoreProvider(), "sqlite"},
 		{"allowClientClassCreation", c.AllowClientClassCreation, false},
 	}
@@ -186,6 +189,9 @@ func TestEnv(t *testing.T) {
 		{"duration", []string{"SWITCHBOARD_SHUTDOWN_TIMEOUT=1m"}, func(c *Config) bool { return time.Duration(c.ShutdownTimeout) == time.Minute }},
 		{"nested bool", []string{"SWITCHBOARD_METRICS__ENABLED=false"}, func(c *Config) bool { return !c.Metrics.Enabled }},
 		{"query limits", []string{"SWITCHBOARD_QUERY_LIMITS__MAX_OR_WIDTH=3"}, func(c *Config) bool { return c.QueryLimits.MaxOrWidth == 3 }},
+		{"regex length", []string{"SWITCHBOARD_QUERY_LIMITS__MAX_REGEX_LENGTH=64"}, func(c *Config) bool { return c.QueryLimits.MaxRegexLength == 64 }},
+		{"polygon points", []string{"SWITCHBOARD_QUERY_LIMITS__MAX_POLYGON_POINTS=500"}, func(c *Config) bool { return c.QueryLimits.MaxPolygonPoints == 500 }},
+		{"query timeout", []string{"SWITCHBOARD_QUERY_LIMITS__QUERY_TIMEOUT=2s"}, func(c *Config) bool { return c.QueryLimits.QueryTimeout == Duration(2*time.Second) }},
 		{"provider", []string{"SWITCHBOARD_STORE__PROVIDER=postgres"}, func(c *Config) bool { return c.StoreProvider() == "postgres" }},
 		{"provider option typed", []string{"SWITCHBOARD_STORE__SQLITE__BUSY_TIMEOUT=5000", "SWITCHBOARD_STORE__SQLITE__JOURNAL_MODE=wal", "SWITCHBOARD_STORE__SQLITE__SYNC=true"}, func(c *Config) bool {
 			s := c.Store.Section("sqlite")
@@ -340,6 +346,9 @@ func TestValidate(t *testing.T) {
 		{"maxIncludeDepth", func(c *Config) { c.QueryLimits.MaxIncludeDepth = 0 }, "queryLimits.maxIncludeDepth: must be a positive integer"},
 		{"maxIncludeCount", func(c *Config) { c.QueryLimits.MaxIncludeCount = 0 }, "queryLimits.maxIncludeCount: must be a positive integer"},
 		{"maxInValues", func(c *Config) { c.QueryLimits.MaxInValues = 0 }, "queryLimits.maxInValues: must be a positive integer"},
+		{"maxRegexLength", func(c *Config) { c.QueryLimits.MaxRegexLength = 0 }, "queryLimits.maxRegexLength: must be a positive integer"},
+		{"maxPolygonPoints", func(c *Config) { c.QueryLimits.MaxPolygonPoints = 100001 }, "queryLimits.maxPolygonPoints: must be at most 100000"},
+		{"queryTimeout", func(c *Config) { c.QueryLimits.QueryTimeout = -1 }, "queryLimits.queryTimeout: must be a duration"},
 		{"metrics path", func(c *Config) { c.Metrics.Path = "metrics" }, `metrics.path: must be a path like "/metrics"`},
 		{"metrics path health", func(c *Config) { c.Metrics.Path = "/health" }, "metrics.path: must not be /health"},
 		{"metrics path under mount", func(c *Config) { c.Metrics.Path = "/parse/metrics" }, `metrics.path: must be outside mountPath "/parse"`},

@@ -10,6 +10,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/switchboardhq/switchboard/core"
 )
 
 // Validate checks every option and returns all problems at once, one per
@@ -157,10 +160,18 @@ func (c *Config) Validate() error {
 		{"queryLimits.maxIncludeDepth", ql.MaxIncludeDepth},
 		{"queryLimits.maxIncludeCount", ql.MaxIncludeCount},
 		{"queryLimits.maxInValues", ql.MaxInValues},
+		{"queryLimits.maxRegexLength", ql.MaxRegexLength},
+		{"queryLimits.maxPolygonPoints", ql.MaxPolygonPoints},
 	} {
 		if l.v <= 0 {
 			bad(l.key, "must be a positive integer, got %d", l.v)
 		}
+	}
+	if ql.MaxPolygonPoints > core.MaxPolygonPointsCeiling {
+		bad("queryLimits.maxPolygonPoints", "must be at most %d, got %d", core.MaxPolygonPointsCeiling, ql.MaxPolygonPoints)
+	}
+	if ql.QueryTimeout < 0 {
+		bad("queryLimits.queryTimeout", "must be a duration such as 15s, or 0 for no limit; got %s", time.Duration(ql.QueryTimeout))
 	}
 	if c.Metrics.Enabled {
 		switch {

@@ -75,7 +75,7 @@ func TestBadInput(t *testing.T) {
 		{"bad geopoint", "POST", "/classes/Thing", map[string]any{"g": map[string]any{"__type": "GeoPoint", "latitude": 91, "longitude": 0}}, 400, 107},
 		{"unknown __op", "PUT", "/classes/Thing/x", map[string]any{"n": map[string]any{"__op": "Explode"}}, 400, 107},
 		{"unknown operator", "GET", where(`{"n":{"$explode":1}}`), nil, 400, 102},
-		{"unknown top-level operator", "GET", where(`{"$where":"sleep(1)"}`), nil, 400, 102},
+		{"unknown top-level operator", "GET", where(`{"$where":"sleep(1)"}`), nil, 400, 105},
 		{"where not JSON", "GET", where(`{nope`), nil, 400, 107},
 		{"bad regex", "GET", where(`{"s":{"$regex":"("}}`), nil, 400, 102},
 		{"limit not a number", "GET", "/classes/Thing?limit=abc", nil, 400, 102},

@@ -56,6 +56,33 @@ BEGIN
 END
 $$`,
 	},
+	2: {
+		// sb_in_polygon read poly->i once per point, and each read of a
+		// large (toasted) jsonb decompresses all of it: a polygon of n
+		// points cost n² per row. This one reads the points once into
+		// arrays and walks those.
+		`CREATE OR REPLACE FUNCTION sb_in_polygon(poly jsonb, lat float8, lng float8) RETURNS boolean LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+	ys float8[];
+	xs float8[];
+	n int;
+	j int;
+	inside boolean := false;
+BEGIN
+	SELECT array_agg((e->>0)::float8 ORDER BY k), array_agg((e->>1)::float8 ORDER BY k) INTO ys, xs
+	FROM jsonb_array_elements(poly) WITH ORDINALITY AS t(e, k);
+	n := coalesce(array_length(ys, 1), 0);
+	j := n;
+	FOR i IN 1 .. n LOOP
+		IF (ys[i] > lat) <> (ys[j] > lat) AND lng < (xs[j] - xs[i]) * (lat - ys[i]) / (ys[j] - ys[i]) + xs[i] THEN
+			inside := NOT inside;
+		END IF;
+		j := i;
+	END LOOP;
+	RETURN inside;
+END
+$$`,
+	},
 }
 
 // migrate runs the migrations that have not run yet on conn, which holds

@@ -103,6 +103,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 
@@ -204,6 +206,16 @@ func Open(ctx context.Context, cfg core.StoreConfig) (core.Store, error) {
 	pcfg.ConnConfig.ConnectTimeout = time.Duration(opts.ConnectTimeout)
 	pcfg.ConnConfig.StatementCacheCapacity = opts.StatementCacheCapacity
 	pcfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeCacheStatement
+	// A call whose ctx ends (the query time limit, a client gone) has its
+	// statement cancelled on the server, which stops working on it and
+	// keeps the connection. pgx's default only closes the socket, and the
+	// server runs a query it is busy with (a regular expression, a scan)
+	// until it next writes to the client, holding a CPU and the
+	// connection's slot meanwhile. The deadline is the fallback when the
+	// cancel is not honoured in time.
+	pcfg.ConnConfig.BuildContextWatcherHandler = func(pc *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: pc, DeadlineDelay: cancelDeadline}
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: %s: %w", where, err)
@@ -220,6 +232,12 @@ func Open(ctx context.Context, cfg core.StoreConfig) (core.Store, error) {
 	st.url = cfg.URL
 	return st, nil
 }
+
+// cancelDeadline is how long a cancelled statement may take to stop on the
+// server before its connection is closed instead. PostgreSQL checks for a
+// cancel often, though compiling a regular expression can take a second
+// between checks.
+const cancelDeadline = 5 * time.Second
 
 func open(ctx context.Context, pool *pgxpool.Pool, opts Options) (*Store, error) {
 	// database/sql keeps its connections (acquired from the pool) instead

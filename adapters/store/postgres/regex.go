@@ -24,7 +24,7 @@ import (
 //     ASCII word characters, as Go defines them;
 //   - \pL, \d, [[:alpha:]] and the like become explicit ranges;
 //   - groups become non-capturing, and repeat counts above ARE's limit of
-//     255 are expanded.
+//     255 become several repeats in a row.
 //
 // Lazy quantifiers (x*?) are written greedy: whether a string matches does
 // not depend on it. What cannot be carried over is only what ~ adds: the
@@ -35,25 +35,11 @@ func TranslateRegex(re string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if maxRepeat(r) > 255 {
-		r = r.Simplify()
-	}
 	var sb strings.Builder
 	if err := writeARE(&sb, r); err != nil {
 		return "", err
 	}
 	return sb.String(), nil
-}
-
-func maxRepeat(r *syntax.Regexp) int {
-	m := 0
-	if r.Op == syntax.OpRepeat {
-		m = max(r.Min, r.Max)
-	}
-	for _, s := range r.Sub {
-		m = max(m, maxRepeat(s))
-	}
-	return m
 }
 
 const (
@@ -100,7 +86,12 @@ func writeARE(sb *strings.Builder, r *syntax.Regexp) error {
 			return err
 		}
 		sb.WriteString(")")
-	case syntax.OpStar, syntax.OpPlus, syntax.OpQuest, syntax.OpRepeat:
+	case syntax.OpRepeat:
+		if r.Min > maxARERepeat || r.Max > maxARERepeat {
+			return writeLongRepeat(sb, r)
+		}
+		fallthrough
+	case syntax.OpStar, syntax.OpPlus, syntax.OpQuest:
 		if err := writeAtom(sb, r.Sub[0]); err != nil {
 			return err
 		}
@@ -145,6 +136,49 @@ func writeARE(sb *strings.Builder, r *syntax.Regexp) error {
 	default:
 		return fmt.Errorf("regular expression operator %v has no PostgreSQL equivalent", r.Op)
 	}
+	return nil
+}
+
+// maxARERepeat is the largest count ARE accepts in {n,m}.
+const maxARERepeat = 255
+
+// writeLongRepeat writes x{n,m} with counts above ARE's limit as a
+// sequence of repeats within it: x{600,700} is x{255}x{255}x{90}x{0,100}.
+// The result grows with m/255, where expanding the repeat (as Simplify
+// does) grows with m and made PostgreSQL compile for seconds.
+func writeLongRepeat(sb *strings.Builder, r *syntax.Regexp) error {
+	piece := func(lo, hi int) error {
+		if err := writeAtom(sb, r.Sub[0]); err != nil {
+			return err
+		}
+		switch {
+		case hi < 0:
+			fmt.Fprintf(sb, "{%d,}", lo)
+		case lo == hi:
+			fmt.Fprintf(sb, "{%d}", lo)
+		default:
+			fmt.Fprintf(sb, "{%d,%d}", lo, hi)
+		}
+		return nil
+	}
+	sb.WriteString("(?:")
+	for n := r.Min; n > 0; n -= min(n, maxARERepeat) {
+		if err := piece(min(n, maxARERepeat), min(n, maxARERepeat)); err != nil {
+			return err
+		}
+	}
+	if r.Max < 0 {
+		if err := piece(0, -1); err != nil {
+			return err
+		}
+	} else {
+		for n := r.Max - r.Min; n > 0; n -= min(n, maxARERepeat) {
+			if err := piece(0, min(n, maxARERepeat)); err != nil {
+				return err
+			}
+		}
+	}
+	sb.WriteString(")")
 	return nil
 }
 

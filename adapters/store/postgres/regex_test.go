@@ -25,9 +25,10 @@ func TestTranslateRegex(t *testing.T) {
 		`a{2,3}`, `^a{300}$`, `^a{2,}$`, `^a{0,256}$`, `[^a]`, `^[^a]*$`, `[[:alpha:]]+`, `^\d+$`, `^\w+$`, `\s`, `^\pL+$`,
 		`\p{Greek}`, `^(?:[a-c]|[x-z])+$`, `^(ab|cd)*e$`, `a*?b`, `(?P<n>a)b`, `(?i:a)B`, `^$`, `\x{263a}`,
 		`[\-\]\\]`, `é`, `(?U)a+`, `.*`, `\Aab\z`, `a|b|`, `^(a|)$`, `[\x{10000}-\x{10FFFF}]`, `\.`, `^\$\^\{\}\[\]\(\)\|\?\*\+$`,
-		`[^\n]`, `(?i)ǅ`, `^.$`, `^..$`, `\t`, `[\d\s]`, `[^\D]`, `x*`, `(?:)`, `[^\x00-\x{10FFFF}]`,
+		`^a{600,700}$`, `^(?:ab){256,}$`, `^a{0,1000}$`, `^(?:x|y){300}$`, `[^\n]`, `(?i)ǅ`, `^.$`, `^..$`, `\t`, `[\d\s]`, `[^\D]`, `x*`, `(?:)`, `[^\x00-\x{10FFFF}]`,
 	}
 	subjects := []string{
+		strings.Repeat("a", 600), strings.Repeat("a", 700), strings.Repeat("a", 701), strings.Repeat("ab", 256), strings.Repeat("ab", 255), strings.Repeat("xy", 150), strings.Repeat("a", 1000),
 		"abc", "xabc", "ABC", "a\nc", "abcd", "straße", "STRASSE", "STRAßE", "K", "k", "\u212a", "a.b*c", "(x)yz",
 		"foo bar", "afoob", "foo\nbar", "bar\nfoo", "a\nb", "aa", "aaa", strings.Repeat("a", 300), strings.Repeat("a", 257),
 		"é", "☺", "-]\\", "", "αβγ", "123", " \t", "xyzab", "ababcde", "cde", "aB", "AB", "b", "$^{}[]()|?*+",

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"modernc.org/sqlite"
@@ -50,13 +51,23 @@ func (dialect) IsUniqueViolation(err error) bool {
 	return false
 }
 
-// jsonPath renders a path as SQLite JSON path text: $."a"."b".
+// jsonPath renders a path as SQLite JSON path text: $."a"."b". A quoted
+// label ends at the first '"' whatever precedes it, and SQLite reads JSON
+// escapes in a label that holds a backslash, so '"', '\' and control
+// characters are written as \uXXXX escapes: any key, including one a
+// client chose to break the path, addresses exactly that key.
 func jsonPath(path []string) string {
 	var sb strings.Builder
 	sb.WriteByte('$')
 	for _, p := range path {
 		sb.WriteString(`."`)
-		sb.WriteString(p)
+		for i := 0; i < len(p); i++ {
+			if c := p[i]; c == '"' || c == '\\' || c < 0x20 {
+				fmt.Fprintf(&sb, `\u%04x`, c)
+			} else {
+				sb.WriteByte(c)
+			}
+		}
 		sb.WriteByte('"')
 	}
 	return sb.String()

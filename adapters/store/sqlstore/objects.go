@@ -366,7 +366,7 @@ func (s *Store) update(ctx context.Context, wc *writerConn, class *core.Class, i
 			if s.closed.Load() {
 				return core.Internal(errors.New("sqlstore: store is closed"))
 			}
-			done, err := s.admit(ctx)
+			done, err := s.admit(ctx, isHeavy(where))
 			if err != nil {
 				return err
 			}

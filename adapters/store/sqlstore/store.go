@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -70,6 +71,13 @@ type Store struct {
 	// first; the calls waiting here are served in order (a channel's
 	// blocked senders queue first come, first served).
 	rgate chan struct{}
+	// heavy admits the reads whose cost a client's input decides rather
+	// than the data (regular expressions, text search, polygons,
+	// aggregate pipelines; see isHeavy) to at most half of rgate's
+	// connections, before they queue there: however many of them a
+	// client sends, the other reads always find connections free, and a
+	// runaway one holds only its own until the query time limit ends it.
+	heavy chan struct{}
 }
 
 var (
@@ -96,6 +104,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	// hold their connections for good, and the reads share what is left.
 	if st := cfg.Reader.Stats(); st.MaxOpenConnections > 0 {
 		s.rgate = make(chan struct{}, max(1, st.MaxOpenConnections-st.InUse))
+		s.heavy = make(chan struct{}, max(1, cap(s.rgate)/2))
 	}
 	if err := s.migrate(ctx); err != nil {
 		_ = s.Close()
@@ -260,16 +269,78 @@ func (ss session) exec(ctx context.Context, q string, args ...any) (sql.Result, 
 // that runs outside a transaction (see Store.rgate), and returns the
 // function that lets the next one in. The call may run several
 // statements, one after the other.
-func (s *Store) admit(ctx context.Context) (func(), error) {
+//
+// A heavy call (see Store.heavy) first waits for one of the heavy turns.
+func (s *Store) admit(ctx context.Context, heavy bool) (func(), error) {
 	if s.rgate == nil || s.txFrom(ctx) != nil {
 		return func() {}, nil
 	}
+	if heavy {
+		select {
+		case s.heavy <- struct{}{}:
+		case <-ctx.Done():
+			return nil, timedOut(ctx, "waiting for a turn to run an expensive query ($regex, $text, polygons or aggregate) while others run")
+		}
+	}
 	select {
 	case s.rgate <- struct{}{}:
-		return func() { <-s.rgate }, nil
+		return func() {
+			<-s.rgate
+			if heavy {
+				<-s.heavy
+			}
+		}, nil
 	case <-ctx.Done():
-		return nil, core.Errorf(core.CodeTimeout, "waiting for a database connection: %v", ctx.Err())
+		if heavy {
+			<-s.heavy
+		}
+		return nil, timedOut(ctx, "waiting for a database connection")
 	}
+}
+
+// timedOut is the CodeTimeout error of a call whose ctx ended while it
+// waited: the ctx's own cause when that is a core error (the query time
+// limit's, see core.App.QueryContext).
+func timedOut(ctx context.Context, what string) error {
+	if ce, ok := context.Cause(ctx).(*core.Error); ok {
+		return ce
+	}
+	return core.Errorf(core.CodeTimeout, "%s: %v", what, ctx.Err())
+}
+
+// isHeavy reports whether e holds a predicate whose cost per row a client
+// chooses: a regular expression, a text search or a polygon.
+func isHeavy(e core.Expr) bool {
+	switch x := e.(type) {
+	case core.Regex, core.Text, core.WithinPolygon, core.PolygonContains:
+		return true
+	case core.And:
+		return slices.ContainsFunc(x.Exprs, isHeavy)
+	case core.Or:
+		return slices.ContainsFunc(x.Exprs, isHeavy)
+	case core.Nor:
+		return slices.ContainsFunc(x.Exprs, isHeavy)
+	case core.InQuery:
+		return x.Sub != nil && isHeavy(x.Sub.Where)
+	case core.Select:
+		return x.Sub != nil && isHeavy(x.Sub.Where)
+	}
+	return false
+}
+
+func queryIsHeavy(q *core.Query) bool { return q != nil && isHeavy(q.Where) }
+
+// cutByDeadline reports a read that failed because its ctx ended (the
+// query time limit, or the client went away) as that, whatever error the
+// engine gave for the interruption: CodeTimeout with the ctx's cause.
+func cutByDeadline(ctx context.Context, err error) error {
+	if err == nil || ctx.Err() == nil {
+		return err
+	}
+	if ce, ok := context.Cause(ctx).(*core.Error); ok {
+		return ce
+	}
+	return &core.Error{Code: core.CodeTimeout, Message: "the query was stopped: its request was cancelled or ran out of time", Err: err}
 }
 
 // autocommitting reports whether a one-statement write may run autocommitted
@@ -550,7 +621,7 @@ func (t *txStore) Close() error { return nil }
 // is in), reads go to the reader pool (or the transaction).
 
 func (s *Store) Schemas(ctx context.Context) ([]*core.Class, error) {
-	done, err := s.admit(ctx)
+	done, err := s.admit(ctx, false)
 	if err != nil {
 		return nil, err
 	}
@@ -580,26 +651,29 @@ func (s *Store) DeleteObject(ctx context.Context, c *core.Class, id string, wher
 	return s.deleteObject(ctx, nil, c, id, where, writeACL)
 }
 func (s *Store) Find(ctx context.Context, c *core.Class, q *core.Query) ([]core.Object, error) {
-	done, err := s.admit(ctx)
+	done, err := s.admit(ctx, queryIsHeavy(q))
 	if err != nil {
 		return nil, err
 	}
 	defer done()
-	return s.find(ctx, s.reading(ctx), c, q)
+	objs, err := s.find(ctx, s.reading(ctx), c, q)
+	return objs, cutByDeadline(ctx, err)
 }
 func (s *Store) Count(ctx context.Context, c *core.Class, q *core.Query) (int64, error) {
-	done, err := s.admit(ctx)
+	done, err := s.admit(ctx, queryIsHeavy(q))
 	if err != nil {
 		return 0, err
 	}
 	defer done()
-	return s.count(ctx, s.reading(ctx), c, q)
+	n, err := s.count(ctx, s.reading(ctx), c, q)
+	return n, cutByDeadline(ctx, err)
 }
 func (s *Store) Distinct(ctx context.Context, c *core.Class, field string, q *core.Query) ([]any, error) {
-	done, err := s.admit(ctx)
+	done, err := s.admit(ctx, queryIsHeavy(q))
 	if err != nil {
 		return nil, err
 	}
 	defer done()
-	return s.distinct(ctx, s.reading(ctx), c, field, q)
+	vals, err := s.distinct(ctx, s.reading(ctx), c, field, q)
+	return vals, cutByDeadline(ctx, err)
 }

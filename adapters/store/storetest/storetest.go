@@ -48,6 +48,8 @@ func RunConformance(t *testing.T, open func(t *testing.T) core.Store) {
 		{"DeleteObject", testDeleteObject},
 		{"Tx", testTx},
 		{"Concurrency", testConcurrency},
+		{"Hardening", testHardening},
+		{"Aggregate", testAggregate},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.run(t, open) })
