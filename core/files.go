@@ -536,12 +536,16 @@ func tooLarge(max int64) *Error {
 
 // checkedReader enforces a declared size and a maximum while the body
 // streams, and remembers the first failure so Files.Put reports it even
-// if the driver wraps or drops it.
+// if the driver wraps or drops it. With a declared size it never hands a
+// driver the last byte before it knows the body ends there: a driver that
+// sends exactly Size bytes and stops reading (a single S3 PUT) would
+// otherwise store a body that was really longer.
 type checkedReader struct {
 	r    io.Reader
 	want int64 // -1: unknown
 	max  int64 // 0: none
 	n    int64
+	eof  bool
 	err  error
 }
 
@@ -549,13 +553,25 @@ func (c *checkedReader) Read(p []byte) (int, error) {
 	if c.err != nil {
 		return 0, c.err
 	}
-	n, err := c.r.Read(p)
+	if c.eof {
+		return 0, io.EOF
+	}
+	if c.want >= 0 && int64(len(p)) > c.want-c.n {
+		p = p[:c.want-c.n]
+	}
+	var n int
+	var err error
+	if len(p) > 0 {
+		n, err = c.r.Read(p)
+	}
 	c.n += int64(n)
+	if c.want >= 0 && c.n == c.want && err == nil {
+		err = c.peekEnd()
+	}
 	switch {
+	case c.err != nil:
 	case c.max > 0 && c.n > c.max:
 		c.err = tooLarge(c.max)
-	case c.want >= 0 && c.n > c.want:
-		c.err = Errorf(CodeInvalidContentLength, "the body is longer than its declared length of %d bytes", c.want)
 	case err == io.EOF && c.want >= 0 && c.n < c.want:
 		c.err = Errorf(CodeInvalidContentLength, "the body ended after %d of its declared %d bytes", c.n, c.want)
 	case err != nil && err != io.EOF:
@@ -569,5 +585,25 @@ func (c *checkedReader) Read(p []byte) (int, error) {
 	if c.err != nil {
 		return 0, c.err
 	}
+	if err == io.EOF {
+		c.eof = true
+	}
 	return n, err
+}
+
+// peekEnd reads past the declared end: io.EOF if the body ends there,
+// a failure of its own, or (recorded in c.err) a body that is longer.
+func (c *checkedReader) peekEnd() error {
+	var one [1]byte
+	for range 100 { // a Reader may return 0, nil; it may not do so forever
+		m, err := c.r.Read(one[:])
+		if m > 0 {
+			c.err = Errorf(CodeInvalidContentLength, "the body is longer than its declared length of %d bytes", c.want)
+			return c.err
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return io.ErrNoProgress
 }
