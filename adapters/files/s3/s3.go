@@ -238,6 +238,7 @@ func (d *Driver) Get(ctx context.Context, name string, rng *core.ByteRange) (io.
 	}
 	return body, info, nil
 }
+
 // Stat implements core.FileDriver.
 func (d *Driver) Stat(ctx context.Context, name string) (core.FileInfo, error) {
 	st, err := d.client.StatObject(ctx, d.bucket, d.key(name), minio.StatObjectOptions{})
