@@ -24,8 +24,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"io"
 	"math/rand/v2"
 	"mime/multipart"
@@ -435,6 +439,8 @@ func testTraversal(t *testing.T, r *run) {
 // reports how many it has given out.
 type GeneratedReader struct {
 	rng  *rand.PCG
+	word [8]byte
+	used int // bytes of word already given out (8: none left)
 	left int64
 	mu   sync.Mutex
 	read int64
@@ -445,7 +451,7 @@ type GeneratedReader struct {
 
 // NewGeneratedReader returns a reader of n bytes from seed.
 func NewGeneratedReader(seed uint64, n int64) *GeneratedReader {
-	return &GeneratedReader{rng: rand.NewPCG(seed, seed+1), left: n}
+	return &GeneratedReader{rng: rand.NewPCG(seed, seed+1), used: 8, left: n}
 }
 
 func (g *GeneratedReader) Read(p []byte) (int, error) {
@@ -459,12 +465,16 @@ func (g *GeneratedReader) Read(p []byte) (int, error) {
 	if g.left == 0 {
 		return 0, io.EOF
 	}
+	// The stream is the same however it is cut into reads: bytes of a
+	// word not given out yet wait for the next read.
 	n := min(int64(len(p)), g.left)
-	for i := int64(0); i < n; i += 8 {
-		v := g.rng.Uint64()
-		for j := int64(0); j < 8 && i+j < n; j++ {
-			p[i+j] = byte(v >> (8 * j))
+	for i := range n {
+		if g.used == 8 {
+			binary.LittleEndian.PutUint64(g.word[:], g.rng.Uint64())
+			g.used = 0
 		}
+		p[i] = g.word[g.used]
+		g.used++
 	}
 	g.left -= n
 	g.read += n
@@ -928,4 +938,20 @@ func testCallback(t *testing.T, r *run) {
 	resp.Body.Close()
 	rep := <-reports
 	WantCode(t, rep.err, core.CodeOperationForbidden)
+}
+
+// PNG returns a w x h PNG image: a gradient, so that scaling shows.
+func PNG(t testing.TB, w, h int) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.Set(x, y, color.RGBA{uint8(x), uint8(y), uint8(x + y), 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
