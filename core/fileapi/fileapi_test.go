@@ -116,13 +116,24 @@ type env struct {
 // edit adjusts the options.
 func newEnv(t *testing.T, edit func(*fileapi.Options)) *env {
 	t.Helper()
+	return newEnvWith(t, local.Name, nil, nil, edit)
+}
+
+// newEnvWith serves the files API over any provider; options gets the
+// server's URL and returns the provider's config section.
+func newEnvWith(t *testing.T, provider string, options func(serverURL string) map[string]any, client *http.Client, edit func(*fileapi.Options)) *env {
+	t.Helper()
 	e := &env{t: t, registry: &memRegistry{recs: map[string]fileapi.Record{}}, dataDir: t.TempDir(), events: make(chan *fileapi.FileEvent, 16)}
 	var handler http.Handler
 	e.srv = httptest.NewServer(http.StripPrefix("/parse", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) })))
 	t.Cleanup(e.srv.Close)
 	serverURL := e.srv.URL + "/parse"
 	var err error
-	e.files, err = core.OpenFiles(context.Background(), local.Name, core.FilesConfig{DataDir: e.dataDir, PublicURL: fileapi.PublicURL(serverURL, appID)})
+	var section map[string]any
+	if options != nil {
+		section = options(serverURL)
+	}
+	e.files, err = core.OpenFiles(context.Background(), provider, core.FilesConfig{DataDir: e.dataDir, PublicURL: fileapi.PublicURL(serverURL, appID), Options: section})
 	if err != nil {
 		t.Fatal(err)
 	}

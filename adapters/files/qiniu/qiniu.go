@@ -489,6 +489,14 @@ func (d *Driver) VerifyUploadCallback(r *http.Request) (core.FileInfo, string, e
 		return core.FileInfo{}, "", core.Errorf(core.CodeOperationForbidden, "the upload callback is not from the file store: %s", why)
 	}
 	r.Body = http.MaxBytesReader(nil, r.Body, maxCallbackBody)
+	// Kodo signed the path it was given; a server that mounts the route
+	// under a prefix (http.StripPrefix) has rewritten r.URL but not
+	// r.RequestURI.
+	if u, err := url.ParseRequestURI(r.RequestURI); err == nil && r.RequestURI != "" {
+		r2 := *r
+		r2.URL = u
+		r = &r2
+	}
 	authz := r.Header.Get("Authorization")
 	var want string
 	var err error
