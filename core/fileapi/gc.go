@@ -25,6 +25,7 @@ type GCReport struct {
 	Unreferenced int   // files no object references (deleted unless DryRun)
 	Bytes        int64 // their size
 	Deleted      int   // files deleted
+	Failed       int   // unreferenced files that could not be deleted (logged)
 }
 
 // GC deletes the files that no object references, with their records and
@@ -59,8 +60,16 @@ func (h *Handler) GC(ctx context.Context, referenced func(ctx context.Context, n
 		if opts.DryRun {
 			return nil
 		}
-		if err := h.remove(ctx, fi.Name); err != nil && !core.IsCode(err, core.CodeFileDeleteError) {
-			return err
+		if err := h.remove(ctx, fi.Name); err != nil {
+			if !core.IsCode(err, core.CodeFileDeleteError) {
+				return err
+			}
+			// One file the store will not delete does not stop the
+			// collection; it is counted and logged, and the next run
+			// tries again.
+			rep.Failed++
+			h.logger(ctx).Error("files gc: deleting an unreferenced file", "file", fi.Name, "err", err)
+			return nil
 		}
 		rep.Deleted++
 		return nil
