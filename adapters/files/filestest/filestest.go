@@ -955,3 +955,43 @@ func PNG(t testing.TB, w, h int) []byte {
 	}
 	return buf.Bytes()
 }
+
+// Mistake is a configuration mistake: the option Key set to Value must make
+// opening fail, or Put and Stat fail with an internal error, either way
+// with an error that holds Cause.
+type Mistake struct {
+	Name, Key string
+	Value     any
+	Cause     string
+}
+
+// RunMisconfigured checks that each mistake fails with an internal error
+// (a client can do nothing about it) that says what to fix and repeats no
+// secret.
+func RunMisconfigured(t *testing.T, provider string, options map[string]any, secrets []string, mistakes []Mistake) {
+	t.Helper()
+	for _, m := range mistakes {
+		t.Run(m.Name, func(t *testing.T) {
+			f, err := core.OpenFiles(context.Background(), provider, core.FilesConfig{DataDir: t.TempDir(), Options: conformance.With(options, m.Key, m.Value)})
+			errs := []error{err}
+			if err == nil {
+				defer f.Close()
+				_, putErr := f.Put(context.Background(), "a.txt", strings.NewReader("x"), core.PutOptions{Size: 1})
+				_, statErr := f.Stat(context.Background(), "a.txt")
+				errs = []error{putErr, statErr}
+				WantCode(t, putErr, core.CodeInternalServerError)
+				WantCode(t, statErr, core.CodeInternalServerError)
+			}
+			for _, err := range errs {
+				if !strings.Contains(err.Error(), m.Cause) {
+					t.Errorf("error %q does not say %q", err, m.Cause)
+				}
+				for _, s := range secrets {
+					if strings.Contains(err.Error(), s) {
+						t.Errorf("error %q repeats a secret", err)
+					}
+				}
+			}
+		})
+	}
+}

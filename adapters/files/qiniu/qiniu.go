@@ -78,6 +78,7 @@ import (
 	"github.com/qiniu/go-sdk/v7/storagev2/uplog"
 	"github.com/qiniu/go-sdk/v7/storagev2/uptoken"
 
+	"github.com/switchboardhq/switchboard/adapters/files/internal/filekit"
 	"github.com/switchboardhq/switchboard/core"
 )
 
@@ -92,6 +93,8 @@ const (
 	uploadTokenTTL     = time.Hour
 	maxCallbackBody    = 64 << 10
 )
+
+const section = "files.qiniu"
 
 func init() { core.FileProviders.Register(Name, Open) }
 
@@ -146,14 +149,8 @@ func Open(_ context.Context, cfg core.FilesConfig) (core.FileDriver, error) {
 
 // New opens the provider outside the registry.
 func New(opts Options) (*Driver, error) {
-	var missing []string
-	for _, f := range []struct{ name, v string }{{"accessKey", opts.AccessKey}, {"secretKey", opts.SecretKey}, {"bucket", opts.Bucket}, {"domain", opts.Domain}} {
-		if f.v == "" {
-			missing = append(missing, f.name)
-		}
-	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("files.qiniu: %s required", strings.Join(missing, ", "))
+	if err := filekit.Required(section, "accessKey", opts.AccessKey, "secretKey", opts.SecretKey, "bucket", opts.Bucket, "domain", opts.Domain); err != nil {
+		return nil, err
 	}
 	if err := checkURL("domain", opts.Domain); err != nil {
 		return nil, err
@@ -170,8 +167,8 @@ func New(opts Options) (*Driver, error) {
 	if opts.Concurrency < 1 || opts.Concurrency > 16 {
 		return nil, errors.New("files.qiniu: concurrency must be from 1 to 16")
 	}
-	if opts.Prefix != "" && core.ValidateFileName(opts.Prefix+"x") != nil {
-		return nil, fmt.Errorf("files.qiniu: prefix %q must be a valid name start such as \"app1/\"", opts.Prefix)
+	if err := filekit.CheckPrefix(section, opts.Prefix); err != nil {
+		return nil, err
 	}
 	reg, err := regionOf(opts)
 	if err != nil {
@@ -207,11 +204,8 @@ func New(opts Options) (*Driver, error) {
 }
 
 func checkURL(option, raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
-		return fmt.Errorf("files.qiniu: %s %q must be an http or https URL with no path", option, raw)
-	}
-	return nil
+	_, err := filekit.CheckBaseURL(section, option, raw)
+	return err
 }
 
 // regionOf is the region's public hosts with the configured ones on top.

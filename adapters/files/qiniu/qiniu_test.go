@@ -54,25 +54,10 @@ func open(t *testing.T, o map[string]any) *core.Files {
 // Configuration mistakes are internal errors that say what to fix.
 func TestMisconfigured(t *testing.T) {
 	fake := qiniufake.New(t)
-	for _, tc := range []struct {
-		name, key string
-		value     any
-		cause     string
-	}{
-		{"wrong secret", "secretKey", "not-the-secret", "check files.qiniu.accessKey and secretKey"},
-		{"missing bucket", "bucket", "no-such-bucket", `check files.qiniu.bucket "no-such-bucket"`},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			f := open(t, conformance.With(fake.Options(), tc.key, tc.value))
-			_, err := f.Stat(context.Background(), "a.txt")
-			filestest.WantCode(t, err, core.CodeInternalServerError)
-			if !strings.Contains(err.Error(), tc.cause) {
-				t.Errorf("error %q does not say %q", err, tc.cause)
-			}
-			_, err = f.Put(context.Background(), "a.txt", strings.NewReader("x"), core.PutOptions{Size: 1})
-			filestest.WantCode(t, err, core.CodeInternalServerError)
-		})
-	}
+	filestest.RunMisconfigured(t, qiniu.Name, fake.Options(), []string{qiniufake.SecretKey}, []filestest.Mistake{
+		{Name: "wrong secret", Key: "secretKey", Value: "not-the-secret", Cause: "check files.qiniu.accessKey and secretKey"},
+		{Name: "missing bucket", Key: "bucket", Value: "no-such-bucket", Cause: `check files.qiniu.bucket "no-such-bucket"`},
+	})
 }
 
 // Kodo's 503s are retried by the SDK; a lasting outage is reported as

@@ -54,7 +54,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -63,6 +62,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
+	"github.com/switchboardhq/switchboard/adapters/files/internal/filekit"
 	"github.com/switchboardhq/switchboard/core"
 )
 
@@ -77,6 +77,8 @@ const (
 	minPartSize     = 5 << 20
 	maxPartSize     = 5 << 30
 )
+
+const section = "files.s3"
 
 func init() { core.FileProviders.Register(Name, Open) }
 
@@ -109,34 +111,28 @@ var (
 )
 
 // Open implements core.OpenFilesFunc.
-func Open(_ context.Context, cfg core.FilesConfig) (core.FileDriver, error) {
+func Open(ctx context.Context, cfg core.FilesConfig) (core.FileDriver, error) {
 	opts := Options{Endpoint: DefaultEndpoint, Region: DefaultRegion, PartSize: DefaultPartSize}
 	if err := core.DecodeOptions(cfg.Options, &opts); err != nil {
 		return nil, err
 	}
-	return New(opts)
+	return New(ctx, opts)
 }
 
 // New opens the provider outside the registry.
-func New(opts Options) (*Driver, error) {
-	var missing []string
-	for _, f := range []struct{ name, v string }{{"bucket", opts.Bucket}, {"accessKeyId", opts.AccessKeyID}, {"secretAccessKey", opts.SecretAccessKey}} {
-		if f.v == "" {
-			missing = append(missing, f.name)
-		}
+func New(ctx context.Context, opts Options) (*Driver, error) {
+	if err := filekit.Required(section, "bucket", opts.Bucket, "accessKeyId", opts.AccessKeyID, "secretAccessKey", opts.SecretAccessKey); err != nil {
+		return nil, err
 	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("files.s3: %s required", strings.Join(missing, ", "))
-	}
-	u, err := url.Parse(opts.Endpoint)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
-		return nil, fmt.Errorf("files.s3: endpoint %q must be an http or https URL with no path, like https://s3.amazonaws.com", opts.Endpoint)
+	u, err := filekit.CheckBaseURL(section, "endpoint", opts.Endpoint)
+	if err != nil {
+		return nil, err
 	}
 	if opts.PartSize < minPartSize || opts.PartSize > maxPartSize {
 		return nil, fmt.Errorf("files.s3: partSize must be from %d (5 MiB) to %d (5 GiB) bytes", minPartSize, int64(maxPartSize))
 	}
-	if opts.Prefix != "" && core.ValidateFileName(opts.Prefix+"x") != nil {
-		return nil, fmt.Errorf("files.s3: prefix %q must be a valid name start such as \"app1/\"", opts.Prefix)
+	if err := filekit.CheckPrefix(section, opts.Prefix); err != nil {
+		return nil, err
 	}
 	transport, err := newTransport(opts.CAFile)
 	if err != nil {
@@ -159,7 +155,30 @@ func New(opts Options) (*Driver, error) {
 	if err != nil {
 		return nil, fmt.Errorf("files.s3: %w", err)
 	}
-	return &Driver{client: client, bucket: opts.Bucket, prefix: opts.Prefix, part: uint64(opts.PartSize)}, nil
+	d := &Driver{client: client, bucket: opts.Bucket, prefix: opts.Prefix, part: uint64(opts.PartSize)}
+	if err := d.checkBucket(ctx); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// checkBucket fails to open when the store says the bucket is missing or
+// refuses the keys: S3 answers a HEAD of a key in a missing bucket with a
+// bare 404, so later the mistake would look like a missing file. A store
+// that cannot be reached now is not a reason to refuse to start.
+func (d *Driver) checkBucket(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	ok, err := d.client.BucketExists(ctx, d.bucket)
+	if err == nil && !ok {
+		return fmt.Errorf("files.s3: bucket %q does not exist (check files.s3.bucket %q exists)", d.bucket, d.bucket)
+	}
+	if err != nil {
+		if e := core.AsError(d.mapError(ctx, "open bucket", d.bucket, err)); e.Code == core.CodeInternalServerError {
+			return e.Err
+		}
+	}
+	return nil
 }
 
 func newTransport(caFile string) (*http.Transport, error) {

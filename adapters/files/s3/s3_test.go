@@ -50,27 +50,11 @@ func open(t *testing.T, o map[string]any) *core.Files {
 // never repeat the secret.
 func TestMisconfigured(t *testing.T) {
 	fake := s3fake.New(t)
-	for _, tc := range []struct {
-		name, key string
-		value     any
-		cause     string
-	}{
-		{"wrong secret", "secretAccessKey", "not-the-secret-not-the-secret", "check files.s3.accessKeyId"},
-		{"unknown key", "accessKeyId", "AKIASOMEONEELSE00000", "check files.s3.accessKeyId"},
-		{"missing bucket", "bucket", "no-such-bucket", `check files.s3.bucket "no-such-bucket"`},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			f := open(t, conformance.With(fake.Options(), tc.key, tc.value))
-			_, err := f.Put(context.Background(), "a.txt", strings.NewReader("x"), core.PutOptions{Size: 1})
-			filestest.WantCode(t, err, core.CodeInternalServerError)
-			if !strings.Contains(err.Error(), tc.cause) {
-				t.Errorf("error %q does not say %q", err, tc.cause)
-			}
-			if strings.Contains(err.Error(), s3fake.SecretAccessKey) {
-				t.Error("the error repeats the secret")
-			}
-		})
-	}
+	filestest.RunMisconfigured(t, s3.Name, fake.Options(), []string{s3fake.SecretAccessKey}, []filestest.Mistake{
+		{Name: "wrong secret", Key: "secretAccessKey", Value: "not-the-secret-not-the-secret", Cause: "check files.s3.accessKeyId"},
+		{Name: "unknown key", Key: "accessKeyId", Value: "AKIASOMEONEELSE00000", Cause: "check files.s3.accessKeyId"},
+		{Name: "missing bucket", Key: "bucket", Value: "no-such-bucket", Cause: `check files.s3.bucket "no-such-bucket"`},
+	})
 }
 
 // A prefix keeps apps apart in one bucket.

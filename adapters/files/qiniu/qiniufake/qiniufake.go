@@ -56,6 +56,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboardhq/switchboard/adapters/files/internal/filekit"
 	"github.com/switchboardhq/switchboard/core"
 	"github.com/switchboardhq/switchboard/core/fileapi/thumbnail"
 )
@@ -156,20 +157,9 @@ func (f *Fake) wrap(h http.Handler) http.Handler {
 			writeError(w, http.StatusServiceUnavailable, "service unavailable")
 			return
 		}
-		r.Body = countingBody{r.Body, &f.received}
+		r.Body = filekit.CountingBody{ReadCloser: r.Body, N: &f.received}
 		h.ServeHTTP(w, r)
 	})
-}
-
-type countingBody struct {
-	io.ReadCloser
-	n *atomic.Int64
-}
-
-func (c countingBody) Read(p []byte) (int, error) {
-	n, err := c.ReadCloser.Read(p)
-	c.n.Add(int64(n))
-	return n, err
 }
 
 func writeError(w http.ResponseWriter, status int, msg string) {

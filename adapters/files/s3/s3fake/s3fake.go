@@ -17,7 +17,6 @@ import (
 	"encoding/pem"
 	"encoding/xml"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -32,6 +31,8 @@ import (
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/switchboardhq/switchboard/adapters/files/internal/filekit"
 )
 
 // Credentials and names the fake accepts.
@@ -84,24 +85,13 @@ func (f *Fake) Options() map[string]any {
 // Received is how many body bytes the fake has read.
 func (f *Fake) Received() int64 { return f.received.Load() }
 
-type countingBody struct {
-	io.ReadCloser
-	n *atomic.Int64
-}
-
-func (c countingBody) Read(p []byte) (int, error) {
-	n, err := c.ReadCloser.Read(p)
-	c.n.Add(int64(n))
-	return n, err
-}
-
 func (f *Fake) verify(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if code, msg := checkSignature(r, time.Now()); code != "" {
 			writeError(w, code, msg)
 			return
 		}
-		r.Body = countingBody{r.Body, &f.received}
+		r.Body = filekit.CountingBody{ReadCloser: r.Body, N: &f.received}
 		next.ServeHTTP(w, r)
 	})
 }
