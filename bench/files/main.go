@@ -1,0 +1,247 @@
+// Command files measures uploads and downloads of one large file through
+// the files API (core/fileapi over the local provider) against a plain
+// `cp` of the same file on the same disk, in the same run, and reports the
+// process's peak resident memory (VmHWM), client and server included.
+//
+//	go run ./bench/files -size 1GiB -dir /var/tmp/sbbench
+//
+// It exits non-zero when the peak RSS is over -max-rss (default 100 MB) or
+// the downloaded file differs from the source. The upload includes the
+// provider's fsync; so that the comparison is fair the cp figure is
+// reported with and without a following sync.
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/switchboardhq/switchboard/adapters/files/local"
+	"github.com/switchboardhq/switchboard/core"
+	"github.com/switchboardhq/switchboard/core/fileapi"
+)
+
+func main() {
+	size := flag.String("size", "1GiB", "file size (bytes, or with KiB, MiB, GiB)")
+	dir := flag.String("dir", "", "working folder on the disk to measure (default: a new folder in the current one)")
+	maxRSS := flag.Int64("max-rss", 100, "fail when the peak RSS is over this many MB")
+	flag.Parse()
+	n, err := parseSize(*size)
+	if err != nil {
+		fail(err)
+	}
+	work := *dir
+	if work == "" {
+		if work, err = os.MkdirTemp(".", "files-bench-"); err != nil {
+			fail(err)
+		}
+	} else if err := os.MkdirAll(work, 0o750); err != nil {
+		fail(err)
+	}
+	defer os.RemoveAll(work)
+	if err := run(work, n, *maxRSS); err != nil {
+		fail(err)
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "files bench:", err)
+	os.Exit(1)
+}
+
+func parseSize(s string) (int64, error) {
+	mult := int64(1)
+	for suffix, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
+		if v, ok := strings.CutSuffix(s, suffix); ok {
+			s, mult = v, m
+		}
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || v <= 0 {
+		return 0, fmt.Errorf("bad -size %q", s)
+	}
+	return v * mult, nil
+}
+
+func run(work string, size int64, maxRSSMB int64) error {
+	src := filepath.Join(work, "source.bin")
+	fmt.Printf("generating %d MiB in %s\n", size>>20, work)
+	want, err := generate(src, size)
+	if err != nil {
+		return err
+	}
+
+	cpTime, err := timed(func() error { return exec.Command("cp", src, filepath.Join(work, "cp.bin")).Run() })
+	if err != nil {
+		return fmt.Errorf("cp: %w", err)
+	}
+	cpSyncTime, err := timed(func() error {
+		if err := exec.Command("cp", src, filepath.Join(work, "cp2.bin")).Run(); err != nil {
+			return err
+		}
+		return exec.Command("sync").Run()
+	})
+	if err != nil {
+		return fmt.Errorf("cp+sync: %w", err)
+	}
+	os.Remove(filepath.Join(work, "cp.bin"))
+	os.Remove(filepath.Join(work, "cp2.bin"))
+
+	// The server: the files API over the local provider, on loopback.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	serverURL := "http://" + ln.Addr().String() + "/parse"
+	files, err := core.OpenFiles(context.Background(), local.Name, core.FilesConfig{DataDir: work, PublicURL: fileapi.PublicURL(serverURL, "bench")})
+	if err != nil {
+		return err
+	}
+	h, err := fileapi.New(fileapi.Options{
+		AppID: "bench", ServerURL: serverURL, Files: files, MaxUploadSize: 2 * size,
+		Authenticate: func(r *http.Request, _ map[string]string) (*core.Auth, error) {
+			if r.Header.Get("X-Parse-Application-Id") != "bench" {
+				return nil, errors.New("unauthorized")
+			}
+			return &core.Auth{Master: true}, nil
+		},
+	})
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: http.StripPrefix("/parse", h)}
+	go srv.Serve(ln)
+	defer srv.Close()
+
+	var url string
+	upTime, err := timed(func() error {
+		f, err := os.Open(src)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		req, _ := http.NewRequest(http.MethodPost, serverURL+"/files/big.bin", f)
+		req.ContentLength = size
+		req.Header.Set("X-Parse-Application-Id", "bench")
+		req.Header.Set("Content-Type", "application/octet-stream")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusCreated {
+			return fmt.Errorf("upload: %d %s", resp.StatusCode, b)
+		}
+		url = resp.Header.Get("Location")
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var got [32]byte
+	downTime, err := timed(func() error {
+		resp, err := http.Get(url)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("download: %d", resp.StatusCode)
+		}
+		out, err := os.Create(filepath.Join(work, "download.bin"))
+		if err != nil {
+			return err
+		}
+		defer out.Close()
+		sum := sha256.New()
+		if _, err := io.Copy(io.MultiWriter(out, sum), resp.Body); err != nil {
+			return err
+		}
+		copy(got[:], sum.Sum(nil))
+		return out.Sync()
+	})
+	if err != nil {
+		return err
+	}
+	rss, err := peakRSS()
+	if err != nil {
+		return err
+	}
+	rate := func(d time.Duration) float64 { return float64(size) / (1 << 20) / d.Seconds() }
+	fmt.Printf("%-30s %8s %10s\n", "", "seconds", "MiB/s")
+	fmt.Printf("%-30s %8.2f %10.0f\n", "cp", cpTime.Seconds(), rate(cpTime))
+	fmt.Printf("%-30s %8.2f %10.0f\n", "cp + sync", cpSyncTime.Seconds(), rate(cpSyncTime))
+	fmt.Printf("%-30s %8.2f %10.0f\n", "upload (POST /files, fsync)", upTime.Seconds(), rate(upTime))
+	fmt.Printf("%-30s %8.2f %10.0f\n", "download (GET /files, fsync)", downTime.Seconds(), rate(downTime))
+	fmt.Printf("peak RSS of the process (VmHWM): %d MB (limit %d MB)\n", rss>>20, maxRSSMB)
+	if got != want {
+		return errors.New("the downloaded file differs from the source")
+	}
+	if rss>>20 > maxRSSMB {
+		return fmt.Errorf("peak RSS %d MB is over %d MB", rss>>20, maxRSSMB)
+	}
+	fmt.Println("ok: content verified, memory within the limit")
+	return nil
+}
+
+func timed(fn func() error) (time.Duration, error) {
+	start := time.Now()
+	err := fn()
+	return time.Since(start), err
+}
+
+// generate writes size pseudo-random bytes (so no layer can compress
+// them) and returns their SHA-256.
+func generate(path string, size int64) ([32]byte, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	defer f.Close()
+	r := rand.New(rand.NewPCG(1, 2))
+	buf := make([]byte, 1<<20)
+	sum := sha256.New()
+	for left := size; left > 0; {
+		n := min(int64(len(buf)), left)
+		for i := int64(0); i < n; i += 8 {
+			v := r.Uint64()
+			for j := int64(0); j < 8 && i+j < n; j++ {
+				buf[i+j] = byte(v >> (8 * j))
+			}
+		}
+		f.Write(buf[:n])
+		sum.Write(buf[:n])
+		left -= n
+	}
+	var out [32]byte
+	copy(out[:], sum.Sum(nil))
+	return out, f.Sync()
+}
+
+// peakRSS reads VmHWM, the process's peak resident set, from /proc.
+func peakRSS() (int64, error) {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, errors.New("no VmHWM in /proc/self/status")
+}
