@@ -245,34 +245,24 @@ func ParseThumb(size, mode string) (Thumb, error) {
 // String is the canonical form, "200x200-crop".
 func (t Thumb) String() string { return fmt.Sprintf("%dx%d-%s", t.Width, t.Height, t.Mode) }
 
-// FilesConfig is what a files provider receives when opened.
-type FilesConfig struct {
-	// DataDir is the server's data folder.
-	DataDir string
-	// PublicURL is where the files API serves this app's files, without a
-	// trailing slash ("https://api.example.com/parse/files/myAppId").
-	// Drivers that sign URLs for our own server (local) build them on it.
-	PublicURL string
-	// Options is the provider's own config section, to be decoded strictly
-	// with DecodeOptions.
-	Options map[string]any
-}
+// FilesConfig is what a files provider is opened with: the ProviderEnv
+// every kind gets (its section in Options, DataDir, and PublicURL, where the
+// files API serves this app's files, for drivers that sign URLs for our
+// own server).
+type FilesConfig = ProviderEnv
 
 // OpenFilesFunc opens a files provider.
-type OpenFilesFunc func(ctx context.Context, cfg FilesConfig) (FileDriver, error)
+type OpenFilesFunc = OpenFunc[FileDriver]
 
 // FileProviders is the registry of files providers ("local", "qiniu", "s3").
 var FileProviders = NewRegistry[OpenFilesFunc]("files")
 
-// OpenFiles opens the named provider and wraps it in Files.
+// OpenFiles opens the named provider through the provider lifecycle
+// (OpenProvider) and wraps it in Files.
 func OpenFiles(ctx context.Context, provider string, cfg FilesConfig) (*Files, error) {
-	open, err := FileProviders.Lookup(provider)
+	d, err := OpenProvider(ctx, FileProviders, provider, cfg)
 	if err != nil {
 		return nil, err
-	}
-	d, err := open(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("opening files provider %q: %w", provider, err)
 	}
 	return NewFiles(provider, d), nil
 }

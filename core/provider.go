@@ -32,6 +32,10 @@ type ProviderEnv struct {
 	// URL is databaseURL from the config, for the store: a file path for
 	// SQLite (relative paths are under DataDir), or a postgres:// URL.
 	URL string
+	// PublicURL is where the API serves this provider's own content, for
+	// providers that hand out URLs to our server (the files API's URL of
+	// this app's files, "https://api.example.com/parse/files/myAppId").
+	PublicURL string
 	// Store is the data store, for providers that keep their state beside
 	// it (the job queue); nil when the store itself is opened.
 	Store Store
