@@ -25,6 +25,15 @@ import (
 // earlier deadline.
 const Timeout = 30 * time.Second
 
+// Client returns the HTTP client the REST providers use: the request
+// timeout, and enough idle connections per host for the core's concurrent
+// batches to reuse them (net/http keeps 2 by default).
+func Client() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 32
+	return &http.Client{Timeout: Timeout, Transport: t}
+}
+
 // Unavailable is the error for a provider that cannot be reached, times out
 // or answers with a server error: the batch may be sent again.
 func Unavailable(provider string, cause error) *core.Error {
