@@ -144,17 +144,35 @@ func CheckBatch(provider string, b core.PushBatch, max int) error {
 	return nil
 }
 
-// ForEach computes one result per device with send, at most parallel at
-// once, for providers that take one request per device. When every device
-// failed transiently the provider is down or throttling as a whole, so the
-// first such failure becomes the batch's error (with the longest requested
-// wait), which lets the core pause the provider instead of retrying device
-// by device. A context that ended is reported as such.
-func ForEach(ctx context.Context, n, parallel int, send func(ctx context.Context, i int) core.PushResult) ([]core.PushResult, error) {
+// ForEach computes one result per device with send, for providers that
+// take one request per device. send returns a device's result, or an error
+// that condemns the whole batch (rejected credentials, a payload too
+// large). The first device goes alone, so a provider that is misconfigured
+// or down costs one request instead of one per device; the rest go at most
+// parallel at once. When the first device fails transiently, its failure
+// becomes the batch's error (with the wait it asked for), which lets the
+// core pause the provider instead of retrying device by device. A context
+// that ended is reported as such.
+func ForEach(ctx context.Context, n, parallel int, send func(ctx context.Context, i int) (core.PushResult, error)) ([]core.PushResult, error) {
 	results := make([]core.PushResult, n)
+	first, err := send(ctx, 0)
+	if err == nil {
+		err = Canceled(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	results[0] = first
+	if first.Outcome == core.PushRetry {
+		return nil, core.WithRetryAfter(first.Err, first.RetryAfter)
+	}
+	var (
+		wg       sync.WaitGroup
+		errOnce  sync.Once
+		batchErr error
+	)
 	sem := make(chan struct{}, max(parallel, 1))
-	var wg sync.WaitGroup
-	for i := range n {
+	for i := 1; i < n; i++ {
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
@@ -164,28 +182,21 @@ func ForEach(ctx context.Context, n, parallel int, send func(ctx context.Context
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			results[i] = send(ctx, i)
+			r, err := send(ctx, i)
+			if err != nil {
+				errOnce.Do(func() { batchErr = err })
+			}
+			results[i] = r
 		})
 	}
 	wg.Wait()
 	if err := Canceled(ctx); err != nil {
 		return nil, err
 	}
-	var first *core.Error
-	var wait time.Duration
-	for _, r := range results {
-		if r.Outcome != core.PushRetry {
-			return results, nil
-		}
-		if first == nil {
-			first = r.Err
-		}
-		wait = max(wait, r.RetryAfter)
+	if batchErr != nil {
+		return nil, batchErr
 	}
-	if first == nil {
-		first = core.Errorf(core.CodeConnectionFailed, "the push service is unavailable")
-	}
-	return nil, core.WithRetryAfter(first, wait)
+	return results, nil
 }
 
 // CertPool returns the system roots plus the PEM certificates in file, for
