@@ -2,6 +2,9 @@ package conformance
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
 	"io"
 	"net/http"
 )
@@ -36,4 +39,18 @@ func (f *Faults) BeginHTTP(w http.ResponseWriter, r *http.Request) (mode Failure
 		panic(http.ErrAbortHandler) // HTTP/2: resets the stream
 	}
 	return mode, true
+}
+
+// WriteJSON answers a fake's request with v as JSON.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json;charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// RandomHex returns n random bytes in hex, for a fake's ids and secrets.
+func RandomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

@@ -144,18 +144,7 @@ func (s *sender) MaxBatch() int { return MaxBatch }
 func (s *sender) Close() error  { return nil }
 
 // validToken reports whether t looks like an FCM registration token.
-func validToken(t string) bool {
-	if len(t) == 0 || len(t) > 4096 {
-		return false
-	}
-	for i := 0; i < len(t); i++ {
-		c := t[i]
-		if (c < '0' || c > '9') && (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && c != ':' && c != '_' && c != '-' {
-			return false
-		}
-	}
-	return true
-}
+func validToken(t string) bool { return pushkit.TokenChars(t, 4096, ":_-") }
 
 // Send implements core.PushSender.
 func (s *sender) Send(ctx context.Context, b core.PushBatch) ([]core.PushResult, error) {

@@ -186,20 +186,8 @@ func (s *sender) Close() error {
 }
 
 // validRegistrationID reports whether rid looks like a JPush registration
-// id: 1 to 64 letters and digits. (A loop, not a regexp: it runs for every
-// device of every push.)
-func validRegistrationID(rid string) bool {
-	if len(rid) == 0 || len(rid) > 64 {
-		return false
-	}
-	for i := 0; i < len(rid); i++ {
-		c := rid[i]
-		if (c < '0' || c > '9') && (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') {
-			return false
-		}
-	}
-	return true
-}
+// id: 1 to 64 letters and digits.
+func validRegistrationID(rid string) bool { return pushkit.TokenChars(rid, 64, "") }
 
 // Send implements core.PushSender.
 func (s *sender) Send(ctx context.Context, b core.PushBatch) ([]core.PushResult, error) {

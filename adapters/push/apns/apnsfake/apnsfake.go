@@ -31,8 +31,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -82,11 +80,7 @@ func New(tb testing.TB) *Server {
 	s.srv.EnableHTTP2 = true
 	s.srv.StartTLS()
 	s.Serve(tb, s.srv)
-	s.caFile = filepath.Join(tb.TempDir(), "apnsfake-ca.pem")
-	cert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.srv.Certificate().Raw})
-	if err := os.WriteFile(s.caFile, cert, 0o600); err != nil {
-		tb.Fatal(err)
-	}
+	s.caFile = pushfake.WriteCA(tb, s.srv)
 	return s
 }
 

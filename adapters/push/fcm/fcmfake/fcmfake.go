@@ -19,7 +19,6 @@ package fcmfake
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -107,7 +106,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		googleError(w, http.StatusInternalServerError, "INTERNAL", "Internal error encountered.", "INTERNAL")
 		return
 	case failure == pushtest.Throttled || !rate.Allowed:
-		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(rate.Reset.Seconds())))))
+		w.Header().Set("Retry-After", rate.RetryAfter())
 		googleError(w, http.StatusTooManyRequests, "RESOURCE_EXHAUSTED", "Quota exceeded for quota metric 'Send requests'.", "QUOTA_EXCEEDED")
 		return
 	}

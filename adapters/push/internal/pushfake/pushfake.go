@@ -5,11 +5,13 @@
 package pushfake
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
+	"encoding/pem"
+	"math"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -125,15 +127,22 @@ func (c *Control) Count() int {
 }
 
 // WriteJSON answers with v as JSON.
-func WriteJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
+func WriteJSON(w http.ResponseWriter, status int, v any) { conformance.WriteJSON(w, status, v) }
 
 // RandomHex returns n random bytes in hex.
-func RandomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+func RandomHex(n int) string { return conformance.RandomHex(n) }
+
+// RetryAfter is the Retry-After value for a refused request: the seconds
+// until the rate window resets, at least 1.
+func (r Rate) RetryAfter() string { return strconv.Itoa(max(1, int(math.Ceil(r.Reset.Seconds())))) }
+
+// WriteCA writes srv's TLS certificate as PEM to a file under tb's temp
+// folder and returns its path, for a provider's caCertFile option.
+func WriteCA(tb testing.TB, srv *httptest.Server) string {
+	file := filepath.Join(tb.TempDir(), "fake-ca.pem")
+	cert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	if err := os.WriteFile(file, cert, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return file
 }

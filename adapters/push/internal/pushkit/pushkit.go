@@ -220,6 +220,22 @@ func CertPool(file string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
+// TokenChars reports whether a token is 1 to maxLen bytes of ASCII
+// letters, digits and the bytes in extra. (A loop, not a regexp: it runs
+// for every device of every push.)
+func TokenChars(t string, maxLen int, extra string) bool {
+	if len(t) == 0 || len(t) > maxLen {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && strings.IndexByte(extra, c) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // Required returns an error naming the first empty option.
 func Required(pairs ...string) error {
 	for i := 0; i+1 < len(pairs); i += 2 {

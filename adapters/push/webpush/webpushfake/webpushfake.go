@@ -32,15 +32,11 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -83,11 +79,7 @@ func New(tb testing.TB) *Server {
 	s := &Server{Control: pushfake.New(), vapidPub: pub, vapidPriv: priv, vapidPoint: point, subs: map[string]*ua{}}
 	s.srv = httptest.NewTLSServer(http.HandlerFunc(s.serve))
 	s.Serve(tb, s.srv)
-	s.caFile = filepath.Join(tb.TempDir(), "webpushfake-ca.pem")
-	cert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.srv.Certificate().Raw})
-	if err := os.WriteFile(s.caFile, cert, 0o600); err != nil {
-		tb.Fatal(err)
-	}
+	s.caFile = pushfake.WriteCA(tb, s.srv)
 	return s
 }
 
@@ -157,7 +149,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		autopushError(w, http.StatusServiceUnavailable, 201, "Service Unavailable")
 		return
 	case failure == pushtest.Throttled || !rate.Allowed:
-		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(rate.Reset.Seconds())))))
+		w.Header().Set("Retry-After", rate.RetryAfter())
 		autopushError(w, http.StatusTooManyRequests, 201, "Too Many Requests")
 		return
 	}

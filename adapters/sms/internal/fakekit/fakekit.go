@@ -5,9 +5,6 @@
 package fakekit
 
 import (
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -77,15 +74,7 @@ func ValidNumber(n string) bool {
 }
 
 // WriteJSON answers with v as JSON.
-func WriteJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json;charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
+func WriteJSON(w http.ResponseWriter, status int, v any) { conformance.WriteJSON(w, status, v) }
 
 // RandomHex returns n random bytes in hex.
-func RandomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
+func RandomHex(n int) string { return conformance.RandomHex(n) }
