@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -222,8 +223,30 @@ type closeCounter struct {
 
 func (c closeCounter) Close() error { *c.closed++; return nil }
 
+// closed counts Close calls of test-ok senders; registering once keeps
+// -count=N from registering the same name twice.
+var (
+	closed        int
+	registerTests sync.Once
+)
+
 func TestOpenPush(t *testing.T) {
-	closed := 0
+	registerTests.Do(registerTestProviders)
+	closed = 0
+	r, err := OpenPush(context.Background(), PushConfig{Providers: map[string]map[string]any{"test-ok": {"max": 7}}, Routes: []PushRoute{{Provider: "test-ok"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, s, ok := r.Route(&PushDevice{DeviceType: "android"}); !ok || s.MaxBatch() != 7 {
+		t.Fatalf("route: %v %v", s, ok)
+	}
+	if err := r.Close(); err != nil || closed != 1 {
+		t.Fatalf("Close: %v, closed %d", err, closed)
+	}
+	openPushFailures(t)
+}
+
+func registerTestProviders() {
 	PushProviders.Register("test-ok", func(_ context.Context, o map[string]any) (PushSender, error) {
 		var opts struct {
 			Max int `json:"max"`
@@ -236,18 +259,10 @@ func TestOpenPush(t *testing.T) {
 	PushProviders.Register("test-broken", func(context.Context, map[string]any) (PushSender, error) {
 		return nil, errors.New("bad key")
 	})
-	r, err := OpenPush(context.Background(), PushConfig{Providers: map[string]map[string]any{"test-ok": {"max": 7}}, Routes: []PushRoute{{Provider: "test-ok"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, s, ok := r.Route(&PushDevice{DeviceType: "android"}); !ok || s.MaxBatch() != 7 {
-		t.Fatalf("route: %v %v", s, ok)
-	}
-	if err := r.Close(); err != nil || closed != 1 {
-		t.Fatalf("Close: %v, closed %d", err, closed)
-	}
+}
 
-	_, err = OpenPush(context.Background(), PushConfig{Providers: map[string]map[string]any{"test-ok": {"typo": 1}}})
+func openPushFailures(t *testing.T) {
+	_, err := OpenPush(context.Background(), PushConfig{Providers: map[string]map[string]any{"test-ok": {"typo": 1}}})
 	if err == nil || !strings.Contains(err.Error(), "typo") || !strings.Contains(err.Error(), "push.test-ok") {
 		t.Errorf("unknown option: %v", err)
 	}
