@@ -517,3 +517,35 @@ type OpenPushFunc func(ctx context.Context, options map[string]any) (PushSender,
 // PushProviders is the registry of push providers ("jpush", "fcm", "apns",
 // "webpush", "builtin").
 var PushProviders = NewRegistry[OpenPushFunc]("push")
+
+// PushDeviceFromObject reads the push fields of an _Installation row (as a
+// store returns it: strings, a float64 badge, tags as an array) into a
+// PushDevice. Fields of the wrong type are left empty, so one odd row
+// cannot stop a push; the provider then reports its token as invalid.
+func PushDeviceFromObject(o Object) PushDevice {
+	str := func(key string) string { s, _ := o[key].(string); return s }
+	d := PushDevice{
+		ID:               o.ID(),
+		InstallationID:   str("installationId"),
+		DeviceType:       str("deviceType"),
+		PushType:         str("pushType"),
+		DeviceToken:      str("deviceToken"),
+		RegistrationID:   str("registrationId"),
+		Alias:            str("alias"),
+		TimeZone:         str("timeZone"),
+		AppIdentifier:    str("appIdentifier"),
+		AppVersion:       str("appVersion"),
+		LocaleIdentifier: str("localeIdentifier"),
+	}
+	if b, ok := pushInt(o["badge"]); ok && b > 0 {
+		d.Badge = b
+	}
+	if tags, ok := o["tags"].([]any); ok {
+		for _, t := range tags {
+			if s, ok := t.(string); ok {
+				d.Tags = append(d.Tags, s)
+			}
+		}
+	}
+	return d
+}

@@ -281,3 +281,20 @@ func openPushFailures(t *testing.T) {
 		t.Errorf("bad route: %v; the opened provider must be closed (closed %d)", err, closed)
 	}
 }
+
+func TestPushDeviceFromObject(t *testing.T) {
+	d := PushDeviceFromObject(Object{
+		"objectId": "abc", "installationId": "iid", "deviceType": "android", "pushType": "jpush",
+		"registrationId": "1a0018970a", "tags": []any{"beijing", float64(3), "vip"}, "alias": "u42",
+		"badge": float64(4), "timeZone": "Asia/Shanghai", "appVersion": "1.2", "localeIdentifier": "zh-CN",
+	})
+	want := PushDevice{ID: "abc", InstallationID: "iid", DeviceType: "android", PushType: "jpush", RegistrationID: "1a0018970a",
+		Tags: []string{"beijing", "vip"}, Alias: "u42", Badge: 4, TimeZone: "Asia/Shanghai", AppVersion: "1.2", LocaleIdentifier: "zh-CN"}
+	if !reflect.DeepEqual(d, want) {
+		t.Errorf("got %+v\nwant %+v", d, want)
+	}
+	odd := PushDeviceFromObject(Object{"objectId": "x", "deviceToken": float64(1), "badge": "many", "tags": "a"})
+	if odd.DeviceToken != "" || odd.Badge != 0 || odd.Tags != nil {
+		t.Errorf("odd row read as %+v", odd)
+	}
+}
