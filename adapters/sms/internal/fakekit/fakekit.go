@@ -5,11 +5,6 @@
 package fakekit
 
 import (
-	"bytes"
-	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -53,31 +48,7 @@ func (c *Control) Sent() []smstest.Sent {
 // connection when told to, and returns the failure the fake must answer
 // with (0 for none). ok is false when the handler must return at once.
 func (c *Control) Begin(w http.ResponseWriter, r *http.Request) (f smstest.Failure, ok bool) {
-	f, stall := c.Next()
-	// Read the body now: the server notices a client that hangs up (and
-	// cancels r.Context()) only once the body has been read.
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		return 0, false
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	if stall {
-		select {
-		case <-r.Context().Done():
-		case <-c.Released():
-		}
-		return 0, false
-	}
-	if f == smstest.Down {
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				conn.Close()
-				return 0, false
-			}
-		}
-		panic(http.ErrAbortHandler)
-	}
-	return f, true
+	return c.BeginHTTP(w, r)
 }
 
 // Record adds a delivered message.
@@ -103,15 +74,7 @@ func ValidNumber(n string) bool {
 }
 
 // WriteJSON answers with v as JSON.
-func WriteJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json;charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
+func WriteJSON(w http.ResponseWriter, status int, v any) { conformance.WriteJSON(w, status, v) }
 
 // RandomHex returns n random bytes in hex.
-func RandomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
+func RandomHex(n int) string { return conformance.RandomHex(n) }
