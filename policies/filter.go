@@ -75,6 +75,10 @@ type translator struct {
 	// objectSupport holds the support rules (data.partial...) that depend on
 	// the object, in check mode.
 	objectSupport map[string]bool
+	// compiler resolves refs to rules that partial evaluation left in place
+	// (rules with else), in check mode; virtual caches the answers.
+	compiler *ast.Compiler
+	virtual  map[string]bool
 }
 
 // errNoObject says that no object can make the rule true.
@@ -107,12 +111,12 @@ func (t *translator) filter(pq *rego.PartialQueries) (core.Expr, error) {
 // checkResidual checks, at load time, every expression of a partial
 // evaluation done with the object and the caller unknown. It reports
 // whether any expression depends on the object.
-func checkResidual(pq *rego.PartialQueries) (dependsOnObject bool, errs []error) {
-	t := &translator{check: true, objectSupport: objectSupportRules(pq.Support)}
+func checkResidual(c *ast.Compiler, pq *rego.PartialQueries) (dependsOnObject bool, errs []error) {
+	t := &translator{check: true, objectSupport: objectSupportRules(pq.Support), compiler: c, virtual: map[string]bool{}}
 	for _, body := range pq.Queries {
 		b := t.prepare(body)
 		for _, e := range b.exprs {
-			if !b.dependsOnObject(e, t.objectSupport) {
+			if !t.readsObject(e) {
 				continue
 			}
 			dependsOnObject = true
@@ -234,16 +238,62 @@ func (b *body) substitute(e *ast.Expr) *ast.Expr {
 	return e
 }
 
-// dependsOnObject reports whether e reads the object.
-func (b *body) dependsOnObject(e *ast.Expr, objectSupport map[string]bool) bool {
+// readsObject reports whether x (an expression or a term) reads the
+// object: a ref to input.object, or, in check mode, a ref to a support rule
+// or to a rule left in place that reads it.
+func (t *translator) readsObject(x any) bool {
 	dep := false
-	ast.WalkRefs(e, func(r ast.Ref) bool {
-		if r.HasPrefix(objectPrefix) || (r.HasPrefix(partialPrefix) && objectSupport[r.GroundPrefix().String()]) {
+	ast.WalkRefs(x, func(r ast.Ref) bool {
+		switch {
+		case r.HasPrefix(objectPrefix):
 			dep = true
+		case r.HasPrefix(partialPrefix):
+			dep = t.objectSupport[r.GroundPrefix().String()]
+		case r.HasPrefix(ast.DefaultRootRef) && t.compiler != nil:
+			dep = t.ruleReadsObject(r)
 		}
 		return dep
 	})
 	return dep
+}
+
+// ruleReadsObject reports whether the rules ref names read the object,
+// directly or through the rules they depend on.
+func (t *translator) ruleReadsObject(ref ast.Ref) bool {
+	key := ref.GroundPrefix().String()
+	if v, ok := t.virtual[key]; ok {
+		return v
+	}
+	t.virtual[key] = false // a cycle through this rule adds nothing
+	seen := map[*ast.Rule]bool{}
+	var visit func(r *ast.Rule) bool
+	visit = func(r *ast.Rule) bool {
+		if seen[r] {
+			return false
+		}
+		seen[r] = true
+		dep := false
+		ast.WalkRefs(r, func(x ast.Ref) bool {
+			dep = dep || x.HasPrefix(objectPrefix)
+			return dep
+		})
+		if dep {
+			return true
+		}
+		for d := range t.compiler.Graph.Dependencies(r) {
+			if dr, ok := d.(*ast.Rule); ok && visit(dr) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, r := range t.compiler.GetRules(ref.GroundPrefix()) {
+		if visit(r) {
+			t.virtual[key] = true
+			return true
+		}
+	}
+	return false
 }
 
 func (t *translator) body(ab ast.Body) (core.Expr, error) {
@@ -253,7 +303,7 @@ func (t *translator) body(ab ast.Body) (core.Expr, error) {
 	}
 	ands := make([]core.Expr, 0, len(b.exprs))
 	for _, e := range b.exprs {
-		if !b.dependsOnObject(e, nil) {
+		if !t.readsObject(e) {
 			return nil, failf(e.Loc(), "%v does not depend on the object but was left unevaluated", e)
 		}
 		x, err := t.expr(b, e)
@@ -289,8 +339,8 @@ func (t *translator) positive(b *body, e *ast.Expr) (core.Expr, error) {
 	loc := e.Loc()
 	if term, ok := e.Terms.(*ast.Term); ok {
 		ref, ok := term.Value.(ast.Ref)
-		if ok && ref.HasPrefix(partialPrefix) {
-			return nil, failf(loc, "this needs a helper rule over the object that cannot be inlined: a `default` or `else` rule, a rule with several values, or `not` applied to a rule; write the condition inline")
+		if ok && !ref.HasPrefix(objectPrefix) && ref.HasPrefix(ast.DefaultRootRef) {
+			return nil, failf(loc, "%v is a helper rule over the object that cannot be inlined into a filter (a `default` or `else` rule, a rule with several values, or `not` applied to a rule); write the condition inline", ruleName(ref))
 		}
 		if !ok || !ref.HasPrefix(objectPrefix) {
 			return nil, failf(loc, "%v cannot become a filter", e)
@@ -307,8 +357,8 @@ func (t *translator) positive(b *body, e *ast.Expr) (core.Expr, error) {
 	op := e.Operator().String()
 	args := e.Operands()
 	for _, a := range args {
-		if _, ok := a.Value.(ast.Call); ok {
-			return nil, failf(loc, "the nested call %v cannot become a filter", a)
+		if call, ok := a.Value.(ast.Call); ok && t.readsObject(a) {
+			return nil, unsupportedCall(loc, call[0].String())
 		}
 	}
 	switch op {
@@ -333,7 +383,19 @@ func (t *translator) positive(b *body, e *ast.Expr) (core.Expr, error) {
 		}
 		return t.regexMatch(b, loc, args[0], args[1])
 	}
-	return nil, failf(loc, "%s(...) on the object cannot become a filter; filters support ==, !=, <, <=, >, >=, in, startswith, endswith, contains, regex.match and not", builtinName(op))
+	return nil, unsupportedCall(loc, op)
+}
+
+func unsupportedCall(loc *ast.Location, op string) error {
+	return failf(loc, "%s(...) on the object cannot become a filter; filters support ==, !=, <, <=, >, >=, in, startswith, endswith, contains, regex.match and not", builtinName(op))
+}
+
+// ruleName shows a support rule by the name of the rule it stands for.
+func ruleName(ref ast.Ref) string {
+	if ref.HasPrefix(partialPrefix) {
+		return ast.DefaultRootRef.Concat(ref[len(partialPrefix):]).String()
+	}
+	return ref.String()
 }
 
 func builtinName(op string) string {
@@ -397,12 +459,7 @@ func (t *translator) operand(b *body, term *ast.Term, loc *ast.Location) (operan
 		return operand{isField: true, field: f}, err
 	}
 	if t.check {
-		dep := false
-		ast.WalkRefs(term, func(r ast.Ref) bool {
-			dep = dep || r.HasPrefix(objectPrefix)
-			return dep
-		})
-		if dep {
+		if t.readsObject(term) {
 			return operand{}, failf(loc, "%v: the object can only be compared through its fields, not inside a value", term)
 		}
 		return operand{param: true}, nil

@@ -250,13 +250,13 @@ func prepareRule(ctx context.Context, c *ast.Compiler, store storage.Store, caps
 		if err != nil {
 			return nil, err
 		}
-		dep, problems := checkResidual(pq)
+		dep, problems := checkResidual(c, pq)
 		r.rowLevel = r.rowLevel || dep
 		for _, p := range problems {
 			fe := p.(*filterError)
 			if key := fmt.Sprint(fe.loc, fe.msg); !seen[key] {
 				seen[key] = true
-				errs = append(errs, ast.NewError("filter_error", fe.loc, "%s: cannot become a filter for %s: %s", r.name, action, fe.msg))
+				errs = append(errs, ast.NewError("filter_error", fe.loc, "%s: cannot become a filter: %s", r.name, fe.msg))
 			}
 		}
 	}
