@@ -162,6 +162,9 @@ func (e *Engine) Authorize(ctx context.Context, in *core.AuthzInput) (core.Expr,
 	if len(rules) == 0 || (in.Auth != nil && in.Auth.Master && !e.opts.ApplyToMaster) {
 		return nil, nil
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, core.Errorf(core.CodeTimeout, "the policy decision was cancelled: %v", err)
+	}
 	start := time.Now()
 	now := in.Request.Time
 	if now.IsZero() {
@@ -259,7 +262,9 @@ func (e *Engine) denial(ctx context.Context, r *rule, in *core.AuthzInput, input
 // expression of a policy file that failed.
 func explain(ctx context.Context, r *rule, input ast.Value, now time.Time) string {
 	buf := topdown.NewBufferTracer()
-	_, _ = r.decide.Eval(ctx, rego.EvalParsedInput(input), rego.EvalTime(now), rego.EvalQueryTracer(buf))
+	// Without rule indexing every body is entered, so the trace shows the
+	// expression that failed rather than an index miss.
+	_, _ = r.decide.Eval(ctx, rego.EvalParsedInput(input), rego.EvalTime(now), rego.EvalQueryTracer(buf), rego.EvalRuleIndexing(false))
 	for i := len(*buf) - 1; i >= 0; i-- {
 		ev := (*buf)[i]
 		if ev.Op != topdown.FailOp || ev.Location == nil || ev.Location.File == "" {

@@ -179,12 +179,12 @@ func readSources(fsys fs.FS) (*sources, error) {
 			return nil
 		}
 		mod, err := ast.ParseModuleWithOpts(p, string(b), ast.ParserOptions{RegoVersion: ast.RegoV1, ProcessAnnotation: true})
-		if err != nil {
-			ps.addAST(err)
+		if mod == nil && (err == nil || strings.Contains(err.Error(), "empty module")) {
+			ps.add(p, 1, 0, "empty policy file: a .rego file needs a package")
 			return nil
 		}
-		if mod == nil {
-			ps.add(p, 1, 0, "empty policy file: a .rego file needs a package")
+		if err != nil {
+			ps.addAST(err)
 			return nil
 		}
 		if strings.HasSuffix(name, "_test.rego") {
