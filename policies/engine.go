@@ -211,9 +211,20 @@ func (e *Engine) decide(ctx context.Context, r *rule, in *core.AuthzInput, input
 
 // filter answers a read through a query.
 func (e *Engine) filter(ctx context.Context, r *rule, in *core.AuthzInput, input ast.Value, now time.Time) (core.Expr, error) {
-	pq, err := r.partial.Partial(ctx, rego.EvalParsedInput(input), rego.EvalTime(now), rego.EvalNondeterministicBuiltins(true))
-	if err != nil {
-		return nil, e.evalError(r, err)
+	key, cached := r.cacheKey(in.Action, input)
+	pq, hit := (*rego.PartialQueries)(nil), false
+	if cached {
+		pq, hit = r.cache.Get(key)
+	}
+	if !hit {
+		var err error
+		pq, err = r.partial.Partial(ctx, rego.EvalParsedInput(input), rego.EvalTime(now), rego.EvalNondeterministicBuiltins(true))
+		if err != nil {
+			return nil, e.evalError(r, err)
+		}
+		if cached {
+			r.cache.Add(key, pq)
+		}
 	}
 	t := &translator{class: in.Schema}
 	x, err := t.filter(pq)

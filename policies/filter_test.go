@@ -245,3 +245,57 @@ func TestSimplifyOr(t *testing.T) {
 		}
 	}
 }
+
+// TestFilterCache: partial evaluations are reused for the same caller, and
+// never across callers, role sets, or times when the policy reads the clock.
+func TestFilterCache(t *testing.T) {
+	ctx := context.Background()
+	find := func(e *Engine, auth *core.Auth, at time.Time) core.Expr {
+		t.Helper()
+		got, err := e.Authorize(ctx, &core.AuthzInput{Point: "objects", Action: "find", Class: "Item", Schema: itemClass(), Auth: auth, Request: core.AuthzRequest{Time: at}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	now := date("2025-06-01T12:00:00.000Z")
+	e := mustLoad(t, Options{}, map[string]string{"item.rego": itemPolicy("input.object.owner.objectId == input.auth.userId\n---\nsome r in input.auth.roles\ninput.object.team.objectId == trim_prefix(r, \"role:\")")})
+	r := e.set.Load().points["objects"].classes["Item"]
+	if keys := r.cacheKeys["find"]; len(keys) != 2 || keys[0].String() != "input.auth.roles" || keys[1].String() != "input.auth.userId" {
+		t.Fatalf("cache keys: %v", keys)
+	}
+	owner := func(id string) core.Expr { return core.Cmp{Field: "owner", Op: core.OpEq, Value: id} }
+	team := func(id string) core.Expr { return core.Cmp{Field: "team", Op: core.OpEq, Value: id} }
+	for _, tc := range []struct {
+		auth *core.Auth
+		want core.Expr
+	}{
+		{user("u1"), owner("u1")},
+		{user("u2"), owner("u2")},
+		{user("u1"), owner("u1")},
+		{user("u1", "role:a"), core.Or{Exprs: []core.Expr{owner("u1"), team("a")}}},
+		{user("u1", "role:b"), core.Or{Exprs: []core.Expr{owner("u1"), team("b")}}},
+		{nil, core.Nothing{}},
+		{user("u2"), owner("u2")},
+	} {
+		if got := find(e, tc.auth, now); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%+v: %s, want %s", tc.auth, WhereString(got), WhereString(tc.want))
+		}
+	}
+	if n := r.cache.Len(); n != 5 {
+		t.Errorf("%d cached evaluations, want 5 (one per distinct caller)", n)
+	}
+
+	// A policy that reads the clock is evaluated every time.
+	e = mustLoad(t, Options{}, map[string]string{"item.rego": itemPolicy(`input.object.createdAt >= time.format([time.now_ns() - 3600000000000, "UTC", "2006-01-02T15:04:05.000Z07:00"])`)})
+	r = e.set.Load().points["objects"].classes["Item"]
+	if _, ok := r.cacheKeys["find"]; ok {
+		t.Fatal("a rule calling time.now_ns is cached")
+	}
+	for _, at := range []time.Time{now, now.Add(time.Hour)} {
+		want := core.Cmp{Field: "createdAt", Op: core.OpGte, Value: at.Add(-time.Hour)}
+		if got := find(e, user("u1"), at); !reflect.DeepEqual(got, want) {
+			t.Errorf("at %v: %s, want %s", at, WhereString(got), WhereString(want))
+		}
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"testing/fstest"
@@ -90,4 +92,14 @@ func itemClass() *core.Class {
 
 func user(id string, roles ...string) *core.Auth {
 	return &core.Auth{UserID: id, Roles: roles}
+}
+
+// readExample returns a file of testdata/examples.
+func readExample(t testing.TB, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "examples", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

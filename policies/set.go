@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
@@ -43,7 +44,17 @@ type rule struct {
 	// object. When no object can satisfy it for a caller, a read then finds
 	// nothing (as with ACLs) instead of being refused.
 	rowLevel bool
+	// cacheKeys lists, per read action, the parts of the input that the
+	// partial evaluation depends on; a read action missing here is not
+	// cached (it calls a nondeterministic built-in such as time.now_ns, or
+	// reads the input as a whole). The results of partial evaluations are
+	// kept in cache by those parts.
+	cacheKeys map[string][]ast.Ref
+	cache     *lru.Cache[string, *rego.PartialQueries]
 }
+
+// filterCacheSize bounds the partial evaluations kept per rule.
+const filterCacheSize = 4096
 
 func (r *rule) where() string {
 	if r.loc == nil {
@@ -213,12 +224,15 @@ var readActions = []string{core.ActionGet, core.ActionFind, core.ActionCount, co
 // prepareRule prepares the rule's decision and partial queries and checks
 // its read paths.
 func prepareRule(ctx context.Context, c *ast.Compiler, store storage.Store, caps *ast.Capabilities, opts *Options, d discovered) (*rule, error) {
-	r := &rule{name: d.ref.String(), loc: d.loc}
+	r := &rule{name: d.ref.String(), loc: d.loc, cacheKeys: map[string][]ast.Ref{}}
+	var err error
+	if r.cache, err = lru.New[string, *rego.PartialQueries](filterCacheSize); err != nil {
+		return nil, err
+	}
 	common := []func(*rego.Rego){rego.Compiler(c), rego.Store(store), rego.Capabilities(caps)}
 	if opts.Debug {
 		common = append(common, rego.EnablePrintStatements(true), rego.PrintHook(printHook{opts.logger()}))
 	}
-	var err error
 	r.decide, err = rego.New(append(common, rego.ParsedQuery(ast.NewBody(ast.NewExpr(ast.NewTerm(d.ref)))))...).PrepareForEval(ctx)
 	if err != nil {
 		return nil, err
@@ -231,11 +245,13 @@ func prepareRule(ctx context.Context, c *ast.Compiler, store storage.Store, caps
 
 	// The load-time check: with the object and the caller unknown, every
 	// expression left over that reads the object must be translatable.
+	// Nondeterministic built-ins are left unevaluated so that the cache
+	// analysis sees them.
 	unknowns := make([]string, len(inputKeys))
 	for i, k := range inputKeys {
 		unknowns[i] = "input." + k
 	}
-	check, err := rego.New(append(common, rego.ParsedQuery(isTrue), rego.Unknowns(unknowns), rego.NondeterministicBuiltins(true))...).PrepareForPartial(ctx)
+	check, err := rego.New(append(common, rego.ParsedQuery(isTrue), rego.Unknowns(unknowns))...).PrepareForPartial(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -246,9 +262,12 @@ func prepareRule(ctx context.Context, c *ast.Compiler, store storage.Store, caps
 			[2]*ast.Term{ast.StringTerm("point"), ast.StringTerm(d.point)},
 			[2]*ast.Term{ast.StringTerm("action"), ast.StringTerm(action)},
 		)
-		pq, err := check.Partial(ctx, rego.EvalParsedInput(in), rego.EvalNondeterministicBuiltins(true))
+		pq, err := check.Partial(ctx, rego.EvalParsedInput(in))
 		if err != nil {
 			return nil, err
+		}
+		if keys, ok := cacheKeys(c, pq); ok {
+			r.cacheKeys[action] = keys
 		}
 		dep, problems := checkResidual(c, pq)
 		r.rowLevel = r.rowLevel || dep
@@ -276,4 +295,79 @@ func (h printHook) Print(pctx print.Context, msg string) error {
 	}
 	h.log.Debug("policy print", "at", where, "msg", msg)
 	return nil
+}
+
+// cacheKeys finds the parts of the input a partial evaluation made with
+// the input unknown depends on: the ground prefixes of its input refs. ok
+// is false when the result may change with anything else: a call to a
+// nondeterministic built-in (time.now_ns, rand.intn, ...), the input read
+// as a whole, or a rule left in place (whose dependencies are not seen here).
+func cacheKeys(c *ast.Compiler, pq *rego.PartialQueries) (keys []ast.Ref, ok bool) {
+	ok = true
+	seen := map[string]bool{}
+	visit := func(x any) {
+		ast.WalkRefs(x, func(r ast.Ref) bool {
+			switch {
+			case r.HasPrefix(objectPrefix) || r.HasPrefix(partialPrefix):
+			case r.HasPrefix(ast.InputRootRef):
+				prefix := r.GroundPrefix()
+				if len(prefix) < 2 {
+					ok = false
+				} else if k := prefix.String(); !seen[k] {
+					seen[k] = true
+					keys = append(keys, prefix)
+				}
+			case r.HasPrefix(ast.DefaultRootRef):
+				if len(c.GetRules(r.GroundPrefix())) > 0 {
+					ok = false
+				}
+			}
+			return false
+		})
+		ast.WalkExprs(x, func(e *ast.Expr) bool {
+			if e.IsCall() {
+				if b, found := ast.BuiltinMap[e.Operator().String()]; found && b.Nondeterministic {
+					ok = false
+				}
+			}
+			return false
+		})
+		ast.WalkTerms(x, func(t *ast.Term) bool {
+			if call, isCall := t.Value.(ast.Call); isCall {
+				if b, found := ast.BuiltinMap[call[0].String()]; found && b.Nondeterministic {
+					ok = false
+				}
+			}
+			return false
+		})
+	}
+	for _, q := range pq.Queries {
+		visit(q)
+	}
+	for _, m := range pq.Support {
+		visit(m)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i].Compare(keys[j]) < 0 })
+	return keys, ok
+}
+
+// cacheKey is the cache key of a read by action with input, or false when
+// the rule's result for that action is not cached.
+func (r *rule) cacheKey(action string, input ast.Value) (string, bool) {
+	paths, ok := r.cacheKeys[action]
+	if !ok {
+		return "", false
+	}
+	var b strings.Builder
+	b.WriteString(action)
+	for _, p := range paths {
+		b.WriteByte(0)
+		v, err := input.Find(p[1:])
+		if err != nil {
+			b.WriteByte(1) // undefined
+			continue
+		}
+		b.WriteString(v.String())
+	}
+	return b.String(), true
 }
