@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -120,9 +121,9 @@ func (emptyFS) Open(string) (fs.File, error) { return nil, fs.ErrNotExist }
 // every node that loaded the same folder ("" when none was loaded).
 func (e *Engine) Revision() string { return e.set.Load().revision }
 
-// Rules lists the active decision rules with their first line.
+// Rules lists the active decision rules with their first line, sorted.
 func (e *Engine) Rules() []string {
-	var out []string
+	out := []string{}
 	for _, pr := range e.set.Load().points {
 		if pr.all != nil {
 			out = append(out, pr.all.where())
@@ -131,6 +132,7 @@ func (e *Engine) Rules() []string {
 			out = append(out, r.where())
 		}
 	}
+	slices.Sort(out)
 	return out
 }
 
