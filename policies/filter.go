@@ -573,7 +573,7 @@ func (t *translator) member(b *body, loc *ast.Location, l, r *ast.Term) (core.Ex
 		}
 		vals, ok := collection(c.value)
 		if !ok {
-			return nil, failf(loc, "`%v in x` needs x to be an array, a set or an object, not %s", a.field, describe(c.value))
+			return nil, failf(loc, "`%v in x` needs x to be an array, a set or an object, not %s", a.field, quote(c.value))
 		}
 		return k.in(t, vals, loc)
 	}
@@ -596,29 +596,15 @@ func collection(v any) ([]any, bool) {
 }
 
 func (t *translator) stringMatch(b *body, loc *ast.Location, op string, l, r *ast.Term) (core.Expr, error) {
-	a, err := t.operand(b, l, loc)
-	if err != nil {
+	k, s, err := t.fieldAndValue(b, loc, l, r, fmt.Sprintf("%s(x, y) becomes a filter only with a field of the object as x and a string as y", op))
+	if err != nil || t.check {
 		return nil, err
 	}
-	c, err := t.operand(b, r, loc)
-	if err != nil {
-		return nil, err
-	}
-	if !a.isField || c.isField {
-		return nil, failf(loc, "%s(x, y) becomes a filter only with a field of the object as x and a string as y", op)
-	}
-	k, err := t.kind(a.field, loc)
-	if err != nil {
-		return nil, err
-	}
-	if t.check {
-		return k.regex(t, "", loc)
-	}
-	s, ok := c.value.(string)
+	str, ok := s.value.(string)
 	if !ok {
 		return core.Nothing{}, nil // Rego: a builtin error, the expression is undefined
 	}
-	pattern := regexp.QuoteMeta(s)
+	pattern := regexp.QuoteMeta(str)
 	switch op {
 	case ast.StartsWith.Name:
 		pattern = "^" + pattern
@@ -629,23 +615,9 @@ func (t *translator) stringMatch(b *body, loc *ast.Location, op string, l, r *as
 }
 
 func (t *translator) regexMatch(b *body, loc *ast.Location, l, r *ast.Term) (core.Expr, error) {
-	p, err := t.operand(b, l, loc)
-	if err != nil {
+	k, p, err := t.fieldAndValue(b, loc, r, l, "regex.match(pattern, x) becomes a filter only with a fixed pattern and a field of the object as x")
+	if err != nil || t.check {
 		return nil, err
-	}
-	s, err := t.operand(b, r, loc)
-	if err != nil {
-		return nil, err
-	}
-	if p.isField || !s.isField {
-		return nil, failf(loc, "regex.match(pattern, x) becomes a filter only with a fixed pattern and a field of the object as x")
-	}
-	k, err := t.kind(s.field, loc)
-	if err != nil {
-		return nil, err
-	}
-	if t.check {
-		return k.regex(t, "", loc)
 	}
 	pattern, ok := p.value.(string)
 	if !ok {
@@ -657,6 +629,31 @@ func (t *translator) regexMatch(b *body, loc *ast.Location, l, r *ast.Term) (cor
 	return k.regex(t, pattern, loc)
 }
 
+// fieldAndValue resolves a string built-in's operands: fieldTerm must be a
+// field of the object and valueTerm a value (usage is the message
+// otherwise). In check mode it also checks the field can be matched.
+func (t *translator) fieldAndValue(b *body, loc *ast.Location, fieldTerm, valueTerm *ast.Term, usage string) (kind, operand, error) {
+	f, err := t.operand(b, fieldTerm, loc)
+	if err != nil {
+		return kind{}, operand{}, err
+	}
+	v, err := t.operand(b, valueTerm, loc)
+	if err != nil {
+		return kind{}, operand{}, err
+	}
+	if !f.isField || v.isField {
+		return kind{}, operand{}, failf(loc, "%s", usage)
+	}
+	k, err := t.kind(f.field, loc)
+	if err != nil {
+		return kind{}, operand{}, err
+	}
+	if t.check {
+		_, err = k.regex(t, "", loc)
+	}
+	return k, v, err
+}
+
 func (t *translator) truthy(f field, loc *ast.Location) (core.Expr, error) {
 	k, err := t.kind(f, loc)
 	if err != nil {
@@ -665,26 +662,17 @@ func (t *translator) truthy(f field, loc *ast.Location) (core.Expr, error) {
 	return k.truthy(t, loc)
 }
 
-// describe names a value's JSON type for messages.
-func describe(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case float64:
-		return "a number"
-	case bool:
-		return "a boolean"
-	case []any:
-		return "an array"
-	case map[string]any:
-		if ty, ok := x["__type"].(string); ok {
-			return "a " + ty
-		}
-		return "an object"
+// quote shows a value in a message as the JSON it was in the policy,
+// shortened.
+func quote(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
 	}
-	return fmt.Sprintf("%T", v)
+	if len(b) > 60 {
+		return string(b[:57]) + "..."
+	}
+	return string(b)
 }
 
 // parseDate reads an ISO date in the exact form Parse stores

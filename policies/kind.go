@@ -70,63 +70,52 @@ func (t *translator) kind(f field, loc *ast.Location) (kind, error) {
 		return k, nil
 	}
 	k.typ = typ
-	key := ""
-	if len(f.keys) > 0 {
-		key = f.keys[0]
-	}
-	oneKey := len(f.keys) == 1
 	switch typ {
-	case core.TypeString, core.TypeNumber, core.TypeBoolean:
-		k.part = partValue
-		if len(f.keys) > 0 {
-			k.part = partMissing
-		}
-	case core.TypeDate:
-		switch {
-		case f.name == core.FieldCreatedAt || f.name == core.FieldUpdatedAt:
-			k.part = partDateString
-			if len(f.keys) > 0 {
-				k.part = partMissing
-			}
-		case len(f.keys) == 0:
-			k.part = partDateWhole
-		case oneKey && key == "iso":
-			k.part = partDateString
-		case oneKey && key == "__type":
-			k.part, k.target = partTypeTag, "Date"
-		default:
-			k.part = partMissing
-		}
-	case core.TypePointer:
-		k.target = t.class.Fields[f.name].TargetClass
-		switch {
-		case k.target == "":
-			return k, failf(loc, "%v: the Pointer field has no target class in the schema", f)
-		case len(f.keys) == 0:
-			k.part = partPointerWhole
-		case oneKey && key == "objectId":
-			k.part = partPointerID
-		case oneKey && key == "className":
-			k.part = partPointerClass
-		case oneKey && key == "__type":
-			k.part, k.target = partTypeTag, "Pointer"
-		default:
-			k.part = partMissing
-		}
 	case core.TypeObject:
 		if len(f.keys) == 0 {
 			return k, failf(loc, "%v is an Object field: compare its keys (%v.<key>), not the whole object", f, f)
 		}
 		k.part = partObjectPath
-	case core.TypeArray:
-		k.part = partArray
-		if len(f.keys) > 0 {
-			k.part = partMissing
+		return k, nil
+	case core.TypePointer:
+		if k.target = t.class.Fields[f.name].TargetClass; k.target == "" {
+			return k, failf(loc, "%v: the Pointer field has no target class in the schema", f)
 		}
-	default:
+	}
+	parts, ok := encodedParts[typ]
+	if f.name == core.FieldCreatedAt || f.name == core.FieldUpdatedAt {
+		parts, ok = map[string]part{"": partDateString}, true
+	}
+	if !ok {
 		return k, failf(loc, "%v is a %s field: filters compare String, Number, Boolean, Date, Pointer, Object and Array fields", f, typ)
 	}
+	key := ""
+	switch len(f.keys) {
+	case 0:
+	case 1:
+		key = f.keys[0]
+	default:
+		key = "\x00" // no type has nested keys: never defined
+	}
+	if k.part, ok = parts[key]; !ok {
+		k.part = partMissing
+	}
+	if k.part == partTypeTag {
+		k.target = string(typ) // {"__type": "Pointer"} or {"__type": "Date"}
+	}
 	return k, nil
+}
+
+// encodedParts says, for each field type, which parts its Parse JSON has:
+// "" is the field itself, other keys one level into it. A key not listed is
+// never defined.
+var encodedParts = map[core.Type]map[string]part{
+	core.TypeString:  {"": partValue},
+	core.TypeNumber:  {"": partValue},
+	core.TypeBoolean: {"": partValue},
+	core.TypeArray:   {"": partArray},
+	core.TypeDate:    {"": partDateWhole, "iso": partDateString, "__type": partTypeTag},
+	core.TypePointer: {"": partPointerWhole, "objectId": partPointerID, "className": partPointerClass, "__type": partTypeTag},
 }
 
 // inferKind guesses the part from the ref alone (no schema: policy eval,
@@ -201,7 +190,7 @@ func (k kind) mismatch(op core.CmpOp, v any, loc *ast.Location, want string) (co
 	case core.OpNe:
 		return k.exists(), nil
 	}
-	return nil, failf(loc, "%v is compared with %s by %s; it needs %s", k.f, describe(v), op, want)
+	return nil, failf(loc, "%v is compared with %s by %s; it needs %s", k.f, quote(v), op, want)
 }
 
 func isOrdering(op core.CmpOp) bool { return op != core.OpEq && op != core.OpNe }
@@ -279,7 +268,7 @@ func (k kind) compare(t *translator, op core.CmpOp, v operand, loc *ast.Location
 		case string, float64, bool:
 			return k.cmp(op, val), nil
 		}
-		return nil, failf(loc, "%v is compared with %s; inside an Object field filters compare strings, numbers and booleans", k.f, describe(val))
+		return nil, failf(loc, "%v is compared with %s; inside an Object field filters compare strings, numbers and booleans", k.f, quote(val))
 	case partElement:
 		return core.ArrayContains{Field: k.f.name, Values: []any{val}}, nil
 	}
