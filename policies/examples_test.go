@@ -202,6 +202,17 @@ func TestExampleTeamDocuments(t *testing.T) {
 			if got := comments.find(notIn); !sameIDs(got, "kb1", "kc1") {
 				t.Errorf("$notInQuery: %v, want [kb1 kc1]", got)
 			}
+			sel := core.Select{Field: "doc", Class: docClass, Sub: &core.Query{Limit: -1}, Key: core.FieldObjectID}
+			if got := comments.find(sel); !sameIDs(got, "ka1") {
+				t.Errorf("$select: %v, want [ka1]", got)
+			}
+			nested := core.Or{Exprs: []core.Expr{
+				core.Cmp{Field: "text", Op: core.OpEq, Value: "nothing has this"},
+				core.And{Exprs: []core.Expr{core.Nor{Exprs: []core.Expr{core.Cmp{Field: core.FieldObjectID, Op: core.OpEq, Value: "zz"}}}, inQuery}},
+			}}
+			if got := comments.find(nested); !sameIDs(got, "ka1") {
+				t.Errorf("a subquery inside $or/$and: %v, want [ka1]", got)
+			}
 		})
 	}
 }
@@ -329,5 +340,22 @@ func TestExamplePush(t *testing.T) {
 		case !tc.ok && (!core.IsCode(err, core.CodeOperationForbidden) || !strings.Contains(err.Error(), tc.reason)):
 			t.Errorf("%s: %v, want 119 with %q", tc.name, err, tc.reason)
 		}
+	}
+}
+
+// TestSubqueryOfARefusedClass: a subquery on a class the caller may not
+// read refuses the whole query.
+func TestSubqueryOfARefusedClass(t *testing.T) {
+	e := mustLoad(t, Options{}, map[string]string{"secret.rego": "package switchboard.objects.Secret\n\nallow if \"role:admin\" in input.auth.roles\n"})
+	secret := class("Secret", map[string]core.Field{"code": {Type: core.TypeString}})
+	where := core.InQuery{Field: "secret", Class: secret, Sub: &core.Query{Limit: -1}}
+	base := &core.AuthzInput{Point: "objects", Action: "find", Class: "Comment", Auth: user("u1")}
+	if _, err := core.AuthorizeSubqueries(context.Background(), e, base, where); !core.IsCode(err, core.CodeOperationForbidden) {
+		t.Errorf("a subquery on Secret by a non-admin: %v, want 119", err)
+	}
+	base.Auth = user("u1", "role:admin")
+	got, err := core.AuthorizeSubqueries(context.Background(), e, base, where)
+	if err != nil || !reflect.DeepEqual(got, where) {
+		t.Errorf("by an admin: %v, %v; want the query unchanged", got, err)
 	}
 }
