@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/switchboardhq/switchboard/core"
 )
@@ -391,5 +392,28 @@ func TestDocumentInput(t *testing.T) {
 	d.Request.Time = "yesterday"
 	if _, err := d.AuthzInput(); err == nil {
 		t.Error("a bad time was accepted")
+	}
+}
+
+// TestCoreValuesInTheObject: an object holding core values (a Pointer, a
+// time) is seen by policies in Parse JSON, as the API shows it.
+func TestCoreValuesInTheObject(t *testing.T) {
+	e := mustLoad(t, Options{}, map[string]string{"post.rego": `package switchboard.objects.Post
+
+allow if {
+	input.object.author == {"__type": "Pointer", "className": "_User", "objectId": input.auth.userId}
+	input.object.due == {"__type": "Date", "iso": "2025-01-02T03:04:05.006Z"}
+	input.object.meta.n == 2
+	time.parse_rfc3339_ns(input.object.createdAt) > 0
+}
+`})
+	obj := map[string]any{
+		"createdAt": time.Now(),
+		"author":    core.Pointer{ClassName: "_User", ObjectID: "u1"},
+		"due":       time.Date(2025, 1, 2, 3, 4, 5, 6e6, time.UTC),
+		"meta":      core.Object{"n": 2},
+	}
+	if _, err := e.Authorize(context.Background(), &core.AuthzInput{Point: "objects", Action: "create", Class: "Post", Auth: user("u1"), Object: obj}); err != nil {
+		t.Fatalf("create: %v", err)
 	}
 }

@@ -134,8 +134,6 @@ func toValue(v any) (ast.Value, error) {
 		return ast.Number(json.Number(strconv.FormatInt(x, 10))), nil
 	case json.Number:
 		return ast.Number(x), nil
-	case time.Time:
-		return ast.String(core.FormatTime(x)), nil
 	case []string:
 		terms := make([]*ast.Term, len(x))
 		for i, s := range x {
@@ -155,6 +153,9 @@ func toValue(v any) (ast.Value, error) {
 	case map[string]any:
 		obj := ast.NewObject()
 		for k, e := range x {
+			if d, ok := e.(time.Time); ok && (k == core.FieldCreatedAt || k == core.FieldUpdatedAt) {
+				e = core.FormatTime(d) // plain ISO strings in Parse JSON
+			}
 			t, err := toValue(e)
 			if err != nil {
 				return nil, err
@@ -168,8 +169,13 @@ func toValue(v any) (ast.Value, error) {
 			obj.Insert(ast.StringTerm(k), ast.StringTerm(s))
 		}
 		return obj, nil
+	case time.Time, core.Pointer, core.GeoPoint, core.Polygon, core.Bytes, core.File, core.ACL:
+		// Core values the pipeline left unencoded: policies see Parse JSON.
+		return toValue(core.EncodeValue(x))
+	case core.Object:
+		return toValue(map[string]any(x))
 	}
-	// Anything else (a struct, a typed slice) goes through OPA's own
+	// Anything else (a typed slice, a struct) goes through OPA's own
 	// reflection-based conversion.
 	return ast.InterfaceToValue(v)
 }
