@@ -401,6 +401,7 @@ func TestCoreValuesInTheObject(t *testing.T) {
 	e := mustLoad(t, Options{}, map[string]string{"post.rego": `package switchboard.objects.Post
 
 allow if {
+	input.action == "create"
 	input.object.author == {"__type": "Pointer", "className": "_User", "objectId": input.auth.userId}
 	input.object.due == {"__type": "Date", "iso": "2025-01-02T03:04:05.006Z"}
 	input.object.meta.n == 2
