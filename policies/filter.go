@@ -211,8 +211,7 @@ func (b *body) substitute(e *ast.Expr) *ast.Expr {
 		return e
 	}
 	e = e.Copy()
-	var sub func(t *ast.Term) *ast.Term
-	sub = func(t *ast.Term) *ast.Term {
+	sub := func(t *ast.Term) *ast.Term {
 		switch v := t.Value.(type) {
 		case ast.Var:
 			if r, ok := b.aliases[v]; ok {
@@ -782,15 +781,4 @@ func isScalar(v any) bool {
 		return true
 	}
 	return false
-}
-
-// notExpr negates e for a translation that needs it.
-func notExpr(e core.Expr) core.Expr {
-	switch e.(type) {
-	case nil:
-		return core.Nothing{}
-	case core.Nothing:
-		return nil
-	}
-	return core.Nor{Exprs: []core.Expr{e}}
 }

@@ -5,7 +5,6 @@ import (
 	"os"
 	"sort"
 	"testing"
-	"time"
 
 	"github.com/switchboardhq/switchboard/adapters/store/postgres/pgtest"
 	"github.com/switchboardhq/switchboard/core"
@@ -170,5 +169,3 @@ func sameIDs(got []string, want ...string) bool {
 }
 
 func ptr(class, id string) core.Pointer { return core.Pointer{ClassName: class, ObjectID: id} }
-
-func ago(d time.Duration) time.Time { return core.Now().Add(-d) }
