@@ -32,7 +32,7 @@
   }
   const FunctionCtor = wrapConstructor(Function);
   Object.defineProperty(globalThis, 'Function', { value: FunctionCtor, writable: true, configurable: true, enumerable: false });
-  for (const sample of [async function () {}, function* () {}, async function* () {}]) {
+  for (const sample of [async function () {}, function* () {}]) {
     wrapConstructor(Object.getPrototypeOf(sample).constructor);
   }
   function checkBytes(what, n) {
