@@ -312,7 +312,7 @@ func (v *jsvm) backendRequest(method, p, body string, master bool, token, instal
 	d := v.dep
 	fail := func(err error) []any {
 		ce := core.AsError(err)
-		if ce.Err != nil {
+		if ce.Code == core.CodeInternalServerError {
 			d.opts.Logger.Warn("cloud code: backend request failed", "method", method, "path", p, "err", ce)
 		}
 		return []any{false, int(ce.Code), ce.Message}

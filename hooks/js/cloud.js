@@ -525,12 +525,12 @@
       return e;
     }
     if (!e) {
-      return { code, message: fallback };
+      return new Parse.Error(code, fallback);
     }
     if (typeof e === 'string') {
-      return { code, message: e };
+      return new Parse.Error(code, e);
     }
-    const out = { code, message: String(e.message || e) };
+    const out = new Parse.Error(code, String(e.message || e));
     if (e instanceof Error) {
       out.stack = e.stack;
     }
@@ -652,7 +652,7 @@
   async function runFunction(name, p) {
     const handler = functions[name];
     if (!handler) {
-      throw { code: Parse.Error.SCRIPT_FAILED, message: `Invalid function: "${name}"` };
+      throw new Parse.Error(Parse.Error.SCRIPT_FAILED, `Invalid function: "${name}"`);
     }
     const req = baseRequest(p, undefined);
     delete req.triggerName;
@@ -668,7 +668,7 @@
   async function runJob(name, p) {
     const handler = jobs[name];
     if (!handler) {
-      throw { code: Parse.Error.SCRIPT_FAILED, message: `Invalid job: ${name}` };
+      throw new Parse.Error(Parse.Error.SCRIPT_FAILED, `Invalid job: ${name}`);
     }
     const req = {
       params: decodeParam(p.params || {}),
