@@ -121,6 +121,9 @@ func (c *httpClient) do(ctx context.Context, optionsJSON string) (string, error)
 		return "", core.Errorf(core.CodeInvalidJSON, "httpRequest: bad options: %v", err)
 	}
 	u, err := url.Parse(o.URL)
+	if err == nil && u.Scheme != "http" && u.Scheme != "https" {
+		return "", core.Errorf(core.CodeOperationForbidden, "httpRequest: only http and https URLs are allowed, not %q", u.Scheme)
+	}
 	if err != nil || u.Host == "" {
 		return "", core.Errorf(core.CodeInvalidValue, "httpRequest: %q is not an absolute http(s) URL", o.URL)
 	}

@@ -115,7 +115,19 @@ func (e *ScriptError) Error() string { return e.Label + ": " + e.Stack }
 // ("main.js:3:9(12)"), noise for a reader.
 var pcSuffix = regexp.MustCompile(`(:\d+:\d+)\(\d+\)`)
 
-func cleanStack(s string) string { return pcSuffix.ReplaceAllString(s, "$1") }
+// maxStackLines bounds a reported stack (a stack overflow has thousands of
+// identical frames): the first lines and the last few are kept.
+const maxStackLines = 40
+
+func cleanStack(s string) string {
+	s = pcSuffix.ReplaceAllString(s, "$1")
+	lines := strings.Split(s, "\n")
+	if len(lines) <= maxStackLines {
+		return s
+	}
+	head, tail := lines[:maxStackLines-5], lines[len(lines)-5:]
+	return strings.Join(head, "\n") + fmt.Sprintf("\n\t... %d more frames ...\n", len(lines)-maxStackLines) + strings.Join(tail, "\n")
+}
 
 // engineError turns an error from goja itself (an uncaught exception in the
 // glue, a stack overflow) into a Parse error with the stack as cause.

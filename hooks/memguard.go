@@ -158,9 +158,11 @@ func (g *memGuard) check(sample []metrics.Sample) {
 	}
 }
 
-// stats returns the peak heap seen and how many scripts were stopped.
+// stats returns the peak heap seen since the last call and how many scripts
+// were stopped in all.
 func (g *memGuard) stats() (peak uint64, stopped int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.peak, g.stopped
+	peak, g.peak = g.peak, 0
+	return peak, g.stopped
 }

@@ -285,7 +285,7 @@
       let body = options.body;
       let bodyBase64 = '';
       if (body !== undefined && body !== null) {
-        if (typeof Buffer !== 'undefined' && Buffer.isBuffer(body)) {
+        if (body instanceof Uint8Array) {
           bodyBase64 = body.toString('base64');
         } else {
           if (typeof body === 'object') {
