@@ -14,7 +14,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/dop251/goja"
 	"github.com/dop251/goja/parser"
 	"github.com/switchboardhq/switchboard/core"
 )
@@ -179,7 +178,7 @@ func (b *Bundle) check() error {
 			if err := checkSourceNesting(string(src), maxNestingDepth); err != nil {
 				return refused("%s: %v", p, err)
 			}
-			_, err := goja.Parse("/"+p, moduleWrapperPrefix+string(src)+"\n})", parser.WithDisableSourceMaps)
+			_, err := parser.ParseFile(nil, "/"+p, moduleWrapperPrefix+string(src)+"\n})", 0, parser.WithDisableSourceMaps)
 			if err != nil {
 				return refused("%s", describeSyntaxError(p, err))
 			}
