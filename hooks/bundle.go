@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/dop251/goja"
 	"github.com/dop251/goja/parser"
 	"github.com/switchboardhq/switchboard/core"
 )
@@ -178,8 +179,12 @@ func (b *Bundle) check() error {
 			if err := checkSourceNesting(string(src), maxNestingDepth); err != nil {
 				return refused("%s: %v", p, err)
 			}
-			_, err := parser.ParseFile(nil, "/"+p, moduleWrapperPrefix+string(src)+"\n})", 0, parser.WithDisableSourceMaps)
+			ast, err := parser.ParseFile(nil, "/"+p, moduleWrapperPrefix+string(src)+"\n})", 0, parser.WithDisableSourceMaps)
 			if err != nil {
+				return refused("%s", describeSyntaxError(p, err))
+			}
+			// Some errors (a redeclared let) come from the compiler.
+			if _, err := goja.CompileAST(ast, false); err != nil {
 				return refused("%s", describeSyntaxError(p, err))
 			}
 		}
@@ -189,14 +194,20 @@ func (b *Bundle) check() error {
 
 // describeSyntaxError turns a goja parse error into "file:line:col: message".
 func describeSyntaxError(file string, err error) string {
-	var list parser.ErrorList
-	if errors.As(err, &list) && len(list) > 0 {
-		e := list[0]
-		line, col := e.Position.Line, e.Position.Column
+	at := func(line, col int, msg string) string {
 		if line == 1 {
 			col -= len(moduleWrapperPrefix)
 		}
-		return fmt.Sprintf("%s:%d:%d: SyntaxError: %s", file, line, col, e.Message)
+		return fmt.Sprintf("%s:%d:%d: SyntaxError: %s", file, line, col, msg)
+	}
+	var list parser.ErrorList
+	if errors.As(err, &list) && len(list) > 0 {
+		return at(list[0].Position.Line, list[0].Position.Column, list[0].Message)
+	}
+	var ce *goja.CompilerSyntaxError
+	if errors.As(err, &ce) && ce.File != nil {
+		pos := ce.File.Position(ce.Offset)
+		return at(pos.Line, pos.Column, ce.Message)
 	}
 	return fmt.Sprintf("%s: %v", file, err)
 }

@@ -57,19 +57,26 @@ func cryptoModule(rt *goja.Runtime, m *goja.Object) {
 		}
 		panic(rt.NewTypeError("Digest method not supported: " + alg))
 	}
+	// A missing argument reaches a Go func as nil; goja_nodejs wants undefined.
+	orUndefined := func(v goja.Value) goja.Value {
+		if v == nil {
+			return goja.Undefined()
+		}
+		return v
+	}
 	wrap := func(h hash.Hash) *goja.Object {
 		obj := rt.NewObject()
 		obj.Set("update", func(data, enc goja.Value) *goja.Object {
-			h.Write(buffer.DecodeBytes(rt, data, enc))
+			h.Write(buffer.DecodeBytes(rt, data, orUndefined(enc)))
 			return obj
 		})
 		obj.Set("digest", func(enc goja.Value) goja.Value {
-			return buffer.EncodeBytes(rt, h.Sum(nil), enc)
+			return buffer.EncodeBytes(rt, h.Sum(nil), orUndefined(enc))
 		})
 		return obj
 	}
 	o.Set("createHash", func(alg string) *goja.Object { return wrap(newHash(alg)()) })
 	o.Set("createHmac", func(alg string, key, enc goja.Value) *goja.Object {
-		return wrap(hmac.New(newHash(alg), buffer.DecodeBytes(rt, key, enc)))
+		return wrap(hmac.New(newHash(alg), buffer.DecodeBytes(rt, key, orUndefined(enc))))
 	})
 }

@@ -67,7 +67,7 @@ func newDeployment(ctx context.Context, m *Manager, info VersionInfo, b *Bundle)
 	}
 	d.registry = newRegistry(b, parsesdk.Files(), d.vms.printer)
 	create := func(ctx context.Context) (*jsvm, error) { return newVM(ctx, d) }
-	d.pool = newPool(m.opts.PoolSize, m.opts.QueueLength, m.opts.QueueTimeout, create, func(err error) {
+	d.pool = newPool(m.opts.PoolSize, m.opts.QueueLength, m.opts.MaxNesting, m.opts.QueueTimeout, create, func(err error) {
 		m.opts.Logger.Error("cloud code: cannot create a runtime", "version", info.Version, "err", err)
 	})
 	first, err := newVM(ctx, d)

@@ -3,6 +3,7 @@ package hooks_test
 import (
 	"context"
 	"errors"
+	"os"
 	"testing"
 	"time"
 
@@ -95,3 +96,5 @@ func contains(s, sub string) bool {
 		return false
 	})())
 }
+
+func writeFile(path, content string) error { return os.WriteFile(path, []byte(content), 0o644) }

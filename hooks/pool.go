@@ -29,13 +29,13 @@ type pool struct {
 	once     sync.Once
 }
 
-func newPool(size, maxWaiting int, queueTimeout time.Duration, create func(context.Context) (*jsvm, error), onError func(error)) *pool {
+func newPool(size, maxWaiting, maxNesting int, queueTimeout time.Duration, create func(context.Context) (*jsvm, error), onError func(error)) *pool {
 	return &pool{
 		size:         size,
 		idle:         make(chan *jsvm, size),
 		queueTimeout: queueTimeout,
 		maxWaiting:   int64(maxWaiting),
-		maxOverflow:  int64(4 * size),
+		maxOverflow:  int64(4*size + 2*maxNesting),
 		create:       create,
 		onError:      onError,
 		closed:       make(chan struct{}),
@@ -70,7 +70,13 @@ func (p *pool) acquire(ctx context.Context, nested bool) (*jsvm, error) {
 		return v, nil
 	default:
 	}
-	if nested && p.overflow.Add(1) <= p.maxOverflow {
+	if nested {
+		// Waiting could deadlock: the runtimes may all be held by callers
+		// of this very call.
+		if p.overflow.Add(1) > p.maxOverflow {
+			p.overflow.Add(-1)
+			return nil, errBusy("%d nested cloud code calls are running at once; retry later", p.maxOverflow)
+		}
 		v, err := p.create(ctx)
 		if err != nil {
 			p.overflow.Add(-1)
@@ -78,8 +84,6 @@ func (p *pool) acquire(ctx context.Context, nested bool) (*jsvm, error) {
 		}
 		v.overflow = true
 		return v, nil
-	} else if nested {
-		p.overflow.Add(-1)
 	}
 	if p.waiting.Add(1) > p.maxWaiting {
 		p.waiting.Add(-1)
@@ -95,9 +99,9 @@ func (p *pool) acquire(ctx context.Context, nested bool) (*jsvm, error) {
 		return nil, core.Errorf(core.CodeScriptFailed, "cloud code timed out waiting for a free runtime: %v", ctx.Err())
 	case <-t.C:
 		return nil, errBusy("no runtime became free within %s; retry later", p.queueTimeout)
-	case <-p.closed:
-		return nil, errBusy("the deployment was replaced; retry")
 	}
+	// A pool whose deployment was replaced keeps serving the callers queued
+	// on it: runtimes come back as their invocations end.
 }
 
 // release gives a runtime back after an invocation.

@@ -51,23 +51,23 @@ const (
 //
 // User is the caller's user object (with its sessionToken) or nil.
 type Request struct {
-	Master         bool `json:"master"`
-	User           map[string]any `json:"user,omitempty"`
-	InstallationID string `json:"installationId,omitempty"`
-	IP             string `json:"ip,omitempty"`
+	Master         bool              `json:"master"`
+	User           map[string]any    `json:"user,omitempty"`
+	InstallationID string            `json:"installationId,omitempty"`
+	IP             string            `json:"ip,omitempty"`
 	Headers        map[string]string `json:"headers,omitempty"`
-	Context        map[string]any `json:"context,omitempty"`
+	Context        map[string]any    `json:"context,omitempty"`
 
-	Params   map[string]any `json:"params,omitempty"`
-	Object   map[string]any `json:"object,omitempty"`
-	Original map[string]any `json:"original,omitempty"`
-	Update   map[string]any `json:"update,omitempty"`
+	Params   map[string]any   `json:"params,omitempty"`
+	Object   map[string]any   `json:"object,omitempty"`
+	Original map[string]any   `json:"original,omitempty"`
+	Update   map[string]any   `json:"update,omitempty"`
 	Objects  []map[string]any `json:"objects,omitempty"`
-	Query    map[string]any `json:"query,omitempty"`
-	IsGet    bool `json:"isGet,omitempty"`
-	Count    bool `json:"count,omitempty"`
-	File     map[string]any `json:"file,omitempty"`
-	FileSize int64 `json:"fileSize,omitempty"`
+	Query    map[string]any   `json:"query,omitempty"`
+	IsGet    bool             `json:"isGet,omitempty"`
+	Count    bool             `json:"count,omitempty"`
+	File     map[string]any   `json:"file,omitempty"`
+	FileSize int64            `json:"fileSize,omitempty"`
 
 	// Event carries the extra fields of LiveQuery triggers (event, clients,
 	// subscriptions, requestId, ...), passed to the script as they are.

@@ -153,23 +153,19 @@ func newVM(ctx context.Context, d *Deployment) (*jsvm, error) {
 	v := &jsvm{dep: d}
 	v.loop = eventloop.NewEventLoop(eventloop.WithRegistry(d.registry), eventloop.EnableConsole(false))
 	inv := d.newInvocation(ctx, "loading "+EntryPoint, d.opts.Timeout)
-	var loadErr error
 	res := v.exec(inv, func(rt *goja.Runtime, done func(bool, string)) error {
 		v.rt = rt
 		d.vms.Store(rt, v)
 		if err := v.setup(rt); err != nil {
-			loadErr = err
-			return nil
+			return err
 		}
 		done(true, "")
 		return nil
 	})
-	if loadErr == nil {
-		loadErr = res.err
-	}
-	if loadErr != nil {
+	inv.cancel()
+	if res.err != nil {
 		d.vms.Delete(v.rt)
-		return nil, loadErr
+		return nil, res.err
 	}
 	if v.broken {
 		d.vms.Delete(v.rt)
