@@ -36,8 +36,8 @@ func TestSandboxStopsRunawayScripts(t *testing.T) {
 		Parse.Cloud.define('hugeTyped', () => new Float64Array(1e9).length);
 		Parse.Cloud.define('hugeNodeBuffer', () => Buffer.alloc(4e9).length);
 		Parse.Cloud.define('deepJSONParse', () => JSON.parse('['.repeat(1e6) + ']'.repeat(1e6)));
-		Parse.Cloud.define('deepJSONStringify', () => { let o = {}; for (let i = 0; i < 1e5; i++) o = { a: o }; return JSON.stringify(o).length; });
-		Parse.Cloud.define('deepJoin', () => { let a = []; for (let i = 0; i < 1e5; i++) a = [a]; return String(a).length; });
+		Parse.Cloud.define('deepJSONStringify', () => { let o = {}; for (let i = 0; i < 5000; i++) o = { a: o }; return JSON.stringify(o).length; });
+		Parse.Cloud.define('deepJoin', () => { let a = []; for (let i = 0; i < 5000; i++) a = [a]; return String(a).length; });
 		Parse.Cloud.define('deepEval', () => eval('('.repeat(1e5) + '1' + ')'.repeat(1e5)));
 		Parse.Cloud.define('deepFunction', () => new Function('return ' + '!'.repeat(1e5) + '1')());
 		Parse.Cloud.define('deepAsyncFunction', () => (async function () {}).constructor('return ' + 'a=>'.repeat(5e4) + '1'));
