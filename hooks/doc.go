@@ -1,14 +1,17 @@
 // Package hooks runs JavaScript cloud code in goja (github.com/dop251/goja):
-// the Parse.Cloud API, a VM pool, the sandbox and deployments uploaded while
-// the server runs.
+// the Parse.Cloud API (functions, jobs, triggers, validators), the Parse JS
+// SDK inside scripts, a sandbox with per-invocation limits, a bounded pool of
+// prewarmed runtimes, and versioned deployments that are swapped atomically
+// while the server runs.
 //
-// Its seams with the core: triggers bind as handlers of the pipeline's hook
-// chains (core.Hooks: BeforeSave, Save, AfterSave, BeforeDelete,
-// AfterDelete, BeforeFind, AfterFind, BeforeLogin, AfterLogin, AfterLogout),
-// tagged with their class, after the built-in class rules; a beforeSave
-// changes the object with core.SaveEvent.SetBody. Cloud jobs register on the
-// job queue (core.JobQueue.Handle with core.CloudJobPrefix + name). Scripts
-// reach data through the App's in-process API, never around it.
+// Dependencies point inward: hooks imports core for its types only. The core
+// gives hooks a Backend (an in-process Parse REST dispatcher) through which
+// scripts read and write data, and calls cloud code back through the typed
+// entry points of Manager (RunFunction, RunTrigger, HasTrigger, RunJob).
+// Deployments are kept in a DeploymentStore that the core provides, so every
+// node serves the same version.
 //
-// Nothing is implemented yet.
+// Inside a script, Parse is the real `parse` npm SDK (Node build, vendored in
+// hooks/parsesdk) with its RESTController replaced by one that calls the
+// Backend directly: cloud code written for Parse Server runs unmodified.
 package hooks

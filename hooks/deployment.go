@@ -1,0 +1,382 @@
+package hooks
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dop251/goja"
+	"github.com/dop251/goja_nodejs/require"
+	"github.com/switchboardhq/switchboard/core"
+	"github.com/switchboardhq/switchboard/hooks/parsesdk"
+)
+
+// Deployment is one loaded version of cloud code: its bundle compiled,
+// main.js run in every runtime of its pool, and what it registered. It is
+// immutable once built; the Manager swaps whole deployments.
+type Deployment struct {
+	Info VersionInfo
+
+	manager  *Manager
+	opts     Options
+	backend  Backend
+	progs    *programs
+	registry *require.Registry
+	vms      vmRegistry
+	pool     *pool
+	mem      *memGuard
+	http     *httpClient
+	limiter  *rateLimiter
+	logs     *logRing
+
+	functions map[string]bool
+	jobs      map[string]bool
+	triggers  map[string]bool
+
+	inflight atomic.Int64
+}
+
+// manifest is what main.js registered.
+type manifest struct {
+	Functions []string `json:"functions"`
+	Jobs      []string `json:"jobs"`
+	Triggers  []string `json:"triggers"`
+}
+
+// newDeployment checks a bundle, loads it into a first runtime (so that an
+// error at load time refuses the version) and prewarms the pool.
+func newDeployment(ctx context.Context, m *Manager, info VersionInfo, b *Bundle) (*Deployment, error) {
+	if err := b.check(); err != nil {
+		return nil, err
+	}
+	d := &Deployment{
+		Info:     info,
+		manager:  m,
+		opts:     m.opts,
+		backend:  m.backend,
+		progs:    m.progs,
+		mem:      m.mem,
+		http:     m.http,
+		limiter:  m.limiter,
+		logs:     newLogRing(m.opts.LogSize),
+		triggers: map[string]bool{},
+	}
+	d.registry = newRegistry(b, parsesdk.Files(), d.vms.printer)
+	create := func(ctx context.Context) (*jsvm, error) { return newVM(ctx, d) }
+	d.pool = newPool(m.opts.PoolSize, m.opts.QueueLength, m.opts.MaxNesting, m.opts.QueueTimeout, create, func(err error) {
+		m.opts.Logger.Error("cloud code: cannot create a runtime", "version", info.Version, "err", err)
+	})
+	first, err := newVM(ctx, d)
+	if err != nil {
+		return nil, loadError(err)
+	}
+	var man manifest
+	if err := json.Unmarshal([]byte(first.manifest), &man); err != nil {
+		return nil, core.Internal(fmt.Errorf("reading what %s registered: %w", EntryPoint, err))
+	}
+	d.functions = setOf(man.Functions)
+	d.jobs = setOf(man.Jobs)
+	d.triggers = setOf(man.Triggers)
+	if err := d.pool.fill(ctx, first); err != nil {
+		return nil, loadError(err)
+	}
+	return d, nil
+}
+
+// loadError reports a failure to run main.js as a refused bundle, with the
+// script's stack (file:line) in the message: the uploader needs it.
+func loadError(err error) error {
+	ce := engineError("loading "+EntryPoint, err)
+	msg := ce.Message
+	if se, ok := ce.Err.(*ScriptError); ok && se.Stack != "" {
+		msg = se.Stack
+	}
+	return &core.Error{Code: core.CodeScriptFailed, Message: "cloud code bundle refused: " + msg, Err: ce.Err}
+}
+
+func setOf(names []string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// close stops handing out runtimes; invocations already running finish.
+func (d *Deployment) close() { d.pool.close() }
+
+// HasFunction reports whether the deployment defines the function.
+func (d *Deployment) HasFunction(name string) bool { return d.functions[name] }
+
+// HasTrigger reports whether a trigger of kind is registered for className.
+// It costs a map lookup, so the core can skip a stage at no cost.
+func (d *Deployment) HasTrigger(kind Kind, className string) bool {
+	return d.triggers[string(kind)+"."+className]
+}
+
+// Functions lists the defined cloud functions, sorted.
+func (d *Deployment) Functions() []string { return sortedKeys(d.functions) }
+
+// Jobs lists the defined jobs, sorted.
+func (d *Deployment) Jobs() []string { return sortedKeys(d.jobs) }
+
+// Triggers lists the registered triggers as "kind.className", sorted.
+func (d *Deployment) Triggers() []string { return sortedKeys(d.triggers) }
+
+// RunFunction runs the cloud function name (POST /functions/:name). An
+// undefined name is 141 Invalid function: "name", as on Parse Server.
+func (d *Deployment) RunFunction(ctx context.Context, name string, req *Request) (*Response, error) {
+	if !d.functions[name] {
+		return nil, core.Errorf(core.CodeScriptFailed, "Invalid function: %q", name)
+	}
+	return d.invoke(ctx, "function", name, "", "function "+name, d.opts.Timeout, req, nil)
+}
+
+// RunJob runs the job name under the job timeout. message, if not nil,
+// receives what the job passes to request.message (for _JobStatus).
+func (d *Deployment) RunJob(ctx context.Context, name string, req *Request, message func(string)) (*Response, error) {
+	if !d.jobs[name] {
+		return nil, core.Errorf(core.CodeScriptFailed, "Invalid job: %s", name)
+	}
+	return d.invoke(ctx, "job", name, "", "job "+name, d.opts.JobTimeout, req, message)
+}
+
+// RunTrigger runs the trigger of kind for className. With no such trigger it
+// returns (nil, nil): the core goes on as if there were none. An error is a
+// *core.Error: the Parse.Error code the script threw, or 141, or 142 from a
+// validator; for before* triggers it must refuse the operation.
+func (d *Deployment) RunTrigger(ctx context.Context, kind Kind, className string, req *Request) (*Response, error) {
+	if !d.HasTrigger(kind, className) {
+		return nil, nil
+	}
+	return d.invoke(ctx, "trigger", string(kind), className, string(kind)+" "+className, d.opts.Timeout, req, nil)
+}
+
+// jsResponse is the JSON cloud.js answers with.
+type jsResponse struct {
+	HasResult bool             `json:"hasResult"`
+	Result    any              `json:"result"`
+	Update    map[string]any   `json:"update"`
+	Query     map[string]any   `json:"query"`
+	Objects   []map[string]any `json:"objects"`
+	File      map[string]any   `json:"file"`
+	Context   map[string]any   `json:"context"`
+}
+
+type jsError struct {
+	Code    int    `json:"code"`
+	Message string `json:"message"`
+	Stack   string `json:"stack"`
+}
+
+// stuckGrace is how long after its timeout a caller still waits for a
+// runtime busy in a Go built-in before giving it up.
+const stuckGrace = time.Second
+
+func (d *Deployment) invoke(ctx context.Context, what, name, className, label string, timeout time.Duration, req *Request, jobMessage func(string)) (*Response, error) {
+	if req == nil {
+		req = &Request{}
+	}
+	level := nestingLevel(ctx, d.manager)
+	if level >= d.opts.MaxNesting {
+		return nil, core.Errorf(core.CodeScriptFailed, "%s: cloud code calls cloud code more than %d levels deep", label, d.opts.MaxNesting)
+	}
+	payload, err := json.Marshal(req)
+	if err != nil {
+		return nil, core.Internal(fmt.Errorf("encoding the request for %s: %w", label, err))
+	}
+	v, err := d.pool.acquire(ctx, level > 0)
+	if err != nil {
+		return nil, err
+	}
+	d.inflight.Add(1)
+	defer d.inflight.Add(-1)
+	inv := d.newInvocation(ctx, label, timeout)
+	inv.jobMessage = jobMessage
+	var claimed atomic.Bool
+	results := make(chan execResult, 1)
+	go func() {
+		r := v.exec(inv, func(rt *goja.Runtime, done func(bool, string)) error {
+			_, err := v.run(goja.Undefined(), rt.ToValue(what), rt.ToValue(name), rt.ToValue(className), rt.ToValue(string(payload)), rt.ToValue(done))
+			return err
+		})
+		inv.cancel()
+		if !claimed.CompareAndSwap(false, true) {
+			// The caller gave up on this runtime and already replaced it.
+			d.vms.Delete(v.rt)
+			return
+		}
+		if v.broken {
+			d.vms.Delete(v.rt)
+		}
+		d.pool.release(v)
+		results <- r
+	}()
+	stuck := time.NewTimer(inv.timeout + stuckGrace)
+	defer stuck.Stop()
+	var r execResult
+	select {
+	case r = <-results:
+	case <-stuck.C:
+		if !claimed.CompareAndSwap(false, true) {
+			r = <-results
+			break
+		}
+		// A Go built-in ignored the interrupt for longer than the grace:
+		// answer now and let the runtime finish (and be dropped) alone.
+		v.abandoned.Store(true)
+		d.pool.discard(v)
+		d.opts.Logger.Error("cloud code: a runtime did not stop after its timeout; replaced it", "script", label, "version", d.Info.Version)
+		err := inv.interruptError()
+		d.log("error", label, err.Message)
+		return nil, err
+	}
+	return d.response(label, r)
+}
+
+func (d *Deployment) response(label string, r execResult) (*Response, error) {
+	if r.err != nil {
+		ce := engineError(label, r.err)
+		d.logError(label, ce)
+		return nil, ce
+	}
+	if !r.ok {
+		var je jsError
+		if err := json.Unmarshal([]byte(r.payload), &je); err != nil {
+			return nil, core.Internal(fmt.Errorf("%s: unreadable error from the runtime: %w", label, err))
+		}
+		if je.Code == 0 {
+			je.Code = int(core.CodeScriptFailed)
+		}
+		ce := &core.Error{Code: core.Code(je.Code), Message: je.Message}
+		if je.Stack != "" {
+			ce.Err = &ScriptError{Label: label, Stack: cleanStack(je.Stack)}
+		}
+		d.logError(label, ce)
+		return nil, ce
+	}
+	var jr jsResponse
+	if err := json.Unmarshal([]byte(r.payload), &jr); err != nil {
+		return nil, core.Internal(fmt.Errorf("%s: unreadable answer from the runtime: %w", label, err))
+	}
+	return &Response{
+		Result:    jr.Result,
+		HasResult: jr.HasResult,
+		Update:    jr.Update,
+		Query:     jr.Query,
+		Objects:   jr.Objects,
+		File:      jr.File,
+		Context:   jr.Context,
+	}, nil
+}
+
+func (d *Deployment) logError(label string, ce *core.Error) {
+	msg := fmt.Sprintf("failed with code %d: %s", ce.Code, ce.Message)
+	if se, ok := ce.Err.(*ScriptError); ok {
+		msg += "\n" + se.Stack
+	}
+	d.log("error", label, msg)
+}
+
+func (d *Deployment) log(level, source, msg string) {
+	d.logs.add(LogEntry{Time: time.Now().UTC(), Level: level, Source: source, Message: msg, Version: d.Info.Version})
+}
+
+// LogEntry is one line of console or request.log output, or a script error.
+type LogEntry struct {
+	Time    time.Time `json:"timestamp"`
+	Level   string    `json:"level"`
+	Message string    `json:"message"`
+	// Source is what ran: "function hello", "beforeSave Game", "loading main.js".
+	Source  string `json:"source,omitempty"`
+	Version int    `json:"version"`
+}
+
+// maxLogMessage bounds one log line; longer ones are cut.
+const maxLogMessage = 8 << 10
+
+// logRing keeps the last n log entries of a deployment.
+type logRing struct {
+	mu      sync.Mutex
+	entries []LogEntry
+	next    int
+	full    bool
+}
+
+func newLogRing(n int) *logRing { return &logRing{entries: make([]LogEntry, n)} }
+
+func (r *logRing) add(e LogEntry) {
+	if len(e.Message) > maxLogMessage {
+		e.Message = e.Message[:maxLogMessage] + " …(cut)"
+	}
+	r.mu.Lock()
+	r.entries[r.next] = e
+	r.next = (r.next + 1) % len(r.entries)
+	if r.next == 0 {
+		r.full = true
+	}
+	r.mu.Unlock()
+}
+
+// all returns the kept entries, oldest first.
+func (r *logRing) all() []LogEntry {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.full {
+		return append([]LogEntry(nil), r.entries[:r.next]...)
+	}
+	out := make([]LogEntry, 0, len(r.entries))
+	out = append(out, r.entries[r.next:]...)
+	return append(out, r.entries[:r.next]...)
+}
+
+// rateLimiter counts calls per key in fixed windows, for the validator
+// option rateLimit. It is per node: with n nodes a caller gets up to n times
+// the count, which is what "where cheap" buys.
+type rateLimiter struct {
+	mu      sync.Mutex
+	windows map[string]*rateWindow
+	sweep   time.Time
+}
+
+type rateWindow struct {
+	start time.Time
+	count int
+	span  time.Duration
+}
+
+func newRateLimiter() *rateLimiter { return &rateLimiter{windows: map[string]*rateWindow{}} }
+
+func (l *rateLimiter) allow(key string, limit int, span time.Duration) bool {
+	now := time.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.sweep) > time.Minute {
+		for k, w := range l.windows {
+			if now.Sub(w.start) > w.span {
+				delete(l.windows, k)
+			}
+		}
+		l.sweep = now
+	}
+	w := l.windows[key]
+	if w == nil || now.Sub(w.start) >= span {
+		w = &rateWindow{start: now, span: span}
+		l.windows[key] = w
+	}
+	w.count++
+	return w.count <= limit
+}

@@ -1,0 +1,13 @@
+package hooks
+
+import "context"
+
+// MemGuardStats exposes the memory guard's peak heap and stop count to the
+// sandbox tests.
+func (m *Manager) MemGuardStats() (peak uint64, stopped int) { return m.mem.stats() }
+
+// NewRuntimeForBench creates and drops one runtime of the active deployment.
+func NewRuntimeForBench(m *Manager) error {
+	_, err := newVM(context.Background(), m.Active())
+	return err
+}

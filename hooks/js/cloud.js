@@ -1,0 +1,833 @@
+// The Parse.Cloud API of Parse Server, on top of the vendored Parse JS SDK.
+// This file is evaluated once per runtime, after the SDK, as a function that
+// receives the Go bridge; what it returns (run, manifest) stays in Go, so
+// scripts never see the bridge itself.
+(function (bridge) {
+  'use strict';
+  const Parse = globalThis.Parse;
+  const stringify = JSON.stringify;
+  const parse = JSON.parse;
+
+  Parse.initialize(bridge.appId);
+  Parse.serverURL = bridge.serverURL;
+  // One runtime serves many requests in turn: objects must not share state
+  // between requests, and there is no "current user" (as with parse/node).
+  Parse.Object.disableSingleInstance();
+  Parse.User.disableUnsafeCurrentUser();
+
+  // ---- Data access: the SDK's RESTController, answered by the Backend ----
+
+  function parseError(code, message) {
+    return new Parse.Error(code, message);
+  }
+
+  function backendRequest(method, path, data, options) {
+    options = options || {};
+    let ctx = '';
+    if (options.context && typeof options.context === 'object') {
+      ctx = stringify(options.context);
+    }
+    const body = data === undefined || data === null ? '' : stringify(data);
+    const r = bridge.request(
+      method,
+      path,
+      body,
+      !!options.useMasterKey,
+      typeof options.sessionToken === 'string' ? options.sessionToken : '',
+      typeof options.installationId === 'string' ? options.installationId : '',
+      ctx
+    );
+    if (r[0]) {
+      return r[1] === '' ? undefined : parse(r[1]);
+    }
+    throw parseError(r[1], r[2]);
+  }
+
+  Parse.CoreManager.setRESTController({
+    request(method, path, data, options) {
+      try {
+        return Promise.resolve(backendRequest(method, path, data, options));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    },
+    ajax() {
+      return Promise.reject(
+        parseError(Parse.Error.OPERATION_FORBIDDEN, 'raw HTTP calls to the server are not available in cloud code')
+      );
+    },
+    handleError(e) {
+      return Promise.reject(e);
+    },
+  });
+
+  // ---- Logging ----
+
+  function formatArgs(args) {
+    const parts = [];
+    for (const a of args) {
+      if (typeof a === 'string') {
+        parts.push(a);
+        continue;
+      }
+      if (a instanceof Error) {
+        parts.push(a.stack || String(a));
+        continue;
+      }
+      try {
+        const s = stringify(a);
+        parts.push(s === undefined ? String(a) : s);
+      } catch (e) {
+        parts.push(String(a));
+      }
+    }
+    return parts.join(' ');
+  }
+
+  function makeLogger() {
+    const log = {};
+    for (const level of ['error', 'warn', 'info', 'verbose', 'debug', 'silly']) {
+      log[level] = (...args) => bridge.log(level, formatArgs(args));
+    }
+    log.log = (level, ...args) => bridge.log(String(level), formatArgs(args));
+    return log;
+  }
+  const logger = makeLogger();
+
+  // A callback of setTimeout/setInterval that throws must not vanish: Node
+  // would crash, we log it.
+  for (const name of ['setTimeout', 'setInterval', 'setImmediate']) {
+    const original = globalThis[name];
+    if (typeof original !== 'function') {
+      continue;
+    }
+    globalThis[name] = function (fn, ...rest) {
+      if (typeof fn !== 'function') {
+        return original(fn, ...rest);
+      }
+      const wrapped = function (...args) {
+        try {
+          return fn.apply(this, args);
+        } catch (e) {
+          logger.error(`uncaught exception in a ${name} callback:`, e);
+        }
+      };
+      return original(wrapped, ...rest);
+    };
+  }
+
+  // ---- Registry ----
+
+  const functions = Object.create(null);
+  const jobs = Object.create(null);
+  const triggers = Object.create(null);
+  const validators = Object.create(null);
+
+  function getClassName(c) {
+    if (c && c.className) {
+      return c.className;
+    }
+    if (c && typeof c === 'function' && c.name === 'ParseFile') {
+      return '@File';
+    }
+    if (c && typeof c === 'function' && c.name) {
+      return c.name.replace('Parse', '@');
+    }
+    return c;
+  }
+
+  function isClassArg(c) {
+    return typeof c === 'string' || (typeof c === 'function' && (c.className || c.name === 'ParseFile'));
+  }
+
+  function checkTrigger(kind, className) {
+    if (typeof className !== 'string' || className === '') {
+      throw new Error(`Parse.Cloud.${kind} needs a class name or a Parse.Object subclass`);
+    }
+    if (kind === 'beforeSave' && className === '_PushStatus') {
+      throw 'beforeSave is not allowed on _PushStatus';
+    }
+    if ((kind === 'beforeLogin' || kind === 'afterLogin') && className !== '_User') {
+      throw 'Only the _User class is allowed for the beforeLogin and afterLogin triggers';
+    }
+    if (kind === 'beforePasswordResetRequest' && className !== '_User') {
+      throw 'Only the _User class is allowed for the beforePasswordResetRequest trigger';
+    }
+    if (kind === 'afterLogout' && className !== '_Session') {
+      throw 'Only the _Session class is allowed for the afterLogout trigger.';
+    }
+    if (className === '_Session' && kind !== 'afterLogout') {
+      throw 'Only the afterLogout trigger is allowed for the _Session class.';
+    }
+  }
+
+  function checkHandler(what, handler) {
+    if (typeof handler !== 'function') {
+      throw new Error(`${what}: the handler must be a function`);
+    }
+  }
+
+  function addTrigger(kind, cls, handler, validator) {
+    const className = getClassName(cls);
+    checkTrigger(kind, className);
+    checkHandler(`Parse.Cloud.${kind}(${className})`, handler);
+    triggers[`${kind}.${className}`] = handler;
+    if (validator) {
+      validators[`${kind}.${className}`] = validator;
+    } else {
+      delete validators[`${kind}.${className}`];
+    }
+  }
+
+  const Cloud = Parse.Cloud;
+  Cloud.define = function (name, handler, validator) {
+    if (typeof name !== 'string' || name === '') {
+      throw new Error('Parse.Cloud.define needs a function name');
+    }
+    checkHandler(`Parse.Cloud.define(${name})`, handler);
+    functions[name] = handler;
+    if (validator) {
+      validators[name] = validator;
+    } else {
+      delete validators[name];
+    }
+  };
+  Cloud.job = function (name, handler) {
+    if (typeof name !== 'string' || name === '') {
+      throw new Error('Parse.Cloud.job needs a job name');
+    }
+    checkHandler(`Parse.Cloud.job(${name})`, handler);
+    jobs[name] = handler;
+  };
+  for (const kind of ['beforeSave', 'afterSave', 'beforeDelete', 'afterDelete', 'beforeFind', 'afterFind']) {
+    Cloud[kind] = function (cls, handler, validator) {
+      addTrigger(kind, cls, handler, validator);
+    };
+  }
+  // beforeLogin(handler) or beforeLogin(Parse.User, handler), and the like.
+  function fixedClass(kind, className) {
+    return function (...args) {
+      let cls = className;
+      if (isClassArg(args[0])) {
+        cls = args.shift();
+      }
+      addTrigger(kind, cls, args[0], args[1]);
+    };
+  }
+  Cloud.beforeLogin = fixedClass('beforeLogin', '_User');
+  Cloud.afterLogin = fixedClass('afterLogin', '_User');
+  Cloud.afterLogout = fixedClass('afterLogout', '_Session');
+  Cloud.beforePasswordResetRequest = fixedClass('beforePasswordResetRequest', '_User');
+  Cloud.beforeConnect = function (handler, validator) {
+    addTrigger('beforeConnect', '@Connect', handler, validator);
+  };
+  Cloud.beforeSubscribe = function (cls, handler, validator) {
+    addTrigger('beforeSubscribe', cls, handler, validator);
+  };
+  Cloud.afterLiveQueryEvent = function (cls, handler, validator) {
+    addTrigger('afterEvent', cls, handler, validator);
+  };
+  // Parse Server 4 spellings of the file triggers.
+  Cloud.beforeSaveFile = function (handler, validator) {
+    addTrigger('beforeSave', '@File', handler, validator);
+  };
+  Cloud.afterSaveFile = function (handler, validator) {
+    addTrigger('afterSave', '@File', handler, validator);
+  };
+  Cloud.beforeDeleteFile = function (handler, validator) {
+    addTrigger('beforeDelete', '@File', handler, validator);
+  };
+  Cloud.afterDeleteFile = function (handler, validator) {
+    addTrigger('afterDelete', '@File', handler, validator);
+  };
+  Cloud.useMasterKey = function () {
+    logger.warn('Parse.Cloud.useMasterKey is deprecated and does nothing; pass { useMasterKey: true } instead');
+  };
+  Cloud.sendEmail = function () {
+    return Promise.reject(parseError(Parse.Error.COMMAND_UNAVAILABLE, 'Parse.Cloud.sendEmail is not available on this server'));
+  };
+  Cloud.httpRequest = httpRequest;
+
+  // ---- Parse.Cloud.httpRequest (hosts on the allow-list only) ----
+
+  function queryString(params) {
+    if (typeof params === 'string') {
+      return params;
+    }
+    const parts = [];
+    for (const k of Object.keys(params || {})) {
+      parts.push(encodeURIComponent(k) + '=' + encodeURIComponent(params[k]));
+    }
+    return parts.join('&');
+  }
+
+  function httpRequest(options) {
+    return new Promise((resolve, reject) => {
+      options = options || {};
+      let url = options.url;
+      if (typeof url !== 'string' || url === '') {
+        throw parseError(Parse.Error.INVALID_VALUE, 'httpRequest needs a url');
+      }
+      if (options.params) {
+        const qs = queryString(options.params);
+        if (qs) {
+          url += (url.includes('?') ? '&' : '?') + qs;
+        }
+      }
+      const headers = {};
+      for (const k of Object.keys(options.headers || {})) {
+        headers[k] = String(options.headers[k]);
+      }
+      const lower = {};
+      for (const k of Object.keys(headers)) {
+        lower[k.toLowerCase()] = headers[k];
+      }
+      let body = options.body;
+      let bodyBase64 = '';
+      if (body !== undefined && body !== null) {
+        if (body instanceof Uint8Array) {
+          bodyBase64 = body.toString('base64');
+        } else {
+          if (typeof body === 'object') {
+            if ((lower['content-type'] || '').includes('application/x-www-form-urlencoded')) {
+              body = queryString(body);
+            } else {
+              body = stringify(body);
+              if (!lower['content-type']) {
+                headers['Content-Type'] = 'application/json';
+              }
+            }
+          }
+          bodyBase64 = Buffer.from(String(body), 'utf8').toString('base64');
+        }
+      }
+      const r = bridge.httpRequest(
+        stringify({
+          method: String(options.method || 'GET').toUpperCase(),
+          url,
+          headers,
+          body: bodyBase64,
+          followRedirects: !!options.followRedirects,
+        })
+      );
+      if (!r[0]) {
+        throw parseError(r[1], r[2]);
+      }
+      const raw = parse(r[1]);
+      const buffer = Buffer.from(raw.body, 'base64');
+      const response = {
+        status: raw.status,
+        headers: raw.headers,
+        buffer,
+        text: buffer.toString('utf8'),
+        cookies: raw.cookies,
+      };
+      Object.defineProperty(response, 'data', {
+        enumerable: true,
+        get() {
+          try {
+            return parse(response.text);
+          } catch (e) {
+            return undefined;
+          }
+        },
+      });
+      if (raw.status < 200 || raw.status >= 400) {
+        reject(response);
+        return;
+      }
+      resolve(response);
+    });
+  }
+
+  // ---- Validators (the third argument), as Parse Server's built-in one ----
+
+  function typeName(fn) {
+    const m = fn && fn.toString().match(/^\s*function (\w+)/);
+    return (m ? m[1] : '').toLowerCase();
+  }
+
+  async function checkOptions(opt, key, val) {
+    let opts = opt.options;
+    if (typeof opts === 'function') {
+      let ok;
+      try {
+        ok = await opts(val);
+      } catch (e) {
+        throw opt.error || (e && e.message) || e || `Validation failed. Invalid value for ${key}.`;
+      }
+      if (!ok && ok != null) {
+        throw opt.error || `Validation failed. Invalid value for ${key}.`;
+      }
+      return;
+    }
+    if (!Array.isArray(opts)) {
+      opts = [opts];
+    }
+    if (!opts.includes(val)) {
+      throw opt.error || `Validation failed. Invalid option for ${key}. Expected: ${opts.join(', ')}`;
+    }
+  }
+
+  async function userRoles(user) {
+    if (!user) {
+      return [];
+    }
+    const roles = await new Parse.Query(Parse.Role).equalTo('users', user).find({ useMasterKey: true });
+    const names = roles.map(r => `role:${r.getName()}`);
+    // Inherited roles: roles whose "roles" relation holds a role we have.
+    let frontier = roles;
+    for (let depth = 0; frontier.length > 0 && depth < 20; depth++) {
+      const parents = await new Parse.Query(Parse.Role).containedIn('roles', frontier).find({ useMasterKey: true });
+      frontier = parents.filter(r => !names.includes(`role:${r.getName()}`));
+      for (const r of frontier) {
+        names.push(`role:${r.getName()}`);
+      }
+    }
+    return names;
+  }
+
+  async function builtInValidator(options, request, rateKey) {
+    if (options.rateLimit) {
+      checkRateLimit(options.rateLimit, request, rateKey);
+    }
+    if (request.master && !options.validateMasterKey) {
+      return;
+    }
+    let reqUser = request.user;
+    if (!reqUser && request.object && request.object.className === '_User' && !request.object.existed()) {
+      reqUser = request.object;
+    }
+    if ((options.requireUser || options.requireAnyUserRoles || options.requireAllUserRoles) && !reqUser) {
+      throw 'Validation failed. Please login to continue.';
+    }
+    if (options.requireMaster && !request.master) {
+      throw 'Validation failed. Master key is required to complete this request.';
+    }
+    const params = request.object ? request.object.toJSON() : request.params || {};
+    const required = key => {
+      if (params[key] == null) {
+        throw `Validation failed. Please specify data for ${key}.`;
+      }
+    };
+    if (Array.isArray(options.fields)) {
+      for (const key of options.fields) {
+        required(key);
+      }
+    } else if (options.fields) {
+      const pending = [];
+      for (const key of Object.keys(options.fields)) {
+        const opt = options.fields[key];
+        let val = params[key];
+        if (typeof opt === 'string') {
+          required(opt);
+        }
+        if (opt && typeof opt === 'object') {
+          if (opt.default != null && val == null) {
+            val = opt.default;
+            params[key] = val;
+            if (request.object) {
+              request.object.set(key, val);
+            } else if (request.params) {
+              request.params[key] = val;
+            }
+          }
+          if (opt.constant && request.object) {
+            if (request.original) {
+              request.object.revert(key);
+            } else if (opt.default != null) {
+              request.object.set(key, opt.default);
+            }
+          }
+          if (opt.required) {
+            required(key);
+          }
+          if (!(!opt.required && val === undefined)) {
+            if (opt.type) {
+              const want = typeName(opt.type);
+              const got = Array.isArray(val) ? 'array' : typeof val;
+              if (got !== want) {
+                throw `Validation failed. Invalid type for ${key}. Expected: ${want}`;
+              }
+            }
+            if (opt.options) {
+              pending.push(checkOptions(opt, key, val));
+            }
+          }
+        }
+      }
+      await Promise.all(pending);
+    }
+    let anyRoles = options.requireAnyUserRoles;
+    let allRoles = options.requireAllUserRoles;
+    if (anyRoles || allRoles) {
+      const roles = await userRoles(reqUser);
+      if (typeof anyRoles === 'function') {
+        anyRoles = await anyRoles();
+      }
+      if (typeof allRoles === 'function') {
+        allRoles = await allRoles();
+      }
+      if (Array.isArray(anyRoles) && !anyRoles.some(r => roles.includes(`role:${r}`))) {
+        throw 'Validation failed. User does not match the required roles.';
+      }
+      if (Array.isArray(allRoles)) {
+        for (const r of allRoles) {
+          if (!roles.includes(`role:${r}`)) {
+            throw 'Validation failed. User does not match all the required roles.';
+          }
+        }
+      }
+    }
+    const userKeys = options.requireUserKeys || [];
+    if (Array.isArray(userKeys)) {
+      for (const key of userKeys) {
+        if (!reqUser) {
+          throw 'Please login to make this request.';
+        }
+        if (reqUser.get(key) == null) {
+          throw `Validation failed. Please set data for ${key} on your account.`;
+        }
+      }
+    } else if (typeof userKeys === 'object') {
+      if (!reqUser) {
+        throw 'Please login to make this request.';
+      }
+      const pending = [];
+      for (const key of Object.keys(userKeys)) {
+        if (userKeys[key] && userKeys[key].options) {
+          pending.push(checkOptions(userKeys[key], key, reqUser.get(key)));
+        }
+      }
+      await Promise.all(pending);
+    }
+  }
+
+  // rateLimit: {requestTimeWindow (ms), requestCount, errorResponseMessage,
+  // includeMasterKey}, counted per node, per caller (user, else IP).
+  function checkRateLimit(rl, request, key) {
+    if (request.master && !rl.includeMasterKey) {
+      return;
+    }
+    const count = Number(rl.requestCount);
+    const window = Number(rl.requestTimeWindow);
+    if (!(count > 0) || !(window > 0)) {
+      return;
+    }
+    const who = request.user ? `user:${request.user.id}` : `ip:${request.ip || ''}`;
+    if (!bridge.rateLimit(`${key}|${who}`, count, window)) {
+      throw new Parse.Error(155, rl.errorResponseMessage || 'Too many requests.');
+    }
+  }
+
+  function resolveError(e, code, fallback) {
+    if (e instanceof Parse.Error) {
+      return e;
+    }
+    if (!e) {
+      return new Parse.Error(code, fallback);
+    }
+    if (typeof e === 'string') {
+      return new Parse.Error(code, e);
+    }
+    const out = new Parse.Error(code, String(e.message || e));
+    if (e instanceof Error) {
+      out.stack = e.stack;
+    }
+    return out;
+  }
+
+  async function runValidator(name, request) {
+    const v = validators[name];
+    if (!v) {
+      return;
+    }
+    if (typeof v === 'object' && v.skipWithMasterKey && request.master) {
+      request.skipWithMasterKey = true;
+    }
+    try {
+      if (typeof v === 'object') {
+        await builtInValidator(v, request, name);
+      } else {
+        await v(request);
+      }
+    } catch (e) {
+      throw resolveError(e, Parse.Error.VALIDATION_ERROR, 'Validation failed.');
+    }
+  }
+
+  // ---- Request objects, shaped as on Parse Server ----
+
+  function decodeParam(v) {
+    if (Array.isArray(v)) {
+      return v.map(decodeParam);
+    }
+    if (v && typeof v === 'object') {
+      if (v.__type === 'Date') {
+        return Object.assign(new Date(v.iso), v);
+      }
+      if (v.__type === 'File') {
+        return Parse.File.fromJSON(v);
+      }
+      const out = {};
+      for (const k of Object.keys(v)) {
+        out[k] = decodeParam(v[k]);
+      }
+      return out;
+    }
+    return v;
+  }
+
+  function inflate(className, json) {
+    return Parse.Object.fromJSON(Object.assign({}, json, { className }));
+  }
+
+  function baseRequest(p, triggerName) {
+    const req = {
+      triggerName,
+      master: !!p.master,
+      isReadOnly: false,
+      log: logger,
+      headers: p.headers || {},
+      ip: p.ip || '',
+    };
+    if (p.installationId) {
+      req.installationId = p.installationId;
+    }
+    if (p.user) {
+      req.user = inflate('_User', p.user);
+    }
+    return req;
+  }
+
+  function copyContext(ctx) {
+    return Object.assign(Object.create(null), ctx || {});
+  }
+
+  const READ_ONLY = ['objectId', 'createdAt', 'updatedAt', 'sessionToken', 'className', '__type'];
+
+  function applyUpdate(object, update) {
+    const attrs = {};
+    for (const key of Object.keys(update || {})) {
+      if (READ_ONLY.includes(key)) {
+        continue;
+      }
+      const value = update[key];
+      if (key === 'ACL' && value && typeof value === 'object' && !value.__op) {
+        attrs.ACL = new Parse.ACL(value);
+        continue;
+      }
+      attrs[key] = Parse._decode(undefined, value);
+    }
+    if (Object.keys(attrs).length > 0) {
+      object.set(attrs, { ignoreValidation: true });
+    }
+  }
+
+  // Parse Server's toJSONwithObjects: pending pointers become whole objects.
+  function objectJSON(o) {
+    if (!o || typeof o.toJSON !== 'function') {
+      return o;
+    }
+    const json = o.toJSON();
+    const dirty = typeof o.dirtyKeys === 'function' ? o.dirtyKeys() : [];
+    for (const key of dirty) {
+      const v = o.get(key);
+      if (v && typeof v._toFullJSON === 'function') {
+        json[key] = v._toFullJSON();
+      }
+    }
+    if (o.className && !json.className) {
+      json.className = o.className;
+    }
+    return json;
+  }
+
+  function isQuery(q) {
+    return q instanceof Parse.Query;
+  }
+
+  // ---- Invocation ----
+
+  async function runFunction(name, p) {
+    const handler = functions[name];
+    if (!handler) {
+      throw new Parse.Error(Parse.Error.SCRIPT_FAILED, `Invalid function: "${name}"`);
+    }
+    const req = baseRequest(p, undefined);
+    delete req.triggerName;
+    delete req.isReadOnly;
+    req.params = decodeParam(p.params || {});
+    req.functionName = name;
+    req.context = copyContext(p.context);
+    await runValidator(name, req);
+    const result = req.skipWithMasterKey ? undefined : await handler(req);
+    return result === undefined ? { hasResult: false } : { hasResult: true, result: Parse._encode(result) };
+  }
+
+  async function runJob(name, p) {
+    const handler = jobs[name];
+    if (!handler) {
+      throw new Parse.Error(Parse.Error.SCRIPT_FAILED, `Invalid job: ${name}`);
+    }
+    const req = {
+      params: decodeParam(p.params || {}),
+      headers: p.headers || {},
+      ip: p.ip || '',
+      jobName: name,
+      log: logger,
+      message: msg => bridge.jobMessage(typeof msg === 'string' ? msg : stringify(msg)),
+    };
+    const result = await handler(req);
+    return result === undefined ? { hasResult: false } : { hasResult: true, result: Parse._encode(result) };
+  }
+
+  async function runTrigger(kind, className, p) {
+    const name = `${kind}.${className}`;
+    const handler = triggers[name];
+    if (!handler) {
+      return {};
+    }
+    const req = baseRequest(p, kind);
+    const out = {};
+    if (kind === 'beforeFind' || kind === 'beforeSubscribe') {
+      req.query = Parse.Query.fromJSON(className, p.query || {});
+      req.count = !!p.count;
+      req.isGet = !!p.isGet;
+      req.context = copyContext(p.context);
+      Object.assign(req, p.event || {});
+      await runValidator(name, req);
+      const result = req.skipWithMasterKey ? undefined : await handler(req);
+      const q = isQuery(result) ? result : req.query;
+      out.query = q.toJSON();
+      if (result instanceof Parse.Object) {
+        out.objects = [objectJSON(result)];
+      } else if (Array.isArray(result) && result.every(o => o instanceof Parse.Object)) {
+        out.objects = result.map(objectJSON);
+      }
+      out.context = req.context;
+      return out;
+    }
+    if (kind === 'afterFind') {
+      req.objects = (p.objects || []).map(o => inflate(o.className || className, o));
+      req.query = Parse.Query.fromJSON(className, p.query || {});
+      req.isGet = !!p.isGet;
+      req.context = copyContext(p.context);
+      await runValidator(name, req);
+      let result = req.skipWithMasterKey ? req.objects : await handler(req);
+      if (!result) {
+        result = req.objects;
+      }
+      if (!Array.isArray(result)) {
+        throw 'afterFind must return an array of Parse.Object (or nothing)';
+      }
+      out.objects = result.map(objectJSON);
+      out.context = req.context;
+      return out;
+    }
+    if (className === '@File') {
+      req.file = p.file ? Parse.File.fromJSON(p.file) : undefined;
+      req.fileSize = p.fileSize || 0;
+      req.contentLength = p.fileSize || 0;
+      await runValidator(name, req);
+      const result = req.skipWithMasterKey ? undefined : await handler(req);
+      const file = result instanceof Parse.File ? result : req.file;
+      if (file && kind.startsWith('before')) {
+        out.file = file.toJSON();
+      }
+      return out;
+    }
+    if (kind === 'beforeConnect' || kind === 'afterEvent') {
+      Object.assign(req, p.event || {});
+      if (p.object) {
+        req.object = inflate(className, p.object);
+      }
+      if (p.original) {
+        req.original = inflate(className, p.original);
+      }
+      await runValidator(name, req);
+      if (!req.skipWithMasterKey) {
+        await handler(req);
+      }
+      return out;
+    }
+    // Object triggers: save, delete, login, logout, password reset.
+    req.context = copyContext(p.context);
+    if (kind === 'beforeSave') {
+      req.object = inflate(className, p.object || {});
+      if (p.object) {
+        req.original = inflate(className, p.object);
+      }
+      applyUpdate(req.object, p.update);
+    } else {
+      req.object = inflate(className, p.object || {});
+      if (p.original) {
+        req.original = inflate(className, p.original);
+      }
+      if (kind === 'afterSave' && !p.original) {
+        req.object._setExisted(false);
+      }
+    }
+    await runValidator(name, req);
+    if (!req.skipWithMasterKey) {
+      await handler(req);
+    }
+    if (kind === 'beforeSave') {
+      out.update = req.object._getSaveJSON();
+    }
+    out.context = req.context;
+    return out;
+  }
+
+  // run(what, name, className, payloadJSON, done): runs one invocation and
+  // calls done(true, responseJSON) or done(false, errorJSON) once.
+  function run(what, name, className, payload, done) {
+    let p;
+    try {
+      p = parse(payload);
+    } catch (e) {
+      done(false, stringify({ code: 1, message: 'bad invocation payload: ' + e }));
+      return;
+    }
+    let work;
+    if (what === 'function') {
+      work = runFunction(name, p);
+    } else if (what === 'job') {
+      work = runJob(name, p);
+    } else {
+      work = runTrigger(name, className, p);
+    }
+    work.then(
+      res => {
+        let json;
+        try {
+          json = stringify(res);
+        } catch (e) {
+          done(false, stringify(resolveError(e, Parse.Error.SCRIPT_FAILED, 'the result cannot be encoded')));
+          return;
+        }
+        done(true, json);
+      },
+      err => {
+        const e = resolveError(err, Parse.Error.SCRIPT_FAILED, 'Script failed. Unknown error.');
+        let json;
+        try {
+          json = stringify({ code: e.code, message: String(e.message), stack: e.stack });
+        } catch (x) {
+          json = stringify({ code: Parse.Error.SCRIPT_FAILED, message: 'Script failed. Unknown error.' });
+        }
+        done(false, json);
+      }
+    );
+  }
+
+  function manifest() {
+    return stringify({
+      functions: Object.keys(functions),
+      jobs: Object.keys(jobs),
+      triggers: Object.keys(triggers),
+    });
+  }
+
+  return { run, manifest };
+});

@@ -1,0 +1,158 @@
+package hooks
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/switchboardhq/switchboard/core"
+)
+
+// pool holds a deployment's prewarmed runtimes. At most size of them exist
+// (plus overflow ones for nested calls); callers that find none free wait in
+// a bounded queue with a deadline. A runtime that was interrupted or
+// abandoned is replaced by a fresh one in the background, so the pool keeps
+// its size.
+type pool struct {
+	size         int
+	idle         chan *jsvm
+	queueTimeout time.Duration
+	maxWaiting   int64
+	maxOverflow  int64
+	create       func(ctx context.Context) (*jsvm, error)
+	onError      func(err error)
+
+	waiting  atomic.Int64
+	overflow atomic.Int64
+	closed   chan struct{}
+	once     sync.Once
+}
+
+func newPool(size, maxWaiting, maxNesting int, queueTimeout time.Duration, create func(context.Context) (*jsvm, error), onError func(error)) *pool {
+	return &pool{
+		size:         size,
+		idle:         make(chan *jsvm, size),
+		queueTimeout: queueTimeout,
+		maxWaiting:   int64(maxWaiting),
+		maxOverflow:  int64(4*size + 2*maxNesting),
+		create:       create,
+		onError:      onError,
+		closed:       make(chan struct{}),
+	}
+}
+
+// fill adds the first runtime, already created, and creates the others.
+func (p *pool) fill(ctx context.Context, first *jsvm) error {
+	p.idle <- first
+	for i := 1; i < p.size; i++ {
+		v, err := p.create(ctx)
+		if err != nil {
+			return err
+		}
+		p.idle <- v
+	}
+	return nil
+}
+
+// errBusy is what a caller gets when no runtime frees up in time.
+func errBusy(format string, args ...any) *core.Error {
+	return core.Errorf(core.CodeRequestLimitExceeded, "cloud code is busy: "+format, args...)
+}
+
+// acquire returns a free runtime. A nested call (cloud code calling cloud
+// code, which already holds a runtime) does not queue behind callers that
+// may be waiting for the very runtime it holds: it gets an overflow runtime
+// when none is free.
+func (p *pool) acquire(ctx context.Context, nested bool) (*jsvm, error) {
+	select {
+	case v := <-p.idle:
+		return v, nil
+	default:
+	}
+	if nested {
+		// Waiting could deadlock: the runtimes may all be held by callers
+		// of this very call.
+		if p.overflow.Add(1) > p.maxOverflow {
+			p.overflow.Add(-1)
+			return nil, errBusy("%d nested cloud code calls are running at once; retry later", p.maxOverflow)
+		}
+		v, err := p.create(ctx)
+		if err != nil {
+			p.overflow.Add(-1)
+			return nil, err
+		}
+		v.overflow = true
+		return v, nil
+	}
+	if p.waiting.Add(1) > p.maxWaiting {
+		p.waiting.Add(-1)
+		return nil, errBusy("%d calls are already waiting for a runtime; retry later", p.maxWaiting)
+	}
+	defer p.waiting.Add(-1)
+	t := time.NewTimer(p.queueTimeout)
+	defer t.Stop()
+	select {
+	case v := <-p.idle:
+		return v, nil
+	case <-ctx.Done():
+		return nil, core.Errorf(core.CodeScriptFailed, "cloud code timed out waiting for a free runtime: %v", ctx.Err())
+	case <-t.C:
+		return nil, errBusy("no runtime became free within %s; retry later", p.queueTimeout)
+	}
+	// A pool whose deployment was replaced keeps serving the callers queued
+	// on it: runtimes come back as their invocations end.
+}
+
+// release gives a runtime back after an invocation.
+func (p *pool) release(v *jsvm) {
+	if v.overflow {
+		p.overflow.Add(-1)
+		return
+	}
+	if v.broken {
+		p.replace()
+		return
+	}
+	select {
+	case p.idle <- v:
+	default: // cannot happen: size bounds the runtimes in circulation
+	}
+}
+
+// discard drops a runtime that cannot be reused (its goroutine may still be
+// running it) and makes up for it.
+func (p *pool) discard(v *jsvm) {
+	if v.overflow {
+		p.overflow.Add(-1)
+		return
+	}
+	p.replace()
+}
+
+// replace creates a runtime in place of a discarded one, retrying with
+// backoff (loading main.js may fail while the backend is briefly down).
+func (p *pool) replace() {
+	go func() {
+		backoff := 50 * time.Millisecond
+		for {
+			v, err := p.create(context.Background())
+			if err == nil {
+				select {
+				case p.idle <- v:
+				case <-p.closed:
+				}
+				return
+			}
+			p.onError(err)
+			select {
+			case <-time.After(backoff):
+			case <-p.closed:
+				return
+			}
+			backoff = min(2*backoff, 5*time.Second)
+		}
+	}()
+}
+
+func (p *pool) close() { p.once.Do(func() { close(p.closed) }) }

@@ -1,0 +1,428 @@
+package hooks
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dop251/goja"
+	"github.com/dop251/goja_nodejs/buffer"
+	"github.com/dop251/goja_nodejs/console"
+	"github.com/dop251/goja_nodejs/eventloop"
+	"github.com/dop251/goja_nodejs/require"
+	"github.com/dop251/goja_nodejs/url"
+	"github.com/switchboardhq/switchboard/core"
+)
+
+var (
+	//go:embed js/prelude.js
+	preludeSource string
+	//go:embed js/ctors.js
+	ctorsSource string
+	//go:embed js/cloud.js
+	cloudSource string
+	//go:embed js/events.js
+	eventsSource string
+)
+
+// sdkRoot is where the SDK's modules live in a runtime's module namespace;
+// bundle paths cannot start with "@", so they never collide.
+const sdkRoot = "/@parse/"
+
+// programs are compiled once per Manager and shared by every runtime.
+type programs struct {
+	prelude, ctors, cloud *goja.Program
+}
+
+func compilePrograms() (*programs, error) {
+	var p programs
+	for _, c := range []struct {
+		dst  **goja.Program
+		name string
+		src  string
+	}{
+		{&p.prelude, "prelude.js", preludeSource},
+		{&p.ctors, "ctors.js", ctorsSource},
+		{&p.cloud, "cloud.js", cloudSource},
+	} {
+		prg, err := goja.Compile(c.name, c.src, true)
+		if err != nil {
+			return nil, fmt.Errorf("compiling the built-in %s: %w", c.name, err)
+		}
+		*c.dst = prg
+	}
+	return &p, nil
+}
+
+// newRegistry makes the module registry of one deployment: the bundle's
+// files at "/", the SDK at /@parse/, a few Node modules the SDK or cloud
+// code expects, and nothing from the host's filesystem. It caches compiled
+// modules, so every runtime of the deployment shares them.
+func newRegistry(b *Bundle, sdk fs.FS, printerFor func(*goja.Runtime) console.Printer) *require.Registry {
+	load := func(p string) ([]byte, error) {
+		if rest, ok := strings.CutPrefix(p, sdkRoot); ok {
+			src, err := fs.ReadFile(sdk, rest)
+			if err != nil {
+				return nil, require.ModuleFileDoesNotExistError
+			}
+			return src, nil
+		}
+		if src, ok := b.Files[strings.TrimPrefix(p, "/")]; ok {
+			return src, nil
+		}
+		return nil, require.ModuleFileDoesNotExistError
+	}
+	reg := require.NewRegistry(
+		require.WithLoader(load),
+		// Pure path arithmetic: no symlinks, no host paths.
+		require.WithPathResolver(func(base, p string) string { return path.Join("/", base, p) }),
+	)
+	reg.RegisterNativeModule("console", func(rt *goja.Runtime, m *goja.Object) {
+		console.RequireWithPrinter(printerFor(rt))(rt, m)
+	})
+	parseModule := func(rt *goja.Runtime, m *goja.Object) {
+		p := rt.Get("Parse")
+		m.Set("exports", p)
+		m.Get("exports").ToObject(rt).Set("Parse", p)
+	}
+	for _, name := range []string{"parse", "parse/node"} {
+		reg.RegisterNativeModule(name, parseModule)
+	}
+	reg.RegisterNativeModule("events", func(rt *goja.Runtime, m *goja.Object) {
+		fn, err := rt.RunScript("events.js", "(function(module){"+eventsSource+"\n})")
+		if err != nil {
+			panic(err)
+		}
+		call, _ := goja.AssertFunction(fn)
+		if _, err := call(goja.Undefined(), m); err != nil {
+			panic(err)
+		}
+	})
+	reg.RegisterNativeModule("crypto", cryptoModule)
+	// Modules the SDK requires for features that have no meaning here
+	// (browser storage, encrypted local users, Node streams, WebSockets):
+	// empty, so loading succeeds and using them fails clearly.
+	unavailable := func(name string) require.ModuleLoader {
+		return func(rt *goja.Runtime, m *goja.Object) {
+			o := m.Get("exports").ToObject(rt)
+			o.Set("encrypt", func() { panic(rt.NewTypeError(name + " is not available in cloud code")) })
+			o.Set("decrypt", func() { panic(rt.NewTypeError(name + " is not available in cloud code")) })
+		}
+	}
+	for _, name := range []string{"crypto-js/aes", "crypto-js/enc-utf8", "idb-keyval", "stream"} {
+		reg.RegisterNativeModule(name, unavailable(name))
+	}
+	return reg
+}
+
+// jsvm is one prewarmed runtime of a deployment. One invocation at a time
+// uses it, on one goroutine at a time.
+type jsvm struct {
+	dep  *Deployment
+	loop *eventloop.EventLoop
+	rt   *goja.Runtime
+	req  *require.RequireModule
+	run  goja.Callable
+	// manifest is what main.js registered, as JSON.
+	manifest string
+
+	// inv is the invocation running now (nil between invocations).
+	inv *invocation
+	// broken: interrupted or failed in a way that may leave bad state; the
+	// pool replaces it instead of reusing it.
+	broken bool
+	// overflow: created beyond the pool size for a nested call.
+	overflow bool
+	// abandoned: the caller stopped waiting (stuck in a Go built-in); the
+	// goroutine running it drops it when it returns.
+	abandoned atomic.Bool
+}
+
+// newVM creates a runtime and loads the deployment into it: guards, Node
+// globals, the SDK, the Parse.Cloud API, then main.js. Loading runs under
+// the same limits as an invocation.
+func newVM(ctx context.Context, d *Deployment) (*jsvm, error) {
+	v := &jsvm{dep: d}
+	v.loop = eventloop.NewEventLoop(eventloop.WithRegistry(d.registry), eventloop.EnableConsole(false))
+	inv := d.newInvocation(ctx, "loading "+EntryPoint, d.opts.Timeout)
+	res := v.exec(inv, func(rt *goja.Runtime, done func(bool, string)) error {
+		v.rt = rt
+		d.vms.Store(rt, v)
+		if err := v.setup(rt); err != nil {
+			return err
+		}
+		done(true, "")
+		return nil
+	})
+	inv.cancel()
+	if res.err != nil {
+		d.vms.Delete(v.rt)
+		return nil, res.err
+	}
+	if v.broken {
+		d.vms.Delete(v.rt)
+		return nil, core.Errorf(core.CodeScriptFailed, "loading %s left the runtime unusable", EntryPoint)
+	}
+	return v, nil
+}
+
+func (v *jsvm) setup(rt *goja.Runtime) error {
+	d := v.dep
+	rt.SetMaxCallStackSize(d.opts.MaxStackDepth)
+	if err := installGuards(rt, v.stopping); err != nil {
+		return fmt.Errorf("installing guards: %w", err)
+	}
+	v.req = d.registry.Enable(rt)
+	if _, err := rt.RunProgram(d.progs.prelude); err != nil {
+		return fmt.Errorf("prelude: %w", err)
+	}
+	rt.Set("console", require.Require(rt, console.ModuleName))
+	buffer.Enable(rt)
+	url.Enable(rt)
+	ctors, err := rt.RunProgram(d.progs.ctors)
+	if err != nil {
+		return fmt.Errorf("constructor guards: %w", err)
+	}
+	ctorsFn, _ := goja.AssertFunction(ctors)
+	if _, err := ctorsFn(goja.Undefined(), rt.ToValue(v.checkDynamicSource), rt.ToValue(maxBufferBytes)); err != nil {
+		return fmt.Errorf("constructor guards: %w", err)
+	}
+
+	sdk, err := v.req.Require(sdkRoot + "Parse.js")
+	if err != nil {
+		return fmt.Errorf("loading the Parse SDK: %w", err)
+	}
+	parse := sdk.ToObject(rt).Get("default")
+	rt.Set("Parse", parse)
+
+	glue, err := rt.RunProgram(d.progs.cloud)
+	if err != nil {
+		return fmt.Errorf("Parse.Cloud API: %w", err)
+	}
+	glueFn, _ := goja.AssertFunction(glue)
+	api, err := glueFn(goja.Undefined(), v.bridge(rt))
+	if err != nil {
+		return fmt.Errorf("Parse.Cloud API: %w", err)
+	}
+	apiObj := api.ToObject(rt)
+	v.run, _ = goja.AssertFunction(apiObj.Get("run"))
+	manifest, _ := goja.AssertFunction(apiObj.Get("manifest"))
+
+	if _, err := v.req.Require("/" + EntryPoint); err != nil {
+		return err
+	}
+	m, err := manifest(goja.Undefined())
+	if err != nil {
+		return err
+	}
+	v.manifest = m.String()
+	return nil
+}
+
+// stopping reports whether the current invocation was interrupted, for
+// guards that loop in Go.
+func (v *jsvm) stopping() bool {
+	inv := v.inv
+	return inv != nil && inv.state.Load() == invInterrupted
+}
+
+func (v *jsvm) checkDynamicSource(call goja.FunctionCall) goja.Value {
+	args := call.Argument(0).Export()
+	list, _ := args.([]any)
+	total := 0
+	for _, a := range list {
+		s, ok := a.(string)
+		if !ok {
+			continue
+		}
+		total += len(s)
+		if total > maxDynamicSource {
+			panic(v.rt.NewGoError(&guardError{msg: fmt.Sprintf("source given to eval or new Function is longer than %d bytes", maxDynamicSource)}))
+		}
+		if err := checkSourceNesting(s, maxNestingDepth); err != nil {
+			panic(v.rt.NewGoError(&guardError{msg: "eval/new Function: " + err.Error()}))
+		}
+	}
+	return goja.Undefined()
+}
+
+// Log, Warn and Error make jsvm the console's printer.
+func (v *jsvm) Log(s string)   { v.dep.log("info", v.label(), s) }
+func (v *jsvm) Warn(s string)  { v.dep.log("warn", v.label(), s) }
+func (v *jsvm) Error(s string) { v.dep.log("error", v.label(), s) }
+
+func (v *jsvm) label() string {
+	if v.inv != nil {
+		return v.inv.label
+	}
+	return ""
+}
+
+// bridge is the object cloud.js receives: the only way from JavaScript to
+// the server.
+func (v *jsvm) bridge(rt *goja.Runtime) *goja.Object {
+	d := v.dep
+	b := rt.NewObject()
+	b.Set("appId", d.opts.AppID)
+	b.Set("serverURL", "http://switchboard.internal"+d.opts.MountPath)
+	b.Set("request", v.backendRequest)
+	b.Set("httpRequest", func(optionsJSON string) []any {
+		out, err := d.http.do(v.ctx(), optionsJSON)
+		if err != nil {
+			ce := core.AsError(err)
+			return []any{false, int(ce.Code), ce.Message}
+		}
+		return []any{true, out}
+	})
+	b.Set("log", func(level, msg string) { d.log(level, v.label(), msg) })
+	b.Set("rateLimit", func(key string, count int, windowMS float64) bool {
+		return d.limiter.allow(key, count, time.Duration(windowMS*float64(time.Millisecond)))
+	})
+	b.Set("jobMessage", func(msg string) {
+		if inv := v.inv; inv != nil && inv.jobMessage != nil {
+			inv.jobMessage(msg)
+		}
+	})
+	return b
+}
+
+func (v *jsvm) ctx() context.Context {
+	if v.inv != nil {
+		return v.inv.ctx
+	}
+	return context.Background()
+}
+
+// backendRequest is the SDK's RESTController: one Backend call, answered
+// synchronously (the runtime belongs to this invocation alone, so blocking
+// it costs nobody else), as [true, resultJSON] or [false, code, message].
+func (v *jsvm) backendRequest(method, p, body string, master bool, token, installation, ctxJSON string) []any {
+	d := v.dep
+	fail := func(err error) []any {
+		ce := core.AsError(err)
+		if ce.Code == core.CodeInternalServerError {
+			d.opts.Logger.Warn("cloud code: backend request failed", "method", method, "path", p, "err", ce)
+		}
+		return []any{false, int(ce.Code), ce.Message}
+	}
+	if d.backend == nil {
+		return fail(core.Errorf(core.CodeCommandUnavailable, "cloud code has no data backend on this server"))
+	}
+	var bodyMap map[string]any
+	if body != "" {
+		if err := json.Unmarshal([]byte(body), &bodyMap); err != nil {
+			return fail(core.Errorf(core.CodeInvalidJSON, "request body must be a JSON object: %v", err))
+		}
+	}
+	caller := Caller{Master: master, SessionToken: token, InstallationID: installation}
+	if ctxJSON != "" {
+		if err := json.Unmarshal([]byte(ctxJSON), &caller.Context); err != nil {
+			return fail(core.Errorf(core.CodeInvalidJSON, "context must be a JSON object: %v", err))
+		}
+	}
+	res, err := d.backend.Request(v.ctx(), strings.ToUpper(method), strings.TrimPrefix(p, "/"), bodyMap, caller)
+	if err != nil {
+		return fail(err)
+	}
+	if res == nil {
+		return []any{true, ""}
+	}
+	out, err := json.Marshal(res)
+	if err != nil {
+		return fail(core.Internal(fmt.Errorf("encoding the backend's answer to %s %s: %w", method, p, err)))
+	}
+	return []any{true, string(out)}
+}
+
+// execResult is what one exec produced.
+type execResult struct {
+	ok      bool
+	payload string
+	err     error
+}
+
+// exec runs start on the runtime's event loop and waits until the
+// invocation settles (start's done is called), the loop has nothing left to
+// do, or the invocation is interrupted (timeout, memory guard, caller gone).
+// Timers still pending when it settles are cancelled.
+func (v *jsvm) exec(inv *invocation, start func(rt *goja.Runtime, done func(ok bool, payload string)) error) execResult {
+	var res execResult
+	settled := false
+	inv.vm = v
+	v.inv = inv
+	d := v.dep
+	d.mem.add(inv)
+	timer := time.AfterFunc(inv.timeout, func() { inv.interrupt(errTimedOut) })
+	stopCancel := context.AfterFunc(inv.parent, func() { inv.interrupt(errCancelled) })
+	v.loop.Run(func(rt *goja.Runtime) {
+		done := func(ok bool, payload string) {
+			if settled {
+				return
+			}
+			settled = true
+			res.ok, res.payload = ok, payload
+			v.loop.StopNoWait()
+		}
+		if err := start(rt, done); err != nil && !settled {
+			settled = true
+			res.err = err
+		}
+		if settled {
+			v.loop.StopNoWait()
+		}
+	})
+	timer.Stop()
+	stopCancel()
+	d.mem.remove(inv)
+	// Whoever moves the state first wins: a result that arrives after an
+	// interrupt is dropped, an interrupt after the result does nothing.
+	if !inv.state.CompareAndSwap(invRunning, invDone) {
+		v.broken = true
+		res = execResult{err: inv.interruptError()}
+	} else if !settled {
+		res.err = core.Errorf(core.CodeScriptFailed, "%s: the script's promise never settled (nothing was left to wait for)", inv.label)
+	}
+	if res.err != nil && isEngineStop(res.err) {
+		v.broken = true
+	}
+	v.loop.Terminate()
+	v.inv = nil
+	return res
+}
+
+// isEngineStop reports errors after which a runtime is not reused.
+func isEngineStop(err error) bool {
+	var ie *goja.InterruptedError
+	var so *goja.StackOverflowError
+	return errors.As(err, &ie) || errors.As(err, &so)
+}
+
+// vmRegistry maps runtimes to their jsvm for the console printer.
+type vmRegistry struct{ m sync.Map }
+
+func (r *vmRegistry) Store(rt *goja.Runtime, v *jsvm) { r.m.Store(rt, v) }
+func (r *vmRegistry) Delete(rt *goja.Runtime) {
+	if rt != nil {
+		r.m.Delete(rt)
+	}
+}
+func (r *vmRegistry) printer(rt *goja.Runtime) console.Printer {
+	if v, ok := r.m.Load(rt); ok {
+		return v.(*jsvm)
+	}
+	return discardPrinter{}
+}
+
+type discardPrinter struct{}
+
+func (discardPrinter) Log(string)   {}
+func (discardPrinter) Warn(string)  {}
+func (discardPrinter) Error(string) {}
