@@ -85,7 +85,9 @@ func MatchObjects() []core.Object {
 func MatchCases() []MatchCase {
 	type E = core.Expr
 	cmp := func(f string, op core.CmpOp, v any) E { return core.Cmp{Field: f, Op: op, Value: v} }
-	path := func(f, p string, op core.CmpOp, v any) E { return core.Cmp{Field: f, Path: []string{p}, Op: op, Value: v} }
+	path := func(f, p string, op core.CmpOp, v any) E {
+		return core.Cmp{Field: f, Path: []string{p}, Op: op, Value: v}
+	}
 	in := func(f string, not bool, vals ...any) E { return core.In{Field: f, Values: vals, Not: not} }
 	and := func(es ...E) E { return core.And{Exprs: es} }
 	or := func(es ...E) E { return core.Or{Exprs: es} }
