@@ -1,0 +1,432 @@
+package livequery
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/switchboardhq/switchboard/core"
+)
+
+// conn is one client's WebSocket. The handler goroutine reads and handles
+// the client's messages (so they are handled in order); a writer goroutine
+// drains the outbound queue and pings. Nothing else ever touches the socket.
+type conn struct {
+	s          *Server
+	ws         *websocket.Conn
+	id         string
+	remoteAddr string
+
+	out    chan []byte
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	closeOnce   sync.Once
+	closeCode   websocket.StatusCode
+	closeReason string
+	farewell    []byte // an error message sent before the close frame
+	abrupt      bool   // the peer is gone: no farewell, no close handshake
+	writerDone  chan struct{}
+
+	// Read and written by the reader goroutine only.
+	connected      bool
+	base           *core.Auth // keys and installation, no user
+	token          string     // the connect message's session token
+	installationID string
+	limiter        tokenBucket
+
+	mu   sync.Mutex // guards subs: the dispatcher and the rechecker drop subscriptions too
+	subs map[int64]*subscription
+}
+
+func newConn(s *Server, ws *websocket.Conn, r *http.Request) *conn {
+	ctx, cancel := context.WithCancel(s.ctx)
+	return &conn{
+		s: s, ws: ws,
+		id:         strconv.FormatUint(s.nextID.Add(1), 10) + "-" + randomID(),
+		remoteAddr: r.RemoteAddr,
+		out:        make(chan []byte, s.opts.OutboundBuffer),
+		ctx:        ctx, cancel: cancel,
+		writerDone: make(chan struct{}),
+		limiter:    newTokenBucket(float64(s.opts.MessagesPerSecond), float64(2*s.opts.MessagesPerSecond)),
+		subs:       map[int64]*subscription{},
+	}
+}
+
+// run serves the connection until it closes.
+func (c *conn) run() {
+	c.ws.SetReadLimit(c.s.opts.MaxMessageBytes)
+	go c.writeLoop()
+	connectTimer := time.AfterFunc(c.s.opts.ConnectTimeout, func() {
+		c.shutdownWith(websocket.StatusPolicyViolation, "no connect message in time",
+			errorMessage("", 0, codeNotConnected, "send connect first: no connect message within "+c.s.opts.ConnectTimeout.String(), false))
+	})
+	for {
+		// Read is not given c.ctx: the library closes the socket at once
+		// when a read's context ends, and a closing connection must still
+		// send its farewell and close frame. Close from the writer ends
+		// this read instead.
+		typ, data, err := c.ws.Read(context.Background())
+		if err != nil {
+			c.readFailed(err)
+			break
+		}
+		if typ != websocket.MessageText {
+			c.sendError(0, codeBadMessage, "messages must be JSON text", false)
+			continue
+		}
+		if !c.limiter.allow(time.Now()) {
+			c.sendError(0, core.CodeRequestLimitExceeded, "too many messages: at most "+strconv.Itoa(c.s.opts.MessagesPerSecond)+" per second", false)
+			continue
+		}
+		c.handle(data)
+		if c.connected {
+			connectTimer.Stop()
+		}
+	}
+	connectTimer.Stop()
+	c.mu.Lock()
+	subs := make([]*subscription, 0, len(c.subs))
+	for _, sub := range c.subs {
+		subs = append(subs, sub)
+	}
+	c.subs = map[int64]*subscription{}
+	c.mu.Unlock()
+	for _, sub := range subs {
+		c.s.reg.remove(sub)
+	}
+	c.shutdown(websocket.StatusNormalClosure, "", false)
+	<-c.writerDone
+}
+
+// readFailed closes after the read side ended: the client closed, the
+// message was too large (the library has sent 1009), or we are shutting
+// down.
+func (c *conn) readFailed(err error) {
+	switch {
+	case websocket.CloseStatus(err) != -1:
+		c.shutdown(websocket.StatusNormalClosure, "", false)
+	case c.ctx.Err() != nil:
+	default:
+		c.shutdown(websocket.StatusProtocolError, "read failed", false)
+	}
+}
+
+// writeLoop sends queued messages and pings until the connection closes,
+// then sends the farewell error (if any) and the close frame.
+func (c *conn) writeLoop() {
+	defer close(c.writerDone)
+	ping := time.NewTicker(c.s.opts.PingInterval)
+	defer ping.Stop()
+	for {
+		select {
+		case msg := <-c.out:
+			if c.ctx.Err() != nil {
+				c.finish() // closing: what is still queued is not sent
+				return
+			}
+			if err := c.write(msg); err != nil {
+				c.kill()
+				c.finish()
+				return
+			}
+		case <-ping.C:
+			go c.ping()
+		case <-c.ctx.Done():
+			c.finish()
+			return
+		}
+	}
+}
+
+func (c *conn) write(msg []byte) error {
+	ctx, cancel := context.WithTimeout(context.Background(), c.s.opts.WriteTimeout)
+	defer cancel()
+	return c.ws.Write(ctx, websocket.MessageText, msg)
+}
+
+// finish sends the farewell message and the close frame. Close waits for
+// the client's close frame up to the library's few seconds.
+func (c *conn) finish() {
+	if c.abrupt {
+		_ = c.ws.CloseNow()
+		return
+	}
+	if c.farewell != nil {
+		_ = c.write(c.farewell)
+	}
+	_ = c.ws.Close(c.closeCode, c.closeReason)
+}
+
+// ping checks that the client still answers; one that does not is closed.
+func (c *conn) ping() {
+	ctx, cancel := context.WithTimeout(context.Background(), c.s.opts.PongTimeout)
+	defer cancel()
+	if err := c.ws.Ping(ctx); err != nil && c.ctx.Err() == nil {
+		c.s.log.Info("livequery: client does not answer pings, closing", "client", c.id)
+		c.kill()
+	}
+}
+
+// kill drops a connection whose peer no longer answers or accepts writes.
+func (c *conn) kill() {
+	c.closeOnce.Do(func() {
+		c.abrupt = true
+		c.cancel()
+	})
+}
+
+// shutdown closes the connection once with code and reason; with
+// reconnect it first sends an error that tells the SDK to reconnect.
+func (c *conn) shutdown(code websocket.StatusCode, reason string, reconnect bool) {
+	var farewell []byte
+	if reconnect {
+		farewell = errorMessage(c.id, 0, codeBadMessage, reason, true)
+	}
+	c.shutdownWith(code, reason, farewell)
+}
+
+func (c *conn) shutdownWith(code websocket.StatusCode, reason string, farewell []byte) {
+	c.closeOnce.Do(func() {
+		c.closeCode, c.closeReason, c.farewell = code, reason, farewell
+		c.cancel()
+	})
+}
+
+// send queues msg for the client without waiting. A full queue means the
+// client reads slower than events arrive: it is disconnected with
+// reconnect: true rather than allowed to hold up anyone else.
+func (c *conn) send(msg []byte) bool {
+	if c.ctx.Err() != nil {
+		return false
+	}
+	select {
+	case c.out <- msg:
+		return true
+	default:
+		c.s.stats.slow.Add(1)
+		c.s.log.Warn("livequery: client too slow, disconnecting", "client", c.id, "queued", len(c.out))
+		c.shutdown(websocket.StatusTryAgainLater, "too slow: "+strconv.Itoa(cap(c.out))+" messages waiting; reconnect", true)
+		return false
+	}
+}
+
+func (c *conn) sendError(requestID int64, code core.Code, msg string, reconnect bool) {
+	c.send(errorMessage(c.id, requestID, code, msg, reconnect))
+}
+
+func (c *conn) sendErr(requestID int64, err error) {
+	code, msg := errorOf(err)
+	if code == core.CodeInternalServerError {
+		c.s.log.Error("livequery: request failed", "client", c.id, "err", err)
+	}
+	c.sendError(requestID, code, msg, false)
+}
+
+// handle runs one client message.
+func (c *conn) handle(data []byte) {
+	var msg clientMessage
+	if err := json.Unmarshal(data, &msg); err != nil {
+		c.sendError(0, codeBadMessage, "invalid JSON: "+err.Error(), false)
+		return
+	}
+	if msg.Op == "connect" {
+		c.handleConnect(&msg)
+		return
+	}
+	switch msg.Op {
+	case "subscribe", "update", "unsubscribe", "query":
+	default:
+		c.sendError(0, codeUnknownOp, "unknown op "+strconv.Quote(msg.Op)+": use connect, subscribe, update, unsubscribe or query", false)
+		return
+	}
+	requestID, err := parseRequestID(msg.RequestID)
+	if err != nil {
+		c.sendError(0, codeBadMessage, err.Error(), false)
+		return
+	}
+	if !c.connected {
+		c.sendError(requestID, codeNotConnected, "send connect before "+msg.Op, false)
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, 15*time.Second)
+	defer cancel()
+	switch msg.Op {
+	case "subscribe", "update":
+		c.handleSubscribe(ctx, requestID, &msg)
+	case "unsubscribe":
+		c.handleUnsubscribe(requestID)
+	case "query":
+		c.handleQuery(ctx, requestID)
+	}
+}
+
+func parseRequestID(n *json.Number) (int64, error) {
+	if n == nil {
+		return 0, errors.New("requestId is required: a positive integer")
+	}
+	id, err := n.Int64()
+	if err != nil || id <= 0 {
+		return 0, errors.New("requestId must be a positive integer")
+	}
+	return id, nil
+}
+
+func (c *conn) handleConnect(msg *clientMessage) {
+	if c.connected {
+		c.sendError(0, codeBadMessage, "already connected", false)
+		return
+	}
+	base, err := c.s.authenticate(msg, c.remoteAddr)
+	if err != nil {
+		code, text := errorOf(err)
+		c.sendError(0, code, text, false)
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, 15*time.Second)
+	defer cancel()
+	auth := base
+	if msg.SessionToken != "" {
+		if auth, err = c.s.resolve(ctx, base, msg.SessionToken); err != nil {
+			c.sendErr(0, err)
+			return
+		}
+	}
+	if hook := c.s.opts.BeforeConnect; hook != nil {
+		subs, _ := c.s.reg.counts()
+		if err := hook(ctx, &ConnectInfo{Auth: auth, InstallationID: msg.InstallationID, Clients: int(c.s.nConns.Load()) - 1, Subscriptions: subs}); err != nil {
+			c.sendErr(0, hookError(err))
+			return
+		}
+	}
+	c.connected, c.base, c.token, c.installationID = true, base, msg.SessionToken, msg.InstallationID
+	c.send(replyMessage("connected", c.id, 0, c.installationID))
+}
+
+// hookError gives a trigger's error the Parse code of cloud code (141)
+// unless it carries its own.
+func hookError(err error) error {
+	var e *core.Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return core.Errorf(core.CodeScriptFailed, "%s", err.Error())
+}
+
+func (c *conn) handleSubscribe(ctx context.Context, requestID int64, msg *clientMessage) {
+	if msg.Query == nil {
+		c.sendError(requestID, codeBadMessage, "subscribe needs a query: {className, where, keys, watch}", false)
+		return
+	}
+	c.mu.Lock()
+	old := c.subs[requestID]
+	n := len(c.subs)
+	c.mu.Unlock()
+	if old == nil && n >= c.s.opts.MaxSubscriptions {
+		c.sendError(requestID, core.CodeRequestLimitExceeded, "too many subscriptions on one connection: the limit is "+strconv.Itoa(c.s.opts.MaxSubscriptions), false)
+		return
+	}
+	token := msg.SessionToken
+	if token == "" {
+		token = c.token
+	}
+	sub, err := c.s.newSubscription(ctx, c, requestID, token, Query{
+		ClassName: msg.Query.ClassName, Where: msg.Query.Where, Keys: msg.Query.Keys, Watch: msg.Query.Watch,
+	})
+	if err != nil {
+		c.sendErr(requestID, err)
+		return
+	}
+	if old != nil {
+		c.s.reg.remove(old)
+	}
+	c.mu.Lock()
+	c.subs[requestID] = sub
+	c.mu.Unlock()
+	c.s.reg.add(sub)
+	c.send(replyMessage("subscribed", c.id, requestID, c.installationID))
+}
+
+func (c *conn) handleUnsubscribe(requestID int64) {
+	c.mu.Lock()
+	sub := c.subs[requestID]
+	delete(c.subs, requestID)
+	c.mu.Unlock()
+	if sub == nil {
+		c.sendError(requestID, codeNotConnected, "no subscription with requestId "+strconv.FormatInt(requestID, 10), false)
+		return
+	}
+	c.s.reg.remove(sub)
+	c.send(replyMessage("unsubscribed", c.id, requestID, c.installationID))
+}
+
+// handleQuery answers the SDK's subscription.find(): the subscription's
+// query run as a find, with the subscriber's rights.
+func (c *conn) handleQuery(ctx context.Context, requestID int64) {
+	c.mu.Lock()
+	sub := c.subs[requestID]
+	c.mu.Unlock()
+	if sub == nil {
+		c.sendError(requestID, codeNotConnected, "no subscription with requestId "+strconv.FormatInt(requestID, 10), false)
+		return
+	}
+	res, err := c.s.app.Find(ctx, sub.auth.Load(), sub.query.ClassName, core.FindOptions{Where: sub.query.Where, Keys: sub.query.Keys})
+	if err != nil {
+		c.sendErr(requestID, err)
+		return
+	}
+	for _, r := range res.Results {
+		r["className"] = sub.query.ClassName
+	}
+	b, err := json.Marshal(map[string]any{"op": "result", "clientId": c.id, "requestId": requestID, "results": res.Results})
+	if err != nil {
+		c.sendErr(requestID, core.Internal(err))
+		return
+	}
+	c.send(b)
+}
+
+// drop ends a subscription from the server side (revoked session, lost
+// permission) and tells the client why.
+func (c *conn) drop(sub *subscription, err error) {
+	c.mu.Lock()
+	current := c.subs[sub.requestID] == sub
+	if current {
+		delete(c.subs, sub.requestID)
+	}
+	c.mu.Unlock()
+	c.s.reg.remove(sub)
+	if current {
+		c.sendErr(sub.requestID, err)
+	}
+}
+
+// tokenBucket limits a connection's message rate. Hand-written: it is a
+// dozen lines, used from one goroutine, and golang.org/x/time/rate is not
+// otherwise a dependency.
+type tokenBucket struct {
+	tokens, rate, burst float64
+	last                time.Time
+}
+
+func newTokenBucket(rate, burst float64) tokenBucket {
+	return tokenBucket{tokens: burst, rate: rate, burst: burst}
+}
+
+func (b *tokenBucket) allow(now time.Time) bool {
+	if !b.last.IsZero() {
+		b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	}
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
