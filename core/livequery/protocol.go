@@ -31,7 +31,7 @@ type clientMessage struct {
 	SessionToken string `json:"sessionToken"`
 
 	// subscribe, update, unsubscribe, query
-	RequestID *json.Number `json:"requestId"`
+	RequestID *json.Number  `json:"requestId"`
 	Query     *queryMessage `json:"query"`
 }
 
