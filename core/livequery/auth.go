@@ -151,6 +151,11 @@ func (s *Server) InvalidateAuth() {
 	}
 }
 
+// RecheckAuth checks every subscriber's session and roles now and returns
+// when done: subscriptions of revoked sessions are dropped with 209, new
+// roles apply from the next event.
+func (s *Server) RecheckAuth() { s.recheckAuth() }
+
 // sessionChanged handles a committed change to _Session.
 func (s *Server) sessionChanged(ev *core.ChangeEvent) {
 	if ev.Kind != core.Deleted {
