@@ -74,7 +74,7 @@ func TestCLPChangeEndsSubscriptionsItNoLongerAllows(t *testing.T) {
 func TestProtectedFieldsCannotBeProbed(t *testing.T) {
 	h := newHarness(t, nil)
 	h.mustREST(master, "POST", "/schemas/Person", map[string]any{
-		"fields": map[string]any{"name": map[string]any{"type": "String"}, "salary": map[string]any{"type": "Number"}},
+		"fields":                map[string]any{"name": map[string]any{"type": "String"}, "salary": map[string]any{"type": "Number"}},
 		"classLevelPermissions": map[string]any{"protectedFields": map[string]any{"*": []any{"salary"}}},
 	})
 	c := h.connect(anonymous)
