@@ -167,10 +167,18 @@ func (s *Server) sessionChanged(ev *core.ChangeEvent) {
 	if token == "" {
 		return
 	}
-	revoked := core.Errorf(core.CodeInvalidSessionToken, "Invalid session token: the session was revoked")
+	if s.relay != nil {
+		s.relay.revoked(token)
+	}
+	s.revokeSessions(func(t string) bool { return t == token })
+}
+
+// revokeSessions ends the subscriptions whose session token is revoked.
+func (s *Server) revokeSessions(revoked func(token string) bool) {
+	err := core.Errorf(core.CodeInvalidSessionToken, "Invalid session token: the session was revoked")
 	for _, sub := range s.reg.all() {
-		if a := sub.auth.Load(); a.SessionToken == token {
-			sub.conn.drop(sub, revoked)
+		if a := sub.auth.Load(); a.SessionToken != "" && revoked(a.SessionToken) {
+			sub.conn.drop(sub, err)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/switchboardhq/switchboard/core"
 )
@@ -43,7 +44,9 @@ func (s *Server) dispatch(ev *core.ChangeEvent) {
 	}
 	class := s.app.Class(ev.ClassName)
 	if class == nil {
-		return
+		if class = s.storedClass(ev.ClassName); class == nil {
+			return
+		}
 	}
 	s.stats.events.Add(1)
 	d := &delivery{s: s, ev: ev, class: class, ctx: s.ctx}
@@ -69,6 +72,33 @@ func (s *Server) dispatch(ev *core.ChangeEvent) {
 	for _, x := range d.drops {
 		x.sub.conn.drop(x.sub, x.err)
 	}
+}
+
+// storedClass reads the schema of a class this node does not know yet: an
+// event from another node may arrive before the App's own cluster sync
+// tells this node about the class it created. The class-level permissions
+// must be known before anything is delivered, so it is read from the store
+// (only while someone subscribes to that class name).
+func (s *Server) storedClass(name string) *core.Class {
+	s.reg.mu.RLock()
+	wanted := len(s.reg.classes[name]) > 0
+	s.reg.mu.RUnlock()
+	if !wanted {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, 5*time.Second)
+	defer cancel()
+	classes, err := s.app.Store().Schemas(ctx)
+	if err != nil {
+		s.log.Error("livequery: reading the schema of a class another node created failed; its event is not delivered", "class", name, "err", err)
+		return nil
+	}
+	for _, c := range classes {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
 }
 
 // delivery is the work on one event: encodings are cached across

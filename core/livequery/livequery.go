@@ -234,6 +234,7 @@ func New(app *core.App, opts Options) *Server {
 		s.classes[c] = true
 	}
 	s.masters = parsePrefixes(app.Options().MasterKeyIPs)
+	s.startRelay()
 	s.wg.Add(2)
 	go s.dispatchLoop()
 	go s.recheckLoop()
@@ -362,6 +363,12 @@ type Stats struct {
 	Dropped       int64 // events lost to a full queue
 	SlowClients   int64 // clients disconnected for a full outbound queue
 	Refused       int64 // upgrades refused (MaxConnections)
+	// Across nodes (zero on one node): events sent to and received from
+	// the other nodes, and events lost on the way (reported in the log).
+	Relayed, RelayReceived, RelayLost int64
+	// RelayListening is true once this node receives the other nodes'
+	// events (false on one node).
+	RelayListening bool
 }
 
 type serverStats struct {
@@ -371,9 +378,14 @@ type serverStats struct {
 // Stats returns the current counters.
 func (s *Server) Stats() Stats {
 	subs, queries := s.reg.counts()
-	return Stats{
+	st := Stats{
 		Connections: s.nConns.Load(), Subscriptions: int64(subs), Queries: int64(queries),
 		Events: s.stats.events.Load(), Sent: s.stats.sent.Load(), Dropped: s.stats.dropped.Load(),
 		SlowClients: s.stats.slow.Load(), Refused: s.stats.refused.Load(),
 	}
+	if r := s.relay; r != nil {
+		st.Relayed, st.RelayReceived, st.RelayLost = r.sent.Load(), r.received.Load(), r.lost.Load()
+		st.RelayListening = r.listening.Load()
+	}
+	return st
 }

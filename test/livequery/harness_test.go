@@ -18,12 +18,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 
+	_ "github.com/switchboardhq/switchboard/adapters/store/postgres"
 	_ "github.com/switchboardhq/switchboard/adapters/store/sqlite"
 	"github.com/switchboardhq/switchboard/core"
 	"github.com/switchboardhq/switchboard/core/api"
@@ -55,11 +57,19 @@ func newHarness(t testing.TB, tweak func(*livequery.Options)) *harness {
 // client class creation are always set).
 func newHarnessOpts(t testing.TB, appOpts core.Options, tweak func(*livequery.Options)) *harness {
 	t.Helper()
-	open, err := core.Stores.Lookup("sqlite")
+	return newNode(t, "sqlite", core.StoreConfig{DataDir: t.TempDir()}, appOpts, tweak)
+}
+
+// newNode starts one server (App, REST API, LiveQuery) on the store
+// provider named store; several nodes on one PostgreSQL schema form a
+// cluster.
+func newNode(t testing.TB, store string, cfg core.StoreConfig, appOpts core.Options, tweak func(*livequery.Options)) *harness {
+	t.Helper()
+	open, err := core.Stores.Lookup(store)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := open(context.Background(), core.StoreConfig{DataDir: t.TempDir()})
+	st, err := open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +78,7 @@ func newHarnessOpts(t testing.TB, appOpts core.Options, tweak func(*livequery.Op
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := livequery.Options{AllClasses: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	opts := livequery.Options{AllClasses: true, Logger: slog.New(slog.NewTextHandler(testLog, nil))}
 	if tweak != nil {
 		tweak(&opts)
 	}
@@ -398,3 +408,11 @@ func until(t testing.TB, what string, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// testLog receives the servers' logs; set LQ_TEST_LOG=1 to see them.
+var testLog io.Writer = func() io.Writer {
+	if os.Getenv("LQ_TEST_LOG") != "" {
+		return os.Stderr
+	}
+	return io.Discard
+}()
