@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -14,25 +15,37 @@ import (
 	"github.com/switchboardhq/switchboard/core"
 )
 
-// conn is one client's WebSocket. The handler goroutine reads and handles
-// the client's messages (so they are handled in order); a writer goroutine
-// drains the outbound queue and pings. Nothing else ever touches the socket.
+// conn is one client's WebSocket. One goroutine reads and handles the
+// client's messages (so they are handled in order). Writes run on a writer
+// goroutine that exists only while messages wait: an idle connection costs
+// one goroutine, not two, which matters at 10,000 clients. Each connection
+// still has its own writer, so a client that does not read holds up only
+// itself.
 type conn struct {
 	s          *Server
 	ws         *websocket.Conn
 	id         string
 	remoteAddr string
 
-	out    chan []byte
-	ctx    context.Context
-	cancel context.CancelFunc
+	// out is the outbound queue: a slice that grows only while messages
+	// wait (a buffered channel of OutboundBuffer slots would cost every
+	// idle connection its full capacity), bounded by OutboundBuffer.
+	outMu   sync.Mutex
+	out     [][]byte
+	writing bool // a writer goroutine is draining out
+	ctx     context.Context
+	cancel  context.CancelFunc
 
 	closeOnce   sync.Once
 	closeCode   websocket.StatusCode
 	closeReason string
-	farewell    []byte // an error message sent before the close frame
-	abrupt      bool   // the peer is gone: no farewell, no close handshake
-	writerDone  chan struct{}
+	farewell    []byte        // an error message sent before the close frame
+	abrupt      bool          // the peer is gone: no farewell, no close handshake
+	finished    chan struct{} // closed once the close frame is sent
+	// writeStart is when the write in progress began (UnixNano), 0 when
+	// none is: the server's watchdog cuts off a write stuck past
+	// WriteTimeout, so that a write needs no timer of its own.
+	writeStart atomic.Int64
 
 	// Read and written by the reader goroutine only.
 	connected      bool
@@ -51,18 +64,16 @@ func newConn(s *Server, ws *websocket.Conn, r *http.Request) *conn {
 		s: s, ws: ws,
 		id:         strconv.FormatUint(s.nextID.Add(1), 10) + "-" + randomID(),
 		remoteAddr: r.RemoteAddr,
-		out:        make(chan []byte, s.opts.OutboundBuffer),
 		ctx:        ctx, cancel: cancel,
-		writerDone: make(chan struct{}),
-		limiter:    newTokenBucket(float64(s.opts.MessagesPerSecond), float64(2*s.opts.MessagesPerSecond)),
-		subs:       map[int64]*subscription{},
+		finished: make(chan struct{}),
+		limiter:  newTokenBucket(float64(s.opts.MessagesPerSecond), float64(2*s.opts.MessagesPerSecond)),
+		subs:     map[int64]*subscription{},
 	}
 }
 
 // run serves the connection until it closes.
 func (c *conn) run() {
 	c.ws.SetReadLimit(c.s.opts.MaxMessageBytes)
-	go c.writeLoop()
 	connectTimer := time.AfterFunc(c.s.opts.ConnectTimeout, func() {
 		c.shutdownWith(websocket.StatusPolicyViolation, "no connect message in time",
 			errorMessage("", 0, codeNotConnected, "send connect first: no connect message within "+c.s.opts.ConnectTimeout.String(), false))
@@ -70,8 +81,8 @@ func (c *conn) run() {
 	for {
 		// Read is not given c.ctx: the library closes the socket at once
 		// when a read's context ends, and a closing connection must still
-		// send its farewell and close frame. Close from the writer ends
-		// this read instead.
+		// send its farewell and close frame. finish's Close ends this read
+		// instead.
 		typ, data, err := c.ws.Read(context.Background())
 		if err != nil {
 			c.readFailed(err)
@@ -102,7 +113,7 @@ func (c *conn) run() {
 		c.s.reg.remove(sub)
 	}
 	c.shutdown(websocket.StatusNormalClosure, "", false)
-	<-c.writerDone
+	<-c.finished
 }
 
 // readFailed closes after the read side ended: the client closed, the
@@ -118,42 +129,48 @@ func (c *conn) readFailed(err error) {
 	}
 }
 
-// writeLoop sends queued messages and pings until the connection closes,
-// then sends the farewell error (if any) and the close frame.
-func (c *conn) writeLoop() {
-	defer close(c.writerDone)
-	ping := time.NewTicker(c.s.opts.PingInterval)
-	defer ping.Stop()
+// writeOut drains the outbound queue, then exits; send starts it again
+// when a message arrives.
+func (c *conn) writeOut() {
 	for {
-		select {
-		case msg := <-c.out:
+		c.outMu.Lock()
+		batch := c.out
+		c.out = nil
+		if len(batch) == 0 || c.ctx.Err() != nil {
+			c.writing = false
+			c.outMu.Unlock()
+			return
+		}
+		c.outMu.Unlock()
+		for _, msg := range batch {
 			if c.ctx.Err() != nil {
-				c.finish() // closing: what is still queued is not sent
-				return
+				break // closing: what is still queued is not sent
 			}
 			if err := c.write(msg); err != nil {
 				c.kill()
-				c.finish()
-				return
+				break
 			}
-		case <-ping.C:
-			go c.ping()
-		case <-c.ctx.Done():
-			c.finish()
-			return
 		}
 	}
 }
 
 func (c *conn) write(msg []byte) error {
-	ctx, cancel := context.WithTimeout(context.Background(), c.s.opts.WriteTimeout)
-	defer cancel()
-	return c.ws.Write(ctx, websocket.MessageText, msg)
+	c.writeStart.Store(time.Now().UnixNano())
+	defer c.writeStart.Store(0)
+	return c.ws.Write(context.Background(), websocket.MessageText, msg)
 }
 
-// finish sends the farewell message and the close frame. Close waits for
-// the client's close frame up to the library's few seconds.
+// stuck reports whether a write has been in progress longer than timeout.
+func (c *conn) stuck(now time.Time, timeout time.Duration) bool {
+	start := c.writeStart.Load()
+	return start != 0 && now.UnixNano()-start > int64(timeout)
+}
+
+// finish sends the farewell message and the close frame, after a write
+// in progress (the library serializes writes). Close waits for the
+// client's close frame up to the library's few seconds.
 func (c *conn) finish() {
+	defer close(c.finished)
 	if c.abrupt {
 		_ = c.ws.CloseNow()
 		return
@@ -179,6 +196,7 @@ func (c *conn) kill() {
 	c.closeOnce.Do(func() {
 		c.abrupt = true
 		c.cancel()
+		go c.finish()
 	})
 }
 
@@ -196,6 +214,7 @@ func (c *conn) shutdownWith(code websocket.StatusCode, reason string, farewell [
 	c.closeOnce.Do(func() {
 		c.closeCode, c.closeReason, c.farewell = code, reason, farewell
 		c.cancel()
+		go c.finish()
 	})
 }
 
@@ -206,15 +225,25 @@ func (c *conn) send(msg []byte) bool {
 	if c.ctx.Err() != nil {
 		return false
 	}
-	select {
-	case c.out <- msg:
-		return true
-	default:
+	c.outMu.Lock()
+	queued := len(c.out)
+	start := false
+	if queued < c.s.opts.OutboundBuffer {
+		c.out = append(c.out, msg)
+		start = !c.writing
+		c.writing = true
+	}
+	c.outMu.Unlock()
+	if start {
+		go c.writeOut()
+	}
+	if queued >= c.s.opts.OutboundBuffer {
 		c.s.stats.slow.Add(1)
-		c.s.log.Warn("livequery: client too slow, disconnecting", "client", c.id, "queued", len(c.out))
-		c.shutdown(websocket.StatusTryAgainLater, "too slow: "+strconv.Itoa(cap(c.out))+" messages waiting; reconnect", true)
+		c.s.log.Warn("livequery: client too slow, disconnecting", "client", c.id, "queued", queued)
+		c.shutdown(websocket.StatusTryAgainLater, "too slow: "+strconv.Itoa(queued)+" messages waiting; reconnect", true)
 		return false
 	}
+	return true
 }
 
 func (c *conn) sendError(requestID int64, code core.Code, msg string, reconnect bool) {
