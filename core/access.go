@@ -27,12 +27,33 @@ func (a *App) ParseWhere(ctx context.Context, auth *Auth, className string, wher
 		return nil, nil, err
 	}
 	c := a.Class(className)
-	p := &queryParser{app: a, ctx: ctx, auth: auth}
-	e, err := p.parse(c, where, 0)
+	e, err := a.ParseWhereIn(ctx, auth, className, c, where)
 	if err != nil {
 		return nil, nil, err
 	}
 	return e, c, nil
+}
+
+// ParseWhereIn is ParseWhere against a given schema c of className (nil
+// for a class that does not exist), for a caller that holds a schema the
+// App has not loaded yet, such as one read from the store for a change
+// another node made.
+func (a *App) ParseWhereIn(ctx context.Context, auth *Auth, className string, c *Class, where map[string]any) (Expr, error) {
+	if !ValidClassName(className) {
+		return nil, Errorf(CodeInvalidClassName, "Invalid classname: %s", className)
+	}
+	if c != nil && c.Name != className {
+		return nil, Errorf(CodeInvalidClassName, "ParseWhereIn: the schema of %s was given for class %s", c.Name, className)
+	}
+	if err := checkClassAccess(className, auth); err != nil {
+		return nil, err
+	}
+	p := &queryParser{app: a, ctx: ctx, auth: auth}
+	e, err := p.parse(c, where, 0)
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
 }
 
 // AuthorizeRead applies the class-level permission op (CLPFind or CLPGet)

@@ -158,7 +158,10 @@ func (s *Server) RecheckAuth() { s.recheckAuth() }
 
 // sessionChanged handles a committed change to _Session.
 func (s *Server) sessionChanged(ev *core.ChangeEvent) {
-	if ev.Kind != core.Deleted {
+	switch ev.Kind {
+	case core.Created:
+		return // a login: no subscription uses the new token yet
+	case core.Updated:
 		// An update may shorten expiresAt: check every token soon.
 		s.InvalidateAuth()
 		return

@@ -108,16 +108,10 @@ func (g *queryGroup) matcher(app *core.App, class *core.Class) (*core.Matcher, e
 		return cq.m, cq.err
 	}
 	cq := &compiledQuery{class: class}
-	e, parsedFor, err := app.ParseWhere(context.Background(), core.MasterAuth(), g.className, g.where)
-	switch {
-	case err != nil:
+	e, err := app.ParseWhereIn(context.Background(), core.MasterAuth(), g.className, class, g.where)
+	if err != nil {
 		cq.err = err
-	case parsedFor != class:
-		// The schema changed between the two reads; the next event
-		// compiles again.
-		cq.class = nil
-		cq.m, cq.err = core.CompileMatcher(parsedFor, e)
-	default:
+	} else {
 		cq.m, cq.err = core.CompileMatcher(class, e)
 	}
 	g.compiled.Store(cq)

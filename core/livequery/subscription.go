@@ -129,7 +129,7 @@ func (s *Server) authorize(ctx context.Context, sub *subscription, class *core.C
 	if class != nil {
 		// The schema may have changed since the subscription was made: a
 		// field of its where may have become protected from this caller.
-		if _, _, err := s.app.ParseWhere(ctx, auth, q.ClassName, q.Where); err != nil {
+		if _, err := s.app.ParseWhereIn(ctx, auth, q.ClassName, class, q.Where); err != nil {
 			return nil, err
 		}
 		// Watching a field reveals when it changes: only visible fields.

@@ -1,6 +1,7 @@
 package livequery_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -72,4 +73,55 @@ func TestTwoNodes(t *testing.T) {
 	if st := a.lq.Stats(); st.Relayed < 5 || st.RelayLost != 0 {
 		t.Errorf("node A relay counters: %+v", st)
 	}
+}
+
+// An event from another node may arrive before this node's App has heard
+// of the class the other node just created: it is matched, and its CLP
+// applied, with the schema read from the store, not dropped and never
+// delivered without its CLP.
+func TestEventForAClassThisNodeHasNotLoaded(t *testing.T) {
+	h := newHarness(t, nil)
+	u := h.signup("member")
+	c := h.connect(anonymous)
+	c.watchFence()
+	c.mustSubscribe(1, "Elsewhere", map[string]any{"n": 5}, nil)
+	c.mustSubscribe(2, "Guarded", nil, nil)
+	member := h.connect(u)
+	member.mustSubscribe(1, "Guarded", nil, nil)
+
+	// What another node did: the classes exist in the store only.
+	st := h.app.Store()
+	ctx := context.Background()
+	elsewhere := &core.Class{Name: "Elsewhere", Fields: map[string]core.Field{"n": {Type: core.TypeNumber}}}
+	guarded := &core.Class{Name: "Guarded", Fields: map[string]core.Field{}, CLP: map[string]any{"find": map[string]any{"requiresAuthentication": true}}}
+	for _, cl := range []*core.Class{elsewhere, guarded} {
+		for k, v := range core.DefaultFields {
+			cl.Fields[k] = v
+		}
+		if err := st.CreateClass(ctx, cl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if h.app.Class("Elsewhere") != nil {
+		t.Fatal("the App already knows the class; the test proves nothing")
+	}
+	now := core.Now()
+	for _, o := range []struct {
+		class *core.Class
+		obj   core.Object
+	}{
+		{elsewhere, core.Object{"objectId": "e1", "createdAt": now, "updatedAt": now, "n": 4.0}},
+		{elsewhere, core.Object{"objectId": "e2", "createdAt": now, "updatedAt": now, "n": 5.0}},
+		{guarded, core.Object{"objectId": "g1", "createdAt": now, "updatedAt": now}},
+	} {
+		h.publish(core.Created, o.class.Name, o.obj, nil)
+	}
+	msgs := h.fence(c)[0]
+	if len(msgs) != 2 || msgs[0]["op"] != "create" || msgs[0]["object"].(map[string]any)["objectId"] != "e2" {
+		t.Fatalf("anonymous got %v, want the create of e2 then an error for Guarded", msgs)
+	}
+	if msgs[1]["op"] != "error" || num(msgs[1]["requestId"]) != 2 {
+		t.Errorf("LEAK? anonymous on a requiresAuthentication class: %v", msgs[1])
+	}
+	wantEvent(t, member.recv(), "create", 1, "g1")
 }
