@@ -46,6 +46,8 @@ type conn struct {
 	// none is: the server's watchdog cuts off a write stuck past
 	// WriteTimeout, so that a write needs no timer of its own.
 	writeStart atomic.Int64
+	// lastMessage is when the client last sent a message (UnixNano).
+	lastMessage atomic.Int64
 
 	// Read and written by the reader goroutine only.
 	connected      bool
@@ -73,6 +75,7 @@ func newConn(s *Server, ws *websocket.Conn, r *http.Request) *conn {
 
 // run serves the connection until it closes.
 func (c *conn) run() {
+	c.lastMessage.Store(time.Now().UnixNano())
 	c.ws.SetReadLimit(c.s.opts.MaxMessageBytes)
 	connectTimer := time.AfterFunc(c.s.opts.ConnectTimeout, func() {
 		c.shutdownWith(websocket.StatusPolicyViolation, "no connect message in time",
@@ -88,6 +91,7 @@ func (c *conn) run() {
 			c.readFailed(err)
 			break
 		}
+		c.lastMessage.Store(time.Now().UnixNano())
 		if typ != websocket.MessageText {
 			c.sendError(0, codeBadMessage, "messages must be JSON text", false)
 			continue
@@ -158,6 +162,17 @@ func (c *conn) write(msg []byte) error {
 	c.writeStart.Store(time.Now().UnixNano())
 	defer c.writeStart.Store(0)
 	return c.ws.Write(context.Background(), websocket.MessageText, msg)
+}
+
+// idle reports whether the connection has had no subscription and no
+// message from the client for longer than timeout.
+func (c *conn) idle(now time.Time, timeout time.Duration) bool {
+	if now.UnixNano()-c.lastMessage.Load() <= int64(timeout) {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.subs) == 0
 }
 
 // stuck reports whether a write has been in progress longer than timeout.

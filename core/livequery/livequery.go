@@ -69,6 +69,10 @@ type Options struct {
 	// disconnected.
 	PingInterval time.Duration
 	PongTimeout  time.Duration
+	// IdleTimeout closes a connection that has had no subscription and sent
+	// no message for this long (default 10m): a socket that subscribes to
+	// nothing only holds resources.
+	IdleTimeout time.Duration
 	// WriteTimeout bounds one write to a client (default 10s).
 	WriteTimeout time.Duration
 	// AuthRecheckInterval is how often session tokens of open subscriptions
@@ -128,6 +132,7 @@ func (o Options) withDefaults() Options {
 	defDur(&o.PingInterval, 30*time.Second)
 	defDur(&o.PongTimeout, 15*time.Second)
 	defDur(&o.WriteTimeout, 10*time.Second)
+	defDur(&o.IdleTimeout, 10*time.Minute)
 	defDur(&o.AuthRecheckInterval, 30*time.Second)
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -366,15 +371,21 @@ func (s *Server) keepalive() {
 				lastPing = now
 			}
 			s.connsMu.Lock()
-			var stuck, live []*conn
+			var stuck, live, idle []*conn
 			for c := range s.conns {
-				if c.stuck(now, s.opts.WriteTimeout) {
+				switch {
+				case c.stuck(now, s.opts.WriteTimeout):
 					stuck = append(stuck, c)
-				} else if ping && c.ctx.Err() == nil {
+				case c.idle(now, s.opts.IdleTimeout):
+					idle = append(idle, c)
+				case ping && c.ctx.Err() == nil:
 					live = append(live, c)
 				}
 			}
 			s.connsMu.Unlock()
+			for _, c := range idle {
+				c.shutdown(websocket.StatusNormalClosure, "idle: no subscription for "+s.opts.IdleTimeout.String(), false)
+			}
 			for _, c := range stuck {
 				s.log.Info("livequery: a write to a client is stuck, closing", "client", c.id)
 				c.kill()

@@ -397,6 +397,33 @@ func TestConnectTimeoutAndDeadPeers(t *testing.T) {
 	wantEvent(t, <-inbox, "create", 1, id)
 }
 
+func TestIdleConnectionsWithoutSubscriptionsAreClosed(t *testing.T) {
+	h := newHarness(t, func(o *livequery.Options) {
+		o.IdleTimeout = 300 * time.Millisecond
+		o.PingInterval = 50 * time.Millisecond
+	})
+	busy := h.connect(anonymous)
+	busy.mustSubscribe(1, "Q", nil, nil)
+	inbox := make(chan map[string]any, 10)
+	go func() {
+		for {
+			m, err := busy.next()
+			if err != nil {
+				close(inbox)
+				return
+			}
+			inbox <- m
+		}
+	}()
+	idle := h.connect(anonymous)
+	if code := idle.closeStatus(); code != websocket.StatusNormalClosure {
+		t.Errorf("idle connection closed with %d, want 1000", code)
+	}
+	// The one with a subscription stays, however quiet.
+	id := h.create(master, "Q", map[string]any{"a": 1})
+	wantEvent(t, <-inbox, "create", 1, id)
+}
+
 func TestBeforeSubscribeAndAfterEventHooks(t *testing.T) {
 	h := newHarness(t, func(o *livequery.Options) {
 		o.BeforeConnect = func(ctx context.Context, in *livequery.ConnectInfo) error {
