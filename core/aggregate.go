@@ -499,9 +499,7 @@ func (ap *aggParser) field(name string) (AggField, *Error) {
 	if f, ok := storageNames[name]; ok {
 		name = f
 	}
-	if strings.HasPrefix(name, "_p_") {
-		name = name[3:] // MongoDB's column of a pointer field
-	}
+	name = strings.TrimPrefix(name, "_p_") // MongoDB's column of a pointer field
 	if strings.HasPrefix(name, "_") {
 		return AggField{}, Errorf(CodeInvalidKeyName, "%s is an internal field: it cannot be aggregated", name)
 	}

@@ -47,7 +47,7 @@ func parseAllowEntry(s string) (allowEntry, error) {
 		e.wildcard, host = true, rest
 	}
 	if host == "" || strings.Contains(host, "*") {
-		return allowEntry{}, fmt.Errorf("%q: a wildcard may only be a leading *.", s)
+		return allowEntry{}, fmt.Errorf("%q: a wildcard may only be a leading *", s)
 	}
 	e.host = host
 	return e, nil

@@ -52,7 +52,6 @@ import (
 	"github.com/sideshow/apns2"
 	"github.com/sideshow/apns2/payload"
 	"github.com/sideshow/apns2/token"
-	"golang.org/x/net/http2"
 
 	"github.com/switchboardhq/switchboard/adapters/internal/httpkit"
 	"github.com/switchboardhq/switchboard/adapters/push/internal/pushkit"
@@ -138,10 +137,14 @@ func Open(_ context.Context, env core.ProviderEnv) (core.PushSender, error) {
 	}
 	client := apns2.NewTokenClient(&token.Token{AuthKey: authKey, KeyID: opts.KeyID, TeamID: opts.TeamID})
 	client.Host = host
-	transport := &http2.Transport{
+	// APNs speaks HTTP/2 only; pings find a dead connection before a send
+	// waits on it.
+	protocols := new(http.Protocols)
+	protocols.SetHTTP2(true)
+	transport := &http.Transport{
 		TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12},
-		ReadIdleTimeout: 15 * time.Second,
-		PingTimeout:     15 * time.Second,
+		Protocols:       protocols,
+		HTTP2:           &http.HTTP2Config{SendPingTimeout: 15 * time.Second, PingTimeout: 15 * time.Second},
 	}
 	client.HTTPClient = &http.Client{Transport: transport, Timeout: pushkit.Timeout}
 	return &sender{opts: opts, client: client, transport: transport}, nil
@@ -150,7 +153,7 @@ func Open(_ context.Context, env core.ProviderEnv) (core.PushSender, error) {
 type sender struct {
 	opts      Options
 	client    *apns2.Client
-	transport *http2.Transport
+	transport *http.Transport
 }
 
 var _ core.PushSender = (*sender)(nil)

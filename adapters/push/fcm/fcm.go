@@ -273,6 +273,9 @@ func outcome(r *messaging.SendResponse, now time.Time) core.PushResult {
 // message builds the FCM message for one device.
 func message(n *core.PushNotification, d core.PushDevice, now time.Time) *messaging.Message {
 	data := n.Data
+	// Token is deprecated in favour of Fid (Firebase installation ids), but
+	// the devices registered through Parse SDKs hold registration tokens.
+	//lint:ignore SA1019 see above
 	m := &messaging.Message{Token: d.DeviceToken}
 	if len(data.Custom) > 0 || data.URI != "" {
 		m.Data = make(map[string]string, len(data.Custom)+1)
