@@ -24,13 +24,34 @@ type Handler struct {
 	opts       core.Options
 	masterNets []netip.Prefix
 	router     *router
+	// mounts serve whole subtrees of the API with handlers of their own
+	// (the files API streams bodies the JSON decoder must not read), by
+	// their first path segment; see Mount.
+	mounts map[string]mount
+}
+
+type mount struct {
+	label   string
+	handler http.Handler
+}
+
+// Mount serves every path under /<segment>/ (and /<segment>) with h
+// before the API decodes anything: h gets the request with the path
+// relative to the mount path, and authenticates it itself (Authenticate).
+// Requests are labelled label in logs and /metrics. Call Mount before the
+// handler serves.
+func (h *Handler) Mount(segment, label string, handler http.Handler) {
+	if h.mounts == nil {
+		h.mounts = map[string]mount{}
+	}
+	h.mounts[segment] = mount{label: label, handler: handler}
 }
 
 var _ http.Handler = (*Handler)(nil)
 
 // New returns the API handler for app. Mount it under the mount path with
 // the prefix stripped (the server package does this).
-func New(app *core.App) http.Handler {
+func New(app *core.App) *Handler {
 	h := &Handler{app: app, opts: app.Options(), router: newRouter()}
 	for _, s := range h.opts.MasterKeyIPs {
 		if p, err := netip.ParsePrefix(s); err == nil {
@@ -70,6 +91,16 @@ var envelopeKeys = []string{"_method", "_ApplicationId", "_JavaScriptKey", "_Cli
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	info := core.RequestInfoFrom(r.Context())
+	if len(h.mounts) > 0 {
+		seg, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+		if m, ok := h.mounts[seg]; ok {
+			if info != nil {
+				info.Route = m.label
+			}
+			m.handler.ServeHTTP(w, r)
+			return
+		}
+	}
 	if strings.HasPrefix(r.URL.Path, "/apps/") {
 		// The e-mail flow pages are opened from a mail client: no keys.
 		if info != nil {

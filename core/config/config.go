@@ -84,6 +84,19 @@ type Config struct {
 	QueryLimits     QueryLimits     `yaml:"queryLimits"`
 	Metrics         Metrics         `yaml:"metrics"`
 	ShutdownTimeout Duration        `yaml:"shutdownTimeout"`
+
+	// Features beyond the data API, each configured in its own file of
+	// this package (files.go, push.go, cloud.go, policies.go,
+	// livequery.go, leancloud.go).
+	Files            Files      `yaml:"files"`
+	FileUpload       FileUpload `yaml:"fileUpload"`
+	PreserveFileName bool       `yaml:"preserveFileName"`
+	Push             Push       `yaml:"push"`
+	Cloud            string     `yaml:"cloud"`
+	CloudCode        CloudCode  `yaml:"cloudCode"`
+	Policies         Policies   `yaml:"policies"`
+	LiveQuery        LiveQuery  `yaml:"liveQuery"`
+	LeanCloud        LeanCloud  `yaml:"leancloud"`
 }
 
 // IdempotencyOptions mirrors Parse Server's idempotencyOptions.

@@ -186,6 +186,7 @@ func (c *Config) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		bad("shutdownTimeout", `must be a positive duration like "15s", got %s`, c.ShutdownTimeout)
 	}
+	errs = append(errs, c.validateFeatures()...)
 	return errors.Join(errs...)
 }
 

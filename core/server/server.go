@@ -49,6 +49,10 @@ type Options struct {
 	Ready func(ctx context.Context) error
 	// Store, when it implements core.StoreStats, has its pool in /metrics.
 	Store core.Store
+	// WebSocket, when set, serves WebSocket upgrade requests to the mount
+	// path itself ("/parse", where the Parse SDKs open LiveQuery), ahead
+	// of gzip and the API.
+	WebSocket http.Handler
 	// MountPath is where the API is served (default "/parse").
 	MountPath string
 	// AllowOrigin lists the origins for Access-Control-Allow-Origin
@@ -152,12 +156,32 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	case s.opts.MetricsPath != "" && p == s.opts.MetricsPath:
 		setRoute(r, "metrics")
 		s.metrics.handler.ServeHTTP(w, r)
+	case s.opts.WebSocket != nil && (p == s.mount || p == s.mount+"/" || (s.mount == "" && p == "/")) && isWebSocketUpgrade(r):
+		setRoute(r, "websocket")
+		s.opts.WebSocket.ServeHTTP(w, r)
 	case s.mount == "" || p == s.mount || (len(p) > len(s.mount) && p[len(s.mount)] == '/' && p[:len(s.mount)] == s.mount):
 		s.apiGzip.ServeHTTP(w, r)
 	default:
 		setRoute(r, "not_found")
 		http.NotFound(w, r)
 	}
+}
+
+// isWebSocketUpgrade reports whether r asks to switch to WebSocket.
+func isWebSocketUpgrade(r *http.Request) bool {
+	return r.Method == http.MethodGet && strings.EqualFold(r.Header.Get("Upgrade"), "websocket") &&
+		headerHasToken(r.Header.Values("Connection"), "upgrade")
+}
+
+func headerHasToken(values []string, token string) bool {
+	for _, v := range values {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // serveAPI applies the body limit and the Parse-JSON recover, strips the

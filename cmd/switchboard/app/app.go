@@ -244,6 +244,22 @@ func run(ctx context.Context, cfg *config.Config, generateKey bool, log *slog.Lo
 			log.Error("closing", "err", err)
 		}
 	}()
+	opts := server.OptionsFromConfig(cfg)
+	apiHandler := api.New(app)
+	opts.API = apiHandler
+	opts.Ready = app.Ready
+	opts.Store = providers.store
+	opts.Logger = log
+	feats := &features{cfg: cfg, log: log, app: app, api: apiHandler, server: &opts, store: providers.store}
+	// Features close before the App: they may still write through it.
+	defer func() {
+		if err := feats.close(context.WithoutCancel(ctx)); err != nil {
+			log.Error("closing features", "err", err)
+		}
+	}()
+	if err := feats.wire(ctx); err != nil {
+		return err
+	}
 	for _, name := range Extensions.Names() {
 		ext, _ := Extensions.Lookup(name)
 		if err := ext(ctx, app); err != nil {
@@ -255,12 +271,6 @@ func run(ctx context.Context, cfg *config.Config, generateKey bool, log *slog.Lo
 			return fmt.Errorf("jobs: %w", err)
 		}
 	}
-
-	opts := server.OptionsFromConfig(cfg)
-	opts.API = api.New(app)
-	opts.Ready = app.Ready
-	opts.Store = providers.store
-	opts.Logger = log
 	srv, err := server.New(opts)
 	if err != nil {
 		return err

@@ -1,0 +1,65 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+
+	"github.com/switchboardhq/switchboard/core"
+	"github.com/switchboardhq/switchboard/core/api"
+	"github.com/switchboardhq/switchboard/core/config"
+	"github.com/switchboardhq/switchboard/core/server"
+)
+
+// featureList is the table of the server's features beyond the data API,
+// wired in order once the App exists and before the server starts. Each
+// lives in its own file of this package (policies.go, files.go, ...) and
+// may mount handlers, bind hooks, start background work and register what
+// to close. Policies come first: cloud-code deployments reload them.
+var featureList = []struct {
+	name string
+	wire func(ctx context.Context, f *features) error
+}{
+	{"policies", wirePolicies},
+	{"files", wireFiles},
+	{"push", wirePush},
+	{"cloud", wireCloud},
+	{"livequery", wireLiveQuery},
+	{"leancloud", wireLeanCloud},
+}
+
+// features is what the features are wired into.
+type features struct {
+	cfg    *config.Config
+	log    *slog.Logger
+	app    *core.App
+	api    *api.Handler
+	server *server.Options
+	store  core.Store
+	// reloadPolicies loads a new policy set on this node (set by the
+	// policies feature; nil without it), for deployments that carry one.
+	reloadPolicies func(ctx context.Context, fsys fs.FS) error
+	closers        []func(ctx context.Context) error
+}
+
+// onClose registers what to close at shutdown; closers run in reverse.
+func (f *features) onClose(fn func(ctx context.Context) error) { f.closers = append(f.closers, fn) }
+
+func (f *features) wire(ctx context.Context) error {
+	for _, feat := range featureList {
+		if err := feat.wire(ctx, f); err != nil {
+			return fmt.Errorf("%s: %w", feat.name, err)
+		}
+	}
+	return nil
+}
+
+func (f *features) close(ctx context.Context) error {
+	var errs []error
+	for i := len(f.closers) - 1; i >= 0; i-- {
+		errs = append(errs, f.closers[i](ctx))
+	}
+	return errors.Join(errs...)
+}
