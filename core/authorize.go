@@ -66,6 +66,15 @@ func pointOf(className string) string {
 	return "objects"
 }
 
+// Authorize asks the Authorizer about an operation outside the object
+// pipeline (files, push, functions, jobs, schemas, config, ...): nil, nil
+// when it allows or none covers the point, a *Error (119) when it denies,
+// or a filter for reads. The caller fills Point, Action, Class, Auth and
+// what else the point's input document documents.
+func (a *App) Authorize(ctx context.Context, in *AuthzInput) (Expr, error) {
+	return a.ask(ctx, in)
+}
+
 // ask runs the Authorizer for one operation, when one covers it.
 func (a *App) ask(ctx context.Context, in *AuthzInput) (Expr, error) {
 	if !a.authorizerCovers(in.Point, in.Class) {

@@ -59,6 +59,36 @@ type Hooks struct {
 	BeforeLogin Hook[*LoginEvent]
 	AfterLogin  Hook[*LoginEvent]
 	AfterLogout Hook[*LoginEvent]
+
+	// File hooks (Parse.Cloud.beforeSave(Parse.File), ...), run by the
+	// files API, tagged "" (every file). BeforeSaveFile may refuse an
+	// upload or rename it (e.Name); the After hooks run once the file is
+	// stored or gone.
+	BeforeSaveFile   Hook[*FileEvent]
+	AfterSaveFile    Hook[*FileEvent]
+	BeforeDeleteFile Hook[*FileEvent]
+	AfterDeleteFile  Hook[*FileEvent]
+}
+
+// FileEvent is one upload or delete of a file. Uploads stream, so a hook
+// sees what is known of the bytes (type, size when declared), never the
+// bytes themselves.
+type FileEvent struct {
+	Event
+	Ctx  context.Context
+	Auth *Auth
+	// Name is the stored name; a BeforeSaveFile handler may change it.
+	Name        string
+	ContentType string
+	// Size is the number of bytes, or -1 before an upload whose size was
+	// not declared.
+	Size int64
+	// URL is where the file is served, once stored.
+	URL string
+	// Metadata and Tags are the file's Parse metadata and tags.
+	Metadata map[string]any
+	Tags     map[string]any
+	Context  map[string]any
 }
 
 // Hooks returns the App's hook chains, for features to bind to.
