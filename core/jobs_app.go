@@ -72,7 +72,8 @@ func (a *App) cleanupJob(ctx context.Context, _ Job) error {
 
 // StartJob enqueues the cloud-code job name with params (Parse's POST
 // /jobs/:name, master key only), to run at runAt (zero: now), and returns
-// its _JobStatus objectId. A name with no handler is 141.
+// its _JobStatus objectId once a worker took it (see waitJobStarted). A
+// name with no handler is 141 "Invalid job.", as on Parse Server.
 func (a *App) StartJob(ctx context.Context, auth *Auth, name string, params map[string]any, runAt time.Time) (string, error) {
 	if err := auth.requireMaster("start jobs"); err != nil {
 		return "", err
@@ -91,9 +92,35 @@ func (a *App) StartJob(ctx context.Context, auth *Auth, name string, params map[
 	}
 	id, err := a.opts.Jobs.Enqueue(ctx, Job{Kind: CloudJobPrefix + name, Args: params, RunAt: runAt})
 	if IsCode(err, CodeScriptFailed) {
-		return "", Errorf(CodeScriptFailed, "Invalid job: %s", name)
+		return "", Errorf(CodeScriptFailed, "Invalid job.")
 	}
-	return id, err
+	if err != nil || !runAt.IsZero() {
+		return id, err
+	}
+	a.waitJobStarted(ctx, id)
+	return id, nil
+}
+
+// jobStartWait bounds how long StartJob waits for a worker to take the job.
+const jobStartWait = 2 * time.Second
+
+// waitJobStarted waits until the job has left the queue's pending state,
+// so that, as on Parse Server, a job answered as started reads "running"
+// (or already "succeeded") in _JobStatus. With every worker busy it gives
+// up after jobStartWait: the job then starts when one frees up.
+func (a *App) waitJobStarted(ctx context.Context, id string) {
+	deadline := time.Now().Add(jobStartWait)
+	for pause := 2 * time.Millisecond; time.Now().Before(deadline); pause = min(2*pause, 50*time.Millisecond) {
+		s, err := a.opts.Jobs.StatusOf(ctx, id)
+		if err != nil || s["status"] != "pending" {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(pause):
+		}
+	}
 }
 
 // JobStatus lists background jobs newest first in Parse's _JobStatus shape
@@ -116,20 +143,43 @@ func (a *App) JobStatus(ctx context.Context, auth *Auth, limit, skip int) ([]map
 		return nil, err
 	}
 	for _, r := range rows {
-		if k, ok := r["jobName"].(string); ok {
-			r["jobName"] = strings.TrimPrefix(k, CloudJobPrefix)
-		}
-		for k, v := range r {
-			t, ok := v.(time.Time)
-			if !ok {
-				continue
-			}
-			if k == FieldCreatedAt || k == FieldUpdatedAt {
-				r[k] = FormatTime(t)
-			} else {
-				r[k] = map[string]any{"__type": "Date", "iso": FormatTime(t)}
-			}
-		}
+		encodeJobStatus(r)
 	}
 	return rows, nil
+}
+
+// JobStatusOf returns one job in Parse's _JobStatus shape (master key
+// only), or 101 for an id the queue does not know.
+func (a *App) JobStatusOf(ctx context.Context, auth *Auth, id string) (map[string]any, error) {
+	if err := auth.requireMaster("read the job status"); err != nil {
+		return nil, err
+	}
+	if a.opts.Jobs == nil {
+		return nil, ErrNotFound()
+	}
+	r, err := a.opts.Jobs.StatusOf(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	encodeJobStatus(r)
+	return r, nil
+}
+
+// encodeJobStatus turns a queue's status row into its wire form: the job
+// name without CloudJobPrefix, dates in Parse's encodings.
+func encodeJobStatus(r map[string]any) {
+	if k, ok := r["jobName"].(string); ok {
+		r["jobName"] = strings.TrimPrefix(k, CloudJobPrefix)
+	}
+	for k, v := range r {
+		t, ok := v.(time.Time)
+		if !ok {
+			continue
+		}
+		if k == FieldCreatedAt || k == FieldUpdatedAt {
+			r[k] = FormatTime(t)
+		} else {
+			r[k] = map[string]any{"__type": "Date", "iso": FormatTime(t)}
+		}
+	}
 }

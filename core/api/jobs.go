@@ -35,24 +35,36 @@ func (h *Handler) startJob(ctx context.Context, req *request) (*reply, error) {
 	return &reply{status: http.StatusOK, body: map[string]any{}, headers: map[string]string{"X-Parse-Job-Status-Id": id}}, nil
 }
 
-// jobStatusClass serves GET /classes/_JobStatus. Only limit and skip apply;
-// the class cannot be written.
+// jobStatusClass serves GET /classes/_JobStatus: limit and skip, or one
+// run by objectId (where or GET /classes/_JobStatus/:id). The class cannot
+// be written.
 func (h *Handler) jobStatusClass(ctx context.Context, req *request) (*reply, error) {
+	if req.route.label == "classes.get" {
+		return result(h.app.JobStatusOf(ctx, req.auth, req.value("id")))
+	}
 	if req.route.label != "classes.find" {
 		if !req.auth.Master {
 			return nil, core.Errorf(core.CodeOperationForbidden, "unauthorized: master key is required")
 		}
 		return nil, core.Errorf(core.CodeOperationForbidden, "_JobStatus is read-only: it lists the job queue's runs (GET /classes/_JobStatus)")
 	}
-	switch w := req.params["where"].(type) {
-	case string:
-		if w != "" && w != "{}" {
-			return nil, core.Errorf(core.CodeInvalidQuery, "_JobStatus supports only limit and skip, not where")
+	opts, err := core.ParseFindOptions(map[string]any{"where": req.params["where"]})
+	if err != nil {
+		return nil, err
+	}
+	switch id, byID := opts.Where[core.FieldObjectID].(string); {
+	case byID && len(opts.Where) == 1:
+		// One run by id: what the SDKs' Parse.Cloud.getJobStatus asks.
+		row, err := h.app.JobStatusOf(ctx, req.auth, id)
+		if core.IsCode(err, core.CodeObjectNotFound) {
+			return ok(map[string]any{"results": []any{}}), nil
 		}
-	case map[string]any:
-		if len(w) > 0 {
-			return nil, core.Errorf(core.CodeInvalidQuery, "_JobStatus supports only limit and skip, not where")
+		if err != nil {
+			return nil, err
 		}
+		return ok(map[string]any{"results": []any{row}}), nil
+	case len(opts.Where) > 0:
+		return nil, core.Errorf(core.CodeInvalidQuery, "_JobStatus supports only limit, skip and a where on objectId")
 	}
 	return h.jobStatusList(ctx, req)
 }
