@@ -48,8 +48,9 @@ type PrefixRoute struct {
 	// handler. Nil means every kind exists.
 	Has func(kind string) bool
 	// Timeout bounds one run of these jobs instead of the queue's own job
-	// timeout (0: the queue's). It must be shorter than the time after
-	// which the queue takes a running job for lost.
+	// timeout (0: the queue's). A queue that takes a job running longer
+	// than some limit for lost keeps the queue's timeout instead of a
+	// longer one, and says so in its log.
 	Timeout time.Duration
 }
 

@@ -101,19 +101,32 @@ func (a *App) StartJob(ctx context.Context, auth *Auth, name string, params map[
 	return id, nil
 }
 
-// jobStartWait bounds how long StartJob waits for a worker to take the job.
-const jobStartWait = 2 * time.Second
+// jobStartWait bounds how long StartJob waits for a worker to take the
+// job; jobQuickWait how long it then gives a job that finishes at once.
+const (
+	jobStartWait = 2 * time.Second
+	jobQuickWait = 100 * time.Millisecond
+)
 
 // waitJobStarted waits until the job has left the queue's pending state,
-// so that, as on Parse Server, a job answered as started reads "running"
-// (or already "succeeded") in _JobStatus. With every worker busy it gives
-// up after jobStartWait: the job then starts when one frees up.
+// so that, as on Parse Server (which runs a job in process before it
+// answers), a job answered as started reads "running" in _JobStatus, or
+// "succeeded" when it takes no time. With every worker busy it gives up
+// after jobStartWait: the job then starts when one frees up.
 func (a *App) waitJobStarted(ctx context.Context, id string) {
 	deadline := time.Now().Add(jobStartWait)
-	for pause := 2 * time.Millisecond; time.Now().Before(deadline); pause = min(2*pause, 50*time.Millisecond) {
+	var quick time.Time
+	for pause := 2 * time.Millisecond; time.Now().Before(deadline); pause = min(2*pause, 20*time.Millisecond) {
 		s, err := a.opts.Jobs.StatusOf(ctx, id)
-		if err != nil || s["status"] != "pending" {
+		if err != nil || (s["status"] != "pending" && s["status"] != "running") {
 			return
+		}
+		if s["status"] == "running" {
+			if quick.IsZero() {
+				quick = time.Now().Add(jobQuickWait)
+			} else if time.Now().After(quick) {
+				return
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -171,11 +171,13 @@ var SystemClasses = map[string]map[string]Field{
 		"url":          {Type: TypeString},
 	},
 	"_CloudCode": {
-		"version": {Type: TypeNumber},
-		"hash":    {Type: TypeString},
-		"note":    {Type: TypeString},
-		"files":   {Type: TypeObject},
-		"active":  {Type: TypeNumber},
+		"version":   {Type: TypeNumber},
+		"hash":      {Type: TypeString},
+		"note":      {Type: TypeString},
+		"files":     {Type: TypeObject},
+		"fileCount": {Type: TypeNumber},
+		"bytes":     {Type: TypeNumber},
+		"active":    {Type: TypeNumber},
 	},
 }
 

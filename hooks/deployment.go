@@ -21,6 +21,7 @@ import (
 type Deployment struct {
 	Info VersionInfo
 
+	bundle   *Bundle
 	manager  *Manager
 	opts     Options
 	backend  Backend
@@ -55,6 +56,7 @@ func newDeployment(ctx context.Context, m *Manager, info VersionInfo, b *Bundle)
 	}
 	d := &Deployment{
 		Info:     info,
+		bundle:   b,
 		manager:  m,
 		opts:     m.opts,
 		backend:  m.backend,
@@ -115,11 +117,17 @@ func sortedKeys(m map[string]bool) []string {
 	return out
 }
 
+// Bundle returns the deployment's files. Do not change them.
+func (d *Deployment) Bundle() *Bundle { return d.bundle }
+
 // close stops handing out runtimes; invocations already running finish.
 func (d *Deployment) close() { d.pool.close() }
 
 // HasFunction reports whether the deployment defines the function.
 func (d *Deployment) HasFunction(name string) bool { return d.functions[name] }
+
+// HasJob reports whether the deployment defines the job.
+func (d *Deployment) HasJob(name string) bool { return d.jobs[name] }
 
 // HasTrigger reports whether a trigger of kind is registered for className.
 // It costs a map lookup, so the core can skip a stage at no cost.

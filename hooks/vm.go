@@ -303,7 +303,8 @@ func (v *jsvm) ctx() context.Context {
 
 // backendRequest is the SDK's RESTController: one Backend call, answered
 // synchronously (the runtime belongs to this invocation alone, so blocking
-// it costs nobody else), as [true, resultJSON] or [false, code, message].
+// it costs nobody else), as [true, resultJSON, headersJSON] or [false, code,
+// message].
 func (v *jsvm) backendRequest(method, p, body string, master bool, token, installation, ctxJSON string) []any {
 	d := v.dep
 	fail := func(err error) []any {
@@ -328,18 +329,23 @@ func (v *jsvm) backendRequest(method, p, body string, master bool, token, instal
 			return fail(core.Errorf(core.CodeInvalidJSON, "context must be a JSON object: %v", err))
 		}
 	}
-	res, err := d.backend.Request(v.ctx(), strings.ToUpper(method), strings.TrimPrefix(p, "/"), bodyMap, caller)
+	rep, err := d.backend.Request(v.ctx(), strings.ToUpper(method), strings.TrimPrefix(p, "/"), bodyMap, caller)
 	if err != nil {
 		return fail(err)
 	}
-	if res == nil {
-		return []any{true, ""}
+	headers := ""
+	if len(rep.Headers) > 0 {
+		h, _ := json.Marshal(rep.Headers)
+		headers = string(h)
 	}
-	out, err := json.Marshal(res)
+	if rep.Body == nil {
+		return []any{true, "", headers}
+	}
+	out, err := json.Marshal(rep.Body)
 	if err != nil {
 		return fail(core.Internal(fmt.Errorf("encoding the backend's answer to %s %s: %w", method, p, err)))
 	}
-	return []any{true, string(out)}
+	return []any{true, string(out), headers}
 }
 
 // execResult is what one exec produced.

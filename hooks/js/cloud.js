@@ -38,7 +38,13 @@
       ctx
     );
     if (r[0]) {
-      return r[1] === '' ? undefined : parse(r[1]);
+      const response = r[1] === '' ? undefined : parse(r[1]);
+      if (options.returnStatus) {
+        // What the SDK's own RESTController answers when asked for the
+        // status (Parse.Cloud.startJob reads the job status id from it).
+        return Object.assign({}, response, { _status: 200, _headers: r[2] === '' ? {} : parse(r[2]) });
+      }
+      return response;
     }
     throw parseError(r[1], r[2]);
   }

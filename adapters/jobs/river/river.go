@@ -396,7 +396,9 @@ func (q *queue[TTx]) HandlePrefix(r core.PrefixRoute) error {
 		return errors.New("river jobs: HandlePrefix needs a prefix and a handler")
 	}
 	if r.Timeout > 0 && r.Timeout >= time.Duration(q.opts.RescueAfter) {
-		return fmt.Errorf("river jobs: the jobs under %q may run for %s, not shorter than rescueAfter (%s): a job still running would be started a second time; raise jobs.river.rescueAfter", r.Prefix, r.Timeout, time.Duration(q.opts.RescueAfter))
+		quietLogger().Warn("river jobs: a job route's timeout is not shorter than rescueAfter (a job still running would be started a second time); using jobTimeout instead: raise jobs.river.rescueAfter to allow longer jobs",
+			"prefix", r.Prefix, "timeout", r.Timeout, "rescueAfter", time.Duration(q.opts.RescueAfter), "jobTimeout", time.Duration(q.opts.JobTimeout))
+		r.Timeout = time.Duration(q.opts.JobTimeout)
 	}
 	for _, p := range q.prefixes {
 		if p.Prefix == r.Prefix {

@@ -11,6 +11,7 @@ import (
 	"github.com/switchboardhq/switchboard/core/api"
 	"github.com/switchboardhq/switchboard/core/config"
 	"github.com/switchboardhq/switchboard/core/server"
+	"github.com/switchboardhq/switchboard/hooks"
 )
 
 // featureList is the table of the server's features beyond the data API,
@@ -41,7 +42,10 @@ type features struct {
 	// reloadPolicies loads a new policy set on this node (set by the
 	// policies feature; nil without it), for deployments that carry one.
 	reloadPolicies func(ctx context.Context, fsys fs.FS) error
-	closers        []func(ctx context.Context) error
+	// cloud is the cloud-code runtime (set by the cloud feature), for
+	// LiveQuery's beforeConnect, beforeSubscribe and afterLiveQueryEvent.
+	cloud   *hooks.Manager
+	closers []func(ctx context.Context) error
 }
 
 // onClose registers what to close at shutdown; closers run in reverse.
