@@ -8,6 +8,12 @@
   const stringify = JSON.stringify;
   const parse = JSON.parse;
 
+  // goja_nodejs's Buffer lacks Buffer.isBuffer, which the SDK's Parse.File
+  // calls.
+  if (typeof Buffer === 'function' && typeof Buffer.isBuffer !== 'function') {
+    Buffer.isBuffer = v => v instanceof Buffer;
+  }
+
   Parse.initialize(bridge.appId);
   Parse.serverURL = bridge.serverURL;
   // One runtime serves many requests in turn: objects must not share state
@@ -733,6 +739,12 @@
     }
     if (className === '@File') {
       req.file = p.file ? Parse.File.fromJSON(p.file) : undefined;
+      if (req.file && p.file.metadata) {
+        req.file.setMetadata(p.file.metadata);
+      }
+      if (req.file && p.file.tags) {
+        req.file.setTags(p.file.tags);
+      }
       req.fileSize = p.fileSize || 0;
       req.contentLength = p.fileSize || 0;
       await runValidator(name, req);
@@ -740,6 +752,8 @@
       const file = result instanceof Parse.File ? result : req.file;
       if (file && kind.startsWith('before')) {
         out.file = file.toJSON();
+        out.file.metadata = file.metadata();
+        out.file.tags = file.tags();
       }
       return out;
     }
