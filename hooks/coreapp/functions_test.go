@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"reflect"
 	"testing"
+
+	"github.com/switchboardhq/switchboard/core"
 )
 
 const functionsJS = `
@@ -123,4 +125,37 @@ func TestFunctions(t *testing.T) {
 			t.Fatalf("job status %v, want noop", s.body)
 		}
 	})
+}
+
+// With idempotencyOptions on functions/.* and jobs/.*, a request id seen
+// before is refused with 159 and the function or job does not run again.
+func TestIdempotency(t *testing.T) {
+	n := startNode(t, nodeOptions{tweak: func(o *core.Options) {
+		o.Idempotency = core.IdempotencyOptions{Paths: []string{"functions/.*", "jobs/.*"}}
+	}})
+	n.deploy(`
+Parse.Cloud.define('once', () => new Parse.Object('IdempotencyItem').save(null, { useMasterKey: true }));
+Parse.Cloud.job('onceJob', () => new Parse.Object('IdempotencyJob').save(null, { useMasterKey: true }));
+`)
+	count := func(class string) int {
+		return len(n.must(http.StatusOK, http.MethodGet, "/classes/"+class, "master", nil).body["results"].([]any))
+	}
+	n.must(http.StatusOK, http.MethodPost, "/functions/once", "", map[string]any{}, "X-Parse-Request-Id", "fn-1")
+	for range 2 {
+		if r := n.call(http.MethodPost, "/functions/once", "", map[string]any{}, "X-Parse-Request-Id", "fn-1"); r.code() != 159 || r.errMsg() != "Duplicate request" {
+			t.Fatalf("a repeated function request: %d %s, want 159 Duplicate request", r.status, r.raw)
+		}
+	}
+	n.must(http.StatusOK, http.MethodPost, "/functions/once", "", map[string]any{}, "X-Parse-Request-Id", "fn-2")
+	if got := count("IdempotencyItem"); got != 2 {
+		t.Fatalf("%d objects, want 2 (one per distinct request id)", got)
+	}
+	id := n.must(http.StatusOK, http.MethodPost, "/jobs/onceJob", "master", map[string]any{"startedBy": "x"}, "X-Parse-Request-Id", "job-1").header.Get("X-Parse-Job-Status-Id")
+	if r := n.call(http.MethodPost, "/jobs/onceJob", "master", map[string]any{}, "X-Parse-Request-Id", "job-1"); r.code() != 159 {
+		t.Fatalf("a repeated job request: %d %s, want 159", r.status, r.raw)
+	}
+	n.jobStatus(id, "succeeded")
+	if got := count("IdempotencyJob"); got != 1 {
+		t.Fatalf("the job ran %d times, want once", got)
+	}
 }
