@@ -54,8 +54,8 @@ func TestFunctions(t *testing.T) {
 		params  map[string]any
 		headers []string
 		status  int
-		result  any   // compared when status is 200
-		noKey   bool  // the answer is {} (the function returned undefined)
+		result  any  // compared when status is 200
+		noKey   bool // the answer is {} (the function returned undefined)
 		code    float64
 		msg     string
 	}{

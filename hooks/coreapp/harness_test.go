@@ -181,7 +181,7 @@ type reply struct {
 	raw    string
 }
 
-func (r reply) code() float64 { c, _ := r.body["code"].(float64); return c }
+func (r reply) code() float64  { c, _ := r.body["code"].(float64); return c }
 func (r reply) errMsg() string { s, _ := r.body["error"].(string); return s }
 
 // call sends one request. key is "master" or "" (the app id alone); more

@@ -7,7 +7,6 @@ import (
 	"sort"
 	"testing"
 	"time"
-
 )
 
 const jobsJS = `
