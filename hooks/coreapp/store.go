@@ -44,9 +44,26 @@ type deployStore struct {
 
 var _ hooks.DeploymentStore = (*deployStore)(nil)
 
-// class returns _CloudCode, creating it on first use.
+// class returns _CloudCode, creating it on the first save: a server that
+// never deploys has no such class.
 func (s *deployStore) class(ctx context.Context) (*core.Class, error) {
 	return systemClass(ctx, s.app, deployClass, &s.classMu)
+}
+
+// existing returns _CloudCode, or nil when nothing was ever deployed.
+func (s *deployStore) existing() *core.Class { return s.app.Class(deployClass) }
+
+// known returns _CloudCode when it exists, reading the schema again when
+// this node does not know it yet: another node's first deployment may be
+// announced before its new class is.
+func (s *deployStore) known(ctx context.Context) (*core.Class, error) {
+	if c := s.existing(); c != nil {
+		return c, nil
+	}
+	if err := s.app.ReloadSchemas(ctx); err != nil {
+		return nil, err
+	}
+	return s.existing(), nil
 }
 
 // systemClass returns a system class of the App, creating it if needed. A
@@ -114,9 +131,12 @@ func (s *deployStore) Save(ctx context.Context, b *hooks.Bundle, note string) (h
 }
 
 func (s *deployStore) Get(ctx context.Context, version int) (*hooks.Bundle, hooks.VersionInfo, error) {
-	c, err := s.class(ctx)
+	c, err := s.known(ctx)
 	if err != nil {
 		return nil, hooks.VersionInfo{}, err
+	}
+	if c == nil {
+		return nil, hooks.VersionInfo{}, core.Errorf(core.CodeObjectNotFound, "cloud code version %d does not exist", version)
 	}
 	rows, err := s.app.Store().Find(ctx, c, &core.Query{Where: core.Cmp{Field: core.FieldObjectID, Op: core.OpEq, Value: versionRowID(version)}, Limit: 1})
 	if err != nil {
@@ -172,9 +192,9 @@ func intOf(v any) int {
 
 // List reads every version without its files: bundles can be large.
 func (s *deployStore) List(ctx context.Context) ([]hooks.VersionInfo, error) {
-	c, err := s.class(ctx)
-	if err != nil {
-		return nil, err
+	c := s.existing()
+	if c == nil {
+		return []hooks.VersionInfo{}, nil
 	}
 	rows, err := s.app.Store().Find(ctx, c, &core.Query{
 		Where: core.Exists{Field: "version", Exists: true},
@@ -198,9 +218,9 @@ func (s *deployStore) List(ctx context.Context) ([]hooks.VersionInfo, error) {
 }
 
 func (s *deployStore) SetActive(ctx context.Context, version int) error {
-	c, err := s.class(ctx)
-	if err != nil {
-		return err
+	c := s.existing()
+	if c == nil {
+		return core.Errorf(core.CodeObjectNotFound, "cloud code version %d does not exist", version)
 	}
 	st := s.app.Store()
 	exists, err := st.Count(ctx, c, &core.Query{Where: core.Cmp{Field: core.FieldObjectID, Op: core.OpEq, Value: versionRowID(version)}})
@@ -226,9 +246,9 @@ func (s *deployStore) SetActive(ctx context.Context, version int) error {
 }
 
 func (s *deployStore) Active(ctx context.Context) (int, error) {
-	c, err := s.class(ctx)
-	if err != nil {
-		return 0, err
+	c := s.existing()
+	if c == nil {
+		return 0, nil
 	}
 	rows, err := s.app.Store().Find(ctx, c, &core.Query{Where: core.Cmp{Field: core.FieldObjectID, Op: core.OpEq, Value: activeRowID}, Limit: 1, Keys: []string{"active"}})
 	if err != nil || len(rows) == 0 {
@@ -257,6 +277,9 @@ func (s *deployStore) Watch(ctx context.Context, fn func(version int)) error {
 		s.bus.subscribe(func(payload string) {
 			switch {
 			case payload == "*":
+				if _, err := s.known(ctx); err != nil {
+					core.LoggerFrom(ctx).Warn("cloud code: reading the schema failed", "err", err)
+				}
 				check()
 			case strings.HasPrefix(payload, "v "):
 				if v, err := strconv.Atoi(payload[2:]); err == nil && v > 0 {
