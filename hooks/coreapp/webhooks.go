@@ -73,8 +73,15 @@ func (w *webhooks) triggerKeys() []string {
 	return keys
 }
 
-// load reads _Hooks and rebinds the chains the triggers need.
+// load reads _Hooks and rebinds the chains the triggers need. A class this
+// node does not know yet (another node registered the first webhook) is
+// looked up in the stored schema.
 func (w *webhooks) load(ctx context.Context) error {
+	if w.c.app.Class(hooksClass) == nil {
+		if err := w.c.app.ReloadSchemas(ctx); err != nil {
+			return err
+		}
+	}
 	rows, err := w.rows(ctx, nil)
 	if err != nil {
 		return err
