@@ -216,15 +216,16 @@ func (d *Deployment) invoke(ctx context.Context, what, name, className, label st
 	inv.jobMessage = jobMessage
 	var claimed atomic.Bool
 	results := make(chan execResult, 1)
-	go func() {
-		r := v.exec(inv, func(rt *goja.Runtime, done func(bool, string)) error {
-			_, err := v.run(goja.Undefined(), rt.ToValue(what), rt.ToValue(name), rt.ToValue(className), rt.ToValue(string(payload)), rt.ToValue(done))
+	v.do(func() {
+		r := v.exec(inv, func(rt *goja.Runtime) error {
+			_, err := v.run(goja.Undefined(), rt.ToValue(what), rt.ToValue(name), rt.ToValue(className), rt.ToValue(string(payload)), v.doneFn)
 			return err
 		})
 		inv.cancel()
 		if !claimed.CompareAndSwap(false, true) {
 			// The caller gave up on this runtime and already replaced it.
 			d.vms.Delete(v.rt)
+			v.stop()
 			return
 		}
 		if v.broken {
@@ -232,7 +233,7 @@ func (d *Deployment) invoke(ctx context.Context, what, name, className, label st
 		}
 		d.pool.release(v)
 		results <- r
-	}()
+	})
 	stuck := time.NewTimer(inv.timeout + stuckGrace)
 	defer stuck.Stop()
 	var r execResult

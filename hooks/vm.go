@@ -144,6 +144,15 @@ type jsvm struct {
 	// abandoned: the caller stopped waiting (stuck in a Go built-in); the
 	// goroutine running it drops it when it returns.
 	abandoned atomic.Bool
+
+	// work feeds the runtime's own goroutine (see do).
+	work chan func()
+	// doneFn is the JavaScript function cloud.js calls with the outcome;
+	// settled and result hold it for the invocation running now.
+	doneFn   goja.Value
+	rawParse goja.Value
+	settled  bool
+	result  execResult
 }
 
 // newVM creates a runtime and loads the deployment into it: guards, Node
@@ -153,13 +162,13 @@ func newVM(ctx context.Context, d *Deployment) (*jsvm, error) {
 	v := &jsvm{dep: d}
 	v.loop = eventloop.NewEventLoop(eventloop.WithRegistry(d.registry), eventloop.EnableConsole(false))
 	inv := d.newInvocation(ctx, "loading "+EntryPoint, d.opts.Timeout)
-	res := v.exec(inv, func(rt *goja.Runtime, done func(bool, string)) error {
+	res := v.exec(inv, func(rt *goja.Runtime) error {
 		v.rt = rt
 		d.vms.Store(rt, v)
 		if err := v.setup(rt); err != nil {
 			return err
 		}
-		done(true, "")
+		v.settle(true, "")
 		return nil
 	})
 	inv.cancel()
@@ -177,6 +186,9 @@ func newVM(ctx context.Context, d *Deployment) (*jsvm, error) {
 func (v *jsvm) setup(rt *goja.Runtime) error {
 	d := v.dep
 	rt.SetMaxCallStackSize(d.opts.MaxStackDepth)
+	// JSON.parse before its guard, for the text the server itself hands to
+	// cloud.js (payloads, backend answers): Go's encoder bounds its nesting.
+	v.rawParse = rt.Get("JSON").ToObject(rt).Get("parse")
 	if err := installGuards(rt, v.stopping); err != nil {
 		return fmt.Errorf("installing guards: %w", err)
 	}
@@ -214,6 +226,10 @@ func (v *jsvm) setup(rt *goja.Runtime) error {
 	}
 	apiObj := api.ToObject(rt)
 	v.run, _ = goja.AssertFunction(apiObj.Get("run"))
+	v.doneFn = rt.ToValue(func(c goja.FunctionCall) goja.Value {
+		v.settle(c.Argument(0).ToBoolean(), c.Argument(1).String())
+		return goja.Undefined()
+	})
 	manifest, _ := goja.AssertFunction(apiObj.Get("manifest"))
 
 	if _, err := v.req.Require("/" + EntryPoint); err != nil {
@@ -272,6 +288,7 @@ func (v *jsvm) bridge(rt *goja.Runtime) *goja.Object {
 	d := v.dep
 	b := rt.NewObject()
 	b.Set("appId", d.opts.AppID)
+	b.Set("parse", v.rawParse)
 	b.Set("serverURL", "http://switchboard.internal"+d.opts.MountPath)
 	b.Set("request", v.backendRequest)
 	b.Set("httpRequest", func(optionsJSON string) []any {
@@ -359,9 +376,8 @@ type execResult struct {
 // invocation settles (start's done is called), the loop has nothing left to
 // do, or the invocation is interrupted (timeout, memory guard, caller gone).
 // Timers still pending when it settles are cancelled.
-func (v *jsvm) exec(inv *invocation, start func(rt *goja.Runtime, done func(ok bool, payload string)) error) execResult {
-	var res execResult
-	settled := false
+func (v *jsvm) exec(inv *invocation, start func(rt *goja.Runtime) error) execResult {
+	v.settled, v.result = false, execResult{}
 	inv.vm = v
 	v.inv = inv
 	d := v.dep
@@ -369,31 +385,24 @@ func (v *jsvm) exec(inv *invocation, start func(rt *goja.Runtime, done func(ok b
 	timer := time.AfterFunc(inv.timeout, func() { inv.interrupt(errTimedOut) })
 	stopCancel := context.AfterFunc(inv.parent, func() { inv.interrupt(errCancelled) })
 	v.loop.Run(func(rt *goja.Runtime) {
-		done := func(ok bool, payload string) {
-			if settled {
-				return
-			}
-			settled = true
-			res.ok, res.payload = ok, payload
-			v.loop.StopNoWait()
+		if err := start(rt); err != nil && !v.settled {
+			v.settled = true
+			v.result.err = err
 		}
-		if err := start(rt, done); err != nil && !settled {
-			settled = true
-			res.err = err
-		}
-		if settled {
+		if v.settled {
 			v.loop.StopNoWait()
 		}
 	})
 	timer.Stop()
 	stopCancel()
 	d.mem.remove(inv)
+	res := v.result
 	// Whoever moves the state first wins: a result that arrives after an
 	// interrupt is dropped, an interrupt after the result does nothing.
 	if !inv.state.CompareAndSwap(invRunning, invDone) {
 		v.broken = true
 		res = execResult{err: inv.interruptError()}
-	} else if !settled {
+	} else if !v.settled {
 		res.err = core.Errorf(core.CodeScriptFailed, "%s: the script's promise never settled (nothing was left to wait for)", inv.label)
 	}
 	if res.err != nil && isEngineStop(res.err) {
@@ -402,6 +411,41 @@ func (v *jsvm) exec(inv *invocation, start func(rt *goja.Runtime, done func(ok b
 	v.loop.Terminate()
 	v.inv = nil
 	return res
+}
+
+// settle records the invocation's outcome (the first one counts) and stops
+// the event loop: timers still pending are cancelled.
+func (v *jsvm) settle(ok bool, payload string) {
+	if v.settled {
+		return
+	}
+	v.settled = true
+	v.result.ok, v.result.payload = ok, payload
+	v.loop.StopNoWait()
+}
+
+// do runs f on the runtime's own goroutine. The goroutine lives as long as
+// the runtime, so the stack goja's interpreter grows is kept between
+// invocations instead of being grown again (copied) by each new one.
+func (v *jsvm) do(f func()) {
+	if v.work == nil {
+		v.work = make(chan func())
+		go func(work chan func()) {
+			for f := range work {
+				f()
+			}
+		}(v.work)
+	}
+	v.work <- f
+}
+
+// stop ends the runtime's goroutine once it is done with the current
+// invocation; call it when the runtime is dropped.
+func (v *jsvm) stop() {
+	if v.work != nil {
+		close(v.work)
+		v.work = nil
+	}
 }
 
 // isEngineStop reports errors after which a runtime is not reused.

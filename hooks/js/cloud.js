@@ -6,7 +6,11 @@
   'use strict';
   const Parse = globalThis.Parse;
   const stringify = JSON.stringify;
-  const parse = JSON.parse;
+  // The server's own JSON (payloads, backend answers) skips JSON.parse's
+  // guard: Go's encoder bounds how deeply it nests.
+  const parse = bridge.parse;
+  // Text from elsewhere (an HTTP response) goes through the guard.
+  const parseUntrusted = JSON.parse;
 
   // goja_nodejs's Buffer lacks Buffer.isBuffer, which the SDK's Parse.File
   // calls.
@@ -338,7 +342,7 @@
         enumerable: true,
         get() {
           try {
-            return parse(response.text);
+            return parseUntrusted(response.text);
           } catch (e) {
             return undefined;
           }
@@ -568,6 +572,530 @@
     }
   }
 
+  // ---- Light request objects ----
+  //
+  // A trigger's request.object built as a Parse.Object (fromJSON, the
+  // write applied with set, then _getSaveJSON) costs the SDK's whole state
+  // machinery: every get estimates all attributes, every set merges ops
+  // through the state controller, _getSaveJSON encodes and compares every
+  // object-valued field. In goja that is most of a trigger's cost.
+  //
+  // TriggerObject is a Parse.Object (instanceof holds, every method works)
+  // that keeps its fields as the server's JSON and its changes in a small
+  // table, decoding a field only when it is read. get, set, unset,
+  // increment, decrement, has, dirty, dirtyKeys, existed, toJSON,
+  // _getSaveJSON, createdAt and updatedAt answer from that table, as the
+  // SDK would. Anything else (save, fetch, relation ops, add, revert, a
+  // value that is not plain JSON, a Date or an ACL, ...) first turns it
+  // into an ordinary Parse.Object with the same server data and pending
+  // changes ("materializes" it), then lets the SDK do the rest.
+  // Classes with a registered subclass (Parse.User, Parse.Object.extend)
+  // and writes with other operators get ordinary objects from the start.
+  const CoreManager = Parse.CoreManager;
+  const sdkEncode = require('/@parse/encode.js').default;
+  const ParseOps = require('/@parse/ParseOp.js');
+  const BaseObject = Parse.Object;
+  const Base = BaseObject.prototype;
+  const KEY_NAME = /^[A-Za-z_][0-9A-Za-z_.]*$/;
+  const lightState = new WeakMap();
+  const READ_ONLY_KEYS = { objectId: true, createdAt: true, updatedAt: true, sessionToken: true, className: true, __type: true };
+  const hasOwn = Object.prototype.hasOwnProperty;
+
+  // plainValue: a value a light object may keep as it is. Anything else
+  // (Parse.Object, File, GeoPoint, Relation, operators, class instances)
+  // goes to the SDK.
+  function plainValue(v, depth) {
+    if (v === null) {
+      return true;
+    }
+    const t = typeof v;
+    if (t === 'string' || t === 'boolean' || (t === 'number' && isFinite(v))) {
+      return true;
+    }
+    if (t !== 'object' || depth > 32) {
+      return false;
+    }
+    if (v instanceof Date) {
+      return !isNaN(v.getTime());
+    }
+    if (v instanceof Parse.ACL) {
+      return true;
+    }
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        if (!plainValue(v[i], depth + 1)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    const proto = Object.getPrototypeOf(v);
+    if ((proto !== Object.prototype && proto !== null) || typeof v.__op === 'string' || typeof v.__type === 'string') {
+      return false;
+    }
+    for (const k in v) {
+      if (hasOwn.call(v, k) && !plainValue(v[k], depth + 1)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // plainJSON: a field of a client's write a light object keeps as JSON
+  // (it decodes to itself, or to a Date, pointer, file or geo point that
+  // encodes back the same).
+  function plainJSON(v, depth) {
+    if (v === null || typeof v !== 'object') {
+      return true;
+    }
+    if (depth > 32 || typeof v.__op === 'string' || v.__type === 'Object' || v.__type === 'Relation') {
+      return false;
+    }
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        if (!plainJSON(v[i], depth + 1)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    for (const k in v) {
+      if (hasOwn.call(v, k) && !plainJSON(v[k], depth + 1)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  function decodeField(key, json) {
+    if (key === 'ACL') {
+      return json === null || json === undefined ? json : new Parse.ACL(json);
+    }
+    return Parse._decode(undefined, json);
+  }
+
+  function isObject(v) {
+    return v !== null && typeof v === 'object';
+  }
+
+  // A field as stored, decoded once. Object values remember their encoded
+  // form, as the SDK's object cache does, to notice changes made in place.
+  function serverValue(o, s, key) {
+    if (key in s.decoded) {
+      return s.decoded[key];
+    }
+    let v;
+    const raw = s.server[key];
+    if (key === 'objectId' || key === 'className' || key === '__type') {
+      v = undefined;
+    } else if (raw === undefined) {
+      v = key === 'updatedAt' && s.server.createdAt !== undefined ? serverValue(o, s, 'createdAt') : undefined;
+    } else if ((key === 'createdAt' || key === 'updatedAt') && typeof raw === 'string') {
+      v = new Date(raw);
+    } else {
+      v = decodeField(key, raw);
+    }
+    s.decoded[key] = v;
+    if (isObject(v) && !(v instanceof BaseObject) && !(v instanceof Parse.File)) {
+      s.encoded[key] = stringify(sdkEncode(v, false, true));
+    }
+    return v;
+  }
+
+  // changedInPlace lists decoded object fields whose content the script
+  // changed without set (req.object.get('tags').push('x')).
+  function changedInPlace(s) {
+    const out = [];
+    for (const key in s.encoded) {
+      if (!(key in s.changes) && stringify(sdkEncode(s.decoded[key], false, true)) !== s.encoded[key]) {
+        out.push(key);
+      }
+    }
+    return out;
+  }
+
+  function changeValue(c, key) {
+    if (!c.hasValue) {
+      c.value = decodeField(key, c.json);
+      c.hasValue = true;
+    }
+    return c.value;
+  }
+
+  // materialize turns a light object into an ordinary one with the same
+  // server data and pending changes.
+  function materialize(o) {
+    const s = lightState.get(o);
+    if (!s) {
+      return;
+    }
+    lightState.delete(o);
+    const server = {};
+    for (const k in s.server) {
+      if (k !== 'className' && k !== '__type') {
+        server[k] = s.server[k];
+      }
+    }
+    Base._finishFetch.call(o, server);
+    if (s.existed) {
+      Base._setExisted.call(o, true);
+    }
+    // Objects the script already holds stay the object's own values.
+    const held = {};
+    let any = false;
+    for (const k in s.encoded) {
+      held[k] = s.decoded[k];
+      any = true;
+    }
+    if (any) {
+      CoreManager.getObjectStateController().setServerData(o._getStateIdentifier(), held);
+    }
+    for (const key in s.changes) {
+      const c = s.changes[key];
+      if (c.op === 'unset') {
+        Base.unset.call(o, key);
+      } else if (c.op === 'inc') {
+        Base.increment.call(o, key, c.n);
+      } else {
+        Base.set.call(o, key, changeValue(c, key), { ignoreValidation: true });
+      }
+    }
+  }
+
+  class TriggerObject extends BaseObject {
+    get(key) {
+      const s = lightState.get(this);
+      if (!s) {
+        return super.get(key);
+      }
+      const c = s.changes[key];
+      if (c === undefined) {
+        if (isObject(s.server[key]) && s.server[key].__type === 'Relation') {
+          materialize(this); // a relation needs its parent, which the SDK sets up
+          return super.get(key);
+        }
+        return serverValue(this, s, key);
+      }
+      if (c.op === 'unset') {
+        return undefined;
+      }
+      if (c.op === 'inc') {
+        const cur = serverValue(this, s, key);
+        return cur === undefined ? c.n : cur + c.n;
+      }
+      return changeValue(c, key);
+    }
+
+    has(key) {
+      if (!lightState.get(this)) {
+        return super.has(key);
+      }
+      return this.get(key) != null;
+    }
+
+    set(key, value, options) {
+      const s = lightState.get(this);
+      if (!s) {
+        return super.set(key, value, options);
+      }
+      let changes = {};
+      let opts = options;
+      if (key && typeof key === 'object') {
+        changes = key;
+        opts = value;
+      } else if (typeof key === 'string') {
+        changes[key] = value;
+      } else {
+        return this;
+      }
+      opts = opts || {};
+      let light = true;
+      for (const k in changes) {
+        if (k === 'createdAt' || k === 'updatedAt') {
+          continue;
+        }
+        const v = changes[k];
+        if (k === 'objectId' || k === 'id' || !KEY_NAME.test(k) || (!opts.unset && !plainValue(v, 0))) {
+          light = false;
+          break;
+        }
+      }
+      if (!light) {
+        materialize(this);
+        return super.set(key, value, options);
+      }
+      for (const k in changes) {
+        if (k === 'createdAt' || k === 'updatedAt') {
+          continue;
+        }
+        if (opts.unset) {
+          s.changes[k] = { op: 'unset' };
+          continue;
+        }
+        let v = changes[k];
+        if (k === 'ACL' && isObject(v) && !(v instanceof Parse.ACL)) {
+          v = new Parse.ACL(v);
+        }
+        s.changes[k] = { op: 'set', value: v, hasValue: true };
+      }
+      return this;
+    }
+
+    unset(key, options) {
+      if (!lightState.get(this)) {
+        return super.unset(key, options);
+      }
+      return this.set(key, null, Object.assign({}, options, { unset: true }));
+    }
+
+    increment(key, amount) {
+      const s = lightState.get(this);
+      if (!s) {
+        return super.increment(key, amount);
+      }
+      if (amount === undefined) {
+        amount = 1;
+      }
+      if (typeof amount !== 'number') {
+        throw new Error('Cannot increment by a non-numeric amount.');
+      }
+      if (!KEY_NAME.test(key)) {
+        materialize(this);
+        return super.increment(key, amount);
+      }
+      const cur = this.get(key);
+      if (cur !== undefined && typeof cur !== 'number') {
+        throw new TypeError('Cannot increment a non-numeric value.');
+      }
+      const c = s.changes[key];
+      if (c === undefined) {
+        s.changes[key] = { op: 'inc', n: amount };
+      } else if (c.op === 'inc') {
+        c.n += amount;
+      } else if (c.op === 'unset') {
+        s.changes[key] = { op: 'set', value: amount, hasValue: true };
+      } else {
+        s.changes[key] = { op: 'set', value: cur + amount, hasValue: true };
+      }
+      return this;
+    }
+
+    decrement(key, amount) {
+      if (!lightState.get(this)) {
+        return super.decrement(key, amount);
+      }
+      if (amount === undefined) {
+        amount = 1;
+      }
+      if (typeof amount !== 'number') {
+        throw new Error('Cannot decrement by a non-numeric amount.');
+      }
+      return this.increment(key, amount * -1);
+    }
+
+    dirty(key) {
+      const s = lightState.get(this);
+      if (!s) {
+        return super.dirty(key);
+      }
+      if (!this.id) {
+        return true;
+      }
+      if (key) {
+        return (key in s.changes) || changedInPlace(s).includes(key);
+      }
+      for (const k in s.changes) {
+        return true;
+      }
+      return changedInPlace(s).length > 0;
+    }
+
+    dirtyKeys() {
+      const s = lightState.get(this);
+      if (!s) {
+        return super.dirtyKeys();
+      }
+      return Object.keys(s.changes).concat(changedInPlace(s));
+    }
+
+    existed() {
+      const s = lightState.get(this);
+      if (!s) {
+        return super.existed();
+      }
+      return !!this.id && s.existed;
+    }
+
+    _setExisted(existed) {
+      const s = lightState.get(this);
+      if (!s) {
+        return super._setExisted(existed);
+      }
+      s.existed = existed;
+    }
+
+    get createdAt() {
+      const s = lightState.get(this);
+      return s ? serverValue(this, s, 'createdAt') : super.createdAt;
+    }
+
+    get updatedAt() {
+      const s = lightState.get(this);
+      return s ? serverValue(this, s, 'updatedAt') : super.updatedAt;
+    }
+
+    _getSaveJSON() {
+      const s = lightState.get(this);
+      if (!s) {
+        return super._getSaveJSON();
+      }
+      const json = {};
+      for (const key of changedInPlace(s)) {
+        json[key] = sdkEncode(s.decoded[key], false, true);
+      }
+      for (const key in s.changes) {
+      const c = s.changes[key];
+        if (c.op === 'unset') {
+          json[key] = { __op: 'Delete' };
+        } else if (c.op === 'inc') {
+          json[key] = { __op: 'Increment', amount: c.n };
+        } else {
+          json[key] = c.hasValue ? sdkEncode(c.value, false, true) : c.json;
+        }
+      }
+      return json;
+    }
+
+    toJSON(seen, offline) {
+      const s = lightState.get(this);
+      if (!s) {
+        return super.toJSON(seen, offline);
+      }
+      const seenEntry = this.id ? this.className + ':' + this.id : this;
+      seen = seen || [seenEntry];
+      const json = {};
+      for (const key in s.server) {
+        if (key === 'objectId' || key === 'className' || key === '__type') {
+          continue;
+        }
+        if (key in s.decoded && key !== 'createdAt' && key !== 'updatedAt') {
+          json[key] = sdkEncode(s.decoded[key], false, false, seen, offline);
+        } else {
+          json[key] = s.server[key];
+        }
+      }
+      if (json.createdAt !== undefined && json.updatedAt === undefined) {
+        json.updatedAt = json.createdAt;
+      }
+      for (const key in s.changes) {
+      const c = s.changes[key];
+        if (key.indexOf('.') >= 0) {
+          continue;
+        }
+        if (c.op === 'unset') {
+          json[key] = { __op: 'Delete' };
+        } else if (c.op === 'inc') {
+          json[key] = { __op: 'Increment', amount: c.n };
+        } else {
+          json[key] = c.hasValue ? sdkEncode(c.value, false, true, undefined, offline) : c.json;
+        }
+      }
+      if (this.id) {
+        json.objectId = this.id;
+      }
+      return json;
+    }
+  }
+
+  // Every other method of Parse.Object materializes first: they reach the
+  // SDK's state for the object.
+  const lightMethods = new Set(['constructor', 'get', 'has', 'set', 'unset', 'increment', 'decrement', 'dirty', 'dirtyKeys',
+    'existed', '_setExisted', '_getSaveJSON', 'toJSON', 'createdAt', 'updatedAt',
+    // These read only id and className, or call the methods above.
+    'isNew', 'toPointer', 'toOfflinePointer', 'equals', '_getId', 'getACL', 'setACL', 'add', 'addAll', 'addUnique',
+    'addAllUnique', 'remove', 'removeAll', 'op']);
+  for (const name of Object.getOwnPropertyNames(Base)) {
+    if (lightMethods.has(name)) {
+      continue;
+    }
+    const desc = Object.getOwnPropertyDescriptor(Base, name);
+    if (typeof desc.value === 'function') {
+      const fn = desc.value;
+      Object.defineProperty(TriggerObject.prototype, name, {
+        configurable: true,
+        writable: true,
+        value: function (...args) {
+          materialize(this);
+          return fn.apply(this, args);
+        },
+      });
+    } else if (desc.get) {
+      const getter = desc.get;
+      Object.defineProperty(TriggerObject.prototype, name, {
+        configurable: true,
+        get() {
+          materialize(this);
+          return getter.call(this);
+        },
+      });
+    }
+  }
+
+  // lightObject returns a light object for a stored object's JSON (or {}
+  // for one being created), or null when the class has a subclass of its
+  // own.
+  function lightObject(className, json) {
+    if (BaseObject._getClassMap()[className]) {
+      return null;
+    }
+    const o = new TriggerObject(className);
+    if (typeof json.objectId === 'string') {
+      o.id = json.objectId;
+    }
+    lightState.set(o, { server: json, existed: typeof json.objectId === 'string', decoded: Object.create(null), encoded: Object.create(null), changes: Object.create(null) });
+    return o;
+  }
+
+  // lightWrite applies a client's write to a light object; false when the
+  // write holds something only the SDK handles (other operators, full
+  // objects): the caller then builds an ordinary object.
+  function lightWrite(o, update) {
+    const s = lightState.get(o);
+    const keys = Object.keys(update || {});
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      const v = update[key];
+      if (READ_ONLY_KEYS[key]) {
+        continue;
+      }
+      if (!KEY_NAME.test(key)) {
+        return false;
+      }
+      if (isObject(v) && typeof v.__op === 'string') {
+        if (v.__op !== 'Delete' && !(v.__op === 'Increment' && typeof v.amount === 'number')) {
+          return false;
+        }
+      } else if (!plainJSON(v, 0)) {
+        return false;
+      }
+    }
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      if (READ_ONLY_KEYS[key]) {
+        continue;
+      }
+      const v = update[key];
+      if (isObject(v) && v.__op === 'Delete') {
+        s.changes[key] = { op: 'unset' };
+      } else if (isObject(v) && v.__op === 'Increment') {
+        s.changes[key] = { op: 'inc', n: v.amount };
+      } else {
+        s.changes[key] = { op: 'set', json: v, hasValue: false };
+      }
+    }
+    return true;
+  }
+
   // ---- Request objects, shaped as on Parse Server ----
 
   function decodeParam(v) {
@@ -591,7 +1119,7 @@
   }
 
   function inflate(className, json) {
-    return Parse.Object.fromJSON(Object.assign({}, json, { className }));
+    return lightObject(className, json || {}) || Parse.Object.fromJSON(Object.assign({}, json, { className }));
   }
 
   function baseRequest(p, triggerName) {
@@ -661,7 +1189,26 @@
 
   // ---- Invocation ----
 
-  async function runFunction(name, p) {
+  function isThenable(v) {
+    return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof v.then === 'function';
+  }
+
+  // What a function or job answered. Plain values skip the SDK's encoder.
+  function resultJSON(result) {
+    if (result === undefined) {
+      return '{"hasResult":false}';
+    }
+    const t = typeof result;
+    if (result === null || t === 'string' || t === 'number' || t === 'boolean') {
+      return '{"hasResult":true,"result":' + stringify(result) + '}';
+    }
+    return stringify({ hasResult: true, result: Parse._encode(result) });
+  }
+
+  // runFunction runs a cloud function. Without a validator and with a
+  // handler that returns a plain value, it stays synchronous: no promise,
+  // no microtask, and the invocation settles before the event loop starts.
+  function runFunction(name, p) {
     const handler = functions[name];
     if (!handler) {
       throw new Parse.Error(Parse.Error.SCRIPT_FAILED, `Invalid function: "${name}"`);
@@ -672,9 +1219,11 @@
     req.params = decodeParam(p.params || {});
     req.functionName = name;
     req.context = copyContext(p.context);
-    await runValidator(name, req);
-    const result = req.skipWithMasterKey ? undefined : await handler(req);
-    return result === undefined ? { hasResult: false } : { hasResult: true, result: Parse._encode(result) };
+    if (validators[name]) {
+      return runValidator(name, req).then(() => (req.skipWithMasterKey ? undefined : handler(req))).then(resultJSON);
+    }
+    const result = handler(req);
+    return isThenable(result) ? Promise.resolve(result).then(resultJSON) : resultJSON(result);
   }
 
   async function runJob(name, p) {
@@ -690,15 +1239,27 @@
       log: logger,
       message: msg => bridge.jobMessage(typeof msg === 'string' ? msg : stringify(msg)),
     };
-    const result = await handler(req);
-    return result === undefined ? { hasResult: false } : { hasResult: true, result: Parse._encode(result) };
+    return resultJSON(await handler(req));
   }
 
-  async function runTrigger(kind, className, p) {
+  // call runs a trigger's validator and handler, then after(result). With
+  // no validator and a handler that returns a plain value it stays
+  // synchronous: no promise, no microtask.
+  function call(name, handler, req, after) {
+    if (validators[name]) {
+      return runValidator(name, req)
+        .then(() => (req.skipWithMasterKey ? undefined : handler(req)))
+        .then(after);
+    }
+    const result = handler(req);
+    return isThenable(result) ? Promise.resolve(result).then(after) : after(result);
+  }
+
+  function runTrigger(kind, className, p) {
     const name = `${kind}.${className}`;
     const handler = triggers[name];
     if (!handler) {
-      return {};
+      return '{}';
     }
     const req = baseRequest(p, kind);
     const out = {};
@@ -708,34 +1269,34 @@
       req.isGet = !!p.isGet;
       req.context = copyContext(p.context);
       Object.assign(req, p.event || {});
-      await runValidator(name, req);
-      const result = req.skipWithMasterKey ? undefined : await handler(req);
-      const q = isQuery(result) ? result : req.query;
-      out.query = q.toJSON();
-      if (result instanceof Parse.Object) {
-        out.objects = [objectJSON(result)];
-      } else if (Array.isArray(result) && result.every(o => o instanceof Parse.Object)) {
-        out.objects = result.map(objectJSON);
-      }
-      out.context = req.context;
-      return out;
+      return call(name, handler, req, result => {
+        const q = isQuery(result) ? result : req.query;
+        out.query = q.toJSON();
+        if (result instanceof Parse.Object) {
+          out.objects = [objectJSON(result)];
+        } else if (Array.isArray(result) && result.every(o => o instanceof Parse.Object)) {
+          out.objects = result.map(objectJSON);
+        }
+        out.context = req.context;
+        return out;
+      });
     }
     if (kind === 'afterFind') {
       req.objects = (p.objects || []).map(o => inflate(o.className || className, o));
       req.query = Parse.Query.fromJSON(className, p.query || {});
       req.isGet = !!p.isGet;
       req.context = copyContext(p.context);
-      await runValidator(name, req);
-      let result = req.skipWithMasterKey ? req.objects : await handler(req);
-      if (!result) {
-        result = req.objects;
-      }
-      if (!Array.isArray(result)) {
-        throw 'afterFind must return an array of Parse.Object (or nothing)';
-      }
-      out.objects = result.map(objectJSON);
-      out.context = req.context;
-      return out;
+      return call(name, handler, req, result => {
+        if (req.skipWithMasterKey || !result) {
+          result = req.objects;
+        }
+        if (!Array.isArray(result)) {
+          throw 'afterFind must return an array of Parse.Object (or nothing)';
+        }
+        out.objects = result.map(objectJSON);
+        out.context = req.context;
+        return out;
+      });
     }
     if (className === '@File') {
       req.file = p.file ? Parse.File.fromJSON(p.file) : undefined;
@@ -747,15 +1308,15 @@
       }
       req.fileSize = p.fileSize || 0;
       req.contentLength = p.fileSize || 0;
-      await runValidator(name, req);
-      const result = req.skipWithMasterKey ? undefined : await handler(req);
-      const file = result instanceof Parse.File ? result : req.file;
-      if (file && kind.startsWith('before')) {
-        out.file = file.toJSON();
-        out.file.metadata = file.metadata();
-        out.file.tags = file.tags();
-      }
-      return out;
+      return call(name, handler, req, result => {
+        const file = result instanceof Parse.File ? result : req.file;
+        if (file && kind.startsWith('before')) {
+          out.file = file.toJSON();
+          out.file.metadata = file.metadata();
+          out.file.tags = file.tags();
+        }
+        return out;
+      });
     }
     if (kind === 'beforeConnect' || kind === 'afterEvent') {
       Object.assign(req, p.event || {});
@@ -765,20 +1326,19 @@
       if (p.original) {
         req.original = inflate(className, p.original);
       }
-      await runValidator(name, req);
-      if (!req.skipWithMasterKey) {
-        await handler(req);
-      }
-      return out;
+      return call(name, handler, req, () => out);
     }
     // Object triggers: save, delete, login, logout, password reset.
     req.context = copyContext(p.context);
     if (kind === 'beforeSave') {
       req.object = inflate(className, p.object || {});
+      if (!lightState.get(req.object) || !lightWrite(req.object, p.update)) {
+        req.object = Parse.Object.fromJSON(Object.assign({}, p.object, { className }));
+        applyUpdate(req.object, p.update);
+      }
       if (p.object) {
         req.original = inflate(className, p.object);
       }
-      applyUpdate(req.object, p.update);
     } else {
       req.object = inflate(className, p.object || {});
       if (p.original) {
@@ -788,57 +1348,62 @@
         req.object._setExisted(false);
       }
     }
-    await runValidator(name, req);
-    if (!req.skipWithMasterKey) {
-      await handler(req);
-    }
-    if (kind === 'beforeSave') {
-      out.update = req.object._getSaveJSON();
-    }
-    out.context = req.context;
-    return out;
+    return call(name, handler, req, () => {
+      if (kind === 'beforeSave') {
+        out.update = req.object._getSaveJSON();
+      }
+      out.context = req.context;
+      return out;
+    });
   }
 
   // run(what, name, className, payloadJSON, done): runs one invocation and
   // calls done(true, responseJSON) or done(false, errorJSON) once.
   function run(what, name, className, payload, done) {
-    let p;
+    const fail = err => {
+      const e = resolveError(err, Parse.Error.SCRIPT_FAILED, 'Script failed. Unknown error.');
+      let json;
+      try {
+        json = stringify({ code: e.code, message: String(e.message), stack: e.stack });
+      } catch (x) {
+        json = stringify({ code: Parse.Error.SCRIPT_FAILED, message: 'Script failed. Unknown error.' });
+      }
+      done(false, json);
+    };
+    // Answers are JSON text; a trigger answers an object to encode.
+    const succeed = res => {
+      if (typeof res === 'string') {
+        done(true, res);
+        return;
+      }
+      let json;
+      try {
+        json = stringify(res);
+      } catch (e) {
+        fail(resolveError(e, Parse.Error.SCRIPT_FAILED, 'the result cannot be encoded'));
+        return;
+      }
+      done(true, json);
+    };
+    let work;
     try {
-      p = parse(payload);
-    } catch (e) {
-      done(false, stringify({ code: 1, message: 'bad invocation payload: ' + e }));
+      const p = parse(payload);
+      if (what === 'function') {
+        work = runFunction(name, p);
+      } else if (what === 'job') {
+        work = runJob(name, p);
+      } else {
+        work = runTrigger(name, className, p);
+      }
+    } catch (err) {
+      fail(err);
       return;
     }
-    let work;
-    if (what === 'function') {
-      work = runFunction(name, p);
-    } else if (what === 'job') {
-      work = runJob(name, p);
+    if (isThenable(work)) {
+      work.then(succeed, fail);
     } else {
-      work = runTrigger(name, className, p);
+      succeed(work);
     }
-    work.then(
-      res => {
-        let json;
-        try {
-          json = stringify(res);
-        } catch (e) {
-          done(false, stringify(resolveError(e, Parse.Error.SCRIPT_FAILED, 'the result cannot be encoded')));
-          return;
-        }
-        done(true, json);
-      },
-      err => {
-        const e = resolveError(err, Parse.Error.SCRIPT_FAILED, 'Script failed. Unknown error.');
-        let json;
-        try {
-          json = stringify({ code: e.code, message: String(e.message), stack: e.stack });
-        } catch (x) {
-          json = stringify({ code: Parse.Error.SCRIPT_FAILED, message: 'Script failed. Unknown error.' });
-        }
-        done(false, json);
-      }
-    );
   }
 
   function manifest() {
