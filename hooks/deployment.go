@@ -202,10 +202,6 @@ func (d *Deployment) invoke(ctx context.Context, what, name, className, label st
 	if level >= d.opts.MaxNesting {
 		return nil, core.Errorf(core.CodeScriptFailed, "%s: cloud code calls cloud code more than %d levels deep", label, d.opts.MaxNesting)
 	}
-	payload, err := json.Marshal(req)
-	if err != nil {
-		return nil, core.Internal(fmt.Errorf("encoding the request for %s: %w", label, err))
-	}
 	v, err := d.pool.acquire(ctx, level > 0)
 	if err != nil {
 		return nil, err
@@ -218,7 +214,7 @@ func (d *Deployment) invoke(ctx context.Context, what, name, className, label st
 	results := make(chan execResult, 1)
 	v.do(func() {
 		r := v.exec(inv, func(rt *goja.Runtime) error {
-			_, err := v.run(goja.Undefined(), rt.ToValue(what), rt.ToValue(name), rt.ToValue(className), rt.ToValue(string(payload)), v.doneFn)
+			_, err := v.run(goja.Undefined(), rt.ToValue(what), rt.ToValue(name), rt.ToValue(className), requestValue(rt, req), v.doneFn)
 			return err
 		})
 		inv.cancel()
@@ -388,4 +384,57 @@ func (l *rateLimiter) allow(key string, limit int, span time.Duration) bool {
 	}
 	w.count++
 	return w.count <= limit
+}
+
+// requestValue is the request as the JavaScript object cloud.js reads,
+// built without a JSON round trip: maps and slices are wrapped, not
+// copied. cloud.js copies what it hands to scripts (params, context,
+// headers) and decodes the rest into new values, so scripts never write
+// into the caller's maps.
+func requestValue(rt *goja.Runtime, req *Request) goja.Value {
+	o := rt.NewObject()
+	set := func(k string, v any) { _ = o.Set(k, v) }
+	set("master", req.Master)
+	if req.User != nil {
+		set("user", req.User)
+	}
+	if req.InstallationID != "" {
+		set("installationId", req.InstallationID)
+	}
+	if req.IP != "" {
+		set("ip", req.IP)
+	}
+	if len(req.Headers) > 0 {
+		h := rt.NewObject()
+		for k, v := range req.Headers {
+			_ = h.Set(k, v)
+		}
+		set("headers", h)
+	}
+	for _, m := range []struct {
+		key string
+		v   map[string]any
+	}{{"context", req.Context}, {"params", req.Params}, {"object", req.Object}, {"original", req.Original},
+		{"update", req.Update}, {"query", req.Query}, {"file", req.File}, {"event", req.Event}} {
+		if m.v != nil {
+			set(m.key, m.v)
+		}
+	}
+	if req.Objects != nil {
+		list := make([]any, len(req.Objects))
+		for i, obj := range req.Objects {
+			list[i] = obj
+		}
+		set("objects", list)
+	}
+	if req.IsGet {
+		set("isGet", true)
+	}
+	if req.Count {
+		set("count", true)
+	}
+	if req.FileSize != 0 {
+		set("fileSize", req.FileSize)
+	}
+	return o
 }

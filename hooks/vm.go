@@ -151,6 +151,7 @@ type jsvm struct {
 	// settled and result hold it for the invocation running now.
 	doneFn   goja.Value
 	rawParse goja.Value
+	rawStringify goja.Value
 	settled  bool
 	result  execResult
 }
@@ -189,6 +190,7 @@ func (v *jsvm) setup(rt *goja.Runtime) error {
 	// JSON.parse before its guard, for the text the server itself hands to
 	// cloud.js (payloads, backend answers): Go's encoder bounds its nesting.
 	v.rawParse = rt.Get("JSON").ToObject(rt).Get("parse")
+	v.rawStringify = rt.Get("JSON").ToObject(rt).Get("stringify")
 	if err := installGuards(rt, v.stopping); err != nil {
 		return fmt.Errorf("installing guards: %w", err)
 	}
@@ -289,6 +291,7 @@ func (v *jsvm) bridge(rt *goja.Runtime) *goja.Object {
 	b := rt.NewObject()
 	b.Set("appId", d.opts.AppID)
 	b.Set("parse", v.rawParse)
+	b.Set("rawStringify", v.rawStringify)
 	b.Set("serverURL", "http://switchboard.internal"+d.opts.MountPath)
 	b.Set("request", v.backendRequest)
 	b.Set("httpRequest", func(optionsJSON string) []any {

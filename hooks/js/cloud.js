@@ -585,21 +585,29 @@
   // table, decoding a field only when it is read. get, set, unset,
   // increment, decrement, has, dirty, dirtyKeys, existed, toJSON,
   // _getSaveJSON, createdAt and updatedAt answer from that table, as the
-  // SDK would. Anything else (save, fetch, relation ops, add, revert, a
-  // value that is not plain JSON, a Date or an ACL, ...) first turns it
-  // into an ordinary Parse.Object with the same server data and pending
-  // changes ("materializes" it), then lets the SDK do the rest.
-  // Classes with a registered subclass (Parse.User, Parse.Object.extend)
-  // and writes with other operators get ordinary objects from the start.
+  // SDK would (hooks/light_test.go checks them against it step by step).
+  // Anything else (save, fetch, relation ops, add, revert, a value that is
+  // not plain JSON, a Date or an ACL, ...) first turns it into an ordinary
+  // Parse.Object with the same server data and pending changes
+  // ("materializes" it), then lets the SDK do the rest. Classes with a
+  // subclass of their own (Parse.User, Parse.Object.extend) and writes with
+  // other operators get ordinary objects from the start.
+  //
+  // The code avoids for-in and object literals where it can: in goja they
+  // cost microseconds each, the order of a whole trigger.
   const CoreManager = Parse.CoreManager;
   const sdkEncode = require('/@parse/encode.js').default;
-  const ParseOps = require('/@parse/ParseOp.js');
   const BaseObject = Parse.Object;
   const Base = BaseObject.prototype;
   const KEY_NAME = /^[A-Za-z_][0-9A-Za-z_.]*$/;
   const lightState = new WeakMap();
+  let lightCount = 1e9; // the SDK's own objects count from 0
   const READ_ONLY_KEYS = { objectId: true, createdAt: true, updatedAt: true, sessionToken: true, className: true, __type: true };
   const hasOwn = Object.prototype.hasOwnProperty;
+  const objectKeys = Object.keys;
+  const OP_UNSET = 1;
+  const OP_INC = 2;
+  const OP_SET = 3;
 
   // plainValue: a value a light object may keep as it is. Anything else
   // (Parse.Object, File, GeoPoint, Relation, operators, class instances)
@@ -633,8 +641,9 @@
     if ((proto !== Object.prototype && proto !== null) || typeof v.__op === 'string' || typeof v.__type === 'string') {
       return false;
     }
-    for (const k in v) {
-      if (hasOwn.call(v, k) && !plainValue(v[k], depth + 1)) {
+    const keys = objectKeys(v);
+    for (let i = 0; i < keys.length; i++) {
+      if (!plainValue(v[keys[i]], depth + 1)) {
         return false;
       }
     }
@@ -659,8 +668,9 @@
       }
       return true;
     }
-    for (const k in v) {
-      if (hasOwn.call(v, k) && !plainJSON(v[k], depth + 1)) {
+    const keys = objectKeys(v);
+    for (let i = 0; i < keys.length; i++) {
+      if (!plainJSON(v[keys[i]], depth + 1)) {
         return false;
       }
     }
@@ -671,6 +681,9 @@
     if (key === 'ACL') {
       return json === null || json === undefined ? json : new Parse.ACL(json);
     }
+    if (json === null || typeof json !== 'object') {
+      return json;
+    }
     return Parse._decode(undefined, json);
   }
 
@@ -678,9 +691,36 @@
     return v !== null && typeof v === 'object';
   }
 
+  // encodeField encodes a value as SetOp.toJSON does; plain scalars are
+  // their own JSON.
+  function encodeField(v) {
+    return v === null || typeof v !== 'object' ? v : sdkEncode(v, false, true);
+  }
+
+  // The light state of an object: the server's JSON, its decoded fields,
+  // and its changes in order (keys) with one entry each (changes).
+  function newState(json) {
+    return {
+      server: json,
+      existed: typeof json.objectId === 'string',
+      decoded: Object.create(null),
+      encodedKeys: [], // decoded object fields, to notice changes in place
+      encoded: Object.create(null),
+      keys: [],
+      changes: Object.create(null),
+    };
+  }
+
+  function change(s, key, op, value, json) {
+    if (!(key in s.changes)) {
+      s.keys.push(key);
+    }
+    s.changes[key] = { op, value, json, hasValue: json === undefined };
+  }
+
   // A field as stored, decoded once. Object values remember their encoded
   // form, as the SDK's object cache does, to notice changes made in place.
-  function serverValue(o, s, key) {
+  function serverValue(s, key) {
     if (key in s.decoded) {
       return s.decoded[key];
     }
@@ -689,7 +729,7 @@
     if (key === 'objectId' || key === 'className' || key === '__type') {
       v = undefined;
     } else if (raw === undefined) {
-      v = key === 'updatedAt' && s.server.createdAt !== undefined ? serverValue(o, s, 'createdAt') : undefined;
+      v = key === 'updatedAt' && s.server.createdAt !== undefined ? serverValue(s, 'createdAt') : undefined;
     } else if ((key === 'createdAt' || key === 'updatedAt') && typeof raw === 'string') {
       v = new Date(raw);
     } else {
@@ -697,6 +737,7 @@
     }
     s.decoded[key] = v;
     if (isObject(v) && !(v instanceof BaseObject) && !(v instanceof Parse.File)) {
+      s.encodedKeys.push(key);
       s.encoded[key] = stringify(sdkEncode(v, false, true));
     }
     return v;
@@ -706,7 +747,8 @@
   // changed without set (req.object.get('tags').push('x')).
   function changedInPlace(s) {
     const out = [];
-    for (const key in s.encoded) {
+    for (let i = 0; i < s.encodedKeys.length; i++) {
+      const key = s.encodedKeys[i];
       if (!(key in s.changes) && stringify(sdkEncode(s.decoded[key], false, true)) !== s.encoded[key]) {
         out.push(key);
       }
@@ -722,6 +764,19 @@
     return c.value;
   }
 
+  function opJSON(c, offline) {
+    if (c.op === OP_UNSET) {
+      return { __op: 'Delete' };
+    }
+    if (c.op === OP_INC) {
+      return { __op: 'Increment', amount: c.value };
+    }
+    if (!c.hasValue) {
+      return c.json;
+    }
+    return c.value === null || typeof c.value !== 'object' ? c.value : sdkEncode(c.value, false, true, undefined, offline);
+  }
+
   // materialize turns a light object into an ordinary one with the same
   // server data and pending changes.
   function materialize(o) {
@@ -731,7 +786,7 @@
     }
     lightState.delete(o);
     const server = {};
-    for (const k in s.server) {
+    for (const k of objectKeys(s.server)) {
       if (k !== 'className' && k !== '__type') {
         server[k] = s.server[k];
       }
@@ -741,25 +796,48 @@
       Base._setExisted.call(o, true);
     }
     // Objects the script already holds stay the object's own values.
-    const held = {};
-    let any = false;
-    for (const k in s.encoded) {
-      held[k] = s.decoded[k];
-      any = true;
-    }
-    if (any) {
+    if (s.encodedKeys.length > 0) {
+      const held = {};
+      for (const k of s.encodedKeys) {
+        held[k] = s.decoded[k];
+      }
       CoreManager.getObjectStateController().setServerData(o._getStateIdentifier(), held);
     }
-    for (const key in s.changes) {
+    for (const key of s.keys) {
       const c = s.changes[key];
-      if (c.op === 'unset') {
+      if (c.op === OP_UNSET) {
         Base.unset.call(o, key);
-      } else if (c.op === 'inc') {
-        Base.increment.call(o, key, c.n);
+      } else if (c.op === OP_INC) {
+        Base.increment.call(o, key, c.value);
       } else {
         Base.set.call(o, key, changeValue(c, key), { ignoreValidation: true });
       }
     }
+  }
+
+  // setOne applies one set of a light object; false when the SDK must.
+  function lightSetOne(s, key, value, unset) {
+    if (key === 'createdAt' || key === 'updatedAt') {
+      return true;
+    }
+    if (key === 'objectId' || key === 'id' || !KEY_NAME.test(key) || (!unset && !plainValue(value, 0))) {
+      return false;
+    }
+    return true;
+  }
+
+  function applySetOne(s, key, value, unset) {
+    if (key === 'createdAt' || key === 'updatedAt') {
+      return;
+    }
+    if (unset) {
+      change(s, key, OP_UNSET);
+      return;
+    }
+    if (key === 'ACL' && isObject(value) && !(value instanceof Parse.ACL)) {
+      value = new Parse.ACL(value);
+    }
+    change(s, key, OP_SET, value);
   }
 
   class TriggerObject extends BaseObject {
@@ -770,18 +848,19 @@
       }
       const c = s.changes[key];
       if (c === undefined) {
-        if (isObject(s.server[key]) && s.server[key].__type === 'Relation') {
+        const raw = s.server[key];
+        if (raw !== null && typeof raw === 'object' && raw.__type === 'Relation') {
           materialize(this); // a relation needs its parent, which the SDK sets up
           return super.get(key);
         }
-        return serverValue(this, s, key);
+        return serverValue(s, key);
       }
-      if (c.op === 'unset') {
+      if (c.op === OP_UNSET) {
         return undefined;
       }
-      if (c.op === 'inc') {
-        const cur = serverValue(this, s, key);
-        return cur === undefined ? c.n : cur + c.n;
+      if (c.op === OP_INC) {
+        const cur = serverValue(s, key);
+        return cur === undefined ? c.value : cur + c.value;
       }
       return changeValue(c, key);
     }
@@ -798,54 +877,43 @@
       if (!s) {
         return super.set(key, value, options);
       }
-      let changes = {};
-      let opts = options;
-      if (key && typeof key === 'object') {
-        changes = key;
-        opts = value;
-      } else if (typeof key === 'string') {
-        changes[key] = value;
-      } else {
+      if (typeof key === 'string') {
+        const unset = !!(options && options.unset);
+        if (!lightSetOne(s, key, value, unset)) {
+          materialize(this);
+          return super.set(key, value, options);
+        }
+        applySetOne(s, key, value, unset);
         return this;
       }
-      opts = opts || {};
-      let light = true;
-      for (const k in changes) {
-        if (k === 'createdAt' || k === 'updatedAt') {
-          continue;
-        }
-        const v = changes[k];
-        if (k === 'objectId' || k === 'id' || !KEY_NAME.test(k) || (!opts.unset && !plainValue(v, 0))) {
-          light = false;
-          break;
+      if (!key || typeof key !== 'object') {
+        return this;
+      }
+      const unset = !!(value && value.unset);
+      const keys = objectKeys(key);
+      for (let i = 0; i < keys.length; i++) {
+        if (!lightSetOne(s, keys[i], key[keys[i]], unset)) {
+          materialize(this);
+          return super.set(key, value, options);
         }
       }
-      if (!light) {
-        materialize(this);
-        return super.set(key, value, options);
-      }
-      for (const k in changes) {
-        if (k === 'createdAt' || k === 'updatedAt') {
-          continue;
-        }
-        if (opts.unset) {
-          s.changes[k] = { op: 'unset' };
-          continue;
-        }
-        let v = changes[k];
-        if (k === 'ACL' && isObject(v) && !(v instanceof Parse.ACL)) {
-          v = new Parse.ACL(v);
-        }
-        s.changes[k] = { op: 'set', value: v, hasValue: true };
+      for (let i = 0; i < keys.length; i++) {
+        applySetOne(s, keys[i], key[keys[i]], unset);
       }
       return this;
     }
 
     unset(key, options) {
-      if (!lightState.get(this)) {
+      const s = lightState.get(this);
+      if (!s) {
         return super.unset(key, options);
       }
-      return this.set(key, null, Object.assign({}, options, { unset: true }));
+      if (!lightSetOne(s, key, null, true)) {
+        materialize(this);
+        return super.unset(key, options);
+      }
+      applySetOne(s, key, null, true);
+      return this;
     }
 
     increment(key, amount) {
@@ -869,13 +937,13 @@
       }
       const c = s.changes[key];
       if (c === undefined) {
-        s.changes[key] = { op: 'inc', n: amount };
-      } else if (c.op === 'inc') {
-        c.n += amount;
-      } else if (c.op === 'unset') {
-        s.changes[key] = { op: 'set', value: amount, hasValue: true };
+        change(s, key, OP_INC, amount);
+      } else if (c.op === OP_INC) {
+        c.value += amount;
+      } else if (c.op === OP_UNSET) {
+        change(s, key, OP_SET, amount);
       } else {
-        s.changes[key] = { op: 'set', value: cur + amount, hasValue: true };
+        change(s, key, OP_SET, cur + amount);
       }
       return this;
     }
@@ -902,12 +970,9 @@
         return true;
       }
       if (key) {
-        return (key in s.changes) || changedInPlace(s).includes(key);
+        return key in s.changes || changedInPlace(s).includes(key);
       }
-      for (const k in s.changes) {
-        return true;
-      }
-      return changedInPlace(s).length > 0;
+      return s.keys.length > 0 || changedInPlace(s).length > 0;
     }
 
     dirtyKeys() {
@@ -915,7 +980,7 @@
       if (!s) {
         return super.dirtyKeys();
       }
-      return Object.keys(s.changes).concat(changedInPlace(s));
+      return s.keys.concat(changedInPlace(s));
     }
 
     existed() {
@@ -936,12 +1001,12 @@
 
     get createdAt() {
       const s = lightState.get(this);
-      return s ? serverValue(this, s, 'createdAt') : super.createdAt;
+      return s ? serverValue(s, 'createdAt') : super.createdAt;
     }
 
     get updatedAt() {
       const s = lightState.get(this);
-      return s ? serverValue(this, s, 'updatedAt') : super.updatedAt;
+      return s ? serverValue(s, 'updatedAt') : super.updatedAt;
     }
 
     _getSaveJSON() {
@@ -950,18 +1015,13 @@
         return super._getSaveJSON();
       }
       const json = {};
-      for (const key of changedInPlace(s)) {
-        json[key] = sdkEncode(s.decoded[key], false, true);
-      }
-      for (const key in s.changes) {
-      const c = s.changes[key];
-        if (c.op === 'unset') {
-          json[key] = { __op: 'Delete' };
-        } else if (c.op === 'inc') {
-          json[key] = { __op: 'Increment', amount: c.n };
-        } else {
-          json[key] = c.hasValue ? sdkEncode(c.value, false, true) : c.json;
+      if (s.encodedKeys.length > 0) {
+        for (const key of changedInPlace(s)) {
+          json[key] = encodeField(s.decoded[key]);
         }
+      }
+      for (let i = 0; i < s.keys.length; i++) {
+        json[s.keys[i]] = opJSON(s.changes[s.keys[i]]);
       }
       return json;
     }
@@ -974,7 +1034,9 @@
       const seenEntry = this.id ? this.className + ':' + this.id : this;
       seen = seen || [seenEntry];
       const json = {};
-      for (const key in s.server) {
+      const keys = objectKeys(s.server);
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i];
         if (key === 'objectId' || key === 'className' || key === '__type') {
           continue;
         }
@@ -987,17 +1049,10 @@
       if (json.createdAt !== undefined && json.updatedAt === undefined) {
         json.updatedAt = json.createdAt;
       }
-      for (const key in s.changes) {
-      const c = s.changes[key];
-        if (key.indexOf('.') >= 0) {
-          continue;
-        }
-        if (c.op === 'unset') {
-          json[key] = { __op: 'Delete' };
-        } else if (c.op === 'inc') {
-          json[key] = { __op: 'Increment', amount: c.n };
-        } else {
-          json[key] = c.hasValue ? sdkEncode(c.value, false, true, undefined, offline) : c.json;
+      for (let i = 0; i < s.keys.length; i++) {
+        const key = s.keys[i];
+        if (key.indexOf('.') < 0) {
+          json[key] = opJSON(s.changes[key], offline);
         }
       }
       if (this.id) {
@@ -1048,11 +1103,15 @@
     if (BaseObject._getClassMap()[className]) {
       return null;
     }
-    const o = new TriggerObject(className);
+    // As the SDK's constructor leaves an object, without its work: a
+    // string class name and no attributes to set.
+    const o = Object.create(TriggerObject.prototype);
+    o._objCount = lightCount++;
+    o.className = className;
     if (typeof json.objectId === 'string') {
       o.id = json.objectId;
     }
-    lightState.set(o, { server: json, existed: typeof json.objectId === 'string', decoded: Object.create(null), encoded: Object.create(null), changes: Object.create(null) });
+    lightState.set(o, newState(json));
     return o;
   }
 
@@ -1060,18 +1119,21 @@
   // write holds something only the SDK handles (other operators, full
   // objects): the caller then builds an ordinary object.
   function lightWrite(o, update) {
+    if (!update) {
+      return true;
+    }
     const s = lightState.get(o);
-    const keys = Object.keys(update || {});
+    const keys = objectKeys(update);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
       const v = update[key];
-      if (READ_ONLY_KEYS[key]) {
+      if (READ_ONLY_KEYS[key] === true) {
         continue;
       }
       if (!KEY_NAME.test(key)) {
         return false;
       }
-      if (isObject(v) && typeof v.__op === 'string') {
+      if (v !== null && typeof v === 'object' && typeof v.__op === 'string') {
         if (v.__op !== 'Delete' && !(v.__op === 'Increment' && typeof v.amount === 'number')) {
           return false;
         }
@@ -1081,16 +1143,16 @@
     }
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
-      if (READ_ONLY_KEYS[key]) {
+      if (READ_ONLY_KEYS[key] === true) {
         continue;
       }
       const v = update[key];
-      if (isObject(v) && v.__op === 'Delete') {
-        s.changes[key] = { op: 'unset' };
-      } else if (isObject(v) && v.__op === 'Increment') {
-        s.changes[key] = { op: 'inc', n: v.amount };
+      if (v !== null && typeof v === 'object' && v.__op === 'Delete') {
+        change(s, key, OP_UNSET);
+      } else if (v !== null && typeof v === 'object' && v.__op === 'Increment') {
+        change(s, key, OP_INC, v.amount);
       } else {
-        s.changes[key] = { op: 'set', json: v, hasValue: false };
+        change(s, key, OP_SET, undefined, v);
       }
     }
     return true;
@@ -1357,37 +1419,46 @@
     });
   }
 
-  // run(what, name, className, payloadJSON, done): runs one invocation and
+  // The invocation running now: its done callback. One invocation runs at
+  // a time on a runtime, and these handlers are made once, not per call.
+  let currentDone = null;
+
+  function fail(err) {
+    const done = currentDone;
+    const e = resolveError(err, Parse.Error.SCRIPT_FAILED, 'Script failed. Unknown error.');
+    let json;
+    try {
+      json = stringify({ code: e.code, message: String(e.message), stack: e.stack });
+    } catch (x) {
+      json = stringify({ code: Parse.Error.SCRIPT_FAILED, message: 'Script failed. Unknown error.' });
+    }
+    done(false, json);
+  }
+
+  // Answers are JSON text; a trigger answers an object to encode.
+  function succeed(res) {
+    const done = currentDone;
+    if (typeof res === 'string') {
+      done(true, res);
+      return;
+    }
+    let json;
+    try {
+      json = stringify(res);
+    } catch (e) {
+      fail(resolveError(e, Parse.Error.SCRIPT_FAILED, 'the result cannot be encoded'));
+      return;
+    }
+    done(true, json);
+  }
+
+  // run(what, name, className, payload, done): runs one invocation and
   // calls done(true, responseJSON) or done(false, errorJSON) once.
   function run(what, name, className, payload, done) {
-    const fail = err => {
-      const e = resolveError(err, Parse.Error.SCRIPT_FAILED, 'Script failed. Unknown error.');
-      let json;
-      try {
-        json = stringify({ code: e.code, message: String(e.message), stack: e.stack });
-      } catch (x) {
-        json = stringify({ code: Parse.Error.SCRIPT_FAILED, message: 'Script failed. Unknown error.' });
-      }
-      done(false, json);
-    };
-    // Answers are JSON text; a trigger answers an object to encode.
-    const succeed = res => {
-      if (typeof res === 'string') {
-        done(true, res);
-        return;
-      }
-      let json;
-      try {
-        json = stringify(res);
-      } catch (e) {
-        fail(resolveError(e, Parse.Error.SCRIPT_FAILED, 'the result cannot be encoded'));
-        return;
-      }
-      done(true, json);
-    };
+    currentDone = done;
     let work;
     try {
-      const p = parse(payload);
+      const p = typeof payload === 'string' ? parse(payload) : payload;
       if (what === 'function') {
         work = runFunction(name, p);
       } else if (what === 'job') {
