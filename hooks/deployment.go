@@ -273,6 +273,9 @@ func (d *Deployment) response(label string, r execResult) (*Response, error) {
 		d.logError(label, ce)
 		return nil, ce
 	}
+	if r.answer != nil {
+		return answerResponse(r.answer), nil
+	}
 	var jr jsResponse
 	if err := json.Unmarshal([]byte(r.payload), &jr); err != nil {
 		return nil, core.Internal(fmt.Errorf("%s: unreadable answer from the runtime: %w", label, err))
@@ -286,6 +289,26 @@ func (d *Deployment) response(label string, r execResult) (*Response, error) {
 		File:      jr.File,
 		Context:   jr.Context,
 	}, nil
+}
+
+// answerResponse reads a trigger's exported answer.
+func answerResponse(a map[string]any) *Response {
+	r := &Response{}
+	r.HasResult = a["hasResult"] == true
+	r.Result = a["result"]
+	r.Update, _ = a["update"].(map[string]any)
+	r.Query, _ = a["query"].(map[string]any)
+	r.File, _ = a["file"].(map[string]any)
+	r.Context, _ = a["context"].(map[string]any)
+	if list, ok := a["objects"].([]any); ok {
+		r.Objects = make([]map[string]any, 0, len(list))
+		for _, o := range list {
+			if m, ok := o.(map[string]any); ok {
+				r.Objects = append(r.Objects, m)
+			}
+		}
+	}
+	return r
 }
 
 func (d *Deployment) logError(label string, ce *core.Error) {

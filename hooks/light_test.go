@@ -2,8 +2,10 @@ package hooks_test
 
 import (
 	"context"
+	"reflect"
 	"testing"
 
+	"github.com/switchboardhq/switchboard/core"
 	"github.com/switchboardhq/switchboard/hooks"
 )
 
@@ -142,5 +144,68 @@ func TestLightObjectMatchesTheSDK(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// A trigger's answer is read without JSON; it must come out as JSON would
+// have it, and refuse what the JSON guards refuse.
+func TestTriggerAnswerExport(t *testing.T) {
+	e := newEnv(t, `
+Parse.Cloud.beforeSave('Shapes', req => {
+  const c = req.context;
+  switch (c.mode) {
+    case 'values':
+      c.when = new Date('2030-01-02T03:04:05.006Z');
+      c.nothing = undefined;
+      c.fn = () => 1;
+      c.nan = NaN;
+      c.list = [1, undefined, 'x', () => 2];
+      c.acl = new Parse.ACL({ '*': { read: true } });
+      c.nested = { a: { b: [true, null] } };
+      req.object.set('n', 2);
+      break;
+    case 'deep': {
+      let o = {};
+      for (let i = 0; i < 5000; i++) o = { o };
+      c.deep = o;
+      break;
+    }
+    case 'cycle': {
+      const o = {};
+      o.self = o;
+      c.cycle = o;
+      break;
+    }
+    case 'sparse': {
+      const a = [];
+      a.length = 1e9;
+      c.sparse = a;
+      break;
+    }
+  }
+});
+Parse.Cloud.define('ok', () => 'ok');
+`, hooks.Options{})
+	run := func(mode string) (*hooks.Response, error) {
+		return e.m.RunTrigger(context.Background(), hooks.BeforeSave, "Shapes", &hooks.Request{Update: map[string]any{"a": 1.0}, Context: map[string]any{"mode": mode}})
+	}
+	resp, err := run("values")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"mode": "values", "when": "2030-01-02T03:04:05.006Z", "nan": nil, "list": []any{1.0, nil, "x", nil},
+		"acl": map[string]any{"*": map[string]any{"read": true}}, "nested": map[string]any{"a": map[string]any{"b": []any{true, nil}}}}
+	if !reflect.DeepEqual(resp.Context, want) {
+		t.Fatalf("context %#v,\nwant %#v", resp.Context, want)
+	}
+	if !reflect.DeepEqual(resp.Update, map[string]any{"a": 1.0, "n": 2.0}) {
+		t.Fatalf("update %#v", resp.Update)
+	}
+	for mode, msg := range map[string]string{"deep": "nests deeper than 1000 levels", "cycle": "nests deeper than 1000 levels", "sparse": "longer than cloud code allows"} {
+		_, err := run(mode)
+		wantCode(t, err, core.CodeScriptFailed, msg)
+		if got := e.mustRun(t, "ok", nil); got != "ok" {
+			t.Fatalf("after %s: %v", mode, got)
+		}
 	}
 }

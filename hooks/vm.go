@@ -149,11 +149,11 @@ type jsvm struct {
 	work chan func()
 	// doneFn is the JavaScript function cloud.js calls with the outcome;
 	// settled and result hold it for the invocation running now.
-	doneFn   goja.Value
-	rawParse goja.Value
+	doneFn       goja.Value
+	rawParse     goja.Value
 	rawStringify goja.Value
-	settled  bool
-	result  execResult
+	settled      bool
+	result       execResult
 }
 
 // newVM creates a runtime and loads the deployment into it: guards, Node
@@ -162,9 +162,9 @@ type jsvm struct {
 func newVM(ctx context.Context, d *Deployment) (*jsvm, error) {
 	v := &jsvm{dep: d}
 	v.loop = eventloop.NewEventLoop(eventloop.WithRegistry(d.registry), eventloop.EnableConsole(false))
+	v.loop.Run(func(rt *goja.Runtime) { v.rt = rt }) // the loop's runtime, which invocations use directly
 	inv := d.newInvocation(ctx, "loading "+EntryPoint, d.opts.Timeout)
 	res := v.exec(inv, func(rt *goja.Runtime) error {
-		v.rt = rt
 		d.vms.Store(rt, v)
 		if err := v.setup(rt); err != nil {
 			return err
@@ -229,7 +229,17 @@ func (v *jsvm) setup(rt *goja.Runtime) error {
 	apiObj := api.ToObject(rt)
 	v.run, _ = goja.AssertFunction(apiObj.Get("run"))
 	v.doneFn = rt.ToValue(func(c goja.FunctionCall) goja.Value {
-		v.settle(c.Argument(0).ToBoolean(), c.Argument(1).String())
+		ok, answer := c.Argument(0).ToBoolean(), c.Argument(1)
+		if _, isObject := answer.(*goja.Object); !isObject || !ok {
+			v.settle(ok, answer.String())
+			return goja.Undefined()
+		}
+		// A trigger's answer, as an object: exported without JSON.
+		m, err := v.exportAnswer(answer)
+		if err != nil {
+			panic(rt.NewGoError(err))
+		}
+		v.settleValue(m)
 		return goja.Undefined()
 	})
 	manifest, _ := goja.AssertFunction(apiObj.Get("manifest"))
@@ -372,7 +382,9 @@ func (v *jsvm) backendRequest(method, p, body string, master bool, token, instal
 type execResult struct {
 	ok      bool
 	payload string
-	err     error
+	// answer is the exported answer of a trigger (payload is then empty).
+	answer map[string]any
+	err    error
 }
 
 // exec runs start on the runtime's event loop and waits until the
@@ -387,15 +399,16 @@ func (v *jsvm) exec(inv *invocation, start func(rt *goja.Runtime) error) execRes
 	d.mem.add(inv)
 	timer := time.AfterFunc(inv.timeout, func() { inv.interrupt(errTimedOut) })
 	stopCancel := context.AfterFunc(inv.parent, func() { inv.interrupt(errCancelled) })
-	v.loop.Run(func(rt *goja.Runtime) {
-		if err := start(rt); err != nil && !v.settled {
-			v.settled = true
-			v.result.err = err
-		}
-		if v.settled {
-			v.loop.StopNoWait()
-		}
-	})
+	// The invocation starts outside the event loop: most settle at once
+	// (a synchronous handler, promise reactions run when the call returns)
+	// and never need it. Timers, intervals and pending callbacks start it.
+	if err := start(v.rt); err != nil && !v.settled {
+		v.settled = true
+		v.result.err = err
+	}
+	if !v.settled && inv.state.Load() == invRunning {
+		v.loop.Run(func(*goja.Runtime) {})
+	}
 	timer.Stop()
 	stopCancel()
 	d.mem.remove(inv)
@@ -424,6 +437,16 @@ func (v *jsvm) settle(ok bool, payload string) {
 	}
 	v.settled = true
 	v.result.ok, v.result.payload = ok, payload
+	v.loop.StopNoWait()
+}
+
+// settleValue records a trigger's answer, exported (see exportAnswer).
+func (v *jsvm) settleValue(m map[string]any) {
+	if v.settled {
+		return
+	}
+	v.settled = true
+	v.result.ok, v.result.answer = true, m
 	v.loop.StopNoWait()
 }
 

@@ -1435,21 +1435,14 @@
     done(false, json);
   }
 
-  // Answers are JSON text; a trigger answers an object to encode.
+  // Functions and jobs answer JSON text; a trigger answers an object, which
+  // the server reads without JSON (see exportAnswer in hooks/export.go).
   function succeed(res) {
-    const done = currentDone;
-    if (typeof res === 'string') {
-      done(true, res);
-      return;
-    }
-    let json;
     try {
-      json = stringify(res);
+      currentDone(true, res);
     } catch (e) {
       fail(resolveError(e, Parse.Error.SCRIPT_FAILED, 'the result cannot be encoded'));
-      return;
     }
-    done(true, json);
   }
 
   // run(what, name, className, payload, done): runs one invocation and
