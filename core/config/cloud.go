@@ -15,7 +15,7 @@ type CloudCode struct {
 	// JobTimeout bounds one job run (default 15m).
 	JobTimeout Duration `yaml:"jobTimeout"`
 	// PoolSize is how many prewarmed runtimes serve calls at once
-	// (default GOMAXPROCS).
+	// (default 2 × GOMAXPROCS).
 	PoolSize int `yaml:"poolSize"`
 	// QueueTimeout is how long a call waits for a free runtime (default 2s).
 	QueueTimeout Duration `yaml:"queueTimeout"`
