@@ -45,6 +45,12 @@ type App struct {
 	changes ChangeBus
 	authz   atomic.Pointer[Authorizer]
 
+	// authHooks are told when sessions or roles changed on another node
+	// (OnAuthInvalidated).
+	authHooksMu sync.Mutex
+	authHookID  int
+	authHooks   map[int]func()
+
 	stop chan struct{}
 	wg   sync.WaitGroup
 }
