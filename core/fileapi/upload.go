@@ -145,8 +145,16 @@ func (h *Handler) admit(ctx context.Context, auth *core.Auth, original, contentT
 		return nil, err
 	}
 	if h.opts.BeforeSave != nil {
+		stored := e.Name
 		if err := h.opts.BeforeSave(ctx, e); err != nil {
 			return nil, triggerError(err)
+		}
+		// A trigger may rename the file; the new name must be one the
+		// download route can serve.
+		if e.Name != stored {
+			if err := checkStoredName(e.Name); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if e.Protected && h.opts.Registry == nil {
