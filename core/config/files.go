@@ -58,8 +58,8 @@ type Thumbnails struct {
 func defaultFiles() Files {
 	return Files{
 		Provider:            "local",
-		SignedURLExpiry:        Duration(15 * time.Minute),
-		DirectUploadExpiry:     Duration(time.Hour),
+		SignedURLExpiry:     Duration(15 * time.Minute),
+		DirectUploadExpiry:  Duration(time.Hour),
 		MaxDirectUploadSize: "5gb",
 		CacheControl:        "public, max-age=86400",
 		Thumbnails:          Thumbnails{Enabled: true, MaxSourceSize: "32mb", MaxSourcePixels: 40_000_000},
