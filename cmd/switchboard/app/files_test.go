@@ -16,6 +16,7 @@ import (
 
 	_ "github.com/switchboardhq/switchboard/adapters/files/local"
 	_ "github.com/switchboardhq/switchboard/adapters/store/sqlite"
+	"github.com/switchboardhq/switchboard/core"
 )
 
 // fileServer is a `switchboard serve` run in process on SQLite and the
@@ -340,5 +341,102 @@ func TestFilesGC(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if code := Run(context.Background(), []string{"files", "gc", "--dir", dir, "--min-age", "0s"}, nil, &out, &errOut); code != exitUsage {
 		t.Errorf("--min-age 0s: exit %d %s", code, errOut.String())
+	}
+}
+
+// filesTestExtension binds, on every server of these tests, a file trigger
+// and a policy that act only on names made for them, so that the tests can
+// see the core's hook chains and decision point through the files API.
+func init() {
+	Extensions.Register("filestest", func(_ context.Context, a *core.App) error {
+		a.Hooks().BeforeSaveFile.Bind(func(e *core.FileEvent) error {
+			switch {
+			case strings.HasSuffix(e.Name, "_refuse.txt"):
+				return core.Errorf(core.CodeScriptFailed, "the trigger refuses %s", e.Name)
+			case strings.HasSuffix(e.Name, "_protectme.txt"):
+				e.Protected = true
+			case strings.HasSuffix(e.Name, "_rename.txt"):
+				e.Name = strings.TrimSuffix(e.Name, "_rename.txt") + "_renamed.txt"
+			case strings.HasSuffix(e.Name, "_rename-bad.txt"):
+				e.Name = "../escape.txt"
+			}
+			return e.Next()
+		})
+		a.SetAuthorizer(filesPolicy{})
+		return nil
+	})
+}
+
+// filesPolicy refuses every file action on names holding "denied".
+type filesPolicy struct{}
+
+func (filesPolicy) Covers(point, _ string) bool { return point == core.PointFiles }
+
+func (filesPolicy) Authorize(_ context.Context, in *core.AuthzInput) (core.Expr, error) {
+	if name, _ := in.Extra["name"].(string); strings.Contains(name, "denied") {
+		return nil, core.Errorf(core.CodeOperationForbidden, "policy: no %s of %s", in.Action, name)
+	}
+	return nil, nil
+}
+
+func TestFilesTriggersAndPolicy(t *testing.T) {
+	s := startFileServer(t, t.TempDir())
+	if a := s.upload("refuse.txt", "text/plain", "x", "master"); a.code() != 141 {
+		t.Errorf("refused by the trigger: %d %s", a.status, a.body)
+	}
+	if a := s.upload("denied.txt", "text/plain", "x", "master"); a.code() != 119 {
+		t.Errorf("refused by the policy: %d %s", a.status, a.body)
+	}
+	renamed := s.upload("rename.txt", "text/plain", "x", "master")
+	if name, _ := renamed.json["name"].(string); !strings.HasSuffix(name, "_renamed.txt") {
+		t.Errorf("renamed by the trigger: %d %s", renamed.status, renamed.body)
+	}
+	if a := s.upload("rename-bad.txt", "text/plain", "x", "master"); a.code() != 122 {
+		t.Errorf("renamed to a bad name: %d %s", a.status, a.body)
+	}
+	prot := s.upload("protectme.txt", "text/plain", "secret", "master")
+	name, _ := prot.json["name"].(string)
+	if !strings.Contains(prot.json["url"].(string), "sig=") {
+		t.Errorf("protected by the trigger: %s", prot.body)
+	}
+	if a := s.do("GET", s.base+"/files/app/"+name, nil); a.code() != 119 {
+		t.Errorf("plain URL of a file the trigger protected: %d %s", a.status, a.body)
+	}
+}
+
+// TestFilesDirectUpload: the local provider's direct-upload round trip
+// through the whole server, and its size capped by maxUploadSize.
+func TestFilesDirectUpload(t *testing.T) {
+	s := startFileServer(t, t.TempDir(), "SWITCHBOARD_MAX_UPLOAD_SIZE=1kb")
+	user := s.signUp("dora", nil)
+	ask := func(size int) answer {
+		b, _ := json.Marshal(map[string]any{"size": size, "contentType": "text/plain"})
+		return s.do("POST", "/files/big.txt/direct", bytes.NewReader(b), "app", "X-Parse-Session-Token: "+user, "Content-Type: application/json")
+	}
+	if a := ask(4096); a.code() != 129 {
+		t.Errorf("direct upload over maxUploadSize with the local provider: %d %s", a.status, a.body)
+	}
+	a := ask(11)
+	if a.status != 200 {
+		t.Fatalf("direct: %d %s", a.status, a.body)
+	}
+	up := a.json["upload"].(map[string]any)
+	hdrs := []string{}
+	for k, v := range up["headers"].(map[string]any) {
+		hdrs = append(hdrs, k+": "+v.(string))
+	}
+	if put := s.do(up["method"].(string), up["url"].(string), strings.NewReader("hello world"), hdrs...); put.status != 201 {
+		t.Fatalf("PUT: %d %s", put.status, put.body)
+	}
+	if again := s.do(up["method"].(string), up["url"].(string), strings.NewReader("hello world"), hdrs...); again.code() != 119 {
+		t.Errorf("second PUT to a one-time URL: %d %s", again.status, again.body)
+	}
+	b, _ := json.Marshal(map[string]any{"ticket": a.json["ticket"]})
+	conf := s.do("POST", "/files/"+a.json["name"].(string)+"/confirm", bytes.NewReader(b), "app", "Content-Type: application/json")
+	if conf.status != 201 || conf.json["url"] != a.json["url"] {
+		t.Fatalf("confirm: %d %s", conf.status, conf.body)
+	}
+	if got := s.do("GET", a.json["url"].(string), nil); string(got.body) != "hello world" {
+		t.Errorf("directly uploaded file: %d %q", got.status, got.body)
 	}
 }
