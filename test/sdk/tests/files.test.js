@@ -52,6 +52,22 @@ describe('Parse.File save and read', () => {
     assert.deepEqual([...(await download(file.url())).body], [0, 1, 2, 250, 255]);
   });
 
+  it('saves from a stream, with metadata and tags (sent in headers)', async () => {
+    const { Parse, server } = ctx;
+    const { Readable } = require('node:stream');
+    const file = new Parse.File('streamed.txt', Readable.from([Buffer.from('stre'), Buffer.from('amed')]), 'text/plain');
+    file.setMetadata({ camera: 'x100' });
+    file.addTag('album', 'summer');
+    await file.save(as(user));
+    assert.equal((await download(file.url())).body.toString(), 'streamed');
+    const rec = await rest(server, 'GET', 'classes/_File', { query: { where: { name: file.name() } }, master: true });
+    assert.deepEqual(rec.json.results[0].metadata, { camera: 'x100' });
+    assert.deepEqual(rec.json.results[0].tags, { album: 'summer' });
+    assert.equal(rec.json.results[0].owner, user.id);
+    const bad = await restAs(server, user, 'POST', 'files/bad.txt', { rawBody: 'x', contentType: 'text/plain', headers: { 'X-Parse-File-Metadata': '[1' } });
+    assertRefused(bad, 107);
+  });
+
   it('saves from base64 and from a data URI, which gives the type', async () => {
     const { Parse } = ctx;
     const b64 = new Parse.File('b64.txt', { base64: Buffer.from('from base64').toString('base64') });
