@@ -50,20 +50,16 @@ func (a *App) authorizerCovers(point, className string) bool {
 	return true
 }
 
-// pointOf is the decision point of an object operation: the system classes
-// have their own.
+// pointOf is the decision point of an object operation: users and
+// sessions have their own, every other class is "objects".
 func pointOf(className string) string {
 	switch className {
 	case userClass:
-		return "users"
+		return PointUsers
 	case sessionClass:
-		return "sessions"
-	case roleClass:
-		return "roles"
-	case installationClass:
-		return "installations"
+		return PointSessions
 	}
-	return "objects"
+	return PointObjects
 }
 
 // Authorize asks the Authorizer about an operation outside the object
@@ -114,7 +110,7 @@ func (a *App) authorizeSave(e *SaveEvent, c *Class) (Expr, error) {
 	if !a.authorizerCovers(point, e.ClassName) {
 		return filter, nil
 	}
-	in := &AuthzInput{Point: point, Action: action, Class: e.ClassName, Auth: e.Auth, Changed: e.Changed(),
+	in := &AuthzInput{Point: point, Action: action, Class: e.ClassName, Schema: c, Auth: e.Auth, Changed: e.Changed(),
 		Object: mergedObject(c, e.Original, e.Body)}
 	if e.Original != nil {
 		in.Original = EncodeObject(c, e.Original)
@@ -136,12 +132,12 @@ func (a *App) authorizeDelete(e *DeleteEvent) (Expr, error) {
 	if !a.authorizerCovers(point, e.ClassName) {
 		return filter, nil
 	}
-	in := &AuthzInput{Point: point, Action: opDelete, Class: e.ClassName, Auth: e.Auth}
+	in := &AuthzInput{Point: point, Action: opDelete, Class: e.ClassName, Schema: e.Class, Auth: e.Auth}
 	obj, lerr := e.Load()
 	if lerr != nil {
 		return nil, lerr
 	}
-	in.Original = EncodeObject(e.Class, obj)
+	in.Object = EncodeObject(e.Class, obj)
 	extra, aerr := a.ask(e.Ctx, in)
 	if aerr != nil {
 		return nil, aerr
@@ -175,11 +171,42 @@ func (a *App) authorizeFind(e *FindEvent) (Expr, error) {
 	if e.Options.Count && e.Options.Limit != nil && *e.Options.Limit == 0 {
 		action = opCount
 	}
-	extra, err := a.ask(e.Ctx, &AuthzInput{Point: point, Action: action, Class: e.ClassName, Auth: e.Auth, Query: e.Options.Where})
+	extra, err := a.ask(e.Ctx, a.findInput(e.ClassName, e.Class, action, e.Auth, e.Options.Where))
 	if err != nil {
 		return nil, err
 	}
 	return andExpr(filter, extra), nil
+}
+
+// findInput is the Authorizer's input for a read of class through a query.
+func (a *App) findInput(className string, c *Class, action string, auth *Auth, where map[string]any) *AuthzInput {
+	return &AuthzInput{Point: pointOf(className), Action: action, Class: className, Schema: c, Auth: auth, Query: where}
+}
+
+// authorizeSubqueries gives the Authorizer its say on every other class a
+// where tree reads ($inQuery, $select, ...), so that no policy can be
+// stepped around through another class's query.
+func (a *App) authorizeSubqueries(ctx context.Context, in *AuthzInput, where Expr) (Expr, error) {
+	z := a.authorizer()
+	if z == nil || where == nil {
+		return where, nil
+	}
+	in.Request.IP, in.Request.Time = in.Auth.IP, time.Now()
+	return AuthorizeSubqueries(ctx, z, in, where)
+}
+
+// askUser asks the Authorizer about a user route outside the object
+// pipeline (login, logout, me, ...), with the user when known.
+func (a *App) askUser(ctx context.Context, auth *Auth, action string, user Object) error {
+	if !a.authorizerCovers(PointUsers, userClass) {
+		return nil
+	}
+	in := &AuthzInput{Point: PointUsers, Action: action, Class: userClass, Schema: a.Class(userClass), Auth: auth}
+	if user != nil {
+		in.Object = EncodeObject(in.Schema, user)
+	}
+	_, err := a.ask(ctx, in)
+	return err
 }
 
 // mergedObject is the object a save would leave, in Parse JSON, for an

@@ -190,6 +190,10 @@ func (a *App) query(e *FindEvent) error {
 	if perr != nil {
 		return perr
 	}
+	where, err := a.authorizeSubqueries(ctx, a.findInput(c.Name, c, e.Op, auth, nil), where)
+	if err != nil {
+		return err
+	}
 	where = andExpr(where, e.filter)
 	q := &Query{Where: where, Limit: limit, Skip: opts.Skip, ReadACL: auth.Principals()}
 	if opts.Order != "" {
@@ -421,6 +425,14 @@ func (a *App) includeLevel(ctx context.Context, auth *Auth, c *Class, objs []map
 			if denied != nil {
 				continue // no permission on the class: the pointers stay bare
 			}
+			policy, perr := a.ask(ctx, a.findInput(cls, target, opFind, auth, nil))
+			if perr != nil {
+				if IsCode(perr, CodeOperationForbidden) {
+					continue // a policy refuses the class: bare pointers too
+				}
+				return perr
+			}
+			clp = andExpr(clp, policy)
 			q := &Query{
 				Where:   andExpr(In{Field: FieldObjectID, Values: dedupe(list)}, clp),
 				Limit:   -1,

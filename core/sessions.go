@@ -182,6 +182,9 @@ func (a *App) Logout(ctx context.Context, auth *Auth) error {
 	if auth.SessionToken == "" {
 		return errInvalidSession()
 	}
+	if err := a.askUser(ctx, auth, "logout", Object{FieldObjectID: auth.UserID}); err != nil {
+		return err
+	}
 	c := a.Class(sessionClass)
 	if c != nil {
 		if _, err := a.storeFor(ctx).Delete(ctx, c, Cmp{Field: "sessionToken", Op: OpEq, Value: auth.SessionToken}, nil); err != nil {

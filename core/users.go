@@ -234,6 +234,9 @@ func (a *App) Login(ctx context.Context, auth *Auth, params map[string]any) (map
 // logIn opens a session for a user who proved who they are, between the
 // BeforeLogin and AfterLogin hooks.
 func (a *App) logIn(ctx context.Context, auth *Auth, u Object, provider string) (string, error) {
+	if err := a.askUser(ctx, auth, "login", u); err != nil {
+		return "", err
+	}
 	e := &LoginEvent{Ctx: ctx, Auth: auth, User: u, Provider: provider, Context: cloudContext(ctx)}
 	if err := a.hooks.BeforeLogin.Trigger(userClass, e, nil); err != nil {
 		return "", err
@@ -350,6 +353,9 @@ func (a *App) Me(ctx context.Context, auth *Auth) (map[string]any, error) {
 	}
 	if u == nil {
 		return nil, errInvalidSession()
+	}
+	if err := a.askUser(ctx, auth, "me", u); err != nil {
+		return nil, err
 	}
 	return a.userReply(ctx, u, auth.SessionToken), nil
 }

@@ -17,5 +17,5 @@
 // that cannot become a filter is reported then, never at request time.
 //
 // `switchboard policy test` and `policy eval` are built on RunTests and
-// Engine. docs/policies.md is the guide for policy authors.
+// Engine. README.md ("Permission policies") is the guide for policy authors.
 package policies

@@ -11,7 +11,7 @@ import (
 	"github.com/switchboardhq/switchboard/core"
 )
 
-// The three worked examples of the policy guide (docs/policies.md), loaded
+// The three worked examples of the policy guide (README.md ("Permission policies")), loaded
 // from testdata/examples as a deployment would load them.
 
 func examples(t testing.TB, opts Options) *Engine {

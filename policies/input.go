@@ -12,7 +12,7 @@ import (
 	"github.com/switchboardhq/switchboard/core"
 )
 
-// The input document: what a policy reads as `input`. docs/policies.md
+// The input document: what a policy reads as `input`. README.md ("Permission policies")
 // documents it; this file is the one place that builds it.
 //
 //	{

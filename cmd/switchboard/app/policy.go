@@ -26,7 +26,7 @@ const policyUsage = `Usage:
 
 DIR is a policy folder: .rego files and data.json files (a data.json in
 folder a/b is data.a.b). It defaults to ./sb_data/policies, the policies
-folder of the default data folder. docs/policies.md is the policy guide.
+folder of the default data folder. README.md ("Permission policies") is the policy guide.
 
 test runs the Rego unit tests: every rule named test_* (usually in
 *_test.rego files beside the policies), with the folder's data and the
