@@ -44,6 +44,8 @@ type App struct {
 	hooks   Hooks
 	changes ChangeBus
 	authz   atomic.Pointer[Authorizer]
+	// fileURLs gives File values their URLs (fileurls.go).
+	fileURLs atomic.Pointer[FileURLResolver]
 
 	// authHooks are told when sessions or roles changed on another node
 	// (OnAuthInvalidated).

@@ -102,7 +102,7 @@ func (a *App) loginWithAuthData(ctx context.Context, auth *Auth, user Object, pr
 	if err != nil {
 		return nil, err
 	}
-	return a.userReply(user, token), nil
+	return a.userReply(ctx, user, token), nil
 }
 
 // checkAuthDataUpdate handles linking and unlinking on a user update: new

@@ -217,7 +217,7 @@ func (a *App) LoginWithPhone(ctx context.Context, auth *Auth, body map[string]an
 		if err != nil {
 			return nil, false, err
 		}
-		return a.userReply(u, token), false, nil
+		return a.userReply(ctx, u, token), false, nil
 	}
 	rest := map[string]any{}
 	for k, v := range body {
@@ -239,7 +239,7 @@ func (a *App) LoginWithPhone(ctx context.Context, auth *Auth, body map[string]an
 	if err != nil {
 		return nil, false, err
 	}
-	return a.userReply(obj, token), true, nil
+	return a.userReply(ctx, obj, token), true, nil
 }
 
 // VerifyMobilePhone marks a user's number verified with a "verify" code

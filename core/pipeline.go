@@ -85,6 +85,9 @@ type FileEvent struct {
 	Size int64
 	// URL is where the file is served, once stored.
 	URL string
+	// Protected files are served only through short-lived signed URLs; a
+	// BeforeSaveFile handler may set or clear it.
+	Protected bool
 	// Metadata and Tags are the file's Parse metadata and tags.
 	Metadata map[string]any
 	Tags     map[string]any
@@ -586,6 +589,9 @@ func (a *App) runFind(e *FindEvent) error {
 
 	// 5 and 6. The query, parsed against the schema, and the store.
 	if err := a.query(e); err != nil {
+		return err
+	}
+	if err := a.ResolveFileURLs(e.Ctx, auth, e.Results...); err != nil {
 		return err
 	}
 

@@ -151,6 +151,17 @@ var SystemClasses = map[string]map[string]Field{
 		"expiresAt": {Type: TypeDate},
 		"attempts":  {Type: TypeNumber},
 	},
+	// _File records the files the files API stored (FileClass).
+	"_File": {
+		"name":        {Type: TypeString},
+		"contentType": {Type: TypeString},
+		"size":        {Type: TypeNumber},
+		"etag":        {Type: TypeString},
+		"protected":   {Type: TypeBoolean},
+		"owner":       {Type: TypeString},
+		"metadata":    {Type: TypeObject},
+		"tags":        {Type: TypeObject},
+	},
 }
 
 // systemIndexes are the indexes each system class is created with. The
@@ -166,6 +177,7 @@ var systemIndexes = map[string]map[string]Index{
 	"_Session":     {"sessionToken_1": {Keys: []IndexKey{{Field: "sessionToken"}}, Unique: true}},
 	"_Idempotency": {"reqId_1": {Keys: []IndexKey{{Field: "reqId"}}, Unique: true}},
 	"_SmsCode":     {"phone_1": {Keys: []IndexKey{{Field: "phone"}, {Field: "purpose"}}}},
+	"_File":        {"name_1": {Keys: []IndexKey{{Field: "name"}}, Unique: true}},
 }
 
 var (

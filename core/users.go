@@ -200,8 +200,12 @@ func (a *App) mayLogIn(u Object) bool {
 }
 
 // userReply renders a user for its owner, with a session token if given.
-func (a *App) userReply(u Object, token string) map[string]any {
+func (a *App) userReply(ctx context.Context, u Object, token string) map[string]any {
 	out := EncodeObject(a.Class(userClass), u)
+	if err := a.ResolveFileURLs(ctx, &Auth{UserID: u.ID()}, out); err != nil {
+		// The user is logged in either way; the files keep their stored URLs.
+		LoggerFrom(ctx).Warn("resolving file URLs of a user", "err", err)
+	}
 	if token != "" {
 		out["sessionToken"] = token
 	}
@@ -224,7 +228,7 @@ func (a *App) Login(ctx context.Context, auth *Auth, params map[string]any) (map
 	if err != nil {
 		return nil, err
 	}
-	return a.userReply(u, token), nil
+	return a.userReply(ctx, u, token), nil
 }
 
 // logIn opens a session for a user who proved who they are, between the
@@ -259,7 +263,7 @@ func (a *App) VerifyPassword(ctx context.Context, auth *Auth, params map[string]
 	if err != nil {
 		return nil, err
 	}
-	return a.userReply(u, ""), nil
+	return a.userReply(ctx, u, ""), nil
 }
 
 func errBadLogin() *Error { return Errorf(CodeObjectNotFound, "Invalid username/password.") }
@@ -353,7 +357,7 @@ func (a *App) Me(ctx context.Context, auth *Auth) (map[string]any, error) {
 	if err := a.askUser(ctx, auth, "me", u); err != nil {
 		return nil, err
 	}
-	return a.userReply(u, auth.SessionToken), nil
+	return a.userReply(ctx, u, auth.SessionToken), nil
 }
 
 // RequestPasswordReset e-mails a reset link. It answers {} whether or not

@@ -376,3 +376,19 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	writeJSON(w, status, map[string]any{"code": int(e.Code), "error": e.Message})
 }
+
+// Authenticate tells who is calling, as every route of the API does: the
+// app id, the client or master key and the session token, from the
+// X-Parse-* headers or, when env is not nil, from the JS SDK's envelope
+// fields (_ApplicationId, _JavaScriptKey, _MasterKey, _SessionToken,
+// _InstallationId, ...). It is for handlers mounted with Mount, which read
+// the body themselves. A wrong app id or client key is an error that is
+// not a *core.Error (answer it 403 "unauthorized", as Parse does); a
+// refused master key or session is a *core.Error.
+func (h *Handler) Authenticate(r *http.Request, env map[string]string) (*core.Auth, error) {
+	body := make(map[string]any, len(env))
+	for k, v := range env {
+		body[k] = v
+	}
+	return h.authenticate(r, body)
+}

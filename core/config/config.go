@@ -218,6 +218,8 @@ func Default() *Config {
 		},
 		Metrics:         Metrics{Enabled: true, Path: "/metrics"},
 		ShutdownTimeout: Duration(15 * time.Second),
+		Files:           defaultFiles(),
+		FileUpload:      defaultFileUpload(),
 
 		SessionLength:                    31536000,
 		RevokeSessionOnPasswordReset:     true,

@@ -242,7 +242,7 @@ func TestEnvErrors(t *testing.T) {
 		{"typo hint", []string{"SWITCHBOARD_APPID=1"}, []string{"SWITCHBOARD_APPID", "did you mean SWITCHBOARD_APP_ID"}},
 		{"single underscore for nesting", []string{"SWITCHBOARD_IDEMPOTENCY_OPTIONS_TTL=1"}, []string{"did you mean SWITCHBOARD_IDEMPOTENCY_OPTIONS__TTL"}},
 		{"too deep", []string{"SWITCHBOARD_APP_ID__X=1"}, []string{"SWITCHBOARD_APP_ID__X matches no option"}},
-		{"no such section", []string{"SWITCHBOARD_FILES__PROVIDER=qiniu"}, []string{"SWITCHBOARD_FILES__PROVIDER matches no option"}},
+		{"no such section", []string{"SWITCHBOARD_NO_SUCH_SECTION__PROVIDER=qiniu"}, []string{"SWITCHBOARD_NO_SUCH_SECTION__PROVIDER matches no option"}},
 		{"bad int", []string{"SWITCHBOARD_MAX_LIMIT=lots"}, []string{"SWITCHBOARD_MAX_LIMIT", "maxLimit: expected an integer", `"lots"`}},
 		{"bad bool", []string{"SWITCHBOARD_ALLOW_CLIENT_CLASS_CREATION=yes please"}, []string{"allowClientClassCreation: expected true or false"}},
 		{"bad duration", []string{"SWITCHBOARD_SHUTDOWN_TIMEOUT=soon"}, []string{"shutdownTimeout: expected a duration"}},

@@ -39,10 +39,34 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request, original string
 		if err != nil {
 			return err
 		}
-	} else if in.auth, err = h.authenticate(r, nil); err != nil {
-		return err
+	} else {
+		if in.auth, err = h.authenticate(r, nil); err != nil {
+			return err
+		}
+		if in.metadata, in.tags, err = fileDataHeaders(r.Header); err != nil {
+			return err
+		}
 	}
 	return h.store(w, r.Context(), &in)
+}
+
+// fileDataHeaders reads the metadata and tags that the JS SDK sends in
+// headers with a raw (streamed) upload: X-Parse-File-Metadata and
+// X-Parse-File-Tags, each a JSON object.
+func fileDataHeaders(hd http.Header) (metadata, tags map[string]any, err error) {
+	for _, f := range []struct {
+		header string
+		dst    *map[string]any
+	}{{"X-Parse-File-Metadata", &metadata}, {"X-Parse-File-Tags", &tags}} {
+		v := hd.Get(f.header)
+		if v == "" {
+			continue
+		}
+		if err := json.Unmarshal([]byte(v), f.dst); err != nil || *f.dst == nil {
+			return nil, nil, core.Errorf(core.CodeInvalidJSON, "%s must be a JSON object", f.header)
+		}
+	}
+	return metadata, tags, nil
 }
 
 // maybeEnvelope tells whether the body may be the JS SDK's JSON envelope:
@@ -145,8 +169,16 @@ func (h *Handler) admit(ctx context.Context, auth *core.Auth, original, contentT
 		return nil, err
 	}
 	if h.opts.BeforeSave != nil {
+		stored := e.Name
 		if err := h.opts.BeforeSave(ctx, e); err != nil {
 			return nil, triggerError(err)
+		}
+		// A trigger may rename the file; the new name must be one the
+		// download route can serve.
+		if e.Name != stored {
+			if err := checkStoredName(e.Name); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if e.Protected && h.opts.Registry == nil {
