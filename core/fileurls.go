@@ -82,6 +82,14 @@ func (a *App) ResolveFileURLs(ctx context.Context, auth *Auth, objs ...map[strin
 
 // collectFiles appends the File values found in v (a value of an encoded
 // object) to out.
+// HasFileValues reports whether obj holds a File value that
+// ResolveFileURLs would rewrite, at any depth. It rewrites them in place,
+// so a caller that shares nested maps between readers copies obj first
+// when this is true.
+func (a *App) HasFileValues(obj map[string]any) bool {
+	return a.fileURLs.Load() != nil && len(collectFiles(obj, nil)) > 0
+}
+
 func collectFiles(v any, out []map[string]any) []map[string]any {
 	switch x := v.(type) {
 	case map[string]any:
