@@ -228,7 +228,6 @@ func (h *Handler) files(c *call) (int, any, error) {
 	return 0, nil, unsupported(c)
 }
 
-
 // EnsureFileClass creates FileClass if it does not exist, so clients can
 // register files without the right to create classes.
 func (h *Handler) EnsureFileClass(ctx context.Context) error {
