@@ -58,6 +58,7 @@ const usage = `Switchboard: a self-hosted Backend-as-a-Service that speaks the P
 Usage:
   switchboard serve [--config FILE] [--http ADDR] [--dir DATA_DIR]
   switchboard migrate [--config FILE] [--dir DATA_DIR]
+  switchboard import leancloud EXPORT_DIR_OR_ARCHIVE [--config FILE] [--dir DATA_DIR]
   switchboard version
   switchboard help
 
@@ -110,6 +111,8 @@ func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return serve(ctx, args[1:], environ, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args[1:], environ, stdout, stderr)
+	case "import":
+		return importCommand(ctx, args[1:], environ, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "switchboard", versionString())
 		return exitOK
