@@ -112,7 +112,9 @@ func Import(ctx context.Context, app *core.App, dir string, opts ImportOptions) 
 	for c := range objectFiles {
 		classes = append(classes, c)
 	}
-	sort.Slice(classes, func(i, j int) bool { return classOrder(classes[i]) < classOrder(classes[j]) || (classOrder(classes[i]) == classOrder(classes[j]) && classes[i] < classes[j]) })
+	sort.Slice(classes, func(i, j int) bool {
+		return classOrder(classes[i]) < classOrder(classes[j]) || (classOrder(classes[i]) == classOrder(classes[j]) && classes[i] < classes[j])
+	})
 	for _, class := range classes {
 		if err := im.ensureClass(ctx, class, schema[class]); err != nil {
 			im.report.problem("class %s: %v", class, err)
