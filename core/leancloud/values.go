@@ -206,6 +206,9 @@ func (h *Handler) files(c *call) (int, any, error) {
 				rec["name"] = path.Base(pu.Path)
 			}
 		}
+		if err := h.EnsureFileClass(c.ctx); err != nil {
+			return 0, nil, err
+		}
 		status, res, err := h.apiCall(c, http.MethodPost, "classes/"+FileClass, rec)
 		if err != nil {
 			return 0, nil, err
@@ -229,7 +232,8 @@ func (h *Handler) files(c *call) (int, any, error) {
 }
 
 // EnsureFileClass creates FileClass if it does not exist, so clients can
-// register files without the right to create classes.
+// register files without the right to create classes (done at the first
+// registration, so a server that never sees one creates nothing).
 func (h *Handler) EnsureFileClass(ctx context.Context) error {
 	if h.app.Class(FileClass) != nil {
 		return nil

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 
 	"github.com/switchboardhq/switchboard/core/leancloud"
@@ -23,9 +22,6 @@ func wireLeanCloud(ctx context.Context, f *features) error {
 		MasterKeyIPs:      cfg.MasterKeyIPs,
 		SignatureWindow:   cfg.LeanCloud.Window(),
 	})
-	if err := h.EnsureFileClass(ctx); err != nil {
-		return fmt.Errorf("creating the class %s: %w", leancloud.FileClass, err)
-	}
 	if f.server.Extra == nil {
 		f.server.Extra = map[string]http.Handler{}
 	}
