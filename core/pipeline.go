@@ -141,6 +141,8 @@ type SaveEvent struct {
 	// loggedIn is set when a signup with authData logged an existing user
 	// in instead: the reply is a login's.
 	loggedIn bool
+	// opts are the call's WriteOptions (the LeanCloud dialect's), or nil.
+	opts *WriteOptions
 	// passwordChanged and verifyEmail record what the _User rules did,
 	// for their later stages.
 	passwordChanged bool
@@ -187,6 +189,7 @@ type DeleteEvent struct {
 	Context map[string]any
 	filter  Expr
 	load    func() (Object, error)
+	opts    *WriteOptions
 }
 
 // Load returns the object to be deleted, read once, before the delete
@@ -290,6 +293,7 @@ func (a *App) Update(ctx context.Context, auth *Auth, className, id string, body
 }
 
 func (a *App) save(ctx context.Context, e *SaveEvent) (map[string]any, error) {
+	ctx, e.opts = takeWriteOptions(ctx)
 	e.Ctx, e.Context, e.app = ctx, cloudContext(ctx), a
 	if e.Created && e.ObjectID == "" {
 		e.ObjectID = NewObjectID()
@@ -331,6 +335,13 @@ func (a *App) runSave(e *SaveEvent) error {
 	filter, err := a.authorizeSave(e, c)
 	if err != nil {
 		return err
+	}
+	if !e.Created {
+		cond, err := a.writeCondition(ctx, auth, c, e.opts)
+		if err != nil {
+			return err
+		}
+		filter = andExpr(filter, cond)
 	}
 	e.filter = filter
 
@@ -392,25 +403,34 @@ func (a *App) storeSave(e *SaveEvent) error {
 		return err
 	}
 	e.Object = updated
-	e.Reply = a.updateReply(e.Class, e.Auth, e.write, updated)
+	e.Reply = a.updateReply(e.Class, e.Auth, e.write, updated, e.opts != nil && e.opts.ReturnObject)
 	return nil
 }
 
 // updateReply is {updatedAt} plus the new values of fields changed by
 // operators, which the SDKs merge into their copy; only values the caller
 // could read back, so that an Increment of 0 reads nothing it should not.
-func (a *App) updateReply(c *Class, auth *Auth, w *decodedWrite, updated Object) map[string]any {
+func (a *App) updateReply(c *Class, auth *Auth, w *decodedWrite, updated Object, returnObject bool) map[string]any {
 	reply := map[string]any{FieldUpdatedAt: FormatTime(updated[FieldUpdatedAt].(time.Time))}
-	if len(w.opFields) == 0 || !canRead(updated, auth) {
+	if (len(w.opFields) == 0 && !returnObject) || !canRead(updated, auth) {
 		return reply
 	}
 	hidden := protectedFields(c, auth)
+	if returnObject {
+		// fetchWhenSave: the object as stored, by this very write.
+		for k, v := range EncodeObject(c, updated) {
+			if !hidden[k] || (c.Name == userClass && updated.ID() == auth.UserID) {
+				reply[k] = v
+			}
+		}
+		return reply
+	}
 	for _, k := range w.opFields {
 		if hidden[k] && !(c.Name == userClass && updated.ID() == auth.UserID) {
 			continue
 		}
 		switch w.update[k].(type) {
-		case Increment, Add, AddUnique, Remove:
+		case Increment, Bitwise, Add, AddUnique, Remove:
 			if v, ok := updated[k]; ok {
 				reply[k] = EncodeValue(v)
 			}
@@ -440,7 +460,8 @@ func (a *App) afterSave(e *SaveEvent) {
 
 // Delete removes one object the caller may write, or answers 101.
 func (a *App) Delete(ctx context.Context, auth *Auth, className, id string) error {
-	e := &DeleteEvent{Ctx: ctx, Auth: auth, ClassName: className, ObjectID: id, Context: cloudContext(ctx)}
+	ctx, opts := takeWriteOptions(ctx)
+	e := &DeleteEvent{Ctx: ctx, Auth: auth, ClassName: className, ObjectID: id, Context: cloudContext(ctx), opts: opts}
 	return a.runDelete(e)
 }
 
@@ -464,7 +485,11 @@ func (a *App) runDelete(e *DeleteEvent) error {
 	if err != nil {
 		return err
 	}
-	e.filter = filter
+	cond, err := a.writeCondition(ctx, auth, c, e.opts)
+	if err != nil {
+		return err
+	}
+	e.filter = andExpr(filter, cond)
 
 	// 4. Before-triggers.
 	if err := a.hooks.BeforeDelete.Trigger(name, e, nil); err != nil {

@@ -34,8 +34,13 @@ func hashPassword(pw string) (string, error) {
 }
 
 // passwordMatches checks a password against a bcrypt hash ($2a$, $2b$ or
-// $2y$, as Parse Server and LeanCloud write them).
+// $2y$, as Parse Server writes them) or a hash imported from LeanCloud
+// ($leancloud$..., see LeanCloudPasswordHash), which the login then
+// replaces with bcrypt.
 func passwordMatches(hash, pw string) bool {
+	if strings.HasPrefix(hash, leanCloudHashPrefix) {
+		return leanCloudPasswordMatches(hash, pw)
+	}
 	return hash != "" && bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw)) == nil
 }
 
@@ -266,7 +271,9 @@ func (a *App) VerifyPassword(ctx context.Context, auth *Auth, params map[string]
 	return a.userReply(ctx, u, ""), nil
 }
 
-func errBadLogin() *Error { return Errorf(CodeObjectNotFound, "Invalid username/password.") }
+func errBadLogin(cause error) *Error {
+	return &Error{Code: CodeObjectNotFound, Message: "Invalid username/password.", Err: cause}
+}
 
 // checkPassword finds the user named in params and checks the password,
 // with the login rate limit and account lockout.
@@ -295,21 +302,33 @@ func (a *App) checkPassword(ctx context.Context, auth *Auth, params map[string]a
 	}
 	if u == nil {
 		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
-		return nil, errBadLogin()
+		return nil, errBadLogin(ErrLoginUnknownUser)
 	}
 	if until, ok := u["_account_lockout_expires_at"].(time.Time); ok && time.Now().Before(until) {
-		return nil, Errorf(CodeObjectNotFound, "Your account is locked due to multiple failed login attempts. Please try again after %d minute(s)", int(time.Until(until).Minutes())+1)
+		return nil, &Error{Code: CodeObjectNotFound, Err: ErrLoginLocked,
+			Message: fmt.Sprintf("Your account is locked due to multiple failed login attempts. Please try again after %d minute(s)", int(time.Until(until).Minutes())+1)}
 	}
 	hash, _ := u["_hashed_password"].(string)
 	if !passwordMatches(hash, password) {
 		if err := a.recordFailedLogin(ctx, u); err != nil {
 			return nil, err
 		}
-		return nil, errBadLogin()
+		return nil, errBadLogin(ErrLoginWrongPassword)
 	}
+	fix := Update{}
 	if n, _ := u["_failed_login_count"].(float64); n > 0 {
+		fix["_failed_login_count"], fix["_account_lockout_expires_at"] = Unset{}, Unset{}
+	}
+	if strings.HasPrefix(hash, leanCloudHashPrefix) {
+		// An imported hash is replaced by bcrypt at the first good login.
+		h, err := hashPassword(password)
+		if err == nil {
+			fix["_hashed_password"] = Set{Value: h}
+		}
+	}
+	if len(fix) > 0 {
 		c := a.Class(userClass)
-		if _, err := a.storeFor(ctx).Update(ctx, c, u.ID(), nil, nil, Update{"_failed_login_count": Unset{}, "_account_lockout_expires_at": Unset{}}); err != nil {
+		if _, err := a.storeFor(ctx).Update(ctx, c, u.ID(), nil, nil, fix); err != nil {
 			return nil, err
 		}
 	}

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"math"
 	"strings"
 	"time"
 )
@@ -202,6 +203,15 @@ func (w *decodedWrite) decodeOp(key, op string, m map[string]any) *Error {
 		w.fields[key] = Field{Type: TypeNumber}
 		w.update[key] = Increment{Amount: amount}
 		return nil
+	case "BitAnd", "BitOr", "BitXor":
+		// LeanCloud's bit operators: {"__op": "BitOr", "value": 4}.
+		v, ok := m["value"].(float64)
+		if !ok || v != math.Trunc(v) || math.Abs(v) > 1<<53 {
+			return Errorf(CodeInvalidJSON, "%s needs an integer \"value\" (at most 2^53 in size)", op)
+		}
+		w.fields[key] = Field{Type: TypeNumber}
+		w.update[key] = Bitwise{Op: map[string]BitOp{"BitAnd": BitAnd, "BitOr": BitOr, "BitXor": BitXor}[op], Value: int64(v)}
+		return nil
 	case "Add", "AddUnique", "Remove":
 		objects, ok := m["objects"].([]any)
 		if !ok {
@@ -239,7 +249,7 @@ func (w *decodedWrite) decodeOp(key, op string, m map[string]any) *Error {
 		}
 		return nil
 	}
-	return Errorf(CodeInvalidJSON, "The __op %q is not supported: use Delete, Increment, Add, AddUnique, Remove, AddRelation, RemoveRelation or Batch", op)
+	return Errorf(CodeInvalidJSON, "The __op %q is not supported: use Delete, Increment, Add, AddUnique, Remove, AddRelation, RemoveRelation, Batch, BitAnd, BitOr or BitXor", op)
 }
 
 func (w *decodedWrite) decodeRelationOp(key, op string, m map[string]any) *Error {
@@ -342,6 +352,8 @@ func (a *App) create(ctx context.Context, c *Class, id string, w *decodedWrite) 
 			obj[k] = o.Value
 		case Increment:
 			obj[k] = o.Amount
+		case Bitwise:
+			obj[k] = float64(o.Apply(0))
 		case Add:
 			obj[k] = o.Values
 		case AddUnique:

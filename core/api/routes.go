@@ -75,6 +75,7 @@ var routes = []route{
 	{"POST /requestMobilePhoneVerify", "requestMobilePhoneVerify", (*Handler).requestMobilePhoneVerify, false},
 	{"POST /usersByMobilePhone", "usersByMobilePhone", (*Handler).usersByMobilePhone, false},
 	{"POST /verifyMobilePhone/{code}", "verifyMobilePhone", (*Handler).verifyMobilePhone, false},
+	{"POST /verifySmsCode/{code}", "verifySmsCode", (*Handler).verifySmsCode, false},
 
 	{"POST /batch", "batch", (*Handler).batch, false},
 	{"GET /schemas", "schemas.list", (*Handler).listSchemas, false},

@@ -53,6 +53,11 @@ type Options struct {
 	// path itself ("/parse", where the Parse SDKs open LiveQuery), ahead
 	// of gzip and the API.
 	WebSocket http.Handler
+	// Extra serves other APIs at the root beside the mount path, by path
+	// prefix ("/1.1": the LeanCloud dialect): a request whose path is the
+	// prefix or starts with prefix + "/" goes to its handler with the full
+	// path, through the same chain as the API (gzip, body limit, recover).
+	Extra map[string]http.Handler
 	// MountPath is where the API is served (default "/parse").
 	MountPath string
 	// AllowOrigin lists the origins for Access-Control-Allow-Origin
@@ -91,15 +96,17 @@ func OptionsFromConfig(c *config.Config) Options {
 // Server is the HTTP front of one App. It is an http.Handler; Serve runs it
 // on a listener with graceful shutdown.
 type Server struct {
-	opts     Options
-	log      *slog.Logger
-	mount    string // "" for a root mount, else "/parse"
-	handler  http.Handler
-	apiGzip  http.Handler
-	metrics  *metrics
-	ids      idGenerator
-	cors     corsHeaders
-	stopping atomic.Bool
+	opts    Options
+	log     *slog.Logger
+	mount   string // "" for a root mount, else "/parse"
+	handler http.Handler
+	apiGzip http.Handler
+	// extraGzip serves Options.Extra like the API.
+	extraGzip http.Handler
+	metrics   *metrics
+	ids       idGenerator
+	cors      corsHeaders
+	stopping  atomic.Bool
 }
 
 // New builds a Server. It fails only on options that cannot work.
@@ -135,6 +142,12 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("server: gzip: %w", err)
 	}
 	s.apiGzip = gz(http.HandlerFunc(s.serveAPI))
+	for prefix := range opts.Extra {
+		if !strings.HasPrefix(prefix, "/") || strings.HasSuffix(prefix, "/") || prefix == s.mount {
+			return nil, fmt.Errorf("server: extra prefix %q must start with / and not end with it, and differ from the mount path", prefix)
+		}
+	}
+	s.extraGzip = gz(http.HandlerFunc(s.serveExtra))
 	s.handler = s.instrument(s.withCORS(http.HandlerFunc(s.route)))
 	return s, nil
 }
@@ -159,6 +172,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	case s.opts.WebSocket != nil && (p == s.mount || p == s.mount+"/" || (s.mount == "" && p == "/")) && isWebSocketUpgrade(r):
 		setRoute(r, "websocket")
 		s.opts.WebSocket.ServeHTTP(w, r)
+	case s.extraFor(p) != nil:
+		s.extraGzip.ServeHTTP(w, r)
 	case s.mount == "" || p == s.mount || (len(p) > len(s.mount) && p[len(s.mount)] == '/' && p[:len(s.mount)] == s.mount):
 		s.apiGzip.ServeHTTP(w, r)
 	default:
@@ -187,6 +202,16 @@ func headerHasToken(values []string, token string) bool {
 // serveAPI applies the body limit and the Parse-JSON recover, strips the
 // mount path and calls the API.
 func (s *Server) serveAPI(rw http.ResponseWriter, r *http.Request) {
+	s.guarded(rw, r, func(w http.ResponseWriter, r *http.Request) {
+		r2 := new(http.Request)
+		*r2 = *r
+		r2.URL = stripPrefix(r.URL, s.mount)
+		s.opts.API.ServeHTTP(w, r2)
+	})
+}
+
+// guarded runs serve with the body limit and the Parse-JSON recover.
+func (s *Server) guarded(rw http.ResponseWriter, r *http.Request, serve func(w http.ResponseWriter, r *http.Request)) {
 	w := &apiWriter{ResponseWriter: rw}
 	defer s.recoverAPI(w, r)
 	if max := s.opts.MaxBodyBytes; max > 0 && r.Body != nil && r.Body != http.NoBody {
@@ -198,10 +223,23 @@ func (s *Server) serveAPI(rw http.ResponseWriter, r *http.Request) {
 		// API maps to the same Parse error as above.
 		r.Body = http.MaxBytesReader(w, r.Body, max)
 	}
-	r2 := new(http.Request)
-	*r2 = *r
-	r2.URL = stripPrefix(r.URL, s.mount)
-	s.opts.API.ServeHTTP(w, r2)
+	serve(w, r)
+}
+
+// extraFor returns the Options.Extra handler for path p, or nil.
+func (s *Server) extraFor(p string) http.Handler {
+	for prefix, h := range s.opts.Extra {
+		if strings.HasPrefix(p, prefix) && (len(p) == len(prefix) || p[len(prefix)] == '/') {
+			return h
+		}
+	}
+	return nil
+}
+
+// serveExtra serves an Options.Extra handler like the API, with the
+// path whole.
+func (s *Server) serveExtra(rw http.ResponseWriter, r *http.Request) {
+	s.guarded(rw, r, func(w http.ResponseWriter, r *http.Request) { s.extraFor(r.URL.Path).ServeHTTP(w, r) })
 }
 
 // BodyTooLarge is the Parse error for a request body over the limit; it is

@@ -61,6 +61,7 @@ Usage:
   switchboard files gc [--dry-run] [--config FILE] [--dir DATA_DIR]
   switchboard policy test [--verbose] [DIR]
   switchboard policy eval --input FILE [--dir DIR] [--schema FILE]
+  switchboard import leancloud EXPORT_DIR_OR_ARCHIVE [--config FILE] [--dir DATA_DIR]
   switchboard version
   switchboard help
 
@@ -117,6 +118,8 @@ func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return filesCommand(ctx, args[1:], environ, stdout, stderr)
 	case "policy":
 		return policyCommand(ctx, args[1:], stdout, stderr)
+	case "import":
+		return importCommand(ctx, args[1:], environ, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "switchboard", versionString())
 		return exitOK

@@ -1,0 +1,699 @@
+package leancloud
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/switchboardhq/switchboard/core"
+)
+
+// The import of a LeanCloud data export (switchboard import leancloud).
+//
+// An export folder holds, for each class, its objects as JSON Lines in
+// <Class>.jsonl (or numbered parts <Class>.0.jsonl, <Class>.1.jsonl, ...),
+// relation rows {"owningId", "relatedId"} in _Join:<field>:<Class>.jsonl,
+// and optionally schema.json ({Class: {fields: {name: {type, className}}}}
+// or {"results": [{className, fields}]}) and permissions.json ({Class:
+// {create, find, get, update, delete, add_fields: {"*": true, users: [...],
+// roles: [...], onlySignInUsers: true}}}).
+//
+// Objects keep their objectIds, dates and ACLs. _User rows keep their
+// password (LeanCloud's salt + SHA-512 hash, verified at login and then
+// rehashed to bcrypt) and sessionToken (a _Session per user, so users stay
+// signed in). _File rows become file records (FileClass).
+//
+// The import is idempotent and resumable: objects are written in batches,
+// each batch in one transaction that skips the ids already stored, and
+// the line reached in each file is saved after every batch in the state
+// file, so a re-run after a crash goes on where it stopped and never
+// writes an object twice.
+
+// ImportOptions configure an import.
+type ImportOptions struct {
+	// StateFile keeps the progress, for resuming.
+	StateFile string
+	// BatchSize is the number of objects per transaction (default 500).
+	BatchSize int
+	// SessionLength is how long imported sessions stay valid.
+	SessionLength time.Duration
+	// Progress, if set, is told how many lines of which file are done.
+	Progress func(file string, done, total int64)
+}
+
+// ImportReport is what an import did and what it could not map.
+type ImportReport struct {
+	Objects   int64
+	Skipped   int64 // already stored (a re-run)
+	Relations int64
+	Sessions  int64
+	Problems  []string
+}
+
+func (r *ImportReport) problem(format string, args ...any) {
+	if len(r.Problems) < 10000 {
+		r.Problems = append(r.Problems, fmt.Sprintf(format, args...))
+	}
+}
+
+type importState struct {
+	Lines map[string]int64 `json:"lines"`
+}
+
+// importer holds one import's state.
+type importer struct {
+	app    *core.App
+	st     core.Store
+	dir    string
+	opts   ImportOptions
+	report *ImportReport
+	state  importState
+	files  map[string]string // _File id → url, for File values
+}
+
+// Import imports the export in dir into app's store.
+func Import(ctx context.Context, app *core.App, dir string, opts ImportOptions) (*ImportReport, error) {
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 500
+	}
+	if opts.SessionLength <= 0 {
+		opts.SessionLength = 365 * 24 * time.Hour
+	}
+	im := &importer{app: app, st: app.Store(), dir: dir, opts: opts, report: &ImportReport{}, files: map[string]string{}}
+	im.state.Lines = map[string]int64{}
+	if opts.StateFile != "" {
+		if b, err := os.ReadFile(opts.StateFile); err == nil {
+			if err := json.Unmarshal(b, &im.state); err != nil {
+				return nil, fmt.Errorf("reading %s (delete it to start over): %w", opts.StateFile, err)
+			}
+			if im.state.Lines == nil {
+				im.state.Lines = map[string]int64{}
+			}
+		}
+	}
+	schema, err := readSchemaFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	objectFiles, joinFiles, err := exportFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	// Files first (File values need their URLs), users before sessions,
+	// every class before relations.
+	classes := make([]string, 0, len(objectFiles))
+	for c := range objectFiles {
+		classes = append(classes, c)
+	}
+	sort.Slice(classes, func(i, j int) bool {
+		return classOrder(classes[i]) < classOrder(classes[j]) || (classOrder(classes[i]) == classOrder(classes[j]) && classes[i] < classes[j])
+	})
+	for _, class := range classes {
+		if err := im.ensureClass(ctx, class, schema[class]); err != nil {
+			im.report.problem("class %s: %v", class, err)
+			continue
+		}
+		for _, f := range objectFiles[class] {
+			if err := im.importObjects(ctx, class, f); err != nil {
+				return im.report, err
+			}
+		}
+	}
+	for _, j := range joinFiles {
+		if err := im.importJoin(ctx, j); err != nil {
+			return im.report, err
+		}
+	}
+	return im.report, nil
+}
+
+func classOrder(c string) int {
+	switch c {
+	case "_File":
+		return 0
+	case "_User":
+		return 1
+	case "_Role":
+		return 2
+	}
+	return 3
+}
+
+// exportFiles lists the object files by class and the relation files.
+func exportFiles(dir string) (map[string][]string, []joinFile, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading the export: %w", err)
+	}
+	objects := map[string][]string{}
+	var joins []joinFile
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasSuffix(name, ".jsonl") && !strings.HasSuffix(name, ".json") || name == "schema.json" || name == "permissions.json" || name == "indexes.json" {
+			continue
+		}
+		base := strings.TrimSuffix(strings.TrimSuffix(name, ".jsonl"), ".json")
+		if i := strings.LastIndexByte(base, '.'); i > 0 && strings.Trim(base[i+1:], "0123456789") == "" {
+			base = base[:i] // Class.0.jsonl
+		}
+		if strings.HasPrefix(base, "_Join:") {
+			parts := strings.Split(base, ":")
+			if len(parts) == 3 {
+				joins = append(joins, joinFile{path: filepath.Join(dir, name), field: parts[1], owner: parts[2]})
+			}
+			continue
+		}
+		objects[base] = append(objects[base], filepath.Join(dir, name))
+	}
+	for _, list := range objects {
+		sort.Strings(list)
+	}
+	sort.Slice(joins, func(i, j int) bool { return joins[i].path < joins[j].path })
+	return objects, joins, nil
+}
+
+type joinFile struct{ path, field, owner string }
+
+// classSchema is one class of schema.json and permissions.json.
+type classSchema struct {
+	Fields      map[string]map[string]any
+	Permissions map[string]any
+}
+
+func readSchemaFiles(dir string) (map[string]classSchema, error) {
+	out := map[string]classSchema{}
+	if b, err := os.ReadFile(filepath.Join(dir, "schema.json")); err == nil {
+		var doc map[string]any
+		if err := json.Unmarshal(b, &doc); err != nil {
+			return nil, fmt.Errorf("schema.json: %w", err)
+		}
+		add := func(name string, v any) {
+			m, _ := v.(map[string]any)
+			fields, _ := m["fields"].(map[string]any)
+			if fields == nil {
+				fields = m
+			}
+			cs := out[name]
+			cs.Fields = map[string]map[string]any{}
+			for f, def := range fields {
+				if d, ok := def.(map[string]any); ok {
+					cs.Fields[f] = d
+				}
+			}
+			out[name] = cs
+		}
+		if list, ok := doc["results"].([]any); ok {
+			for _, e := range list {
+				m, _ := e.(map[string]any)
+				name, _ := m["className"].(string)
+				add(name, m)
+			}
+		} else {
+			for name, v := range doc {
+				add(name, v)
+			}
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "permissions.json")); err == nil {
+		var doc map[string]map[string]any
+		if err := json.Unmarshal(b, &doc); err != nil {
+			return nil, fmt.Errorf("permissions.json: %w", err)
+		}
+		for name, p := range doc {
+			cs := out[name]
+			cs.Permissions = p
+			out[name] = cs
+		}
+	}
+	return out, nil
+}
+
+// systemFields are LeanCloud's fields that are not data.
+var droppedUserFields = []string{"salt", "password", "sessionToken"}
+
+// ensureClass creates the class with the fields of its schema file, if
+// any, and its class-level permissions.
+func (im *importer) ensureClass(ctx context.Context, lcClass string, cs classSchema) error {
+	class := toParseClass(lcClass)
+	if !core.ValidClassName(class) {
+		return fmt.Errorf("%q is not a valid class name here", lcClass)
+	}
+	fields := map[string]any{}
+	for name, def := range cs.Fields {
+		t, _ := def["type"].(string)
+		if _, builtin := core.DefaultFields[name]; builtin || (lcClass == "_User" && contains(droppedUserFields, name)) {
+			continue
+		}
+		f := map[string]any{"type": t}
+		switch t {
+		case "Pointer", "Relation":
+			target, _ := def["className"].(string)
+			if target == "" {
+				target, _ = def["targetClass"].(string)
+			}
+			f["targetClass"] = toParseClass(target)
+		case "File":
+			if lcClass != "_File" {
+				f["type"] = "File"
+			}
+		case "Any", "":
+			im.report.problem("%s.%s: type %q has no Switchboard equivalent; the field is inferred from its values", lcClass, name, t)
+			continue
+		}
+		fields[name] = f
+	}
+	body := map[string]any{"fields": fields}
+	if cs.Permissions != nil {
+		body["classLevelPermissions"] = convertPermissions(cs.Permissions)
+	}
+	if im.app.Class(class) == nil {
+		if _, err := im.app.CreateSchema(ctx, core.MasterAuth(), class, body); err != nil && im.app.Class(class) == nil {
+			return err
+		}
+		return nil
+	}
+	existing := im.app.Class(class)
+	missing := map[string]any{}
+	for name, f := range fields {
+		if _, ok := existing.Fields[name]; !ok {
+			missing[name] = f
+		}
+	}
+	if len(missing) > 0 || cs.Permissions != nil {
+		upd := map[string]any{"fields": missing}
+		if cs.Permissions != nil {
+			upd["classLevelPermissions"] = body["classLevelPermissions"]
+		}
+		if _, err := im.app.UpdateSchema(ctx, core.MasterAuth(), class, upd); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, e := range list {
+		if e == s {
+			return true
+		}
+	}
+	return false
+}
+
+// convertPermissions maps LeanCloud's class permissions to Parse CLPs.
+func convertPermissions(p map[string]any) map[string]any {
+	out := map[string]any{}
+	for op, raw := range p {
+		parseOp := op
+		if op == "add_fields" {
+			parseOp = "addField"
+		}
+		m, ok := raw.(map[string]any)
+		if !ok {
+			continue
+		}
+		perms := map[string]any{}
+		for k, v := range m {
+			switch k {
+			case "*":
+				if v == true {
+					perms["*"] = true
+				}
+			case "onlySignInUsers":
+				if v == true {
+					perms["requiresAuthentication"] = true
+				}
+			case "users", "roles":
+				list, _ := v.([]any)
+				for _, e := range list {
+					if s, ok := e.(string); ok {
+						if k == "roles" {
+							s = "role:" + s
+						}
+						perms[s] = true
+					}
+				}
+			default:
+				if v == true {
+					perms[k] = true
+				}
+			}
+		}
+		out[parseOp] = perms
+	}
+	return out
+}
+
+// importObjects imports one file of a class, in batches, resuming after
+// the line the state file names.
+func (im *importer) importObjects(ctx context.Context, lcClass, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	total := countLines(path)
+	done := im.state.Lines[path]
+	r := bufio.NewReaderSize(f, 1<<20)
+	var line int64
+	var batch []core.Object
+	flush := func() error {
+		if err := im.writeBatch(ctx, lcClass, batch); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		batch = batch[:0]
+		im.state.Lines[path] = line
+		if im.opts.Progress != nil {
+			im.opts.Progress(path, line, total)
+		}
+		return im.saveState()
+	}
+	for {
+		raw, err := r.ReadBytes('\n')
+		if len(strings.TrimSpace(string(raw))) > 0 {
+			line++
+			if line > done {
+				obj, perr := im.decodeObject(lcClass, raw)
+				if perr != nil {
+					im.report.problem("%s:%d: %v", filepath.Base(path), line, perr)
+				} else {
+					batch = append(batch, obj)
+				}
+				if len(batch) >= im.opts.BatchSize {
+					if err := flush(); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if line > done {
+		return flush()
+	}
+	if im.opts.Progress != nil {
+		im.opts.Progress(path, line, total)
+	}
+	return nil
+}
+
+func countLines(path string) int64 {
+	f, err := os.Open(path)
+	if err != nil {
+		return -1
+	}
+	defer f.Close()
+	var n int64
+	buf := make([]byte, 1<<20)
+	for {
+		k, err := f.Read(buf)
+		for _, b := range buf[:k] {
+			if b == '\n' {
+				n++
+			}
+		}
+		if err != nil {
+			return n
+		}
+	}
+}
+
+func (im *importer) saveState() error {
+	if im.opts.StateFile == "" {
+		return nil
+	}
+	b, _ := json.Marshal(im.state)
+	tmp := im.opts.StateFile + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, im.opts.StateFile)
+}
+
+// decodeObject turns one exported object into a stored object.
+func (im *importer) decodeObject(lcClass string, raw []byte) (core.Object, error) {
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+		return nil, fmt.Errorf("not a JSON object")
+	}
+	id, _ := m["objectId"].(string)
+	if id == "" {
+		return nil, fmt.Errorf("no objectId")
+	}
+	obj := core.Object{core.FieldObjectID: id}
+	for _, k := range []string{core.FieldCreatedAt, core.FieldUpdatedAt} {
+		var t time.Time
+		switch v := m[k].(type) {
+		case string:
+			t, _ = core.ParseTime(v)
+		case map[string]any:
+			s, _ := v["iso"].(string)
+			t, _ = core.ParseTime(s)
+		}
+		if t.IsZero() {
+			t = core.Now()
+		}
+		obj[k] = t
+	}
+	if acl, ok := m["ACL"]; ok && acl != nil {
+		a, err := core.DecodeACL(acl)
+		if err != nil {
+			return nil, fmt.Errorf("ACL: %s", err.Message)
+		}
+		obj[core.FieldACL] = a
+	}
+	if lcClass == "_User" {
+		salt, _ := m["salt"].(string)
+		pw, _ := m["password"].(string)
+		switch {
+		case strings.HasPrefix(pw, "$2"):
+			obj["_hashed_password"] = pw // bcrypt already
+		case pw != "":
+			obj["_hashed_password"] = core.LeanCloudPasswordHash(salt, pw)
+		}
+		if tok, _ := m["sessionToken"].(string); tok != "" {
+			obj["__sessionToken"] = tok // made into a _Session by writeBatch
+		}
+	}
+	for k, v := range m {
+		if _, builtin := core.DefaultFields[k]; builtin || k == "ACL" || (lcClass == "_User" && contains(droppedUserFields, k)) {
+			continue
+		}
+		if !core.ValidFieldName(k) || strings.HasPrefix(k, "_") {
+			im.report.problem("%s %s: field %q is not a valid field name here; dropped", lcClass, id, k)
+			continue
+		}
+		v = im.fileValue(v)
+		t, dv, err := core.DecodeValue(v)
+		if err != nil {
+			im.report.problem("%s %s: field %s: %s; dropped", lcClass, id, k, err.Message)
+			continue
+		}
+		if t == core.TypeRelation || t == "" {
+			continue // relations come from _Join files; null is no value
+		}
+		obj[k] = dv
+	}
+	return obj, nil
+}
+
+// fileValue turns LeanCloud File values and pointers to _File into Parse
+// File values naming the record (see FileClass).
+func (im *importer) fileValue(v any) any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	isFile := m["__type"] == "File" || (m["__type"] == "Pointer" && m["className"] == "_File")
+	if !isFile {
+		return v
+	}
+	id := fileID(m)
+	if id == "" {
+		return v
+	}
+	u, _ := m["url"].(string)
+	if known, ok := im.files[id]; ok {
+		u = known
+	}
+	return map[string]any{"__type": "File", "name": id, "url": u}
+}
+
+// writeBatch stores a batch in one transaction, skipping the objects
+// already stored (a re-run), with the fields the batch needs.
+func (im *importer) writeBatch(ctx context.Context, lcClass string, batch []core.Object) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	class := toParseClass(lcClass)
+	if err := im.inferFields(ctx, class, batch); err != nil {
+		return err
+	}
+	c := im.app.Class(class)
+	var sessions core.Class
+	if lcClass == "_User" {
+		if err := im.ensureSessionClass(ctx); err != nil {
+			return err
+		}
+		sessions = *im.app.Class("_Session")
+	}
+	ids := make([]any, len(batch))
+	for i, o := range batch {
+		ids[i] = o.ID()
+	}
+	return im.st.Tx(ctx, func(ctx context.Context, tx core.Store) error {
+		existing, err := tx.Find(ctx, c, &core.Query{Where: core.In{Field: core.FieldObjectID, Values: ids}, Keys: []string{core.FieldObjectID}, Limit: -1})
+		if err != nil {
+			return err
+		}
+		have := make(map[string]bool, len(existing))
+		for _, o := range existing {
+			have[o.ID()] = true
+		}
+		var wrote, skipped, nsessions int64
+		for _, o := range batch {
+			token, _ := o["__sessionToken"].(string)
+			delete(o, "__sessionToken")
+			if have[o.ID()] {
+				skipped++
+				continue
+			}
+			if err := tx.Insert(ctx, c, o); err != nil {
+				return fmt.Errorf("object %s: %w", o.ID(), err)
+			}
+			wrote++
+			if lcClass == "_File" {
+				im.files[o.ID()], _ = o["url"].(string)
+			}
+			if token != "" {
+				now := core.Now()
+				if err := tx.Insert(ctx, &sessions, core.Object{
+					core.FieldObjectID: o.ID(), core.FieldCreatedAt: now, core.FieldUpdatedAt: now,
+					core.FieldACL:  core.ACL{o.ID(): {Read: true, Write: true}},
+					"sessionToken": token, "user": core.Pointer{ClassName: "_User", ObjectID: o.ID()},
+					"expiresAt": now.Add(im.opts.SessionLength), "restricted": false,
+					"createdWith": map[string]any{"action": "login", "authProvider": "leancloud-import"},
+				}); err != nil {
+					return fmt.Errorf("session of user %s: %w", o.ID(), err)
+				}
+				nsessions++
+			}
+		}
+		im.report.Objects += wrote
+		im.report.Skipped += skipped
+		im.report.Sessions += nsessions
+		return nil
+	})
+}
+
+// inferFields adds the fields the batch has and the class lacks.
+func (im *importer) inferFields(ctx context.Context, class string, batch []core.Object) error {
+	c := im.app.Class(class)
+	if c == nil {
+		return fmt.Errorf("class %s does not exist", class)
+	}
+	missing := map[string]any{}
+	for _, o := range batch {
+		for k, v := range o {
+			if _, ok := c.Fields[k]; ok || k == "__sessionToken" || strings.HasPrefix(k, "_") {
+				continue
+			}
+			if _, done := missing[k]; done {
+				continue
+			}
+			if _, builtin := core.DefaultFields[k]; builtin {
+				continue
+			}
+			f := map[string]any{"type": string(typeOf(v))}
+			if p, ok := v.(core.Pointer); ok {
+				f["targetClass"] = p.ClassName
+			}
+			missing[k] = f
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	_, err := im.app.UpdateSchema(ctx, core.MasterAuth(), class, map[string]any{"fields": missing})
+	return err
+}
+
+// typeOf is the field type of a decoded value.
+func typeOf(v any) core.Type {
+	t, _, _ := core.DecodeValue(core.EncodeValue(v))
+	return t
+}
+
+func (im *importer) ensureSessionClass(ctx context.Context) error {
+	if im.app.Class("_Session") != nil {
+		return nil
+	}
+	_, err := im.app.CreateSchema(ctx, core.MasterAuth(), "_Session", map[string]any{})
+	if err != nil && im.app.Class("_Session") != nil {
+		return nil
+	}
+	return err
+}
+
+// importJoin adds relation rows: _Join:<field>:<Class> holds
+// {"owningId", "relatedId"}; the field's target class comes from the
+// schema, or from the related id's own class when the schema has none.
+func (im *importer) importJoin(ctx context.Context, j joinFile) error {
+	class := toParseClass(j.owner)
+	c := im.app.Class(class)
+	if c == nil {
+		im.report.problem("%s: class %s was not imported; relations skipped", filepath.Base(j.path), j.owner)
+		return nil
+	}
+	f, ok := c.Fields[j.field]
+	if !ok || f.Type != core.TypeRelation {
+		im.report.problem("%s: %s.%s is not a Relation in the schema (give it in schema.json); relations skipped", filepath.Base(j.path), j.owner, j.field)
+		return nil
+	}
+	file, err := os.Open(j.path)
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	byOwner := map[string][]string{}
+	sc := bufio.NewScanner(file)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		var row map[string]any
+		if json.Unmarshal(sc.Bytes(), &row) != nil {
+			continue
+		}
+		o, _ := row["owningId"].(string)
+		r, _ := row["relatedId"].(string)
+		if o != "" && r != "" {
+			byOwner[o] = append(byOwner[o], r)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	// Adding a relation row twice is a no-op, so relations need no state.
+	for owner, related := range byOwner {
+		if _, err := im.st.Update(ctx, c, owner, nil, nil, core.Update{j.field: core.AddRelation{IDs: related}}); err != nil {
+			if core.IsCode(err, core.CodeObjectNotFound) {
+				im.report.problem("%s: owner %s not found; %d relation rows skipped", filepath.Base(j.path), owner, len(related))
+				continue
+			}
+			return err
+		}
+		im.report.Relations += int64(len(related))
+	}
+	return nil
+}
