@@ -54,6 +54,7 @@ type ImportReport struct {
 	Skipped   int64 // already stored (a re-run)
 	Relations int64
 	Sessions  int64
+	Indexes   int64
 	Problems  []string
 }
 
@@ -75,8 +76,11 @@ type importer struct {
 	opts   ImportOptions
 	report *ImportReport
 	state  importState
-	files  map[string]string // _File id → url, for File values
+	files  map[string]string // _File id → key, for File values (a cache)
 }
+
+// maxFileCache bounds the id → key cache; past it, look-ups go to the store.
+const maxFileCache = 100000
 
 // Import imports the export in dir into app's store.
 func Import(ctx context.Context, app *core.App, dir string, opts ImportOptions) (*ImportReport, error) {
@@ -131,6 +135,11 @@ func Import(ctx context.Context, app *core.App, dir string, opts ImportOptions) 
 			return im.report, err
 		}
 	}
+	// Indexes last: their fields exist by now, and rows load faster
+	// without them.
+	if err := im.importIndexes(ctx, schema); err != nil {
+		return im.report, err
+	}
 	return im.report, nil
 }
 
@@ -181,10 +190,12 @@ func exportFiles(dir string) (map[string][]string, []joinFile, error) {
 
 type joinFile struct{ path, field, owner string }
 
-// classSchema is one class of schema.json and permissions.json.
+// classSchema is one class of schema.json, permissions.json and
+// indexes.json.
 type classSchema struct {
 	Fields      map[string]map[string]any
 	Permissions map[string]any
+	Indexes     []exportIndex
 }
 
 func readSchemaFiles(dir string) (map[string]classSchema, error) {
@@ -203,9 +214,12 @@ func readSchemaFiles(dir string) (map[string]classSchema, error) {
 			cs := out[name]
 			cs.Fields = map[string]map[string]any{}
 			for f, def := range fields {
-				if d, ok := def.(map[string]any); ok {
+				if d, ok := def.(map[string]any); ok && f != "indexes" {
 					cs.Fields[f] = d
 				}
+			}
+			if ix, ok := m["indexes"]; ok && m["fields"] != nil {
+				cs.Indexes = append(cs.Indexes, decodeIndexes(ix)...)
 			}
 			out[name] = cs
 		}
@@ -219,6 +233,17 @@ func readSchemaFiles(dir string) (map[string]classSchema, error) {
 			for name, v := range doc {
 				add(name, v)
 			}
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "indexes.json")); err == nil {
+		byClass, err := readIndexesDoc(b)
+		if err != nil {
+			return nil, fmt.Errorf("indexes.json: %w", err)
+		}
+		for name, list := range byClass {
+			cs := out[name]
+			cs.Indexes = append(cs.Indexes, list...)
+			out[name] = cs
 		}
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, "permissions.json")); err == nil {
@@ -241,6 +266,12 @@ var droppedUserFields = []string{"salt", "password", "sessionToken"}
 // ensureClass creates the class with the fields of its schema file, if
 // any, and its class-level permissions.
 func (im *importer) ensureClass(ctx context.Context, lcClass string, cs classSchema) error {
+	if lcClass == "_File" {
+		// LeanCloud's files become the dialect's file records, whose
+		// fields and permissions are fixed.
+		_, err := EnsureFileClass(ctx, im.app)
+		return err
+	}
 	class := toParseClass(lcClass)
 	if !core.ValidClassName(class) {
 		return fmt.Errorf("%q is not a valid class name here", lcClass)
@@ -363,12 +394,16 @@ func (im *importer) importObjects(ctx context.Context, lcClass, path string) err
 	done := im.state.Lines[path]
 	r := bufio.NewReaderSize(f, 1<<20)
 	var line int64
-	var batch []core.Object
+	var rows []row
 	flush := func() error {
+		batch, err := im.decodeRows(ctx, lcClass, path, rows)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
 		if err := im.writeBatch(ctx, lcClass, batch); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
-		batch = batch[:0]
+		rows = rows[:0]
 		im.state.Lines[path] = line
 		if im.opts.Progress != nil {
 			im.opts.Progress(path, line, total)
@@ -380,13 +415,13 @@ func (im *importer) importObjects(ctx context.Context, lcClass, path string) err
 		if len(strings.TrimSpace(string(raw))) > 0 {
 			line++
 			if line > done {
-				obj, perr := im.decodeObject(lcClass, raw)
-				if perr != nil {
-					im.report.problem("%s:%d: %v", filepath.Base(path), line, perr)
+				var m map[string]any
+				if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+					im.report.problem("%s:%d: not a JSON object", filepath.Base(path), line)
 				} else {
-					batch = append(batch, obj)
+					rows = append(rows, row{line: line, m: m})
 				}
-				if len(batch) >= im.opts.BatchSize {
+				if len(rows) >= im.opts.BatchSize {
 					if err := flush(); err != nil {
 						return err
 					}
@@ -442,17 +477,115 @@ func (im *importer) saveState() error {
 	return os.Rename(tmp, im.opts.StateFile)
 }
 
-// decodeObject turns one exported object into a stored object.
-func (im *importer) decodeObject(lcClass string, raw []byte) (core.Object, error) {
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
-		return nil, fmt.Errorf("not a JSON object")
+// row is one exported object and its line.
+type row struct {
+	line int64
+	m    map[string]any
+}
+
+// decodeRows decodes a batch of rows, once the keys of the files they
+// refer to are known.
+func (im *importer) decodeRows(ctx context.Context, lcClass, path string, rows []row) ([]core.Object, error) {
+	if err := im.resolveFiles(ctx, rows); err != nil {
+		return nil, err
 	}
+	batch := make([]core.Object, 0, len(rows))
+	for _, r := range rows {
+		var obj core.Object
+		var err error
+		if lcClass == "_File" {
+			obj, err = im.decodeFileRow(r.m)
+		} else {
+			obj, err = im.decodeObject(lcClass, r.m)
+		}
+		if err != nil {
+			im.report.problem("%s:%d: %v", filepath.Base(path), r.line, err)
+			continue
+		}
+		batch = append(batch, obj)
+	}
+	return batch, nil
+}
+
+// resolveFiles puts the keys of the files the rows refer to in the cache,
+// reading those it lacks from the store (an earlier run imported them).
+func (im *importer) resolveFiles(ctx context.Context, rows []row) error {
+	var missing []any
+	seen := map[string]bool{}
+	for _, r := range rows {
+		walk(r.m, func(m map[string]any) map[string]any {
+			if isFileRef(m) {
+				if id := fileID(m); id != "" && im.files[id] == "" && !seen[id] {
+					seen[id] = true
+					missing = append(missing, id)
+				}
+			}
+			return m
+		})
+	}
+	c := im.app.Class(FileClass)
+	if len(missing) == 0 || c == nil {
+		return nil
+	}
+	if len(im.files)+len(missing) > maxFileCache {
+		im.files = map[string]string{}
+	}
+	found, err := im.st.Find(ctx, c, &core.Query{Where: core.In{Field: core.FieldObjectID, Values: missing}, Keys: []string{fieldKey}, Limit: len(missing)})
+	if err != nil {
+		return err
+	}
+	for _, o := range found {
+		im.files[o.ID()] = recordKey(o)
+	}
+	return nil
+}
+
+// isFileRef tells a File value or a pointer to _File.
+func isFileRef(m map[string]any) bool {
+	return m["__type"] == "File" || (m["__type"] == "Pointer" && m["className"] == "_File")
+}
+
+// decodeFileRow turns an exported _File row into a file record: the
+// bytes stay at its url until they are fetched (FetchFiles), under the key
+// the record names from the start.
+func (im *importer) decodeFileRow(m map[string]any) (core.Object, error) {
 	id, _ := m["objectId"].(string)
 	if id == "" {
 		return nil, fmt.Errorf("no objectId")
 	}
-	obj := core.Object{core.FieldObjectID: id}
+	name, _ := m["name"].(string)
+	u, _ := m["url"].(string)
+	if name == "" {
+		name = urlName(u)
+	}
+	rec := &newRecord{id: id, name: name, key: importKey(id, name), url: u}
+	rec.mimeType, _ = m["mime_type"].(string)
+	rec.provider, _ = m["provider"].(string)
+	rec.bucket, _ = m["bucket"].(string)
+	rec.meta, _ = m["metaData"].(map[string]any)
+	if u == "" {
+		im.report.problem("_File %s: no url; the record is kept without its content", id)
+	}
+	if acl, ok := m["ACL"]; ok && acl != nil {
+		a, err := core.DecodeACL(acl)
+		if err != nil {
+			return nil, fmt.Errorf("ACL: %s", err.Message)
+		}
+		rec.acl = a
+	}
+	times := exportTimes(m)
+	rec.createdAt = times[core.FieldCreatedAt]
+	obj := rec.object()
+	obj[core.FieldUpdatedAt] = times[core.FieldUpdatedAt]
+	if len(im.files) < maxFileCache {
+		im.files[id] = rec.key
+	}
+	return obj, nil
+}
+
+// exportTimes reads createdAt and updatedAt (now when missing).
+func exportTimes(m map[string]any) map[string]time.Time {
+	out := map[string]time.Time{}
 	for _, k := range []string{core.FieldCreatedAt, core.FieldUpdatedAt} {
 		var t time.Time
 		switch v := m[k].(type) {
@@ -465,6 +598,19 @@ func (im *importer) decodeObject(lcClass string, raw []byte) (core.Object, error
 		if t.IsZero() {
 			t = core.Now()
 		}
+		out[k] = t
+	}
+	return out
+}
+
+// decodeObject turns one exported object into a stored object.
+func (im *importer) decodeObject(lcClass string, m map[string]any) (core.Object, error) {
+	id, _ := m["objectId"].(string)
+	if id == "" {
+		return nil, fmt.Errorf("no objectId")
+	}
+	obj := core.Object{core.FieldObjectID: id}
+	for k, t := range exportTimes(m) {
 		obj[k] = t
 	}
 	if acl, ok := m["ACL"]; ok && acl != nil {
@@ -495,7 +641,7 @@ func (im *importer) decodeObject(lcClass string, raw []byte) (core.Object, error
 			im.report.problem("%s %s: field %q is not a valid field name here; dropped", lcClass, id, k)
 			continue
 		}
-		v = im.fileValue(v)
+		v = im.fileValues(lcClass, id, k, v)
 		t, dv, err := core.DecodeValue(v)
 		if err != nil {
 			im.report.problem("%s %s: field %s: %s; dropped", lcClass, id, k, err.Message)
@@ -509,26 +655,26 @@ func (im *importer) decodeObject(lcClass string, raw []byte) (core.Object, error
 	return obj, nil
 }
 
-// fileValue turns LeanCloud File values and pointers to _File into Parse
-// File values naming the record (see FileClass).
-func (im *importer) fileValue(v any) any {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return v
-	}
-	isFile := m["__type"] == "File" || (m["__type"] == "Pointer" && m["className"] == "_File")
-	if !isFile {
-		return v
-	}
-	id := fileID(m)
-	if id == "" {
-		return v
-	}
-	u, _ := m["url"].(string)
-	if known, ok := im.files[id]; ok {
-		u = known
-	}
-	return map[string]any{"__type": "File", "name": id, "url": u}
+// fileValues turns LeanCloud File values and pointers to _File, at any
+// depth of v, into Parse File values naming the record's key (see
+// FileClass). A file the export does not hold keeps its id as its name,
+// and is reported.
+func (im *importer) fileValues(lcClass, objectID, field string, v any) any {
+	return walk(v, func(m map[string]any) map[string]any {
+		if !isFileRef(m) {
+			return m
+		}
+		id := fileID(m)
+		if id == "" {
+			return m
+		}
+		key, ok := im.files[id]
+		if !ok {
+			im.report.problem("%s %s: field %s refers to file %s, which the export does not hold", lcClass, objectID, field, id)
+			key = id
+		}
+		return map[string]any{"__type": "File", "name": key}
+	})
 }
 
 // writeBatch stores a batch in one transaction, skipping the objects
@@ -574,9 +720,6 @@ func (im *importer) writeBatch(ctx context.Context, lcClass string, batch []core
 				return fmt.Errorf("object %s: %w", o.ID(), err)
 			}
 			wrote++
-			if lcClass == "_File" {
-				im.files[o.ID()], _ = o["url"].(string)
-			}
 			if token != "" {
 				now := core.Now()
 				if err := tx.Insert(ctx, &sessions, core.Object{

@@ -23,6 +23,9 @@ func (h *Handler) serve(c *call) (int, any, error) {
 			return 0, nil, unsupported(c)
 		}
 		class := toParseClass(c.path[1])
+		if class == FileClass {
+			return h.fileObjects(c)
+		}
 		return h.object(c, "classes/"+url.PathEscape(class), c.path[2:])
 	case "users":
 		return h.users(c)
@@ -54,7 +57,11 @@ func (h *Handler) serve(c *call) (int, any, error) {
 	case "date":
 		return http.StatusOK, map[string]any{"__type": "Date", "iso": core.FormatTime(core.Now())}, nil
 	case "files":
-		return h.files(c)
+		return h.fileRoute(c)
+	case "fileTokens":
+		return h.fileTokens(c)
+	case "fileCallback":
+		return h.fileCallback(c)
 	}
 	return 0, nil, unsupported(c)
 }
