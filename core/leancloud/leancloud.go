@@ -184,7 +184,8 @@ func (h *Handler) decode(r *http.Request) (*call, error) {
 			}
 			return nil, core.Errorf(core.CodeInvalidJSON, "reading the request body: %v", err)
 		}
-		if len(strings.TrimSpace(string(raw))) > 0 {
+		// The SDK sends "null" as the body of a DELETE (file.destroy()).
+		if trimmed := strings.TrimSpace(string(raw)); trimmed != "" && trimmed != "null" {
 			if err := json.Unmarshal(raw, &c.body); err != nil || c.body == nil {
 				return nil, core.Errorf(core.CodeInvalidJSON, "Malformed json object. A json dictionary is expected.")
 			}
