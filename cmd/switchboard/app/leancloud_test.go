@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"mime/multipart"
@@ -9,9 +10,11 @@ import (
 	"net/textproto"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -342,5 +345,73 @@ func TestLeanCloudExternalFiles(t *testing.T) {
 	parse := s.do("GET", "/classes/Post/"+id, nil, "app", "X-Parse-Session-Token: "+user)
 	if pic, _ := parse.json["pic"].(map[string]any); pic["url"] != "https://cdn.example.com/cat.png" || pic["name"] != ext.json["key"] {
 		t.Errorf("pic on /parse: %v", parse.json["pic"])
+	}
+}
+
+// TestLeanCloudSDKOverQiniu drives the real leancloud-storage SDK (Node,
+// test/sdk/helpers/lc-files.js) against a server whose files provider is
+// Qiniu Kodo (the fake): fileTokens answers "qiniu", the SDK posts its
+// form to Kodo, Kodo calls our callback, the SDK reports to fileCallback.
+// It needs `npm ci` in test/sdk; the SDK suite runs it
+// (tests/leancloud-qiniu.test.js) with SB_REQUIRE_NODE_SDK=1, where a
+// missing SDK fails instead of skipping.
+func TestLeanCloudSDKOverQiniu(t *testing.T) {
+	sdkDir, _ := filepath.Abs("../../../test/sdk")
+	if _, err := os.Stat(filepath.Join(sdkDir, "node_modules", "leancloud-storage")); err != nil {
+		if os.Getenv("SB_REQUIRE_NODE_SDK") != "" {
+			t.Fatalf("leancloud-storage is not installed in %s (npm ci there): %v", sdkDir, err)
+		}
+		t.Skip("leancloud-storage is not installed (npm ci in test/sdk); the SDK suite runs this test")
+	}
+	s := startLeanCloudServer(t, "qiniu")
+	user := s.signUp("ada", nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", filepath.Join(sdkDir, "helpers", "lc-files.js"), s.root, "app", "any-key", user)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("the SDK failed: %v\n%s", err, stderr.String())
+	}
+	var got struct {
+		Buffer, Base64 struct{ ID, URL string }
+		Fetched        struct {
+			Name, URL string
+			Size      float64
+		}
+		OnObject struct {
+			ID, URL string
+			Pics    []string
+		}
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("the SDK printed %q: %v", out, err)
+	}
+	for _, f := range []struct {
+		id, url, want string
+	}{{got.Buffer.ID, got.Buffer.URL, "hello from a buffer"}, {got.Base64.ID, got.Base64.URL, "png-ish bytes"}} {
+		if dl := s.do("GET", f.url, nil); dl.status != 200 || string(dl.body) != f.want {
+			t.Errorf("download of %s: %d %q", f.url, dl.status, dl.body)
+		}
+	}
+	// The Buffer went to Kodo directly (its record says qiniu), and the
+	// SDK's fileCallback settled it.
+	var rec answer
+	for range 100 {
+		rec = s.do("GET", "/classes/LeanCloudFile/"+got.Buffer.ID, nil, "master")
+		if rec.json["uploadToken"] == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if rec.json["provider"] != "qiniu" || rec.json["uploadToken"] != nil || rec.json["bucket"] != qiniufake.Bucket {
+		t.Errorf("the record of the Buffer upload: %s", rec.body)
+	}
+	if got.Fetched.Name != "hello.txt" || got.Fetched.URL != got.Buffer.URL || got.Fetched.Size != 19 {
+		t.Errorf("fetch: %+v", got.Fetched)
+	}
+	if got.OnObject.ID != got.Buffer.ID || got.OnObject.URL != got.Buffer.URL || len(got.OnObject.Pics) != 2 || got.OnObject.Pics[1] != got.Base64.ID {
+		t.Errorf("files on an object: %+v", got.OnObject)
 	}
 }
