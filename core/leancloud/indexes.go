@@ -138,7 +138,11 @@ func schemaIndex(c *core.Class, ix exportIndex) (name string, keys map[string]an
 				return "", nil, false, fmt.Errorf("key %s: direction %v is not 1 or -1", k.Field, d)
 			}
 			keys[field] = d
-			parts = append(parts, fmt.Sprintf("%s_%d", field, int(d)))
+			if d == 1 {
+				parts = append(parts, field+"_1")
+			} else {
+				parts = append(parts, field+"_desc")
+			}
 		case string:
 			if d != "text" {
 				return "", nil, false, fmt.Errorf("key %s: index type %q is not supported (only text)", k.Field, d)
@@ -196,13 +200,23 @@ func (im *importer) importIndexes(ctx context.Context, schema map[string]classSc
 			}
 			add[name] = keys
 		}
-		if len(add) == 0 {
-			continue
+		names := make([]string, 0, len(add))
+		for name := range add {
+			names = append(names, name)
 		}
-		if _, err := im.app.UpdateSchema(ctx, core.MasterAuth(), c.Name, map[string]any{"indexes": add}); err != nil {
-			return fmt.Errorf("indexes of %s: %w", lcClass, err)
+		sort.Strings(names)
+		for _, name := range names {
+			// One at a time, so one the store refuses does not hold back
+			// the others.
+			if _, err := im.app.UpdateSchema(ctx, core.MasterAuth(), c.Name, map[string]any{"indexes": map[string]any{name: add[name]}}); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				im.report.problem("index %s of %s: %v; skipped", name, lcClass, err)
+				continue
+			}
+			im.report.Indexes++
 		}
-		im.report.Indexes += int64(len(add))
 	}
 	return nil
 }
