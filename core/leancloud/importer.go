@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard/core"
+	"github.com/switchboardhq/switchboard/core/importkit"
 )
 
 // The import of a LeanCloud data export (switchboard import leancloud).
@@ -91,16 +92,11 @@ func Import(ctx context.Context, app *core.App, dir string, opts ImportOptions) 
 		opts.SessionLength = 365 * 24 * time.Hour
 	}
 	im := &importer{app: app, st: app.Store(), dir: dir, opts: opts, report: &ImportReport{}, files: map[string]string{}}
-	im.state.Lines = map[string]int64{}
-	if opts.StateFile != "" {
-		if b, err := os.ReadFile(opts.StateFile); err == nil {
-			if err := json.Unmarshal(b, &im.state); err != nil {
-				return nil, fmt.Errorf("reading %s (delete it to start over): %w", opts.StateFile, err)
-			}
-			if im.state.Lines == nil {
-				im.state.Lines = map[string]int64{}
-			}
-		}
+	if err := importkit.LoadJSON(opts.StateFile, &im.state); err != nil {
+		return nil, err
+	}
+	if im.state.Lines == nil {
+		im.state.Lines = map[string]int64{}
 	}
 	schema, err := readSchemaFiles(dir)
 	if err != nil {
@@ -466,15 +462,7 @@ func countLines(path string) int64 {
 }
 
 func (im *importer) saveState() error {
-	if im.opts.StateFile == "" {
-		return nil
-	}
-	b, _ := json.Marshal(im.state)
-	tmp := im.opts.StateFile + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, im.opts.StateFile)
+	return importkit.SaveJSON(im.opts.StateFile, im.state)
 }
 
 // row is one exported object and its line.
@@ -678,16 +666,23 @@ func (im *importer) fileValues(lcClass, objectID, field string, v any) any {
 }
 
 // writeBatch stores a batch in one transaction, skipping the objects
-// already stored (a re-run), with the fields the batch needs.
+// already stored (a re-run), with the fields the batch needs; a user's
+// session token becomes a _Session in the same transaction.
 func (im *importer) writeBatch(ctx context.Context, lcClass string, batch []core.Object) error {
 	if len(batch) == 0 {
 		return nil
 	}
 	class := toParseClass(lcClass)
-	if err := im.inferFields(ctx, class, batch); err != nil {
+	tokens := map[string]string{}
+	for _, o := range batch {
+		if token, _ := o["__sessionToken"].(string); token != "" {
+			tokens[o.ID()] = token
+		}
+		delete(o, "__sessionToken")
+	}
+	if err := importkit.InferFields(ctx, im.app, class, batch); err != nil {
 		return err
 	}
-	c := im.app.Class(class)
 	var sessions core.Class
 	if lcClass == "_User" {
 		if err := im.ensureSessionClass(ctx); err != nil {
@@ -695,88 +690,32 @@ func (im *importer) writeBatch(ctx context.Context, lcClass string, batch []core
 		}
 		sessions = *im.app.Class("_Session")
 	}
-	ids := make([]any, len(batch))
-	for i, o := range batch {
-		ids[i] = o.ID()
-	}
-	return im.st.Tx(ctx, func(ctx context.Context, tx core.Store) error {
-		existing, err := tx.Find(ctx, c, &core.Query{Where: core.In{Field: core.FieldObjectID, Values: ids}, Keys: []string{core.FieldObjectID}, Limit: -1})
-		if err != nil {
-			return err
+	var nsessions int64
+	wrote, skipped, err := importkit.InsertNew(ctx, im.st, im.app.Class(class), batch, func(ctx context.Context, tx core.Store, o core.Object) error {
+		token := tokens[o.ID()]
+		if token == "" {
+			return nil
 		}
-		have := make(map[string]bool, len(existing))
-		for _, o := range existing {
-			have[o.ID()] = true
+		now := core.Now()
+		if err := tx.Insert(ctx, &sessions, core.Object{
+			core.FieldObjectID: o.ID(), core.FieldCreatedAt: now, core.FieldUpdatedAt: now,
+			core.FieldACL:  core.ACL{o.ID(): {Read: true, Write: true}},
+			"sessionToken": token, "user": core.Pointer{ClassName: "_User", ObjectID: o.ID()},
+			"expiresAt": now.Add(im.opts.SessionLength), "restricted": false,
+			"createdWith": map[string]any{"action": "login", "authProvider": "leancloud-import"},
+		}); err != nil {
+			return fmt.Errorf("session of user %s: %w", o.ID(), err)
 		}
-		var wrote, skipped, nsessions int64
-		for _, o := range batch {
-			token, _ := o["__sessionToken"].(string)
-			delete(o, "__sessionToken")
-			if have[o.ID()] {
-				skipped++
-				continue
-			}
-			if err := tx.Insert(ctx, c, o); err != nil {
-				return fmt.Errorf("object %s: %w", o.ID(), err)
-			}
-			wrote++
-			if token != "" {
-				now := core.Now()
-				if err := tx.Insert(ctx, &sessions, core.Object{
-					core.FieldObjectID: o.ID(), core.FieldCreatedAt: now, core.FieldUpdatedAt: now,
-					core.FieldACL:  core.ACL{o.ID(): {Read: true, Write: true}},
-					"sessionToken": token, "user": core.Pointer{ClassName: "_User", ObjectID: o.ID()},
-					"expiresAt": now.Add(im.opts.SessionLength), "restricted": false,
-					"createdWith": map[string]any{"action": "login", "authProvider": "leancloud-import"},
-				}); err != nil {
-					return fmt.Errorf("session of user %s: %w", o.ID(), err)
-				}
-				nsessions++
-			}
-		}
-		im.report.Objects += wrote
-		im.report.Skipped += skipped
-		im.report.Sessions += nsessions
+		nsessions++
 		return nil
 	})
-}
-
-// inferFields adds the fields the batch has and the class lacks.
-func (im *importer) inferFields(ctx context.Context, class string, batch []core.Object) error {
-	c := im.app.Class(class)
-	if c == nil {
-		return fmt.Errorf("class %s does not exist", class)
+	if err != nil {
+		return err
 	}
-	missing := map[string]any{}
-	for _, o := range batch {
-		for k, v := range o {
-			if _, ok := c.Fields[k]; ok || k == "__sessionToken" || strings.HasPrefix(k, "_") {
-				continue
-			}
-			if _, done := missing[k]; done {
-				continue
-			}
-			if _, builtin := core.DefaultFields[k]; builtin {
-				continue
-			}
-			f := map[string]any{"type": string(typeOf(v))}
-			if p, ok := v.(core.Pointer); ok {
-				f["targetClass"] = p.ClassName
-			}
-			missing[k] = f
-		}
-	}
-	if len(missing) == 0 {
-		return nil
-	}
-	_, err := im.app.UpdateSchema(ctx, core.MasterAuth(), class, map[string]any{"fields": missing})
-	return err
-}
-
-// typeOf is the field type of a decoded value.
-func typeOf(v any) core.Type {
-	t, _, _ := core.DecodeValue(core.EncodeValue(v))
-	return t
+	im.report.Objects += wrote
+	im.report.Skipped += skipped
+	im.report.Sessions += nsessions
+	return nil
 }
 
 func (im *importer) ensureSessionClass(ctx context.Context) error {
