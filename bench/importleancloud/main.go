@@ -27,6 +27,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/switchboardhq/switchboard/bench/internal/benchkit"
 	"github.com/switchboardhq/switchboard/core/leancloud/leancloudtest"
 )
 
@@ -40,23 +41,14 @@ func main() {
 	var extra envList
 	flag.Var(&extra, "env", "KEY=VALUE for the import process (repeatable), e.g. SWITCHBOARD_STORE__SQLITE__MMAP_SIZE=-1")
 	flag.Parse()
-	work := *dir
-	var err error
-	if work == "" {
-		if work, err = os.MkdirTemp(".", "import-bench-"); err != nil {
-			fail(err)
-		}
-	} else if err := os.MkdirAll(work, 0o750); err != nil {
+	work, binary, err := benchkit.Prepare(*dir, "import-bench-", *bin)
+	if work != "" {
+		defer os.RemoveAll(work)
+	}
+	if err != nil {
 		fail(err)
 	}
-	defer os.RemoveAll(work)
-	if *bin == "" {
-		*bin = filepath.Join(work, "switchboard")
-		fmt.Println("building ./cmd/switchboard")
-		if out, err := exec.Command("go", "build", "-o", *bin, "./cmd/switchboard").CombinedOutput(); err != nil {
-			fail(fmt.Errorf("go build: %v\n%s", err, out))
-		}
-	}
+	*bin = binary
 	if err := run(*bin, work, *objects, *users, *batch, *pg, extra); err != nil {
 		fail(err)
 	}

@@ -52,16 +52,26 @@ type Admitted struct {
 // original is the client's name (Parse's rule), contentType the declared
 // type ("" to go by the extension), size the body's length or -1.
 func (h *Handler) Upload(ctx context.Context, auth *core.Auth, original, contentType string, body io.Reader, size int64, metadata, tags map[string]any) (Stored, error) {
-	if err := checkUploadName(original); err != nil {
+	auth, err := uploader(original, auth)
+	if err != nil {
 		return Stored{}, err
 	}
 	if size > h.opts.MaxUploadSize {
 		return Stored{}, core.Errorf(core.CodeFileTooLarge, "the file is larger than the limit of %d bytes", h.opts.MaxUploadSize)
 	}
+	return h.storeIncoming(ctx, &incoming{auth: auth, original: original, declaredType: contentType, size: size, body: body, metadata: metadata, tags: tags})
+}
+
+// uploader checks the client's file name; a nil auth is a caller without
+// keys or session.
+func uploader(original string, auth *core.Auth) (*core.Auth, error) {
+	if err := checkUploadName(original); err != nil {
+		return nil, err
+	}
 	if auth == nil {
 		auth = &core.Auth{}
 	}
-	return h.storeIncoming(ctx, &incoming{auth: auth, original: original, declaredType: contentType, size: size, body: body, metadata: metadata, tags: tags})
+	return auth, nil
 }
 
 // PrepareDirect admits a direct upload for auth, as POST
@@ -70,11 +80,9 @@ func (h *Handler) PrepareDirect(ctx context.Context, auth *core.Auth, original s
 	if err := h.directConfigured(); err != nil {
 		return nil, err
 	}
-	if err := checkUploadName(original); err != nil {
+	auth, err := uploader(original, auth)
+	if err != nil {
 		return nil, err
-	}
-	if auth == nil {
-		auth = &core.Auth{}
 	}
 	return h.prepare(ctx, auth, original, req)
 }
@@ -93,13 +101,11 @@ func (h *Handler) Admit(ctx context.Context, auth *core.Auth, original, contentT
 	if err := h.directConfigured(); err != nil {
 		return nil, err
 	}
-	if err := checkUploadName(original); err != nil {
+	auth, err := uploader(original, auth)
+	if err != nil {
 		return nil, err
 	}
-	if auth == nil {
-		auth = &core.Auth{}
-	}
-	contentType, err := contentTypeFor(contentType, original)
+	contentType, err = contentTypeFor(contentType, original)
 	if err != nil {
 		return nil, err
 	}

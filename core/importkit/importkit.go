@@ -139,3 +139,17 @@ func SaveJSON(path string, v any) error {
 	}
 	return os.Rename(tmp, path)
 }
+
+// MaxProblems bounds the list of what an import could not map, so that a
+// broken export does not fill the memory with its report.
+const MaxProblems = 10000
+
+// Problems lists what an import could not map.
+type Problems []string
+
+// Add appends one problem, up to MaxProblems.
+func (p *Problems) Add(format string, args ...any) {
+	if len(*p) < MaxProblems {
+		*p = append(*p, fmt.Sprintf(format, args...))
+	}
+}

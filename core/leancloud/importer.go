@@ -56,14 +56,10 @@ type ImportReport struct {
 	Relations int64
 	Sessions  int64
 	Indexes   int64
-	Problems  []string
+	Problems  importkit.Problems
 }
 
-func (r *ImportReport) problem(format string, args ...any) {
-	if len(r.Problems) < 10000 {
-		r.Problems = append(r.Problems, fmt.Sprintf(format, args...))
-	}
-}
+func (r *ImportReport) problem(format string, args ...any) { r.Problems.Add(format, args...) }
 
 type importState struct {
 	Lines map[string]int64 `json:"lines"`

@@ -47,14 +47,10 @@ type Report struct {
 	Skipped   int64 // already stored (a re-run)
 	Relations int64
 	Indexes   int64
-	Problems  []string
+	Problems  importkit.Problems
 }
 
-func (r *Report) problem(format string, args ...any) {
-	if len(r.Problems) < 10000 {
-		r.Problems = append(r.Problems, fmt.Sprintf(format, args...))
-	}
-}
+func (r *Report) problem(format string, args ...any) { r.Problems.Add(format, args...) }
 
 // notImported are Parse Server's own tables that have no counterpart here.
 var notImported = map[string]string{

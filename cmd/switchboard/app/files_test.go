@@ -108,9 +108,15 @@ func (s *fileServer) do(method, path string, body io.Reader, headers ...string) 
 			req.Header.Set(k, v)
 		}
 	}
-	resp, err := http.DefaultClient.Do(req)
+	return sendWith(s.t, http.DefaultClient, req)
+}
+
+// sendWith sends req with client and reads the answer.
+func sendWith(t *testing.T, client *http.Client, req *http.Request) answer {
+	t.Helper()
+	resp, err := client.Do(req)
 	if err != nil {
-		s.t.Fatal(err)
+		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)

@@ -66,6 +66,7 @@ func parseServerDB(t *testing.T) (string, parseFixture) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", filepath.Join(dir, "make-db.js"), dbURL.String())
+	cmd.Dir = t.TempDir() // whatever Parse Server writes stays out of the tree
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

@@ -80,15 +80,7 @@ func (s *lcServer) lc(method, path string, body any, session string) answer {
 // stores' certificates).
 func (s *lcServer) send(req *http.Request) answer {
 	s.t.Helper()
-	resp, err := s.client.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	a := answer{status: resp.StatusCode, header: resp.Header, body: b}
-	_ = json.Unmarshal(b, &a.json)
-	return a
+	return sendWith(s.t, s.client, req)
 }
 
 // sendBytes follows a fileTokens answer as leancloud-storage's uploaders
