@@ -164,11 +164,9 @@ func (h *Handler) conditionalWrite(c *call, path string) (int, any, error) {
 	} else if w, ok := c.body["where"].(map[string]any); ok && c.method == http.MethodDelete {
 		opts.Where = h.toParseWhere(w)
 	}
-	body := c.body
+	var body map[string]any // a DELETE sends none
 	if c.method == http.MethodPut {
 		body = withoutKeys(c.body, "where", "new", "fetchWhenSave", "returnUpdatedObject")
-	} else {
-		body = nil
 	}
 	body, err := h.toParse(c, body)
 	if err != nil {
