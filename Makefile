@@ -17,7 +17,7 @@ test-sdk:
 # switchboard import parse, from a database the real Parse Server 9 makes.
 test-parse-import:
 	cd test/parseserver && npm ci --no-audit --no-fund
-	SB_REQUIRE_PARSE_SERVER=1 go test -count=1 -run '^TestImportParseServer$$' ./cmd/switchboard/app
+	SB_REQUIRE_PARSE_SERVER=1 go test -count=1 -run '^TestImportParse(Server|Resumes)$$' ./cmd/switchboard/app
 
 # Go benchmarks of the store and the API (no timing assertions anywhere).
 bench:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -17,6 +18,8 @@ import (
 
 	_ "github.com/switchboardhq/switchboard/adapters/store/postgres"
 	"github.com/switchboardhq/switchboard/adapters/store/postgres/pgtest"
+	"github.com/switchboardhq/switchboard/core/config"
+	"github.com/switchboardhq/switchboard/core/parseimport"
 )
 
 // parseFixture is what test/parseserver/make-db.js made with the real
@@ -192,6 +195,61 @@ func TestImportParseServer(t *testing.T) {
 				t.Errorf("the role: %s", roles.body)
 			}
 		})
+	}
+}
+
+// TestImportParseResumes: an import stopped after a few batches (its
+// context cancelled, as a crash would stop it) is finished by the command,
+// with every object once.
+func TestImportParseResumes(t *testing.T) {
+	src, _ := parseServerDB(t)
+	data := t.TempDir()
+	cfg, err := config.Load("", []string{"SWITCHBOARD_APP_ID=app", "SWITCHBOARD_MASTER_KEY=mk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Dir = data
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	app, _, err := openImportApp(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("pgx", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	batches := 0
+	first, err := parseimport.Import(ctx, app, db, parseimport.Options{StateFile: filepath.Join(data, "import-parse.state"), BatchSize: 1,
+		Progress: func(string, int64, int64) {
+			if batches++; batches == 3 {
+				cancel()
+			}
+		}})
+	_ = app.Close()
+	if err == nil {
+		t.Fatal("the first run was not cut off")
+	}
+	code, out := runImportCommand(t, "parse", src, "--dir", data, "--batch", "1")
+	if code != 0 {
+		t.Fatalf("the re-run: %d %s", code, out)
+	}
+	var objects, skipped int64
+	if _, err := fmt.Sscanf(out[strings.Index(out, "imported 5 classes, "):], "imported 5 classes, %d objects (%d already there)", &objects, &skipped); err != nil {
+		t.Fatalf("re-run output: %v\n%s", err, out)
+	}
+	if first.Objects == 0 || first.Objects+objects != 8 {
+		t.Errorf("%d objects in the first run and %d in the re-run, want 8 in all", first.Objects, objects)
+	}
+	s := startFileServer(t, data)
+	for class, want := range map[string]float64{"_User": 2, "_Session": 2, "Post": 2, "_Role": 1, "_Installation": 1} {
+		if got := s.do("GET", "/classes/"+class+"?count=1&limit=0", nil, "master"); got.json["count"] != want {
+			t.Errorf("%s: %s, want %v", class, got.body, want)
+		}
 	}
 }
 
