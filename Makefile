@@ -1,7 +1,7 @@
 # The one place the test command lives: README's "make test" and .ci/run use it.
-.PHONY: test test-go lint test-sdk bench bench-http fuzz
+.PHONY: test test-go lint test-sdk test-parse-import bench bench-http fuzz
 
-test: test-go test-sdk
+test: test-go test-sdk test-parse-import
 
 test-go: lint
 	go test -count=1 ./...
@@ -13,6 +13,11 @@ lint:
 
 test-sdk:
 	cd test/sdk && npm ci --no-audit --no-fund && npm test
+
+# switchboard import parse, from a database the real Parse Server 9 makes.
+test-parse-import:
+	cd test/parseserver && npm ci --no-audit --no-fund
+	SB_REQUIRE_PARSE_SERVER=1 go test -count=1 -run '^TestImportParse(Server|Resumes)$$' ./cmd/switchboard/app
 
 # Go benchmarks of the store and the API (no timing assertions anywhere).
 bench:

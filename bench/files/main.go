@@ -30,6 +30,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/switchboardhq/switchboard/bench/internal/benchkit"
 )
 
 func main() {
@@ -42,22 +44,14 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	work := *dir
-	if work == "" {
-		if work, err = os.MkdirTemp(".", "files-bench-"); err != nil {
-			fail(err)
-		}
-	} else if err := os.MkdirAll(work, 0o750); err != nil {
+	work, binary, err := benchkit.Prepare(*dir, "files-bench-", *bin)
+	if work != "" {
+		defer os.RemoveAll(work)
+	}
+	if err != nil {
 		fail(err)
 	}
-	defer os.RemoveAll(work)
-	if *bin == "" {
-		*bin = filepath.Join(work, "switchboard")
-		fmt.Println("building ./cmd/switchboard")
-		if out, err := exec.Command("go", "build", "-o", *bin, "./cmd/switchboard").CombinedOutput(); err != nil {
-			fail(fmt.Errorf("go build: %v\n%s", err, out))
-		}
-	}
+	*bin = binary
 	if err := run(*bin, work, n, *maxRSS); err != nil {
 		fail(err)
 	}

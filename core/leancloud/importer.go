@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/switchboardhq/switchboard/core"
+	"github.com/switchboardhq/switchboard/core/importkit"
 )
 
 // The import of a LeanCloud data export (switchboard import leancloud).
@@ -54,14 +55,11 @@ type ImportReport struct {
 	Skipped   int64 // already stored (a re-run)
 	Relations int64
 	Sessions  int64
-	Problems  []string
+	Indexes   int64
+	Problems  importkit.Problems
 }
 
-func (r *ImportReport) problem(format string, args ...any) {
-	if len(r.Problems) < 10000 {
-		r.Problems = append(r.Problems, fmt.Sprintf(format, args...))
-	}
-}
+func (r *ImportReport) problem(format string, args ...any) { r.Problems.Add(format, args...) }
 
 type importState struct {
 	Lines map[string]int64 `json:"lines"`
@@ -75,8 +73,11 @@ type importer struct {
 	opts   ImportOptions
 	report *ImportReport
 	state  importState
-	files  map[string]string // _File id → url, for File values
+	files  map[string]string // _File id → key, for File values (a cache)
 }
+
+// maxFileCache bounds the id → key cache; past it, look-ups go to the store.
+const maxFileCache = 100000
 
 // Import imports the export in dir into app's store.
 func Import(ctx context.Context, app *core.App, dir string, opts ImportOptions) (*ImportReport, error) {
@@ -87,16 +88,11 @@ func Import(ctx context.Context, app *core.App, dir string, opts ImportOptions) 
 		opts.SessionLength = 365 * 24 * time.Hour
 	}
 	im := &importer{app: app, st: app.Store(), dir: dir, opts: opts, report: &ImportReport{}, files: map[string]string{}}
-	im.state.Lines = map[string]int64{}
-	if opts.StateFile != "" {
-		if b, err := os.ReadFile(opts.StateFile); err == nil {
-			if err := json.Unmarshal(b, &im.state); err != nil {
-				return nil, fmt.Errorf("reading %s (delete it to start over): %w", opts.StateFile, err)
-			}
-			if im.state.Lines == nil {
-				im.state.Lines = map[string]int64{}
-			}
-		}
+	if err := importkit.LoadJSON(opts.StateFile, &im.state); err != nil {
+		return nil, err
+	}
+	if im.state.Lines == nil {
+		im.state.Lines = map[string]int64{}
 	}
 	schema, err := readSchemaFiles(dir)
 	if err != nil {
@@ -130,6 +126,11 @@ func Import(ctx context.Context, app *core.App, dir string, opts ImportOptions) 
 		if err := im.importJoin(ctx, j); err != nil {
 			return im.report, err
 		}
+	}
+	// Indexes last: their fields exist by now, and rows load faster
+	// without them.
+	if err := im.importIndexes(ctx, schema); err != nil {
+		return im.report, err
 	}
 	return im.report, nil
 }
@@ -181,10 +182,12 @@ func exportFiles(dir string) (map[string][]string, []joinFile, error) {
 
 type joinFile struct{ path, field, owner string }
 
-// classSchema is one class of schema.json and permissions.json.
+// classSchema is one class of schema.json, permissions.json and
+// indexes.json.
 type classSchema struct {
 	Fields      map[string]map[string]any
 	Permissions map[string]any
+	Indexes     []exportIndex
 }
 
 func readSchemaFiles(dir string) (map[string]classSchema, error) {
@@ -203,9 +206,12 @@ func readSchemaFiles(dir string) (map[string]classSchema, error) {
 			cs := out[name]
 			cs.Fields = map[string]map[string]any{}
 			for f, def := range fields {
-				if d, ok := def.(map[string]any); ok {
+				if d, ok := def.(map[string]any); ok && f != "indexes" {
 					cs.Fields[f] = d
 				}
+			}
+			if ix, ok := m["indexes"]; ok && m["fields"] != nil {
+				cs.Indexes = append(cs.Indexes, decodeIndexes(ix)...)
 			}
 			out[name] = cs
 		}
@@ -219,6 +225,17 @@ func readSchemaFiles(dir string) (map[string]classSchema, error) {
 			for name, v := range doc {
 				add(name, v)
 			}
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "indexes.json")); err == nil {
+		byClass, err := readIndexesDoc(b)
+		if err != nil {
+			return nil, fmt.Errorf("indexes.json: %w", err)
+		}
+		for name, list := range byClass {
+			cs := out[name]
+			cs.Indexes = append(cs.Indexes, list...)
+			out[name] = cs
 		}
 	}
 	if b, err := os.ReadFile(filepath.Join(dir, "permissions.json")); err == nil {
@@ -241,6 +258,12 @@ var droppedUserFields = []string{"salt", "password", "sessionToken"}
 // ensureClass creates the class with the fields of its schema file, if
 // any, and its class-level permissions.
 func (im *importer) ensureClass(ctx context.Context, lcClass string, cs classSchema) error {
+	if lcClass == "_File" {
+		// LeanCloud's files become the dialect's file records, whose
+		// fields and permissions are fixed.
+		_, err := EnsureFileClass(ctx, im.app)
+		return err
+	}
 	class := toParseClass(lcClass)
 	if !core.ValidClassName(class) {
 		return fmt.Errorf("%q is not a valid class name here", lcClass)
@@ -363,12 +386,16 @@ func (im *importer) importObjects(ctx context.Context, lcClass, path string) err
 	done := im.state.Lines[path]
 	r := bufio.NewReaderSize(f, 1<<20)
 	var line int64
-	var batch []core.Object
+	var rows []row
 	flush := func() error {
+		batch, err := im.decodeRows(ctx, lcClass, path, rows)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
 		if err := im.writeBatch(ctx, lcClass, batch); err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
-		batch = batch[:0]
+		rows = rows[:0]
 		im.state.Lines[path] = line
 		if im.opts.Progress != nil {
 			im.opts.Progress(path, line, total)
@@ -380,13 +407,13 @@ func (im *importer) importObjects(ctx context.Context, lcClass, path string) err
 		if len(strings.TrimSpace(string(raw))) > 0 {
 			line++
 			if line > done {
-				obj, perr := im.decodeObject(lcClass, raw)
-				if perr != nil {
-					im.report.problem("%s:%d: %v", filepath.Base(path), line, perr)
+				var m map[string]any
+				if err := json.Unmarshal(raw, &m); err != nil || m == nil {
+					im.report.problem("%s:%d: not a JSON object", filepath.Base(path), line)
 				} else {
-					batch = append(batch, obj)
+					rows = append(rows, row{line: line, m: m})
 				}
-				if len(batch) >= im.opts.BatchSize {
+				if len(rows) >= im.opts.BatchSize {
 					if err := flush(); err != nil {
 						return err
 					}
@@ -431,28 +458,118 @@ func countLines(path string) int64 {
 }
 
 func (im *importer) saveState() error {
-	if im.opts.StateFile == "" {
-		return nil
-	}
-	b, _ := json.Marshal(im.state)
-	tmp := im.opts.StateFile + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, im.opts.StateFile)
+	return importkit.SaveJSON(im.opts.StateFile, im.state)
 }
 
-// decodeObject turns one exported object into a stored object.
-func (im *importer) decodeObject(lcClass string, raw []byte) (core.Object, error) {
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
-		return nil, fmt.Errorf("not a JSON object")
+// row is one exported object and its line.
+type row struct {
+	line int64
+	m    map[string]any
+}
+
+// decodeRows decodes a batch of rows, once the keys of the files they
+// refer to are known.
+func (im *importer) decodeRows(ctx context.Context, lcClass, path string, rows []row) ([]core.Object, error) {
+	if err := im.resolveFiles(ctx, rows); err != nil {
+		return nil, err
 	}
+	batch := make([]core.Object, 0, len(rows))
+	for _, r := range rows {
+		var obj core.Object
+		var err error
+		if lcClass == "_File" {
+			obj, err = im.decodeFileRow(r.m)
+		} else {
+			obj, err = im.decodeObject(lcClass, r.m)
+		}
+		if err != nil {
+			im.report.problem("%s:%d: %v", filepath.Base(path), r.line, err)
+			continue
+		}
+		batch = append(batch, obj)
+	}
+	return batch, nil
+}
+
+// resolveFiles puts the keys of the files the rows refer to in the cache,
+// reading those it lacks from the store (an earlier run imported them).
+func (im *importer) resolveFiles(ctx context.Context, rows []row) error {
+	var missing []any
+	seen := map[string]bool{}
+	for _, r := range rows {
+		walk(r.m, func(m map[string]any) map[string]any {
+			if isFileRef(m) {
+				if id := fileID(m); id != "" && im.files[id] == "" && !seen[id] {
+					seen[id] = true
+					missing = append(missing, id)
+				}
+			}
+			return m
+		})
+	}
+	c := im.app.Class(FileClass)
+	if len(missing) == 0 || c == nil {
+		return nil
+	}
+	if len(im.files)+len(missing) > maxFileCache {
+		im.files = map[string]string{}
+	}
+	found, err := im.st.Find(ctx, c, &core.Query{Where: core.In{Field: core.FieldObjectID, Values: missing}, Keys: []string{fieldKey}, Limit: len(missing)})
+	if err != nil {
+		return err
+	}
+	for _, o := range found {
+		im.files[o.ID()] = recordKey(o)
+	}
+	return nil
+}
+
+// isFileRef tells a File value or a pointer to _File.
+func isFileRef(m map[string]any) bool {
+	return m["__type"] == "File" || (m["__type"] == "Pointer" && m["className"] == "_File")
+}
+
+// decodeFileRow turns an exported _File row into a file record: the
+// bytes stay at its url until they are fetched (FetchFiles), under the key
+// the record names from the start.
+func (im *importer) decodeFileRow(m map[string]any) (core.Object, error) {
 	id, _ := m["objectId"].(string)
 	if id == "" {
 		return nil, fmt.Errorf("no objectId")
 	}
-	obj := core.Object{core.FieldObjectID: id}
+	name, _ := m["name"].(string)
+	u, _ := m["url"].(string)
+	if name == "" {
+		name = urlName(u)
+	}
+	rec := &newRecord{id: id, name: name, key: importKey(id, name), url: u}
+	rec.mimeType, _ = m["mime_type"].(string)
+	rec.provider, _ = m["provider"].(string)
+	rec.bucket, _ = m["bucket"].(string)
+	rec.meta, _ = m["metaData"].(map[string]any)
+	if u == "" {
+		im.report.problem("_File %s: no url; the record is kept without its content", id)
+	}
+	if acl, ok := m["ACL"]; ok && acl != nil {
+		a, err := core.DecodeACL(acl)
+		if err != nil {
+			return nil, fmt.Errorf("ACL: %s", err.Message)
+		}
+		rec.acl = a
+	}
+	times := exportTimes(m)
+	rec.createdAt = times[core.FieldCreatedAt]
+	obj := rec.object()
+	obj[core.FieldUpdatedAt] = times[core.FieldUpdatedAt]
+	if len(im.files) < maxFileCache {
+		im.files[id] = rec.key
+	}
+	return obj, nil
+}
+
+// exportTimes reads createdAt and updatedAt (now when missing).
+func exportTimes(m map[string]any) map[string]time.Time {
+	out := map[string]time.Time{}
 	for _, k := range []string{core.FieldCreatedAt, core.FieldUpdatedAt} {
 		var t time.Time
 		switch v := m[k].(type) {
@@ -465,6 +582,19 @@ func (im *importer) decodeObject(lcClass string, raw []byte) (core.Object, error
 		if t.IsZero() {
 			t = core.Now()
 		}
+		out[k] = t
+	}
+	return out
+}
+
+// decodeObject turns one exported object into a stored object.
+func (im *importer) decodeObject(lcClass string, m map[string]any) (core.Object, error) {
+	id, _ := m["objectId"].(string)
+	if id == "" {
+		return nil, fmt.Errorf("no objectId")
+	}
+	obj := core.Object{core.FieldObjectID: id}
+	for k, t := range exportTimes(m) {
 		obj[k] = t
 	}
 	if acl, ok := m["ACL"]; ok && acl != nil {
@@ -495,7 +625,7 @@ func (im *importer) decodeObject(lcClass string, raw []byte) (core.Object, error
 			im.report.problem("%s %s: field %q is not a valid field name here; dropped", lcClass, id, k)
 			continue
 		}
-		v = im.fileValue(v)
+		v = im.fileValues(lcClass, id, k, v)
 		t, dv, err := core.DecodeValue(v)
 		if err != nil {
 			im.report.problem("%s %s: field %s: %s; dropped", lcClass, id, k, err.Message)
@@ -509,39 +639,46 @@ func (im *importer) decodeObject(lcClass string, raw []byte) (core.Object, error
 	return obj, nil
 }
 
-// fileValue turns LeanCloud File values and pointers to _File into Parse
-// File values naming the record (see FileClass).
-func (im *importer) fileValue(v any) any {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return v
-	}
-	isFile := m["__type"] == "File" || (m["__type"] == "Pointer" && m["className"] == "_File")
-	if !isFile {
-		return v
-	}
-	id := fileID(m)
-	if id == "" {
-		return v
-	}
-	u, _ := m["url"].(string)
-	if known, ok := im.files[id]; ok {
-		u = known
-	}
-	return map[string]any{"__type": "File", "name": id, "url": u}
+// fileValues turns LeanCloud File values and pointers to _File, at any
+// depth of v, into Parse File values naming the record's key (see
+// FileClass). A file the export does not hold keeps its id as its name,
+// and is reported.
+func (im *importer) fileValues(lcClass, objectID, field string, v any) any {
+	return walk(v, func(m map[string]any) map[string]any {
+		if !isFileRef(m) {
+			return m
+		}
+		id := fileID(m)
+		if id == "" {
+			return m
+		}
+		key, ok := im.files[id]
+		if !ok {
+			im.report.problem("%s %s: field %s refers to file %s, which the export does not hold", lcClass, objectID, field, id)
+			key = id
+		}
+		return map[string]any{"__type": "File", "name": key}
+	})
 }
 
 // writeBatch stores a batch in one transaction, skipping the objects
-// already stored (a re-run), with the fields the batch needs.
+// already stored (a re-run), with the fields the batch needs; a user's
+// session token becomes a _Session in the same transaction.
 func (im *importer) writeBatch(ctx context.Context, lcClass string, batch []core.Object) error {
 	if len(batch) == 0 {
 		return nil
 	}
 	class := toParseClass(lcClass)
-	if err := im.inferFields(ctx, class, batch); err != nil {
+	tokens := map[string]string{}
+	for _, o := range batch {
+		if token, _ := o["__sessionToken"].(string); token != "" {
+			tokens[o.ID()] = token
+		}
+		delete(o, "__sessionToken")
+	}
+	if err := importkit.InferFields(ctx, im.app, class, batch); err != nil {
 		return err
 	}
-	c := im.app.Class(class)
 	var sessions core.Class
 	if lcClass == "_User" {
 		if err := im.ensureSessionClass(ctx); err != nil {
@@ -549,91 +686,32 @@ func (im *importer) writeBatch(ctx context.Context, lcClass string, batch []core
 		}
 		sessions = *im.app.Class("_Session")
 	}
-	ids := make([]any, len(batch))
-	for i, o := range batch {
-		ids[i] = o.ID()
-	}
-	return im.st.Tx(ctx, func(ctx context.Context, tx core.Store) error {
-		existing, err := tx.Find(ctx, c, &core.Query{Where: core.In{Field: core.FieldObjectID, Values: ids}, Keys: []string{core.FieldObjectID}, Limit: -1})
-		if err != nil {
-			return err
+	var nsessions int64
+	wrote, skipped, err := importkit.InsertNew(ctx, im.st, im.app.Class(class), batch, func(ctx context.Context, tx core.Store, o core.Object) error {
+		token := tokens[o.ID()]
+		if token == "" {
+			return nil
 		}
-		have := make(map[string]bool, len(existing))
-		for _, o := range existing {
-			have[o.ID()] = true
+		now := core.Now()
+		if err := tx.Insert(ctx, &sessions, core.Object{
+			core.FieldObjectID: o.ID(), core.FieldCreatedAt: now, core.FieldUpdatedAt: now,
+			core.FieldACL:  core.ACL{o.ID(): {Read: true, Write: true}},
+			"sessionToken": token, "user": core.Pointer{ClassName: "_User", ObjectID: o.ID()},
+			"expiresAt": now.Add(im.opts.SessionLength), "restricted": false,
+			"createdWith": map[string]any{"action": "login", "authProvider": "leancloud-import"},
+		}); err != nil {
+			return fmt.Errorf("session of user %s: %w", o.ID(), err)
 		}
-		var wrote, skipped, nsessions int64
-		for _, o := range batch {
-			token, _ := o["__sessionToken"].(string)
-			delete(o, "__sessionToken")
-			if have[o.ID()] {
-				skipped++
-				continue
-			}
-			if err := tx.Insert(ctx, c, o); err != nil {
-				return fmt.Errorf("object %s: %w", o.ID(), err)
-			}
-			wrote++
-			if lcClass == "_File" {
-				im.files[o.ID()], _ = o["url"].(string)
-			}
-			if token != "" {
-				now := core.Now()
-				if err := tx.Insert(ctx, &sessions, core.Object{
-					core.FieldObjectID: o.ID(), core.FieldCreatedAt: now, core.FieldUpdatedAt: now,
-					core.FieldACL:  core.ACL{o.ID(): {Read: true, Write: true}},
-					"sessionToken": token, "user": core.Pointer{ClassName: "_User", ObjectID: o.ID()},
-					"expiresAt": now.Add(im.opts.SessionLength), "restricted": false,
-					"createdWith": map[string]any{"action": "login", "authProvider": "leancloud-import"},
-				}); err != nil {
-					return fmt.Errorf("session of user %s: %w", o.ID(), err)
-				}
-				nsessions++
-			}
-		}
-		im.report.Objects += wrote
-		im.report.Skipped += skipped
-		im.report.Sessions += nsessions
+		nsessions++
 		return nil
 	})
-}
-
-// inferFields adds the fields the batch has and the class lacks.
-func (im *importer) inferFields(ctx context.Context, class string, batch []core.Object) error {
-	c := im.app.Class(class)
-	if c == nil {
-		return fmt.Errorf("class %s does not exist", class)
+	if err != nil {
+		return err
 	}
-	missing := map[string]any{}
-	for _, o := range batch {
-		for k, v := range o {
-			if _, ok := c.Fields[k]; ok || k == "__sessionToken" || strings.HasPrefix(k, "_") {
-				continue
-			}
-			if _, done := missing[k]; done {
-				continue
-			}
-			if _, builtin := core.DefaultFields[k]; builtin {
-				continue
-			}
-			f := map[string]any{"type": string(typeOf(v))}
-			if p, ok := v.(core.Pointer); ok {
-				f["targetClass"] = p.ClassName
-			}
-			missing[k] = f
-		}
-	}
-	if len(missing) == 0 {
-		return nil
-	}
-	_, err := im.app.UpdateSchema(ctx, core.MasterAuth(), class, map[string]any{"fields": missing})
-	return err
-}
-
-// typeOf is the field type of a decoded value.
-func typeOf(v any) core.Type {
-	t, _, _ := core.DecodeValue(core.EncodeValue(v))
-	return t
+	im.report.Objects += wrote
+	im.report.Skipped += skipped
+	im.report.Sessions += nsessions
+	return nil
 }
 
 func (im *importer) ensureSessionClass(ctx context.Context) error {

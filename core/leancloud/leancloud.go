@@ -59,6 +59,14 @@ type Options struct {
 	SignatureWindow time.Duration
 	// MaxBatch bounds one /batch call.
 	MaxBatch int
+	// Files is the files API, for uploads (fileTokens, fileCallback,
+	// /files/:name) and the deletion of files' bytes; nil: files can be
+	// registered by URL only.
+	Files FileService
+	// BaseURL is the server's public root ("https://api.example.com"),
+	// for the URLs of the dialect's own upload route; default: the
+	// request's host.
+	BaseURL string
 }
 
 // Handler serves the dialect. Mount it at the server's root for Prefix.
@@ -117,8 +125,21 @@ type call struct {
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	c, err := h.decode(r)
 	info := core.RequestInfoFrom(r.Context())
+	if id, ok := uploadRoute(r); ok {
+		// The bytes of an upload: the token in the URL authorizes it,
+		// as the SDK sends no LeanCloud headers there.
+		if info != nil {
+			info.Route = "leancloud.fileUploads"
+		}
+		if err := h.filesAvailable(); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		h.receiveUpload(w, r, id)
+		return
+	}
+	c, err := h.decode(r)
 	if err != nil {
 		if info != nil {
 			info.Route = "leancloud.rejected"
@@ -154,7 +175,7 @@ func (h *Handler) decode(r *http.Request) (*call, error) {
 	for k, v := range r.URL.Query() {
 		c.query[k] = v[0]
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Body != nil {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Body != nil && !bytesRoute(c) {
 		raw, err := io.ReadAll(r.Body)
 		if err != nil {
 			var tooLarge *http.MaxBytesError
@@ -163,7 +184,8 @@ func (h *Handler) decode(r *http.Request) (*call, error) {
 			}
 			return nil, core.Errorf(core.CodeInvalidJSON, "reading the request body: %v", err)
 		}
-		if len(strings.TrimSpace(string(raw))) > 0 {
+		// The SDK sends "null" as the body of a DELETE (file.destroy()).
+		if trimmed := strings.TrimSpace(string(raw)); trimmed != "" && trimmed != "null" {
 			if err := json.Unmarshal(raw, &c.body); err != nil || c.body == nil {
 				return nil, core.Errorf(core.CodeInvalidJSON, "Malformed json object. A json dictionary is expected.")
 			}
@@ -176,6 +198,21 @@ func (h *Handler) decode(r *http.Request) (*call, error) {
 	c.auth = auth
 	c.ctx = core.WithCallInfo(r.Context(), &core.CallInfo{Header: r.Header})
 	return c, nil
+}
+
+// uploadRoute recognizes PUT /1.1/fileUploads/:id.
+func uploadRoute(r *http.Request) (string, bool) {
+	rest, ok := strings.CutPrefix(r.URL.Path, Prefix+"/fileUploads/")
+	if !ok || r.Method != http.MethodPut || rest == "" || strings.Contains(rest, "/") {
+		return "", false
+	}
+	return rest, true
+}
+
+// bytesRoute tells the routes whose body is a file's bytes, which stream
+// to the files API rather than being read as JSON: POST /files/:name.
+func bytesRoute(c *call) bool {
+	return c.method == http.MethodPost && len(c.path) == 2 && c.path[0] == "files"
 }
 
 // header reads a LeanCloud header or its legacy X-AVOSCloud-* name.

@@ -23,6 +23,9 @@ func (h *Handler) serve(c *call) (int, any, error) {
 			return 0, nil, unsupported(c)
 		}
 		class := toParseClass(c.path[1])
+		if class == FileClass {
+			return h.fileObjects(c)
+		}
 		return h.object(c, "classes/"+url.PathEscape(class), c.path[2:])
 	case "users":
 		return h.users(c)
@@ -54,7 +57,11 @@ func (h *Handler) serve(c *call) (int, any, error) {
 	case "date":
 		return http.StatusOK, map[string]any{"__type": "Date", "iso": core.FormatTime(core.Now())}, nil
 	case "files":
-		return h.files(c)
+		return h.fileRoute(c)
+	case "fileTokens":
+		return h.fileTokens(c)
+	case "fileCallback":
+		return h.fileCallback(c)
 	}
 	return 0, nil, unsupported(c)
 }
@@ -157,11 +164,9 @@ func (h *Handler) conditionalWrite(c *call, path string) (int, any, error) {
 	} else if w, ok := c.body["where"].(map[string]any); ok && c.method == http.MethodDelete {
 		opts.Where = h.toParseWhere(w)
 	}
-	body := c.body
+	var body map[string]any // a DELETE sends none
 	if c.method == http.MethodPut {
 		body = withoutKeys(c.body, "where", "new", "fetchWhenSave", "returnUpdatedObject")
-	} else {
-		body = nil
 	}
 	body, err := h.toParse(c, body)
 	if err != nil {

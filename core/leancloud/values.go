@@ -2,20 +2,9 @@ package leancloud
 
 import (
 	"context"
-	"net/http"
-	"net/url"
-	"path"
 
 	"github.com/switchboardhq/switchboard/core"
 )
-
-// FileClass holds LeanCloud's file records (its _File class: name, url,
-// mime_type, metaData, ...), imported or registered through /1.1/files.
-// A File value in an object refers to one by id: the dialect writes it as
-// a Parse File whose name is the record's objectId, and expands it back
-// into LeanCloud's form on the way out. The files feature's own file
-// records will replace this class once they exist.
-const FileClass = "LeanCloudFile"
 
 // toParseClass maps LeanCloud's _File to FileClass; other names are kept.
 func toParseClass(name string) string {
@@ -61,54 +50,6 @@ func (h *Handler) toParseWhere(where map[string]any) map[string]any {
 	}).(map[string]any)
 }
 
-// toParse translates a write body: File values given by id become Parse
-// File values naming the record, pointers to _File point at FileClass.
-func (h *Handler) toParse(c *call, body map[string]any) (map[string]any, error) {
-	if body == nil {
-		return nil, nil
-	}
-	var ids []any
-	walk(body, func(m map[string]any) map[string]any {
-		renameClass(m, "_File", FileClass)
-		if m["__type"] == "File" {
-			if id := fileID(m); id != "" {
-				ids = append(ids, id)
-			}
-		}
-		return m
-	})
-	records, err := h.fileRecords(c, ids)
-	if err != nil {
-		return nil, err
-	}
-	var missing string
-	out := walk(body, func(m map[string]any) map[string]any {
-		if m["__type"] != "File" {
-			return m
-		}
-		if id := fileID(m); id != "" {
-			rec, ok := records[id]
-			if !ok {
-				missing = id
-				return m
-			}
-			return map[string]any{"__type": "File", "name": id, "url": rec["url"]}
-		}
-		u, _ := m["url"].(string)
-		name, _ := m["name"].(string)
-		if name == "" {
-			if pu, err := url.Parse(u); err == nil {
-				name = path.Base(pu.Path)
-			}
-		}
-		return map[string]any{"__type": "File", "name": name, "url": u}
-	}).(map[string]any)
-	if missing != "" {
-		return nil, core.Errorf(core.CodeInvalidPointer, "file %s does not exist", missing)
-	}
-	return out, nil
-}
-
 // fileID is the id of a LeanCloud File value ({__type: File, id} or the
 // SDK's full form with objectId).
 func fileID(m map[string]any) string {
@@ -119,133 +60,178 @@ func fileID(m map[string]any) string {
 	return id
 }
 
-// fileRecords reads file records by id, as the master key: a File value
-// carries no permission of its own, as on LeanCloud.
-func (h *Handler) fileRecords(c *call, ids []any) (map[string]map[string]any, error) {
-	out := map[string]map[string]any{}
-	if len(ids) == 0 {
-		return out, nil
+// toParse translates a write body: File values given by id become Parse
+// File values naming the record's key; one given only by URL is
+// registered as a file first; pointers to _File point at FileClass.
+func (h *Handler) toParse(c *call, body map[string]any) (map[string]any, error) {
+	if body == nil {
+		return nil, nil
 	}
-	_, res, _, err := h.api.Call(c.ctx, http.MethodGet, "classes/"+FileClass,
-		map[string]any{"where": map[string]any{"objectId": map[string]any{"$in": ids}}, "limit": "1000"}, core.MasterAuth())
-	if err != nil {
-		if core.IsCode(err, core.CodeInvalidClassName) {
-			return out, nil
-		}
-		return nil, err
-	}
-	list, _ := res.(map[string]any)["results"].([]map[string]any)
-	for _, r := range list {
-		id, _ := r["objectId"].(string)
-		out[id] = r
-	}
-	return out, nil
-}
-
-// toLeanCloud translates a reply: File values naming a file record are
-// expanded into LeanCloud's form, FileClass is called _File again.
-func (h *Handler) toLeanCloud(c *call, v any) any {
-	var ids []any
-	walk(v, func(m map[string]any) map[string]any {
+	var ids []string
+	walk(body, func(m map[string]any) map[string]any {
+		renameClass(m, "_File", FileClass)
 		if m["__type"] == "File" {
-			if name, ok := m["name"].(string); ok && name != "" {
-				ids = append(ids, name)
+			if id := fileID(m); id != "" {
+				ids = append(ids, id)
 			}
 		}
 		return m
 	})
-	records, err := h.fileRecords(c, ids)
+	records, err := h.recordsByID(c.ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var failed error
+	out := walk(body, func(m map[string]any) map[string]any {
+		if m["__type"] != "File" || failed != nil {
+			return m
+		}
+		if id := fileID(m); id != "" {
+			rec, ok := records[id]
+			if !ok {
+				failed = core.Errorf(core.CodeInvalidPointer, "file %s does not exist", id)
+				return m
+			}
+			return map[string]any{"__type": "File", "name": recordKey(rec)}
+		}
+		key, err := h.externalFile(c, m)
+		if err != nil {
+			failed = err
+			return m
+		}
+		return map[string]any{"__type": "File", "name": key}
+	}).(map[string]any)
+	if failed != nil {
+		return nil, failed
+	}
+	return out, nil
+}
+
+// externalFile is the key of the record of a File value given by URL
+// only: the record of that URL, or a new one.
+func (h *Handler) externalFile(c *call, m map[string]any) (string, error) {
+	u, _ := m["url"].(string)
+	if u == "" {
+		return "", core.Errorf(core.CodeIncorrectType, "a File value needs an id (or objectId) or a url")
+	}
+	list, err := h.recordsWhere(c.ctx, core.Cmp{Field: fieldURL, Op: core.OpEq, Value: u}, 1)
+	if err != nil {
+		return "", err
+	}
+	if len(list) == 1 {
+		return recordKey(list[0]), nil
+	}
+	sub := *c
+	sub.body = map[string]any{"url": u, "name": m["name"], "mime_type": m["mime_type"]}
+	if name, _ := m["name"].(string); name == "" {
+		delete(sub.body, "name")
+	}
+	_, res, err := h.registerURL(&sub)
+	if err != nil {
+		return "", err
+	}
+	key, _ := res.(map[string]any)[fieldKey].(string)
+	return key, nil
+}
+
+// toLeanCloud translates a reply: File values naming a record's key are
+// expanded into LeanCloud's form, included file records take LeanCloud's
+// shape, FileClass is called _File again.
+func (h *Handler) toLeanCloud(c *call, v any) any {
+	var keys []string
+	walk(v, func(m map[string]any) map[string]any {
+		if m["__type"] == "File" {
+			if name, ok := m["name"].(string); ok && name != "" {
+				keys = append(keys, name)
+			}
+		}
+		return m
+	})
+	records, err := h.recordsByKey(c.ctx, keys)
 	if err != nil {
 		core.LoggerFrom(c.ctx).Warn("leancloud: reading file records to expand files", "err", err)
 	}
+	fileClass := h.app.Class(FileClass)
 	return walk(v, func(m map[string]any) map[string]any {
+		if m["__type"] == "Object" && m["className"] == FileClass {
+			out := fileView(m)
+			out["__type"], out["className"] = "Object", "_File"
+			return out
+		}
 		renameClass(m, FileClass, "_File")
 		if m["__type"] != "File" {
 			return m
 		}
 		name, _ := m["name"].(string)
 		if rec, ok := records[name]; ok {
-			return fileJSON(rec)
+			u, _ := m["url"].(string)
+			return fileValue(core.EncodeObject(fileClass, rec), u)
 		}
 		return m
 	})
 }
 
-// fileJSON is a file record in LeanCloud's File form.
-func fileJSON(rec map[string]any) map[string]any {
-	out := map[string]any{"__type": "File", "id": rec["objectId"]}
-	for k, v := range rec {
-		if k != "ACL" {
-			out[k] = v
-		}
+// fileRecordViews turns the replies of FileClass's data routes (one
+// object, or {results}) into LeanCloud's _File objects.
+func fileRecordViews(res any) any {
+	m, ok := res.(map[string]any)
+	if !ok {
+		return res
 	}
-	if _, ok := out["metaData"]; !ok {
-		out["metaData"] = map[string]any{}
-	}
-	return out
-}
-
-// files serves /files: registering a file by URL (the SDK's
-// AV.File.withURL), reading and deleting a record. Uploading bytes
-// (fileTokens, fileCallback) needs the files feature.
-func (h *Handler) files(c *call) (int, any, error) {
-	switch {
-	case len(c.path) == 1 && c.method == http.MethodPost:
-		u, _ := c.body["url"].(string)
-		if u == "" {
-			return 0, nil, &lcError{http.StatusBadRequest, 1, "Uploading file content is not available on this server yet; register a file by url, or upload it elsewhere."}
+	if list, ok := m["results"].([]map[string]any); ok {
+		for i, o := range list {
+			list[i] = fileView(o)
 		}
-		rec := map[string]any{"url": u}
-		for _, k := range []string{"name", "mime_type", "metaData", "ACL"} {
-			if v, ok := c.body[k]; ok {
-				rec[k] = v
+		return m
+	}
+	if list, ok := m["results"].([]any); ok {
+		for i, o := range list {
+			if om, ok := o.(map[string]any); ok {
+				list[i] = fileView(om)
 			}
 		}
-		if _, ok := rec["name"]; !ok {
-			if pu, err := url.Parse(u); err == nil {
-				rec["name"] = path.Base(pu.Path)
-			}
-		}
-		if err := h.EnsureFileClass(c.ctx); err != nil {
-			return 0, nil, err
-		}
-		status, res, err := h.apiCall(c, http.MethodPost, "classes/"+FileClass, rec)
-		if err != nil {
-			return 0, nil, err
-		}
-		created, _ := res.(map[string]any)
-		created["url"], created["name"] = u, rec["name"]
-		return status, created, nil
-	case len(c.path) == 2 && c.method == http.MethodGet:
-		_, res, err := h.apiCall(c, http.MethodGet, "classes/"+FileClass+"/"+url.PathEscape(c.path[1]), map[string]any{})
-		if core.IsCode(err, core.CodeObjectNotFound) || core.IsCode(err, core.CodeInvalidClassName) {
-			return http.StatusOK, map[string]any{}, nil
-		}
-		if err != nil {
-			return 0, nil, err
-		}
-		return http.StatusOK, fileJSON(res.(map[string]any)), nil
-	case len(c.path) == 2 && c.method == http.MethodDelete:
-		return h.forward(c, http.MethodDelete, "classes/"+FileClass+"/"+url.PathEscape(c.path[1]), nil)
+		return m
 	}
-	return 0, nil, unsupported(c)
+	if _, isObject := m[core.FieldObjectID]; isObject {
+		return fileView(m)
+	}
+	return m
 }
 
-// EnsureFileClass creates FileClass if it does not exist, so clients can
-// register files without the right to create classes (done at the first
-// registration, so a server that never sees one creates nothing).
-func (h *Handler) EnsureFileClass(ctx context.Context) error {
-	if h.app.Class(FileClass) != nil {
-		return nil
+// FileURLResolver wraps the files API's resolver of File URLs (next) for
+// the Parse API too: a File value naming a LeanCloud file whose bytes are
+// elsewhere (registered by URL, imported without its content) gets that
+// file's URL instead of this server's, which has no such file.
+func FileURLResolver(app *core.App, next core.FileURLResolver) core.FileURLResolver {
+	return &externalURLs{app: app, next: next}
+}
+
+type externalURLs struct {
+	app  *core.App
+	next core.FileURLResolver
+}
+
+func (e *externalURLs) FileURLs(ctx context.Context, auth *core.Auth, names []string) (map[string]string, error) {
+	urls, err := e.next.FileURLs(ctx, auth, names)
+	if err != nil {
+		return nil, err
 	}
-	_, _, _, err := h.api.Call(ctx, http.MethodPost, "schemas/"+FileClass, map[string]any{"fields": map[string]any{
-		"name": map[string]any{"type": "String"}, "url": map[string]any{"type": "String"},
-		"mime_type": map[string]any{"type": "String"}, "key": map[string]any{"type": "String"},
-		"metaData": map[string]any{"type": "Object"}, "bucket": map[string]any{"type": "String"},
-		"provider": map[string]any{"type": "String"},
-	}}, core.MasterAuth())
-	if err != nil && h.app.Class(FileClass) != nil {
-		return nil // another node created it first
+	c := e.app.Class(FileClass)
+	if c == nil || len(names) == 0 {
+		return urls, nil
 	}
-	return err
+	list, err := e.app.Store().Find(ctx, c, &core.Query{
+		Where: core.And{Exprs: []core.Expr{core.In{Field: fieldKey, Values: strings2any(names)}, core.Exists{Field: fieldURL, Exists: true}}},
+		Keys:  []string{fieldKey, fieldURL}, Limit: len(names),
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range list {
+		k, _ := o[fieldKey].(string)
+		if u, _ := o[fieldURL].(string); u != "" && k != "" {
+			urls[k] = u
+		}
+	}
+	return urls, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/switchboardhq/switchboard/core"
 	"github.com/switchboardhq/switchboard/core/api"
 	"github.com/switchboardhq/switchboard/core/config"
+	"github.com/switchboardhq/switchboard/core/fileapi"
 	"github.com/switchboardhq/switchboard/core/server"
 )
 
@@ -41,7 +42,10 @@ type features struct {
 	// reloadPolicies loads a new policy set on this node (set by the
 	// policies feature; nil without it), for deployments that carry one.
 	reloadPolicies func(ctx context.Context, fsys fs.FS) error
-	closers        []func(ctx context.Context) error
+	// fileAPI is the files API (set by the files feature), for features
+	// that take uploads in their own protocol (the LeanCloud dialect).
+	fileAPI *fileapi.Handler
+	closers []func(ctx context.Context) error
 }
 
 // onClose registers what to close at shutdown; closers run in reverse.

@@ -35,6 +35,7 @@ func wireFiles(ctx context.Context, f *features) error {
 		return err
 	}
 	f.app.SetFileURLResolver(h)
+	f.fileAPI = h
 	f.api.Mount("files", "files", filesMount{h})
 	return nil
 }

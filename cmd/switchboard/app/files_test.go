@@ -30,12 +30,19 @@ type fileServer struct {
 
 func startFileServer(t *testing.T, dir string, env ...string) *fileServer {
 	t.Helper()
+	return startServerWith(t, dir, nil, env...)
+}
+
+// startServerWith is startFileServer with more serve arguments (--config).
+func startServerWith(t *testing.T, dir string, args []string, env ...string) *fileServer {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out, errOut := tempFile(t), tempFile(t)
 	done := make(chan int, 1)
 	env = append([]string{"SWITCHBOARD_APP_ID=app", "SWITCHBOARD_MASTER_KEY=mk", "SWITCHBOARD_JOBS__PROVIDER=none",
 		"SWITCHBOARD_ALLOW_CLIENT_CLASS_CREATION=true"}, env...)
-	go func() { done <- Run(ctx, []string{"serve", "--http", "127.0.0.1:0", "--dir", dir}, env, out, errOut) }()
+	args = append([]string{"serve", "--http", "127.0.0.1:0", "--dir", dir}, args...)
+	go func() { done <- Run(ctx, args, env, out, errOut) }()
 	s := &fileServer{t: t, dir: dir}
 	stopped := false
 	s.stop = func() {
@@ -101,9 +108,15 @@ func (s *fileServer) do(method, path string, body io.Reader, headers ...string) 
 			req.Header.Set(k, v)
 		}
 	}
-	resp, err := http.DefaultClient.Do(req)
+	return sendWith(s.t, http.DefaultClient, req)
+}
+
+// sendWith sends req with client and reads the answer.
+func sendWith(t *testing.T, client *http.Client, req *http.Request) answer {
+	t.Helper()
+	resp, err := client.Do(req)
 	if err != nil {
-		s.t.Fatal(err)
+		t.Fatal(err)
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)

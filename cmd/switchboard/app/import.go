@@ -19,29 +19,45 @@ import (
 
 	"github.com/switchboardhq/switchboard/core"
 	"github.com/switchboardhq/switchboard/core/config"
+	"github.com/switchboardhq/switchboard/core/fileapi"
 	"github.com/switchboardhq/switchboard/core/leancloud"
 )
 
 const importUsage = `Usage:
   switchboard import leancloud EXPORT_DIR_OR_ARCHIVE [--config FILE] [--dir DATA_DIR] [--batch N]
+                               [--fetch-files] [--file-domain URL] [--fetch-concurrency N]
+  switchboard import parse POSTGRES_URL [--config FILE] [--dir DATA_DIR] [--batch N]
 
-Imports a LeanCloud data export (a folder, or a .zip / .tar.gz of one) into
-the configured store, keeping objectIds, ACLs, passwords and session tokens.
+leancloud imports a LeanCloud data export (a folder, or a .zip / .tar.gz of
+one) into the configured store, keeping objectIds, ACLs, passwords and
+session tokens. With --fetch-files it then copies each file's bytes from the
+app's file domain (or --file-domain) into the configured files provider.
+
+parse imports a Parse Server PostgreSQL database (its _SCHEMA and tables),
+keeping objectIds, ACLs, relations, password hashes and sessions.
+
 A re-run after an interruption resumes where it stopped and writes no object
-twice; what could not be mapped is listed in DATA_DIR/import-leancloud-report.txt.
+twice; what could not be mapped is listed in DATA_DIR/import-<source>-report.txt.
 `
 
 // importCommand runs "switchboard import SOURCE ...".
 func importCommand(ctx context.Context, args, environ []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] != "leancloud" {
+	if len(args) == 0 || (args[0] != "leancloud" && args[0] != "parse") {
 		fmt.Fprint(stderr, importUsage)
 		return exitUsage
 	}
-	fset := flag.NewFlagSet("import leancloud", flag.ContinueOnError)
+	source := args[0]
+	fset := flag.NewFlagSet("import "+source, flag.ContinueOnError)
 	fset.SetOutput(stderr)
 	cfgPath := fset.String("config", "", "YAML configuration file")
 	dir := fset.String("dir", "", "data folder")
 	batch := fset.Int("batch", 500, "objects per transaction")
+	var fetch fetchFlags
+	if source == "leancloud" {
+		fset.BoolVar(&fetch.enabled, "fetch-files", false, "copy the files' bytes from their URLs into the files provider")
+		fset.StringVar(&fetch.domain, "file-domain", "", "fetch files from this URL's scheme and host instead of their own")
+		fset.IntVar(&fetch.concurrency, "fetch-concurrency", 4, "files fetched at once")
+	}
 	var export string
 	rest := args[1:]
 	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
@@ -72,20 +88,29 @@ func importCommand(ctx context.Context, args, environ []string, stdout, stderr i
 		return exitFailure
 	}
 	slog.SetDefault(newLogger(cfg, stderr))
-	if err := runImport(ctx, cfg, export, *batch, stdout); err != nil {
+	run := func() error { return runImport(ctx, cfg, export, *batch, fetch, stdout) }
+	if source == "parse" {
+		run = func() error { return runParseImport(ctx, cfg, export, *batch, stdout) }
+	}
+	if err := run(); err != nil {
 		fmt.Fprintf(stderr, "switchboard import: %v\n", err)
 		return exitFailure
 	}
 	return exitOK
 }
 
-func runImport(ctx context.Context, cfg *config.Config, export string, batch int, stdout io.Writer) error {
+// fetchFlags are import leancloud's options for file contents.
+type fetchFlags struct {
+	enabled     bool
+	domain      string
+	concurrency int
+}
+
+// openImportApp opens the configured store and an App over it, without
+// the server's background work, for an import.
+func openImportApp(ctx context.Context, cfg *config.Config) (*core.App, core.Store, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
-		return fmt.Errorf("creating data folder: %w", err)
-	}
-	src, err := exportFolder(cfg.Dir, export)
-	if err != nil {
-		return err
+		return nil, nil, fmt.Errorf("creating data folder: %w", err)
 	}
 	opts := cfg.CoreOptions()
 	opts.Jobs = nil
@@ -94,41 +119,93 @@ func runImport(ctx context.Context, cfg *config.Config, export string, batch int
 		if k.name == "store" {
 			if err := k.open(ctx, w); err != nil {
 				_ = w.close(true)
-				return err
+				return nil, nil, err
 			}
 		}
 	}
 	app, err := core.NewApp(ctx, w.store, opts)
 	if err != nil {
 		_ = w.close(true)
-		return fmt.Errorf("opening the app: %w", err)
+		return nil, nil, fmt.Errorf("opening the app: %w", err)
+	}
+	return app, w.store, nil
+}
+
+// progressBars draws one bar per file of an import, keyed by name.
+func progressBars(stdout io.Writer, unit string) func(name string, done, total int64) {
+	bars := map[string]*progressbar.ProgressBar{}
+	return func(name string, done, total int64) {
+		b, ok := bars[name]
+		if !ok {
+			b = progressbar.NewOptions64(total, progressbar.OptionSetWriter(stdout), progressbar.OptionSetDescription(name),
+				progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString(unit),
+				progressbar.OptionOnCompletion(func() { fmt.Fprintln(stdout) }))
+			bars[name] = b
+		}
+		_ = b.Set64(done)
+	}
+}
+
+// writeReport writes what could not be mapped to DATA_DIR/import-<source>-report.txt.
+func writeReport(cfg *config.Config, source string, problems []string, stdout io.Writer) {
+	path := filepath.Join(cfg.Dir, "import-"+source+"-report.txt")
+	if err := os.WriteFile(path, []byte(strings.Join(problems, "\n")+"\n"), 0o600); err == nil && len(problems) > 0 {
+		fmt.Fprintf(stdout, "what could not be mapped: %s\n", path)
+	}
+}
+
+func runImport(ctx context.Context, cfg *config.Config, export string, batch int, fetch fetchFlags, stdout io.Writer) error {
+	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
+		return fmt.Errorf("creating data folder: %w", err)
+	}
+	src, err := exportFolder(cfg.Dir, export)
+	if err != nil {
+		return err
+	}
+	app, store, err := openImportApp(ctx, cfg)
+	if err != nil {
+		return err
 	}
 	defer app.Close()
-	bars := map[string]*progressbar.ProgressBar{}
+	bar := progressBars(stdout, "objects")
 	report, err := leancloud.Import(ctx, app, src, leancloud.ImportOptions{
 		StateFile:     filepath.Join(cfg.Dir, "import-leancloud.state"),
 		BatchSize:     batch,
 		SessionLength: time.Duration(cfg.SessionLength) * time.Second,
-		Progress: func(file string, done, total int64) {
-			b, ok := bars[file]
-			if !ok {
-				b = progressbar.NewOptions64(total, progressbar.OptionSetWriter(stdout), progressbar.OptionSetDescription(filepath.Base(file)),
-					progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("objects"),
-					progressbar.OptionOnCompletion(func() { fmt.Fprintln(stdout) }))
-				bars[file] = b
-			}
-			_ = b.Set64(done)
-		},
+		Progress:      func(file string, done, total int64) { bar(filepath.Base(file), done, total) },
 	})
-	if report != nil {
-		fmt.Fprintf(stdout, "imported %d objects (%d already there), %d relation rows, %d sessions; %d problems\n",
-			report.Objects, report.Skipped, report.Relations, report.Sessions, len(report.Problems))
-		path := filepath.Join(cfg.Dir, "import-leancloud-report.txt")
-		if werr := os.WriteFile(path, []byte(strings.Join(report.Problems, "\n")+"\n"), 0o600); werr == nil && len(report.Problems) > 0 {
-			fmt.Fprintf(stdout, "what could not be mapped: %s\n", path)
+	if report == nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "imported %d objects (%d already there), %d relation rows, %d sessions, %d indexes; %d problems\n",
+		report.Objects, report.Skipped, report.Relations, report.Sessions, report.Indexes, len(report.Problems))
+	problems := report.Problems
+	if err == nil && fetch.enabled {
+		var fetched *leancloud.FetchReport
+		fetched, err = fetchFiles(ctx, cfg, app, store, fetch, stdout)
+		if fetched != nil {
+			fmt.Fprintf(stdout, "fetched %d files (%d bytes); %d could not be fetched (a re-run tries them again)\n",
+				fetched.Fetched, fetched.Bytes, fetched.Failed)
+			problems = append(problems, fetched.Problems...)
 		}
 	}
+	writeReport(cfg, "leancloud", problems, stdout)
 	return err
+}
+
+// fetchFiles copies the imported files' bytes into the files provider.
+func fetchFiles(ctx context.Context, cfg *config.Config, app *core.App, store core.Store, fetch fetchFlags, stdout io.Writer) (*leancloud.FetchReport, error) {
+	files, err := openFiles(ctx, cfg, store, slog.Default())
+	if err != nil {
+		return nil, fmt.Errorf("opening the files provider: %w", err)
+	}
+	defer files.Close()
+	bar := progressBars(stdout, "files")
+	return leancloud.FetchFiles(ctx, app, leancloud.FetchOptions{
+		Files: files, Registry: fileapi.NewStoreRegistry(app), FileDomain: fetch.domain,
+		Concurrency: fetch.concurrency, MaxSize: cfg.Files.MaxDirectUploadBytes(),
+		Progress: func(done, total int64) { bar("file contents", done, total) },
+	})
 }
 
 // exportFolder returns the folder of an export: the path itself, or where

@@ -1,7 +1,8 @@
 'use strict';
 // LeanCloud's JS SDK (npm leancloud-storage) against the server's /1.1
 // dialect, with only its server URL changed: objects, queries, users,
-// SMS codes (log provider), roles and ACLs, files by URL, batches, the
+// SMS codes (log provider), roles and ACLs, files (by URL, and with their
+// bytes from a Buffer, base64 or an array: fetch, destroy, on objects), batches, the
 // request signature (which the SDK sends by default) and its denials.
 const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
@@ -170,6 +171,108 @@ describe('LeanCloud SDK: objects and queries', () => {
     const bad = await raw('POST', 'classes/Post', { headers: h, body: { pic: { __type: 'File', id: '0123456789abcdef01234567' } } });
     assert.equal(bad.status, 400);
     assert.equal(bad.json.code, 106);
+  });
+});
+
+// waitSettled waits for the SDK's fileCallback, which save() does not wait
+// for, to settle the upload (the record's upload token goes).
+async function waitSettled(id) {
+  const h = { 'X-Parse-Application-Id': APP_ID, 'X-Parse-Master-Key': MASTER_KEY };
+  for (let i = 0; i < 100; i += 1) {
+    const res = await fetch(`${ctx.server.base}/parse/classes/LeanCloudFile/${id}`, { headers: h });
+    const rec = await res.json();
+    if (res.status === 200 && !rec.uploadToken && !rec.pending) return rec;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`the upload of file ${id} never settled (no fileCallback?)`);
+}
+
+async function download(url) {
+  const res = await fetch(url);
+  return { status: res.status, body: Buffer.from(await res.arrayBuffer()) };
+}
+
+describe('LeanCloud SDK: files with their bytes', () => {
+  let token;
+  let other;
+  it('signs up the uploaders', async () => {
+    token = (await AV.User.signUp(`f${uniq()}`, 'pw-files')).getSessionToken();
+    other = (await AV.User.signUp(`g${uniq()}`, 'pw-files')).getSessionToken();
+  });
+
+  it('saves an AV.File from a Buffer (a direct upload to the store), fetches it, downloads it', async () => {
+    const bytes = Buffer.from('hello from a buffer \u00e9\u00e8');
+    const f = new AV.File('hello.txt', bytes, 'text/plain');
+    await f.save({ sessionToken: token });
+    assert.ok(f.id, 'the SDK took the record id of fileTokens');
+    assert.match(f.url(), /\/parse\/files\/testapp\/[0-9a-f]{32}_hello\.txt$/);
+    const rec = await waitSettled(f.id);
+    assert.equal(rec.metaData.size, bytes.length);
+    const got = await download(f.url());
+    assert.equal(got.status, 200);
+    assert.deepEqual(got.body, bytes);
+
+    const again = AV.File.createWithoutData(f.id);
+    await again.fetch();
+    assert.equal(again.name(), 'hello.txt');
+    assert.equal(again.url(), f.url());
+    assert.equal(again.get('mime_type'), 'text/plain');
+    assert.equal(again.metaData('size'), bytes.length);
+  });
+
+  it('saves an AV.File from base64 and from a byte array, with a name LeanCloud allows and Parse does not', async () => {
+    const png = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
+    const f = new AV.File('头像 (1).png', { base64: png.toString('base64') });
+    await f.save({ sessionToken: token });
+    await waitSettled(f.id);
+    assert.deepEqual((await download(f.url())).body, png);
+    assert.equal(f.name(), '头像 (1).png');
+    const fetched = await AV.File.createWithoutData(f.id).fetch();
+    assert.equal(fetched.name(), '头像 (1).png', 'the record keeps the name as given');
+
+    const arr = new AV.File('bytes.bin', [1, 2, 3, 250]);
+    await arr.save({ sessionToken: token });
+    await waitSettled(arr.id);
+    assert.deepEqual([...(await download(arr.url())).body], [1, 2, 3, 250]);
+  });
+
+  it('files on objects, alone and in arrays, come back as AV.File with id and url', async () => {
+    const a = new AV.File('a.txt', Buffer.from('aaa'), 'text/plain');
+    const b = new AV.File('b.txt', Buffer.from('bbb'), 'text/plain');
+    await a.save({ sessionToken: token });
+    await b.save({ sessionToken: token });
+    const album = new AV.Object('Album', { cover: a, pages: [a, b] });
+    await album.save(null, { sessionToken: token });
+    const back = await new AV.Query('Album').get(album.id, { sessionToken: token });
+    const cover = back.get('cover');
+    assert.ok(cover instanceof AV.File);
+    assert.equal(cover.id, a.id);
+    assert.equal(cover.name(), 'a.txt');
+    assert.equal(cover.url(), a.url());
+    assert.deepEqual(back.get('pages').map((p) => p.id), [a.id, b.id]);
+    assert.equal((await download(back.get('pages')[1].url())).body.toString(), 'bbb');
+    // Queries of _File, as LeanCloud's SDK makes them.
+    const found = await new AV.Query('_File').equalTo('name', 'b.txt').find();
+    assert.ok(found.some((o) => o.id === b.id));
+  });
+
+  it('destroys a file: the uploader may, others may not, and the bytes go', async () => {
+    const f = new AV.File('gone.txt', Buffer.from('soon gone'), 'text/plain');
+    await f.save({ sessionToken: token });
+    await waitSettled(f.id);
+    const victim = AV.File.createWithoutData(f.id);
+    await rejects(victim.destroy({ sessionToken: other }), 101);
+    assert.equal((await download(f.url())).status, 200);
+    await f.destroy({ sessionToken: token });
+    assert.equal((await download(f.url())).status, 404);
+    const res = await raw('GET', `files/${f.id}`, { headers: { 'X-LC-Id': APP_ID, 'X-LC-Key': APP_KEY } });
+    assert.deepEqual(res.json, {});
+  });
+
+  it('an upload by a caller without a session is refused by fileUpload (130), as on /parse', async () => {
+    await AV.User.logOut();
+    const f = new AV.File('anon.txt', Buffer.from('nope'), 'text/plain');
+    await rejects(f.save(), 130);
   });
 });
 
