@@ -1,0 +1,327 @@
+package integration
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/switchboardhq/switchboard/core"
+)
+
+// The security holes of issue 8 that the penetration test found in the
+// user, session, installation and write paths, over HTTP on each store.
+// Each test is named after the hole it closes and failed before the fix.
+
+// TestHole1DottedAuthDataRefused: a dotted key into authData (or into any
+// other _User field with rules) is refused, so it cannot link a provider
+// id without the provider's token check and take over its owner's logins.
+func TestHole1DottedAuthDataRefused(t *testing.T) {
+	t.Parallel()
+	h, p := newAuthHarness(t)
+
+	// The signup that planted a GitHub id with no token.
+	res := h.do("POST", "/users", "", map[string]any{"username": "mallory", "password": "pw", "authData.github.id": "4242"})
+	wantError(t, res, 105)
+	wantError(t, h.do("POST", "/login", "", map[string]any{"username": "mallory", "password": "pw"}), 101)
+
+	mallory := h.signup("mallory", "pw", nil)
+	for _, key := range []string{
+		"authData.github.id", "authData.github", "authData.anonymous.id",
+		"email.address", "password.x", "username.x", "emailVerified.x", "mobilePhoneNumber.x", "mobilePhoneVerified.x",
+	} {
+		res := h.as(mallory, "PUT", "/users/"+mallory.id, map[string]any{key: "4242"})
+		if res.status != 400 || res.code() != 105 {
+			t.Errorf("update with %q: %d %s, want 105", key, res.status, res.raw)
+		}
+	}
+	// Nor through a batch.
+	res = h.as(mallory, "POST", "/batch", map[string]any{"requests": []any{
+		map[string]any{"method": "PUT", "path": "/parse/users/" + mallory.id, "body": map[string]any{"authData.github.id": "4242"}},
+	}})
+	if !strings.Contains(string(res.raw), `"code":105`) {
+		t.Errorf("batch: %d %s, want a 105 entry", res.status, res.raw)
+	}
+	stored := h.do("GET", "/users/"+mallory.id, "master", nil)
+	if stored.body["authData"] != nil || stored.body["email"] != nil {
+		t.Fatalf("the dotted writes left %s", stored.raw)
+	}
+
+	// The real owner of GitHub id 4242 signs in and gets an account of
+	// their own, not mallory's.
+	res = h.do("POST", "/users", "", authData("github", p.githubData(4242, "octocat")))
+	wantStatus(t, res, 201)
+	if res.body["objectId"] == mallory.id {
+		t.Fatal("GitHub's 4242 logged into mallory's account")
+	}
+	// Ordinary Object fields keep their dotted updates.
+	wantStatus(t, h.as(mallory, "PUT", "/users/"+mallory.id, map[string]any{"prefs": map[string]any{"theme": "dark"}}), 200)
+	wantStatus(t, h.as(mallory, "PUT", "/users/"+mallory.id, map[string]any{"prefs.theme": "light"}), 200)
+	if prefs, _ := h.do("GET", "/users/"+mallory.id, "master", nil).body["prefs"].(map[string]any); prefs["theme"] != "light" {
+		t.Errorf("prefs.theme: %v", prefs)
+	}
+}
+
+// TestHole3DistinctRefusesInternalFields: distinct and aggregate never read
+// password hashes, reset tokens or other internal fields, not even with the
+// master keys.
+func TestHole3DistinctRefusesInternalFields(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(o *core.Options) { o.Mailer = &mailbox{} })
+	h.signup("alice", "pw-alice", map[string]any{"email": "alice@example.com"})
+	wantStatus(t, h.do("POST", "/requestPasswordReset", "", map[string]any{"email": "alice@example.com"}), 200)
+	for _, key := range []string{"master", "readonly"} {
+		for _, field := range []string{"_hashed_password", "_perishable_token", "_perishable_token_expires_at", "_email_verify_token", "_rperm", "_wperm", "_failed_login_count"} {
+			res := h.do("GET", "/aggregate/_User?distinct="+field, key, nil)
+			if res.status != 400 || res.code() != 105 {
+				t.Errorf("%s distinct=%s: %d %s, want 105", key, field, res.status, res.raw)
+			}
+		}
+		for _, stage := range []string{
+			`[{"$group":{"_id":"$_hashed_password"}}]`,
+			`[{"$group":{"_id":null,"h":{"$push":"$_perishable_token"}}}]`,
+			`[{"$project":{"t":"$_perishable_token"}}]`,
+			`[{"$match":{"_perishable_token":{"$exists":true}}}]`,
+		} {
+			res := h.do("GET", "/aggregate/_User?pipeline="+url.QueryEscape(stage), key, nil)
+			if res.status != 400 || res.code() != 105 {
+				t.Errorf("%s pipeline %s: %d %s, want 105", key, stage, res.status, res.raw)
+			}
+		}
+	}
+	// The ordinary fields still work.
+	res := h.do("GET", "/aggregate/_User?distinct=username", "readonly", nil)
+	if res.status != 200 || string(res.raw) != `{"results":["alice"]}` {
+		t.Errorf("distinct=username: %d %s", res.status, res.raw)
+	}
+}
+
+// TestHole4OperatorRepliesHideUnreadableValues: the reply to Increment,
+// Add, AddUnique and Remove carries a new value only when the caller could
+// read it back: not for a protected field, nor on an object the caller may
+// write but not read.
+func TestHole4OperatorRepliesHideUnreadableValues(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	alice := h.signup("alice", "pw", nil)
+	bob := h.signup("bob", "pw", nil)
+	wantStatus(t, h.do("POST", "/schemas/Wallet", "master", map[string]any{
+		"fields":                map[string]any{"balance": map[string]any{"type": "Number"}, "log": map[string]any{"type": "Array"}, "visits": map[string]any{"type": "Number"}},
+		"classLevelPermissions": map[string]any{"protectedFields": map[string]any{"*": []any{"balance", "log"}}},
+	}), 200)
+	public := createAll(t, h, "Wallet", map[string]map[string]any{"w": {"balance": 100, "log": []any{"a"}, "visits": 0}})["w"]
+	writeOnly := createAll(t, h, "Wallet", map[string]map[string]any{"w": {"balance": 50, "visits": 0,
+		"ACL": map[string]any{alice.id: map[string]any{"write": true}, bob.id: map[string]any{"read": true, "write": true}}}})["w"]
+
+	ops := map[string]any{
+		"balance": map[string]any{"__op": "Increment", "amount": 0},
+		"log":     map[string]any{"__op": "AddUnique", "objects": []any{"b"}},
+		"visits":  map[string]any{"__op": "Increment", "amount": 1},
+	}
+	tests := []struct {
+		name   string
+		caller who
+		id     string
+		want   []string // operator fields the reply may carry
+	}{
+		{"protected fields, anonymous", anonymous, public, []string{"visits"}},
+		{"protected fields, a user", alice, public, []string{"visits"}},
+		{"protected fields, master", asMaster, public, []string{"balance", "log", "visits"}},
+		{"writable, not readable", alice, writeOnly, nil},
+		{"writable and readable", bob, writeOnly, []string{"visits"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := h.as(tt.caller, "PUT", "/classes/Wallet/"+tt.id, ops)
+			wantStatus(t, res, 200)
+			if res.body["updatedAt"] == nil {
+				t.Fatalf("no updatedAt: %s", res.raw)
+			}
+			for _, f := range []string{"balance", "log", "visits"} {
+				_, got := res.body[f]
+				if want := contains(tt.want, f); got != want {
+					t.Errorf("reply %s: %s present = %v, want %v", res.raw, f, got, want)
+				}
+			}
+		})
+	}
+	// A user sees their own protected fields in the reply.
+	wantStatus(t, h.do("PUT", "/schemas/_User", "master", map[string]any{
+		"classLevelPermissions": map[string]any{"protectedFields": map[string]any{"*": []any{"email", "credits"}}},
+	}), 200)
+	res := h.as(alice, "PUT", "/users/"+alice.id, map[string]any{"credits": map[string]any{"__op": "Increment", "amount": 3}})
+	if res.status != 200 || res.body["credits"] != float64(3) {
+		t.Errorf("own user: %d %s", res.status, res.raw)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, e := range list {
+		if e == s {
+			return true
+		}
+	}
+	return false
+}
+
+// TestHole6InstallationsClosedToClients: as on Parse Server, clients cannot
+// list or delete installations, and change only their own device's.
+func TestHole6InstallationsClosedToClients(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	from := func(inst string) map[string]string { return map[string]string{"X-Parse-Installation-Id": inst} }
+	res := h.request("POST", "/installations", map[string]any{"deviceType": "android", "installationId": "inst-a", "deviceToken": "token-a"}, from("inst-a"))
+	wantStatus(t, res, 201)
+	id := res.body["objectId"].(string)
+	alice := h.signup("alice", "pw", nil)
+
+	for _, c := range []who{anonymous, alice} {
+		for _, path := range []string{"/installations", "/classes/_Installation", "/installations?count=1&limit=0",
+			withQuery("/installations", map[string]any{"where": map[string]any{"deviceToken": map[string]any{"$exists": true}}})} {
+			wantError(t, h.as(c, "GET", path, nil), 119)
+		}
+		wantError(t, h.as(c, "DELETE", "/installations/"+id, nil), 119)
+		wantError(t, h.as(c, "DELETE", "/classes/_Installation/"+id, nil), 119)
+		wantError(t, h.as(c, "PUT", "/installations/"+id, map[string]any{"deviceToken": "evil"}), 119)
+	}
+	wantError(t, h.request("PUT", "/installations/"+id, map[string]any{"deviceToken": "evil"}, from("inst-b")), 119)
+	// The device itself updates its own installation.
+	wantStatus(t, h.request("PUT", "/installations/"+id, map[string]any{"badge": 3}, from("inst-a")), 200)
+	stored := h.do("GET", "/installations/"+id, "master", nil)
+	if stored.body["deviceToken"] != "token-a" || stored.body["badge"] != float64(3) {
+		t.Fatalf("installation after the attempts: %s", stored.raw)
+	}
+	// The master key lists and deletes.
+	if n := len(h.do("GET", "/installations", "master", nil).results()); n != 1 {
+		t.Fatalf("master lists %d installations", n)
+	}
+	wantStatus(t, h.do("DELETE", "/installations/"+id, "master", nil), 200)
+}
+
+// TestHole7UserFieldOperatorsAre4xx: email or mobilePhoneNumber given as an
+// update operator is a Parse error, not a 500.
+func TestHole7UserFieldOperatorsAre4xx(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	alice := h.signup("alice", "pw", nil)
+	ops := []map[string]any{
+		{"__op": "Increment", "amount": 1},
+		{"__op": "Add", "objects": []any{"a@example.com"}},
+		{"__op": "AddUnique", "objects": []any{"+14155550100"}},
+		{"__op": "Remove", "objects": []any{"x"}},
+	}
+	for _, field := range []string{"email", "mobilePhoneNumber"} {
+		for _, op := range ops {
+			body := map[string]any{"username": "new-" + field, "password": "pw", field: op}
+			if res := h.do("POST", "/users", "", body); res.status != 400 || res.code() == 0 {
+				t.Errorf("signup with %s %v: %d %s, want a 400 Parse error", field, op["__op"], res.status, res.raw)
+			}
+			if res := h.as(alice, "PUT", "/users/"+alice.id, map[string]any{field: op}); res.status != 400 || res.code() == 0 {
+				t.Errorf("update of %s with %v: %d %s, want a 400 Parse error", field, op["__op"], res.status, res.raw)
+			}
+		}
+	}
+	// Delete stays a way to remove them.
+	wantStatus(t, h.as(alice, "PUT", "/users/"+alice.id, map[string]any{"email": map[string]any{"__op": "Delete"}}), 200)
+}
+
+// TestHole8ResetTokenDiesWithPasswordOrEmailChange: a reset link sent
+// before a password or e-mail change no longer works after it.
+func TestHole8ResetTokenDiesWithPasswordOrEmailChange(t *testing.T) {
+	t.Parallel()
+	mail := &mailbox{}
+	h := newHarness(t, func(o *core.Options) { o.Mailer = mail })
+	alice := h.signup("alice", "pw-1", map[string]any{"email": "alice@example.com"})
+	resetLink := func() (string, url.Values) {
+		t.Helper()
+		wantStatus(t, h.do("POST", "/requestPasswordReset", "", map[string]any{"email": "alice@example.com"}), 200)
+		_, link := mail.last(t, "alice@example.com")
+		u, _ := url.Parse(link)
+		return link, url.Values{"username": {"alice"}, "token": {u.Query().Get("token")}, "new_password": {"attacker-pw"}}
+	}
+	refused := func(what, link string, form url.Values) {
+		t.Helper()
+		if res := postForm(t, link, form); res.status != 400 {
+			t.Fatalf("a reset link from before %s still works: %d %s", what, res.status, res.raw)
+		}
+	}
+
+	link, form := resetLink()
+	wantStatus(t, h.as(alice, "PUT", "/users/"+alice.id, map[string]any{"password": "pw-2"}), 200)
+	refused("the password change", link, form)
+	alice = h.login("alice", "pw-2")
+
+	link, form = resetLink()
+	wantStatus(t, h.as(alice, "PUT", "/users/"+alice.id, map[string]any{"email": "alice@other.example"}), 200)
+	refused("the e-mail change", link, form)
+	h.login("alice", "pw-2")
+
+	// A link sent after the change works.
+	wantStatus(t, h.do("POST", "/requestPasswordReset", "", map[string]any{"email": "alice@other.example"}), 200)
+	_, link = mail.last(t, "alice@other.example")
+	u, _ := url.Parse(link)
+	if res := postForm(t, link, url.Values{"username": {"alice"}, "token": {u.Query().Get("token")}, "new_password": {"pw-3"}}); res.status != 200 {
+		t.Fatalf("a fresh link: %d %s", res.status, res.raw)
+	}
+	h.login("alice", "pw-3")
+}
+
+// TestHole10PurgeInvalidatesCaches: after DELETE /purge/_Session or
+// /purge/_Role, the purged sessions and role memberships stop working at
+// once, not when the cache entry expires.
+func TestHole10PurgeInvalidatesCaches(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	alice := h.signup("alice", "pw", nil)
+	bob := h.signup("bob", "pw", nil)
+	staff := h.role("Staff", []who{bob})
+	doc := createAll(t, h, "Memo", map[string]map[string]any{"m": {"text": "staff only",
+		"ACL": map[string]any{"role:Staff": map[string]any{"read": true}}}})["m"]
+
+	// Both are cached now.
+	wantStatus(t, h.as(alice, "GET", "/users/me", nil), 200)
+	wantStatus(t, h.as(bob, "GET", "/classes/Memo/"+doc, nil), 200)
+
+	wantStatus(t, h.do("DELETE", "/purge/_Role", "master", nil), 200)
+	wantError(t, h.as(bob, "GET", "/classes/Memo/"+doc, nil), 101)
+	if res := h.do("GET", "/roles/"+staff, "master", nil); res.status != 404 {
+		t.Fatalf("the role survived the purge: %s", res.raw)
+	}
+
+	wantStatus(t, h.do("DELETE", "/purge/_Session", "master", nil), 200)
+	wantError(t, h.as(alice, "GET", "/users/me", nil), 209)
+	wantError(t, h.as(bob, "GET", "/classes/Memo/"+doc, nil), 209)
+	// Logging in again works.
+	alice = h.login("alice", "pw")
+	wantStatus(t, h.as(alice, "GET", "/users/me", nil), 200)
+}
+
+// TestHole11DottedIncrementOnUnreadableIs101: a dotted Increment on an
+// object the caller may not write answers 101 like a missing object, not a
+// type error that tells the object and its field exist.
+func TestHole11DottedIncrementOnUnreadableIs101(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	alice := h.signup("alice", "pw", nil)
+	bob := h.signup("bob", "pw", nil)
+	id := createAll(t, h, "Profile", map[string]map[string]any{"p": {"meta": map[string]any{"name": "secret", "n": 1},
+		"ACL": map[string]any{alice.id: map[string]any{"read": true, "write": true}}}})["p"]
+	readOnly := createAll(t, h, "Profile", map[string]map[string]any{"p": {"meta": map[string]any{"name": "x"},
+		"ACL": map[string]any{"*": map[string]any{"read": true}}}})["p"]
+	inc := func(key string) map[string]any {
+		return map[string]any{key: map[string]any{"__op": "Increment", "amount": 1}}
+	}
+	for _, c := range []who{anonymous, bob} {
+		for _, key := range []string{"meta.name", "meta.n", "meta.none.deep"} {
+			wantError(t, h.as(c, "PUT", "/classes/Profile/"+id, inc(key)), 101)
+			wantError(t, h.as(c, "PUT", "/classes/Profile/nosuchobj1", inc(key)), 101)
+		}
+		// Readable is not writable: the same answer.
+		wantError(t, h.as(c, "PUT", "/classes/Profile/"+readOnly, inc("meta.name")), 101)
+	}
+	// The owner gets the real type error, and the number counts.
+	wantError(t, h.as(alice, "PUT", "/classes/Profile/"+id, inc("meta.name")), 111)
+	wantStatus(t, h.as(alice, "PUT", "/classes/Profile/"+id, inc("meta.n")), 200)
+	if meta, _ := h.do("GET", "/classes/Profile/"+id, "master", nil).body["meta"].(map[string]any); meta["n"] != float64(2) || meta["name"] != "secret" {
+		t.Fatalf("meta after the attempts: %v", meta)
+	}
+}
