@@ -2,6 +2,7 @@ package integration
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -184,6 +185,13 @@ func TestHole6InstallationsClosedToClients(t *testing.T) {
 		wantError(t, h.as(c, "PUT", "/installations/"+id, map[string]any{"deviceToken": "evil"}), 119)
 	}
 	wantError(t, h.request("PUT", "/installations/"+id, map[string]any{"deviceToken": "evil"}, from("inst-b")), 119)
+	// Nor can subqueries list them, or compare their device tokens.
+	createAll(t, h, "Note", map[string]map[string]any{"n": {"inst": pointer("_Installation", id), "text": "token-a"}})
+	wantError(t, h.do("GET", withQuery("/classes/Note", map[string]any{"where": map[string]any{"text": map[string]any{
+		"$select": map[string]any{"query": map[string]any{"className": "_Installation"}, "key": "deviceToken"}}}}), "", nil), 119)
+	wantError(t, h.do("GET", withQuery("/classes/Note", map[string]any{"where": map[string]any{"inst": map[string]any{
+		"$inQuery": map[string]any{"className": "_Installation", "where": map[string]any{}}}}}), "", nil), 119)
+
 	// The device itself updates its own installation.
 	wantStatus(t, h.request("PUT", "/installations/"+id, map[string]any{"badge": 3}, from("inst-a")), 200)
 	stored := h.do("GET", "/installations/"+id, "master", nil)
@@ -323,5 +331,108 @@ func TestHole11DottedIncrementOnUnreadableIs101(t *testing.T) {
 	wantStatus(t, h.as(alice, "PUT", "/classes/Profile/"+id, inc("meta.n")), 200)
 	if meta, _ := h.do("GET", "/classes/Profile/"+id, "master", nil).body["meta"].(map[string]any); meta["n"] != float64(2) || meta["name"] != "secret" {
 		t.Fatalf("meta after the attempts: %v", meta)
+	}
+}
+
+// TestHole5RelatedToNeedsReadableOwner: the members of a relation are
+// listed only to callers who could read the object that owns it: its ACL,
+// its class's get permission, and the relation field's protection all
+// apply, through $relatedTo and the SDKs' redirectClassNameForKey form.
+func TestHole5RelatedToNeedsReadableOwner(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	alice := h.signup("alice", "pw", nil)
+	bob := h.signup("bob", "pw", nil)
+	items := createAll(t, h, "Item", map[string]map[string]any{"i1": {"n": 1}, "i2": {"n": 2}})
+	both := []any{pointer("Item", items["i1"]), pointer("Item", items["i2"])}
+	relation := map[string]any{"items": map[string]any{"__op": "AddRelation", "objects": both}}
+	only := func(user string) map[string]any { return map[string]any{user: true} }
+	for class, clp := range map[string]map[string]any{
+		"AuthBox":   {"get": only("requiresAuthentication"), "find": only("requiresAuthentication")},
+		"AliceBox":  {"get": only(alice.id), "find": only(alice.id)},
+		"SecretBox": {"protectedFields": map[string]any{"*": []any{"items"}}},
+	} {
+		wantStatus(t, h.do("POST", "/schemas/"+class, "master", map[string]any{
+			"fields":                map[string]any{"items": map[string]any{"type": "Relation", "targetClass": "Item"}},
+			"classLevelPermissions": clp,
+		}), 200)
+	}
+	box := func(class string, acl map[string]any) string {
+		body := map[string]any{"items": relation["items"]}
+		if acl != nil {
+			body["ACL"] = acl
+		}
+		return createAll(t, h, class, map[string]map[string]any{"b": body})["b"]
+	}
+	owners := map[string]struct{ class, id string }{
+		"public":  {"Box", box("Box", nil)},
+		"private": {"Box", box("Box", map[string]any{alice.id: map[string]any{"read": true, "write": true}})},
+		"auth":    {"AuthBox", box("AuthBox", nil)},
+		"alice":   {"AliceBox", box("AliceBox", nil)},
+		"secret":  {"SecretBox", box("SecretBox", nil)},
+	}
+	relatedTo := func(owner string) map[string]any {
+		o := owners[owner]
+		return map[string]any{"$relatedTo": map[string]any{"object": pointer(o.class, o.id), "key": "items"}}
+	}
+	forms := map[string]func(c who, owner string) response{
+		"$relatedTo": func(c who, owner string) response {
+			return h.as(c, "GET", withQuery("/classes/Item", map[string]any{"where": relatedTo(owner)}), nil)
+		},
+		"redirectClassNameForKey": func(c who, owner string) response {
+			return h.as(c, "GET", withQuery("/classes/"+owners[owner].class, map[string]any{"where": relatedTo(owner), "redirectClassNameForKey": "items"}), nil)
+		},
+		"$relatedTo in $or": func(c who, owner string) response {
+			return h.as(c, "GET", withQuery("/classes/Item", map[string]any{"where": map[string]any{"$or": []any{relatedTo(owner)}}}), nil)
+		},
+		"$relatedTo in an $inQuery": func(c who, owner string) response {
+			return h.as(c, "GET", withQuery("/classes/Tag", map[string]any{"where": map[string]any{"item": map[string]any{
+				"$inQuery": map[string]any{"className": "Item", "where": relatedTo(owner)}}}}), nil)
+		},
+		"count": func(c who, owner string) response {
+			return h.as(c, "GET", withQuery("/classes/Item", map[string]any{"where": relatedTo(owner), "count": "1", "limit": "0"}), nil)
+		},
+	}
+	createAll(t, h, "Tag", map[string]map[string]any{"t1": {"item": pointer("Item", items["i1"])}, "t2": {"item": pointer("Item", items["i2"])}})
+	view := func(res response) string {
+		switch {
+		case res.status != 200:
+			return strconv.Itoa(res.code())
+		case res.body["count"] != nil:
+			return "count " + strconv.Itoa(int(res.body["count"].(float64)))
+		}
+		return strconv.Itoa(len(res.results())) + " results"
+	}
+	//                        anonymous   alice        bob          master
+	want := map[string][4]string{
+		"public":  {"2", "2", "2", "2"},
+		"private": {"0", "2", "0", "2"},
+		"auth":    {"101", "2", "2", "2"},
+		"alice":   {"119", "2", "119", "2"},
+		"secret":  {"119", "119", "119", "2"},
+	}
+	callers := []who{anonymous, alice, bob, asMaster}
+	for form, send := range forms {
+		for owner, wants := range want {
+			for i, c := range callers {
+				got := view(send(c, owner))
+				exp := wants[i]
+				if len(exp) == 1 {
+					if form == "count" {
+						exp = "count " + exp
+					} else {
+						exp += " results"
+					}
+				}
+				if got != exp {
+					t.Errorf("%s on the %s owner as %s: %s, want %s", form, owner, c.name, got, exp)
+				}
+			}
+		}
+	}
+	// {"relField": pointer} lists owners, each behind its own ACL.
+	res := h.as(bob, "GET", withQuery("/classes/Box", map[string]any{"where": map[string]any{"items": pointer("Item", items["i1"])}}), nil)
+	if got := resultIDs(t, res); len(got) != 1 || got[0] != owners["public"].id {
+		t.Errorf("owners of i1 as bob: %v, want only the public box", got)
 	}
 }
