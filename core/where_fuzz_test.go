@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 )
@@ -34,7 +35,7 @@ func FuzzParseWhere(f *testing.F) {
 		if json.Unmarshal([]byte(js), &w) != nil {
 			return
 		}
-		p := &queryParser{app: a, auth: &Auth{}}
+		p := &queryParser{app: a, ctx: context.Background(), auth: &Auth{}}
 		_, err := p.parse(a.Class("Post"), w, 0)
 		if err != nil && (err.Code < 100 || err.Code >= 200) {
 			t.Fatalf("parse %s: error code %d (%s) is not a client error", js, err.Code, err.Message)

@@ -448,4 +448,3 @@ func (a *App) writeUpdate(ctx context.Context, c *Class, id string, where Expr, 
 	})
 	return updated, err
 }
-

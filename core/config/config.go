@@ -63,6 +63,7 @@ type Config struct {
 	VerifyUserEmails                 bool           `yaml:"verifyUserEmails"`
 	PreventLoginWithUnverifiedEmail  bool           `yaml:"preventLoginWithUnverifiedEmail"`
 	EmailVerifyTokenValidityDuration int            `yaml:"emailVerifyTokenValidityDuration"` // seconds
+	EmailVerifySuccessOnInvalidEmail bool           `yaml:"emailVerifySuccessOnInvalidEmail"`
 	PasswordPolicy                   PasswordPolicy `yaml:"passwordPolicy"`
 	AccountLockout                   AccountLockout `yaml:"accountLockout"`
 	EnableAnonymousUsers             bool           `yaml:"enableAnonymousUsers"`
@@ -209,6 +210,7 @@ func Default() *Config {
 		SessionLength:                    31536000,
 		RevokeSessionOnPasswordReset:     true,
 		EmailVerifyTokenValidityDuration: 86400,
+		EmailVerifySuccessOnInvalidEmail: true,
 		PasswordPolicy:                   PasswordPolicy{ResetTokenValidityDuration: 3600},
 		AccountLockout:                   AccountLockout{Duration: 5},
 		EnableAnonymousUsers:             true,
@@ -381,6 +383,7 @@ func (c *Config) CoreOptions() core.Options {
 			KeepSessionsOnPasswordReset:     !c.RevokeSessionOnPasswordReset,
 			VerifyUserEmails:                c.VerifyUserEmails,
 			PreventLoginWithUnverifiedEmail: c.PreventLoginWithUnverifiedEmail,
+			EmailVerifyErrorOnInvalidEmail:  !c.EmailVerifySuccessOnInvalidEmail,
 			EmailVerifyTokenValidity:        time.Duration(c.EmailVerifyTokenValidityDuration) * time.Second,
 			PasswordResetTokenValidity:      time.Duration(c.PasswordPolicy.ResetTokenValidityDuration) * time.Second,
 			LockoutThreshold:                c.AccountLockout.Threshold,

@@ -436,3 +436,60 @@ func TestHole5RelatedToNeedsReadableOwner(t *testing.T) {
 		t.Errorf("owners of i1 as bob: %v, want only the public box", got)
 	}
 }
+
+// TestHole9NoAccountEnumeration: POST /verificationEmailRequest and POST
+// /requestMobilePhoneVerify answer an address or number with no account
+// exactly as one with an account (emailVerifySuccessOnInvalidEmail, on by
+// default), and only an account's address or number gets a message.
+func TestHole9NoAccountEnumeration(t *testing.T) {
+	t.Parallel()
+	mail, sms := &mailbox{}, &smsBox{}
+	h := newHarness(t, func(o *core.Options) { o.Mailer, o.SMS, o.Users.VerifyUserEmails = mail, sms, true })
+	alice := h.signup("alice", "pw", map[string]any{"email": "alice@example.com"})
+	h.signup("bob", "pw", map[string]any{"email": "bob@example.com"})
+	bob := h.do("GET", withQuery("/users", map[string]any{"where": map[string]any{"username": "bob"}}), "master", nil).results()[0]
+	wantStatus(t, h.do("PUT", "/users/"+bob["objectId"].(string), "master", map[string]any{"emailVerified": true}), 200)
+	wantStatus(t, h.as(alice, "PUT", "/users/"+alice.id, map[string]any{"mobilePhoneNumber": "+14155550100"}), 200)
+	mails := mail.count()
+
+	same := func(what string, res response) {
+		t.Helper()
+		if res.status != 200 || string(res.raw) != "{}" {
+			t.Errorf("%s: %d %s, want 200 {}", what, res.status, res.raw)
+		}
+	}
+	for _, addr := range []string{"alice@example.com", "bob@example.com", "nobody@example.com"} {
+		same("verificationEmailRequest "+addr, h.do("POST", "/verificationEmailRequest", "", map[string]any{"email": addr}))
+	}
+	for _, phone := range []string{"+14155550100", "+14155550199"} {
+		same("requestMobilePhoneVerify "+phone, h.do("POST", "/requestMobilePhoneVerify", "", map[string]any{"mobilePhoneNumber": phone}))
+	}
+	// Only the unverified account's address got a mail, only the account's
+	// number a code.
+	mail.waitCount(t, mails+1)
+	mail.last(t, "alice@example.com")
+	sms.waitCount(t, 1)
+	sms.code(t, "+14155550100", "verify")
+	// The per-number limits hold for both numbers alike.
+	for _, phone := range []string{"+14155550100", "+14155550199"} {
+		wantError(t, h.do("POST", "/requestMobilePhoneVerify", "", map[string]any{"mobilePhoneNumber": phone}), 155)
+	}
+	// Malformed input is refused alike for everyone.
+	wantError(t, h.do("POST", "/verificationEmailRequest", "", map[string]any{"email": "not an address"}), 125)
+	wantError(t, h.do("POST", "/requestMobilePhoneVerify", "", map[string]any{"mobilePhoneNumber": "12"}), 162)
+
+	t.Run("emailVerifySuccessOnInvalidEmail off", func(t *testing.T) {
+		mail, sms := &mailbox{}, &smsBox{}
+		h := newHarness(t, func(o *core.Options) {
+			o.Mailer, o.SMS, o.Users.VerifyUserEmails, o.Users.EmailVerifyErrorOnInvalidEmail = mail, sms, true, true
+		})
+		h.signup("alice", "pw", map[string]any{"email": "alice@example.com"})
+		wantError(t, h.do("POST", "/verificationEmailRequest", "", map[string]any{"email": "nobody@example.com"}), 205)
+		wantError(t, h.do("POST", "/requestMobilePhoneVerify", "", map[string]any{"mobilePhoneNumber": "+14155550199"}), 101)
+		sent := mail.count()
+		wantStatus(t, h.do("POST", "/verificationEmailRequest", "", map[string]any{"email": "alice@example.com"}), 200)
+		if mail.count() != sent+1 {
+			t.Fatalf("the mail is sent before the answer when errors are on: %d, want %d", mail.count(), sent+1)
+		}
+	})
+}

@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/switchboardhq/switchboard/core"
 	"github.com/switchboardhq/switchboard/core/api"
@@ -323,6 +324,19 @@ func (b *inbox[T]) count() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return len(b.msgs)
+}
+
+// waitCount waits until n messages were delivered, for messages sent after
+// the answer; more than n, or fewer by the deadline, fails.
+func (b *inbox[T]) waitCount(t testing.TB, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for b.count() < n && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := b.count(); got != n {
+		t.Fatalf("%d messages delivered, want %d", got, n)
+	}
 }
 
 // latest returns the last message delivered.
