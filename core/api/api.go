@@ -145,6 +145,10 @@ func (h *Handler) decode(r *http.Request) (*request, error) {
 			if errors.As(err, &tooLarge) {
 				return nil, core.Errorf(core.CodeObjectTooLarge, "request body is larger than the limit of %d bytes", tooLarge.Limit)
 			}
+			var pe *core.Error
+			if errors.As(err, &pe) {
+				return nil, pe // the server's own answer (a body that arrived too slowly)
+			}
 			return nil, core.Errorf(core.CodeInvalidJSON, "reading the request body: %v", err)
 		}
 		if len(raw) > 0 {

@@ -49,6 +49,8 @@ type Config struct {
 	DefaultLimit             int                `yaml:"defaultLimit"`
 	IdempotencyOptions       IdempotencyOptions `yaml:"idempotencyOptions"`
 	MaxUploadSize            string             `yaml:"maxUploadSize"`
+	BodyReadTimeout          Duration           `yaml:"bodyReadTimeout"`
+	BodyReadMinRate          string             `yaml:"bodyReadMinRate"`
 	AllowOrigin              StringList         `yaml:"allowOrigin"`
 	AllowHeaders             []string           `yaml:"allowHeaders"`
 	LogLevel                 string             `yaml:"logLevel"`
@@ -188,6 +190,8 @@ func Default() *Config {
 		DefaultLimit:       100,
 		IdempotencyOptions: IdempotencyOptions{TTL: 300},
 		MaxUploadSize:      "20mb",
+		BodyReadTimeout:    Duration(10 * time.Second),
+		BodyReadMinRate:    "1kb",
 		AllowOrigin:        StringList{"*"},
 		LogLevel:           "info",
 		MountPath:          "/parse",
@@ -402,6 +406,16 @@ func (c *Config) CoreOptions() core.Options {
 // Validate rejects that).
 func (c *Config) MaxUploadBytes() int64 {
 	n, err := ParseSize(c.MaxUploadSize)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// BodyReadMinBytes returns bodyReadMinRate in bytes a second (0 if it does
+// not parse; Validate rejects that).
+func (c *Config) BodyReadMinBytes() int64 {
+	n, err := ParseSize(c.BodyReadMinRate)
 	if err != nil {
 		return 0
 	}

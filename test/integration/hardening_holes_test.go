@@ -1,10 +1,17 @@
 package integration
 
 import (
+	"bufio"
+	"fmt"
+	"github.com/switchboardhq/switchboard/core/server"
+	"io"
+	"net"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/switchboardhq/switchboard/core"
 )
@@ -492,4 +499,58 @@ func TestHole9NoAccountEnumeration(t *testing.T) {
 			t.Fatalf("the mail is sent before the answer when errors are on: %d, want %d", mail.count(), sent+1)
 		}
 	})
+}
+
+// TestHole11SlowBodyIsCut: a request body sent a byte at a time, through
+// the whole server, is answered 124 and its connection closed instead of
+// holding it for as long as the client likes; a client that keeps up the
+// minimum rate saves its object however long the body takes.
+func TestHole11SlowBodyIsCut(t *testing.T) {
+	t.Parallel()
+	h := newHarnessWith(t, nil, func(o *server.Options) { o.BodyReadTimeout, o.BodyReadMinRate = 300*time.Millisecond, 100 })
+	addr := strings.TrimPrefix(strings.TrimSuffix(h.url, "/parse"), "http://")
+	post := func(body string, pause time.Duration, per int) (*http.Response, string, int) {
+		t.Helper()
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		fmt.Fprintf(conn, "POST /parse/classes/Slow HTTP/1.1\r\nHost: x\r\nX-Parse-Application-Id: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", appID, len(body))
+		sent := make(chan int, 1)
+		go func() {
+			n := 0
+			defer func() { sent <- n }()
+			for n < len(body) {
+				end := min(n+per, len(body))
+				if _, err := conn.Write([]byte(body[n:end])); err != nil {
+					return
+				}
+				n = end
+				time.Sleep(pause)
+			}
+		}()
+		_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second)) // bounds the test only
+		res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatalf("no answer: %v", err)
+		}
+		raw, _ := io.ReadAll(res.Body)
+		conn.Close()
+		return res, string(raw), <-sent
+	}
+	body := `{"text":"` + strings.Repeat("s", 400) + `"}`
+	res, raw, sent := post(body, 200*time.Millisecond, 1) // 5 bytes a second, 80 s in all
+	if res.StatusCode != 400 || !strings.Contains(raw, `"code":124`) || sent >= len(body) {
+		t.Fatalf("a trickled body: %d %s after %d of %d bytes", res.StatusCode, raw, sent, len(body))
+	}
+	// 40 bytes every 100 ms: 400 bytes a second, above the minimum, and
+	// longer than the timeout in all.
+	res, raw, _ = post(body, 100*time.Millisecond, 40)
+	if res.StatusCode != 201 {
+		t.Fatalf("a steady body: %d %s", res.StatusCode, raw)
+	}
+	if n := len(h.do("GET", "/classes/Slow", "master", nil).results()); n != 1 {
+		t.Fatalf("%d objects saved, want 1", n)
+	}
 }

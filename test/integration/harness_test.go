@@ -39,6 +39,12 @@ type harness struct {
 // newHarness starts a server on a fresh, empty store with opts applied.
 func newHarness(t testing.TB, tweak func(*core.Options)) *harness {
 	t.Helper()
+	return newHarnessWith(t, tweak, nil)
+}
+
+// newHarnessWith is newHarness with the HTTP server's options changed too.
+func newHarnessWith(t testing.TB, tweak func(*core.Options), serverTweak func(*server.Options)) *harness {
+	t.Helper()
 	st := openStore(t)
 	// The listener comes first so that the App knows its own URL, for the
 	// links it puts in e-mails.
@@ -54,8 +60,12 @@ func newHarness(t testing.TB, tweak func(*core.Options)) *harness {
 	if err != nil {
 		t.Fatalf("NewApp: %v", err)
 	}
-	srv, err := server.New(server.Options{API: api.New(app), Ready: app.Ready, Store: st, MaxBodyBytes: 1 << 20,
-		Logger: slog.New(slog.NewTextHandler(testLogWriter, nil))})
+	so := server.Options{API: api.New(app), Ready: app.Ready, Store: st, MaxBodyBytes: 1 << 20,
+		Logger: slog.New(slog.NewTextHandler(testLogWriter, nil))}
+	if serverTweak != nil {
+		serverTweak(&so)
+	}
+	srv, err := server.New(so)
 	if err != nil {
 		t.Fatal(err)
 	}
