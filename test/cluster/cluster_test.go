@@ -133,6 +133,15 @@ func TestTwoNodes(t *testing.T) {
 			t.Fatal("POST /jobs answered no X-Parse-Job-Status-Id")
 		}
 		waitJob(t, n2, jobID, "succeeded")
+		// One run by its id, as Parse.Cloud.getJobStatus asks (a where on
+		// objectId) and as GET /classes/_JobStatus/:id.
+		byID := n2.must(http.StatusOK, http.MethodGet, "/classes/_JobStatus/"+jobID, nil, true, "")
+		byWhere := n2.must(http.StatusOK, http.MethodGet, "/classes/_JobStatus?where="+url.QueryEscape(`{"objectId":"`+jobID+`"}`), nil, true, "")
+		if list, _ := byWhere["results"].([]any); byID["status"] != "succeeded" || byID["jobName"] != "sbtest.record" ||
+			len(list) != 1 || list[0].(map[string]any)["objectId"] != jobID {
+			t.Fatalf("the job by id: %v; by where: %v", byID, byWhere)
+		}
+		n2.must(http.StatusNotFound, http.MethodGet, "/classes/_JobStatus/999999999", nil, true, "")
 		runs := n2.query("SbTestJobRun", map[string]any{"marker": "delayed"})
 		if len(runs) != 2 || phases(runs)["start"] != 1 || phases(runs)["done"] != 1 {
 			t.Fatalf("the delayed job's runs: %v, want one start and one done", runs)
