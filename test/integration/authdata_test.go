@@ -257,3 +257,36 @@ func TestAnonymousUserUpgrade(t *testing.T) {
 		t.Fatalf("anonymous login after upgrade: %d %s", res.status, res.raw)
 	}
 }
+
+// TestAnonymousUserSignsUpWithoutAuthData: an anonymous user who sets a
+// username and password, without unlinking anonymous itself (a plain REST
+// client), becomes an ordinary user: the device id no longer leads to the
+// account, and no empty authData is left behind.
+func TestAnonymousUserSignsUpWithoutAuthData(t *testing.T) {
+	t.Parallel()
+	h, p := newAuthHarness(t)
+	device := map[string]any{"id": "9a3e8d8a-1111-4222-8333-444455556666"}
+	res := h.do("POST", "/users", "", authData("anonymous", device))
+	wantStatus(t, res, 201)
+	anon := who{name: "anon", id: res.body["objectId"].(string), token: res.body["sessionToken"].(string)}
+	wantStatus(t, h.as(anon, "PUT", "/users/"+anon.id, map[string]any{"username": "real", "password": "pw"}), 200)
+	if stored := h.do("GET", "/users/"+anon.id, "master", nil); stored.body["authData"] != nil {
+		t.Fatalf("authData after the signup: %s", stored.raw)
+	}
+	if s := h.login("real", "pw"); s.id != anon.id {
+		t.Fatalf("login after the signup is another user")
+	}
+	res = h.do("POST", "/users", "", authData("anonymous", device))
+	if res.status != 201 || res.body["objectId"] == anon.id {
+		t.Fatalf("the device id after the signup: %d %s", res.status, res.raw)
+	}
+	// Other providers stay linked through a password change.
+	gh := h.do("POST", "/users", "", authData("github", p.githubData(77, "octo")))
+	wantStatus(t, gh, 201)
+	ghUser := who{id: gh.body["objectId"].(string), token: gh.body["sessionToken"].(string)}
+	wantStatus(t, h.as(ghUser, "PUT", "/users/"+ghUser.id, map[string]any{"password": "pw2"}), 200)
+	ad, _ := h.do("GET", "/users/"+ghUser.id, "master", nil).body["authData"].(map[string]any)
+	if ad["github"] == nil {
+		t.Fatalf("a password change unlinked github: %v", ad)
+	}
+}

@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"github.com/switchboardhq/switchboard/core/server"
 	"io"
@@ -152,15 +153,29 @@ func TestHole4OperatorRepliesHideUnreadableValues(t *testing.T) {
 			}
 		})
 	}
+	// An Increment inside a protected Object field answers nothing either;
+	// inside a visible one it answers the new value on its path.
+	wantStatus(t, h.do("PUT", "/schemas/Wallet", "master", map[string]any{"fields": map[string]any{
+		"vault": map[string]any{"type": "Object"}, "stats": map[string]any{"type": "Object"}},
+		"classLevelPermissions": map[string]any{"protectedFields": map[string]any{"*": []any{"balance", "log", "vault"}}}}), 200)
+	res := h.as(alice, "PUT", "/classes/Wallet/"+public, map[string]any{
+		"vault.gold.bars": map[string]any{"__op": "Increment", "amount": 0},
+		"stats.a.b":       map[string]any{"__op": "Increment", "amount": 2},
+	})
+	if res.status != 200 || res.body["vault"] != nil || string(mustJSON(res.body["stats"])) != `{"a":{"b":2}}` {
+		t.Errorf("nested increments: %d %s", res.status, res.raw)
+	}
 	// A user sees their own protected fields in the reply.
 	wantStatus(t, h.do("PUT", "/schemas/_User", "master", map[string]any{
 		"classLevelPermissions": map[string]any{"protectedFields": map[string]any{"*": []any{"email", "credits"}}},
 	}), 200)
-	res := h.as(alice, "PUT", "/users/"+alice.id, map[string]any{"credits": map[string]any{"__op": "Increment", "amount": 3}})
+	res = h.as(alice, "PUT", "/users/"+alice.id, map[string]any{"credits": map[string]any{"__op": "Increment", "amount": 3}})
 	if res.status != 200 || res.body["credits"] != float64(3) {
 		t.Errorf("own user: %d %s", res.status, res.raw)
 	}
 }
+
+func mustJSON(v any) []byte { b, _ := json.Marshal(v); return b }
 
 func contains(list []string, s string) bool {
 	for _, e := range list {
