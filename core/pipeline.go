@@ -353,9 +353,15 @@ func (a *App) storeSave(e *SaveEvent) error {
 		e.Object = obj
 		e.Reply = map[string]any{FieldObjectID: obj.ID(), FieldCreatedAt: FormatTime(obj[FieldCreatedAt].(time.Time))}
 		// Fields the schema's defaults filled are news to the client, as
-		// on Parse Server (the SDKs merge them into their copy).
-		for _, k := range e.write.defaulted {
-			e.Reply[k] = EncodeValue(obj[k])
+		// on Parse Server (the SDKs merge them into their copy): the ones
+		// the caller could read back.
+		if len(e.write.defaulted) > 0 && canRead(obj, e.Auth) {
+			hidden := protectedFields(e.Class, e.Auth)
+			for _, k := range e.write.defaulted {
+				if !hidden[k] {
+					e.Reply[k] = EncodeValue(obj[k])
+				}
+			}
 		}
 		return nil
 	}

@@ -149,9 +149,10 @@ func (a *App) userBeforeSave(e *SaveEvent) error {
 }
 
 // convertAnonymous: an anonymous user who sets a password becomes an
-// ordinary user (the SDKs' signUp on an anonymous user), so the anonymous
-// link goes, as on Parse Server: the device id no longer leads to the
-// account. A write that sets authData itself decides on its own.
+// ordinary user, so the anonymous link goes and the device id no longer
+// leads to the account. The SDKs' signUp on an anonymous user unlinks it
+// in the same save ({"anonymous": null}); this does the same for clients
+// that do not. A write that sets authData itself decides on its own.
 func convertAnonymous(orig Object, w *decodedWrite) {
 	if _, own := w.update["authData"]; own {
 		return

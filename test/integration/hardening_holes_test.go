@@ -165,6 +165,16 @@ func TestHole4OperatorRepliesHideUnreadableValues(t *testing.T) {
 	if res.status != 200 || res.body["vault"] != nil || string(mustJSON(res.body["stats"])) != `{"a":{"b":2}}` {
 		t.Errorf("nested increments: %d %s", res.status, res.raw)
 	}
+	// A create answers the defaults it filled, but not a protected one.
+	wantStatus(t, h.do("POST", "/schemas/Vault", "master", map[string]any{
+		"fields": map[string]any{"pin": map[string]any{"type": "Number", "defaultValue": 1234},
+			"label": map[string]any{"type": "String", "defaultValue": "spare"}},
+		"classLevelPermissions": map[string]any{"protectedFields": map[string]any{"*": []any{"pin"}}},
+	}), 200)
+	res = h.do("POST", "/classes/Vault", "", map[string]any{})
+	if res.status != 201 || res.body["label"] != "spare" || res.body["pin"] != nil {
+		t.Errorf("create with defaults: %d %s", res.status, res.raw)
+	}
 	// A user sees their own protected fields in the reply.
 	wantStatus(t, h.do("PUT", "/schemas/_User", "master", map[string]any{
 		"classLevelPermissions": map[string]any{"protectedFields": map[string]any{"*": []any{"email", "credits"}}},
