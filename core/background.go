@@ -3,7 +3,6 @@ package core
 import (
 	"context"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -33,17 +32,17 @@ func (a *App) afterAnswer(ctx context.Context, what string, fn func(ctx context.
 	}
 	b.wg.Add(1)
 	b.mu.Unlock()
-	ans, _ := ctx.Value(answerKey{}).(*Answer)
-	if ans != nil {
-		ans.pending.Store(true)
+	var answered <-chan struct{}
+	if ans, _ := ctx.Value(answerKey{}).(*Answer); ans != nil {
+		answered = ans.wait()
 	}
 	go func() {
 		defer b.wg.Done()
-		if ans != nil {
+		if answered != nil {
 			// Start once the client has the answer, so the work does not
 			// compete with sending it.
 			select {
-			case <-ans.done:
+			case <-answered:
 			case <-time.After(backgroundTimeout):
 			}
 		}
@@ -65,24 +64,52 @@ func (b *background) close() {
 
 // Answer tells work run after the answer (afterAnswer) when the client has
 // it: the API creates one per request and calls Done once the reply is
-// written and flushed. Without one, the work starts at once.
+// written and flushed. Without one, the work starts at once. It costs one
+// small allocation per request; the channel is made only when work waits.
 type Answer struct {
-	done    chan struct{}
-	once    sync.Once
-	pending atomic.Bool
+	mu    sync.Mutex
+	done  chan struct{}
+	ended bool
 }
 
 type answerKey struct{}
 
 // WithAnswer returns ctx carrying a new Answer.
 func WithAnswer(ctx context.Context) (context.Context, *Answer) {
-	ans := &Answer{done: make(chan struct{})}
+	ans := &Answer{}
 	return context.WithValue(ctx, answerKey{}, ans), ans
+}
+
+// wait returns a channel closed once the answer is out.
+func (a *Answer) wait() <-chan struct{} {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.done == nil {
+		a.done = make(chan struct{})
+		if a.ended {
+			close(a.done)
+		}
+	}
+	return a.done
 }
 
 // Pending reports whether work waits for the answer, so the API knows to
 // flush the reply before calling Done.
-func (a *Answer) Pending() bool { return a.pending.Load() }
+func (a *Answer) Pending() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.done != nil && !a.ended
+}
 
 // Done releases the work waiting for the answer; later calls do nothing.
-func (a *Answer) Done() { a.once.Do(func() { close(a.done) }) }
+func (a *Answer) Done() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.ended {
+		return
+	}
+	a.ended = true
+	if a.done != nil {
+		close(a.done)
+	}
+}
