@@ -441,18 +441,18 @@ func (a *App) update(ctx context.Context, auth *Auth, c *Class, id string, w *de
 	writeACL := auth.Principals()
 	if len(w.nested) > 0 {
 		// Read the Object fields and write them back in one transaction.
+		// The read is an update of updatedAt: it locks the row until
+		// commit, so two dotted Increments of one object cannot both read
+		// the old value (PostgreSQL's READ COMMITTED would let a plain
+		// read), and it answers 101 for an object the caller may not
+		// write before its values can tell anything by a type error.
 		var updated Object
 		err := a.InTransaction(ctx, func(ctx context.Context) error {
-			cur, err := a.storeFor(ctx).Find(ctx, c, &Query{Where: andExpr(Cmp{Field: FieldObjectID, Op: OpEq, Value: id}, where), Limit: 1})
+			cur, err := a.storeFor(ctx).Update(ctx, c, id, where, writeACL, Update{FieldUpdatedAt: Set{Value: now}})
 			if err != nil {
 				return err
 			}
-			// An object the caller may not write is missing (101), before
-			// its values can tell anything by a type error.
-			if len(cur) == 0 || !canWrite(cur[0], auth) {
-				return ErrNotFound()
-			}
-			if err := w.applyNested(cur[0]); err != nil {
+			if err := w.applyNested(cur); err != nil {
 				return err
 			}
 			w.nested = nil
