@@ -55,6 +55,8 @@ type App struct {
 
 	stop chan struct{}
 	wg   sync.WaitGroup
+	// bg is the work that runs after a request's answer (background.go).
+	bg background
 }
 
 // NewApp loads the schema from store and returns a ready App. The App owns
@@ -107,6 +109,7 @@ func (a *App) Close() error {
 	default:
 		close(a.stop)
 	}
+	a.bg.close()
 	var jobsErr error
 	if a.opts.Jobs != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)

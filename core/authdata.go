@@ -159,6 +159,12 @@ func (a *App) checkAuthDataUpdate(ctx context.Context, userID string, w *decoded
 			}
 		}
 	}
+	if len(merged) == 0 {
+		// The last provider unlinked (an anonymous user who signed up):
+		// no authData at all, not an empty one.
+		w.update["authData"] = Unset{}
+		return nil
+	}
 	w.update["authData"] = Set{Value: merged}
 	return nil
 }

@@ -63,6 +63,14 @@ type JobQueue interface {
 	Stop(ctx context.Context) error
 }
 
+// JobStatusGetter is an optional JobQueue ability: one job's status row
+// (as Status gives it) by its id, without listing. It returns nil and no
+// error when there is no such job, whatever the id's form. Queues without
+// it are searched through Status.
+type JobStatusGetter interface {
+	StatusByID(ctx context.Context, id string) (map[string]any, error)
+}
+
 // OpenJobQueueFunc opens a job queue on env.Store (the queue keeps its
 // tables in the store's database). It fails for stores it cannot use.
 type OpenJobQueueFunc = OpenFunc[JobQueue]

@@ -116,20 +116,61 @@ func (a *App) JobStatus(ctx context.Context, auth *Auth, limit, skip int) ([]map
 		return nil, err
 	}
 	for _, r := range rows {
-		if k, ok := r["jobName"].(string); ok {
-			r["jobName"] = strings.TrimPrefix(k, CloudJobPrefix)
+		encodeJobStatus(r)
+	}
+	return rows, nil
+}
+
+// JobStatusByID returns one background job in Parse's _JobStatus shape
+// (GET /classes/_JobStatus/:id, Parse.Cloud.getJobStatus; master key
+// only), or 101 when there is none.
+func (a *App) JobStatusByID(ctx context.Context, auth *Auth, id string) (map[string]any, error) {
+	if err := auth.requireMaster("read the job status"); err != nil {
+		return nil, err
+	}
+	if a.opts.Jobs == nil || id == "" {
+		return nil, ErrNotFound()
+	}
+	var row map[string]any
+	if g, ok := a.opts.Jobs.(JobStatusGetter); ok {
+		r, err := g.StatusByID(ctx, id)
+		if err != nil {
+			return nil, err
 		}
-		for k, v := range r {
-			t, ok := v.(time.Time)
-			if !ok {
-				continue
-			}
-			if k == FieldCreatedAt || k == FieldUpdatedAt {
-				r[k] = FormatTime(t)
-			} else {
-				r[k] = map[string]any{"__type": "Date", "iso": FormatTime(t)}
+		row = r
+	} else {
+		rows, err := a.opts.Jobs.Status(ctx, a.opts.MaxLimit, 0)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			if r[FieldObjectID] == id {
+				row = r
 			}
 		}
 	}
-	return rows, nil
+	if row == nil {
+		return nil, ErrNotFound()
+	}
+	encodeJobStatus(row)
+	return row, nil
+}
+
+// encodeJobStatus turns a queue's status row into Parse JSON: a cloud job's
+// name without its prefix, and the dates.
+func encodeJobStatus(r map[string]any) {
+	if k, ok := r["jobName"].(string); ok {
+		r["jobName"] = strings.TrimPrefix(k, CloudJobPrefix)
+	}
+	for k, v := range r {
+		t, ok := v.(time.Time)
+		if !ok {
+			continue
+		}
+		if k == FieldCreatedAt || k == FieldUpdatedAt {
+			r[k] = FormatTime(t)
+		} else {
+			r[k] = map[string]any{"__type": "Date", "iso": FormatTime(t)}
+		}
+	}
 }

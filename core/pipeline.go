@@ -396,6 +396,17 @@ func (a *App) storeSave(e *SaveEvent) error {
 		}
 		e.Object = obj
 		e.Reply = map[string]any{FieldObjectID: obj.ID(), FieldCreatedAt: FormatTime(obj[FieldCreatedAt].(time.Time))}
+		// Fields the schema's defaults filled are news to the client, as
+		// on Parse Server (the SDKs merge them into their copy): the ones
+		// the caller could read back.
+		if len(e.write.defaulted) > 0 && canRead(obj, e.Auth) {
+			hidden := protectedFields(e.Class, e.Auth)
+			for _, k := range e.write.defaulted {
+				if !hidden[k] {
+					e.Reply[k] = EncodeValue(obj[k])
+				}
+			}
+		}
 		return nil
 	}
 	updated, err := a.update(e.Ctx, e.Auth, e.Class, e.ObjectID, e.write, e.filter)
@@ -412,21 +423,22 @@ func (a *App) storeSave(e *SaveEvent) error {
 // could read back, so that an Increment of 0 reads nothing it should not.
 func (a *App) updateReply(c *Class, auth *Auth, w *decodedWrite, updated Object, returnObject bool) map[string]any {
 	reply := map[string]any{FieldUpdatedAt: FormatTime(updated[FieldUpdatedAt].(time.Time))}
-	if (len(w.opFields) == 0 && !returnObject) || !canRead(updated, auth) {
+	if (len(w.opFields) == 0 && len(w.incremented) == 0 && !returnObject) || !canRead(updated, auth) {
 		return reply
 	}
 	hidden := protectedFields(c, auth)
+	visible := func(k string) bool { return !hidden[k] || (c.Name == userClass && updated.ID() == auth.UserID) }
 	if returnObject {
 		// fetchWhenSave: the object as stored, by this very write.
 		for k, v := range EncodeObject(c, updated) {
-			if !hidden[k] || (c.Name == userClass && updated.ID() == auth.UserID) {
+			if visible(k) {
 				reply[k] = v
 			}
 		}
 		return reply
 	}
 	for _, k := range w.opFields {
-		if hidden[k] && !(c.Name == userClass && updated.ID() == auth.UserID) {
+		if !visible(k) {
 			continue
 		}
 		switch w.update[k].(type) {
@@ -436,7 +448,46 @@ func (a *App) updateReply(c *Class, auth *Auth, w *decodedWrite, updated Object,
 			}
 		}
 	}
+	// An Increment of a key inside an Object answers the new value on its
+	// path, {"stats": {"level": {"xp": 5}}}, as Parse Server does.
+	for _, ch := range w.incremented {
+		if !visible(ch.field) {
+			continue
+		}
+		v, ok := valueAt(updated[ch.field], ch.path)
+		if !ok {
+			continue
+		}
+		m, _ := reply[ch.field].(map[string]any)
+		if m == nil {
+			m = map[string]any{}
+			reply[ch.field] = m
+		}
+		for _, seg := range ch.path[:len(ch.path)-1] {
+			next, _ := m[seg].(map[string]any)
+			if next == nil {
+				next = map[string]any{}
+				m[seg] = next
+			}
+			m = next
+		}
+		m[ch.path[len(ch.path)-1]] = v
+	}
 	return reply
+}
+
+// valueAt reads the value at path inside an Object value.
+func valueAt(v any, path []string) (any, bool) {
+	for _, seg := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if v, ok = m[seg]; !ok {
+			return nil, false
+		}
+	}
+	return v, true
 }
 
 // afterSave is stage 7 of a save: after-triggers, then the change event.
@@ -572,7 +623,11 @@ func (a *App) find(ctx context.Context, auth *Auth, className string, opts FindO
 	if err := a.runFind(e); err != nil {
 		return nil, err
 	}
-	return &FindResult{Results: e.Results, Count: e.Count}, nil
+	res := &FindResult{Results: e.Results, Count: e.Count}
+	if e.ClassName != className {
+		res.ClassName = e.ClassName
+	}
+	return res, nil
 }
 
 // runFind is the query pipeline.

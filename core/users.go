@@ -236,6 +236,34 @@ func (a *App) Login(ctx context.Context, auth *Auth, params map[string]any) (map
 	return a.userReply(ctx, u, token), nil
 }
 
+// LoginAs opens a session for any user, by id (POST /loginAs, master key
+// only, as on Parse Server): for support staff and tests acting as a user.
+// The read-only master key may not: the session could write as the user.
+func (a *App) LoginAs(ctx context.Context, auth *Auth, params map[string]any) (map[string]any, error) {
+	if err := auth.requireMaster("log in as a user"); err != nil {
+		return nil, err
+	}
+	if err := auth.checkWrite(); err != nil {
+		return nil, err
+	}
+	id, _ := params["userId"].(string)
+	if id == "" {
+		return nil, Errorf(CodeInvalidValue, "userId must not be empty, null, or undefined")
+	}
+	u, err := a.userByField(ctx, FieldObjectID, nil, id)
+	if err != nil {
+		return nil, err
+	}
+	if u == nil {
+		return nil, Errorf(CodeObjectNotFound, "user not found")
+	}
+	token, err := a.createSession(ctx, auth, u.ID(), "login", "masterkey")
+	if err != nil {
+		return nil, err
+	}
+	return a.userReply(ctx, u, token), nil
+}
+
 // logIn opens a session for a user who proved who they are, between the
 // BeforeLogin and AfterLogin hooks.
 func (a *App) logIn(ctx context.Context, auth *Auth, u Object, provider string) (string, error) {
@@ -460,11 +488,9 @@ func (a *App) userWithToken(ctx context.Context, username, field, token string) 
 	return u, nil
 }
 
-// sendVerificationEmail stores a fresh verification token and mails the link.
+// sendVerificationEmail stores a fresh verification token and mails the
+// link; a failed send is retried or logged (deliverMail), the token stays.
 func (a *App) sendVerificationEmail(ctx context.Context, u Object, email string) error {
-	if a.opts.Mailer == nil {
-		return Errorf(CodeEmailMissing, "verifyUserEmails needs a mail provider")
-	}
 	token := randomHex(16)
 	c, err := a.systemClass(ctx, userClass)
 	if err != nil {
@@ -477,14 +503,26 @@ func (a *App) sendVerificationEmail(ctx context.Context, u Object, email string)
 		return err
 	}
 	username, _ := u["username"].(string)
-	return a.opts.Mailer.Send(ctx, a.verificationMail(email, username, token))
+	a.deliverMail(ctx, a.verificationMail(email, username, token))
+	return nil
 }
 
-// RequestVerificationEmail re-sends the verification e-mail.
+// RequestVerificationEmail re-sends the verification e-mail (POST
+// /verificationEmailRequest). By default (Parse Server's
+// emailVerifySuccessOnInvalidEmail) it answers {} for every well-formed
+// address: known or not, verified or not. The lookup is the same for all,
+// and the token write and the mail, which only a known address gets, run
+// after the answer, so neither the answer nor its time tells whether the
+// address has an account.
 func (a *App) RequestVerificationEmail(ctx context.Context, auth *Auth, email any) error {
 	addr, err := normalizeEmail(email)
 	if err != nil {
 		return err
+	}
+	if a.opts.Mailer == nil {
+		// Checked before the lookup, so the answer never depends on
+		// whether the address has an account.
+		return Errorf(CodeEmailMissing, "verifyUserEmails needs a mail provider (mail: in the config)")
 	}
 	if !a.limiter.allow("verify:"+addr, 5, time.Hour) {
 		return Errorf(CodeRequestLimitExceeded, "Too many verification requests for this address; try again later.")
@@ -493,13 +531,24 @@ func (a *App) RequestVerificationEmail(ctx context.Context, auth *Auth, email an
 	if ferr != nil {
 		return ferr
 	}
-	if u == nil {
+	reveal := a.opts.Users.EmailVerifyErrorOnInvalidEmail
+	switch {
+	case u == nil && reveal:
 		return Errorf(CodeEmailNotFound, "No user found with email %s.", addr)
+	case u == nil:
+		return nil
 	}
 	if v, _ := u["emailVerified"].(bool); v {
-		return Errorf(CodeOtherCause, "Email %s is already verified.", addr)
+		if reveal {
+			return Errorf(CodeOtherCause, "Email %s is already verified.", addr)
+		}
+		return nil
 	}
-	return a.sendVerificationEmail(ctx, u, addr)
+	if reveal {
+		return a.sendVerificationEmail(ctx, u, addr)
+	}
+	a.afterAnswer(ctx, "verification e-mail", func(ctx context.Context) error { return a.sendVerificationEmail(ctx, u, addr) })
+	return nil
 }
 
 // VerifyEmail marks an e-mail verified with the token from the e-mail.

@@ -35,26 +35,38 @@ func (h *Handler) startJob(ctx context.Context, req *request) (*reply, error) {
 	return &reply{status: http.StatusOK, body: map[string]any{}, headers: map[string]string{"X-Parse-Job-Status-Id": id}}, nil
 }
 
-// jobStatusClass serves GET /classes/_JobStatus. Only limit and skip apply;
-// the class cannot be written.
+// jobStatusClass serves GET /classes/_JobStatus and /classes/_JobStatus/:id.
+// A find takes limit and skip, and a where on objectId alone (what
+// Parse.Cloud.getJobStatus sends); the class cannot be written.
 func (h *Handler) jobStatusClass(ctx context.Context, req *request) (*reply, error) {
-	if req.route.label != "classes.find" {
+	switch req.route.label {
+	case "classes.get":
+		return result(h.app.JobStatusByID(ctx, req.auth, req.value("id")))
+	case "classes.find":
+	default:
 		if !req.auth.Master {
 			return nil, core.Errorf(core.CodeOperationForbidden, "unauthorized: master key is required")
 		}
 		return nil, core.Errorf(core.CodeOperationForbidden, "_JobStatus is read-only: it lists the job queue's runs (GET /classes/_JobStatus)")
 	}
-	switch w := req.params["where"].(type) {
-	case string:
-		if w != "" && w != "{}" {
-			return nil, core.Errorf(core.CodeInvalidQuery, "_JobStatus supports only limit and skip, not where")
-		}
-	case map[string]any:
-		if len(w) > 0 {
-			return nil, core.Errorf(core.CodeInvalidQuery, "_JobStatus supports only limit and skip, not where")
-		}
+	opts, err := core.ParseFindOptions(map[string]any{"where": req.params["where"]})
+	if err != nil {
+		return nil, err
 	}
-	return h.jobStatusList(ctx, req)
+	switch id, isID := opts.Where[core.FieldObjectID].(string); {
+	case len(opts.Where) == 0:
+		return h.jobStatusList(ctx, req)
+	case len(opts.Where) == 1 && isID:
+		row, err := h.app.JobStatusByID(ctx, req.auth, id)
+		if core.IsCode(err, core.CodeObjectNotFound) {
+			return ok(map[string]any{"results": []any{}}), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return ok(map[string]any{"results": []any{row}}), nil
+	}
+	return nil, core.Errorf(core.CodeInvalidQuery, "_JobStatus supports limit, skip and a where on objectId alone")
 }
 
 func (h *Handler) jobStatusList(ctx context.Context, req *request) (*reply, error) {

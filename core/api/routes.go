@@ -64,6 +64,7 @@ var routes = []route{
 
 	{"GET /login", "login.get", (*Handler).login, false},
 	{"POST /login", "login.post", (*Handler).login, false},
+	{"POST /loginAs", "loginAs", (*Handler).loginAs, false},
 	{"GET /verifyPassword", "verifyPassword.get", (*Handler).verifyPassword, false},
 	{"POST /verifyPassword", "verifyPassword.post", (*Handler).verifyPassword, false},
 	{"POST /logout", "logout", (*Handler).logout, false},
@@ -195,6 +196,11 @@ func (h *Handler) find(ctx context.Context, req *request) (*reply, error) {
 		return nil, err
 	}
 	out := map[string]any{"results": res.Results}
+	if res.ClassName != "" {
+		// A relation query redirected to the relation's target class says
+		// which, as Parse Server does: the SDKs build the objects of it.
+		out["className"] = res.ClassName
+	}
 	if res.Count != nil {
 		out["count"] = *res.Count
 	}

@@ -329,6 +329,8 @@ func TestValidate(t *testing.T) {
 		{"idempotency ttl", func(c *Config) { c.IdempotencyOptions.TTL = 0 }, "idempotencyOptions.ttl: must be a positive number of seconds, got 0"},
 		{"maxUploadSize unit", func(c *Config) { c.MaxUploadSize = "20 parsecs" }, `maxUploadSize: expected a size like "20mb", got "20 parsecs"`},
 		{"maxUploadSize zero", func(c *Config) { c.MaxUploadSize = "0mb" }, `maxUploadSize: expected a size like "20mb"`},
+		{"bodyReadTimeout", func(c *Config) { c.BodyReadTimeout = Duration(-time.Second) }, `bodyReadTimeout: must be a duration like "10s", or 0 for no limit`},
+		{"bodyReadMinRate", func(c *Config) { c.BodyReadMinRate = "fast" }, `bodyReadMinRate: expected a size like "20mb", got "fast" (bytes a second)`},
 		{"allowOrigin empty", func(c *Config) { c.AllowOrigin = nil }, "allowOrigin: must list at least one origin"},
 		{"allowOrigin bad", func(c *Config) { c.AllowOrigin = StringList{"example.com"} }, `allowOrigin: "example.com" is not "*" or an origin`},
 		{"allowHeaders", func(c *Config) { c.AllowHeaders = []string{"X Bad"} }, `allowHeaders: "X Bad" is not a valid header name`},

@@ -13,8 +13,8 @@
 //	cors        Parse's CORS headers; OPTIONS answered here
 //	router      /health, the metrics path, and the mount path:
 //	  gzip      compress responses the client accepts (≥ 1 KiB)
-//	  api       body-size limit, recover → Parse 500 JSON, strip the mount
-//	            path, call the API
+//	  api       body limits (size, slow bodies), recover → Parse 500 JSON,
+//	            strip the mount path, call the API
 //
 // The recover that answers a panic with Parse JSON sits inside gzip, so a
 // panic cannot let the compressor flush half a response first.
@@ -67,6 +67,11 @@ type Options struct {
 	AllowHeaders []string
 	// MaxBodyBytes limits request bodies (0: no limit).
 	MaxBodyBytes int64
+	// BodyReadTimeout and BodyReadMinRate bound how slowly a request body
+	// may arrive (slowbody.go): it must start within BodyReadTimeout and
+	// then keep up BodyReadMinRate bytes a second. 0 for either: no limit.
+	BodyReadTimeout time.Duration
+	BodyReadMinRate int64
 	// MetricsPath serves Prometheus metrics (empty: no metrics endpoint,
 	// metrics are still collected in Registry()).
 	MetricsPath string
@@ -85,6 +90,8 @@ func OptionsFromConfig(c *config.Config) Options {
 		AllowOrigin:     append([]string(nil), c.AllowOrigin...),
 		AllowHeaders:    append([]string(nil), c.AllowHeaders...),
 		MaxBodyBytes:    c.MaxUploadBytes(),
+		BodyReadTimeout: time.Duration(c.BodyReadTimeout),
+		BodyReadMinRate: c.BodyReadMinBytes(),
 		ShutdownTimeout: time.Duration(c.ShutdownTimeout),
 	}
 	if c.Metrics.Enabled {
@@ -163,9 +170,14 @@ func (s *Server) Registry() *prometheus.Registry { return s.metrics.reg }
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
 	switch {
-	case p == "/health" || (s.mount != "" && p == s.mount+"/health"):
+	case p == "/health":
 		setRoute(r, "health")
-		s.serveHealth(w, r)
+		s.serveHealth(w, r, false)
+	case s.mount != "" && p == s.mount+"/health":
+		// Under the mount path the SDKs call it as any route: the JS SDK
+		// (EventuallyQueue.poll) POSTs its envelope with _method GET.
+		setRoute(r, "health")
+		s.serveHealth(w, r, true)
 	case s.opts.MetricsPath != "" && p == s.opts.MetricsPath:
 		setRoute(r, "metrics")
 		s.metrics.handler.ServeHTTP(w, r)
@@ -199,8 +211,8 @@ func headerHasToken(values []string, token string) bool {
 	return false
 }
 
-// serveAPI applies the body limit and the Parse-JSON recover, strips the
-// mount path and calls the API.
+// serveAPI applies the body limits (size, slow bodies) and the Parse-JSON
+// recover, strips the mount path and calls the API.
 func (s *Server) serveAPI(rw http.ResponseWriter, r *http.Request) {
 	s.guarded(rw, r, func(w http.ResponseWriter, r *http.Request) {
 		r2 := new(http.Request)
@@ -214,6 +226,7 @@ func (s *Server) serveAPI(rw http.ResponseWriter, r *http.Request) {
 func (s *Server) guarded(rw http.ResponseWriter, r *http.Request, serve func(w http.ResponseWriter, r *http.Request)) {
 	w := &apiWriter{ResponseWriter: rw}
 	defer s.recoverAPI(w, r)
+	s.guardBody(w, r)
 	if max := s.opts.MaxBodyBytes; max > 0 && r.Body != nil && r.Body != http.NoBody {
 		if r.ContentLength > max {
 			writeError(w, BodyTooLarge(max))
@@ -255,12 +268,16 @@ func setRoute(r *http.Request, route string) {
 	}
 }
 
-func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
+// serveHealth answers GET and HEAD, and POST when envelope is set.
+func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request, envelope bool) {
 	h := w.Header()
 	h["Content-Type"] = jsonContentType
 	h["Cache-Control"] = noStore
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && !(envelope && r.Method == http.MethodPost) {
 		h["Allow"] = []string{"GET, HEAD"}
+		if envelope {
+			h["Allow"] = []string{"GET, HEAD, POST"}
+		}
 		w.WriteHeader(http.StatusMethodNotAllowed)
 		return
 	}

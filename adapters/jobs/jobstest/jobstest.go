@@ -148,6 +148,30 @@ func RunConformance(t *testing.T, h Harness) {
 		}
 	})
 
+	t.Run("StatusByID", func(t *testing.T) {
+		q := h.Open(t)
+		g, ok := q.(core.JobStatusGetter)
+		if !ok {
+			t.Skip("the queue has no StatusByID (core.JobStatusGetter): the App lists to find one job")
+		}
+		q.Handle("t.byid", func(context.Context, core.Job) error { return nil })
+		start(t, q)
+		id := enqueue(t, q, core.Job{Kind: "t.byid", Args: map[string]any{"k": "v"}})
+		listed := waitStatus(t, q, id, "succeeded")
+		got, err := g.StatusByID(t.Context(), id)
+		if err != nil {
+			t.Fatalf("StatusByID(%s): %v", id, err)
+		}
+		if got["objectId"] != id || got["jobName"] != "t.byid" || got["status"] != "succeeded" || got["finishedAt"] == nil {
+			t.Fatalf("StatusByID(%s) = %v, want the row Status lists: %v", id, got, listed)
+		}
+		for _, missing := range []string{"999999999", "0", "-1", "not-an-id", "", "1e3"} {
+			if got, err := g.StatusByID(t.Context(), missing); got != nil || err != nil {
+				t.Errorf("StatusByID(%q) = %v, %v; want nil, nil", missing, got, err)
+			}
+		}
+	})
+
 	t.Run("UnknownKind", func(t *testing.T) {
 		q := h.Open(t)
 		q.Handle("t.known", func(context.Context, core.Job) error { return nil })

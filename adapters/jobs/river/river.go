@@ -316,7 +316,10 @@ type queue[TTx any] struct {
 	stopped  bool
 }
 
-var _ core.JobQueue = (*queue[pgx.Tx])(nil)
+var (
+	_ core.JobQueue        = (*queue[pgx.Tx])(nil)
+	_ core.JobStatusGetter = (*queue[pgx.Tx])(nil)
+)
 
 func newQueue[TTx any](driver riverdriver.Driver[TTx], opts Options, closeDB func() error) *queue[TTx] {
 	return &queue[TTx]{driver: driver, opts: opts, closeDB: closeDB, handlers: map[string]core.JobHandler{}}
@@ -456,35 +459,65 @@ func (q *queue[TTx]) Status(ctx context.Context, limit, skip int) ([]map[string]
 	rows := res.Jobs[min(skip, len(res.Jobs)):]
 	out := make([]map[string]any, 0, len(rows))
 	for _, j := range rows {
-		var a args
-		if err := json.Unmarshal(j.EncodedArgs, &a); err != nil {
-			return nil, fmt.Errorf("river jobs: job %d: decoding args: %w", j.ID, err)
-		}
-		if a.Args == nil {
-			a.Args = map[string]any{}
-		}
-		updated := j.CreatedAt
-		if j.AttemptedAt != nil {
-			updated = *j.AttemptedAt
-		}
-		s := map[string]any{
-			"objectId": strconv.FormatInt(j.ID, 10), "jobName": j.Kind, "status": statusNames[j.State],
-			"params": a.Args, "source": "api", "attempts": j.Attempt,
-			"createdAt": j.CreatedAt, "updatedAt": updated,
-		}
-		if j.State == rivertype.JobStateScheduled || j.State == rivertype.JobStateRetryable {
-			s["runAt"] = j.ScheduledAt
-		}
-		if j.FinalizedAt != nil {
-			s["finishedAt"] = *j.FinalizedAt
-			s["updatedAt"] = *j.FinalizedAt
-		}
-		if len(j.Errors) > 0 {
-			s["message"] = j.Errors[len(j.Errors)-1].Error
+		s, err := statusRow(j)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// StatusByID returns one job's status row, or nil when there is no job
+// with that id (core.JobStatusGetter).
+func (q *queue[TTx]) StatusByID(ctx context.Context, id string) (map[string]any, error) {
+	client, err := q.started()
+	if err != nil {
+		return nil, err
+	}
+	n, perr := strconv.ParseInt(id, 10, 64)
+	if perr != nil || n <= 0 {
+		return nil, nil // not an id River gives
+	}
+	j, err := client.JobGet(ctx, n)
+	if errors.Is(err, rivertype.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("river jobs: job %d: %w", n, err)
+	}
+	return statusRow(j)
+}
+
+// statusRow is one job in _JobStatus's shape (see core.JobQueue.Status).
+func statusRow(j *rivertype.JobRow) (map[string]any, error) {
+	var a args
+	if err := json.Unmarshal(j.EncodedArgs, &a); err != nil {
+		return nil, fmt.Errorf("river jobs: job %d: decoding args: %w", j.ID, err)
+	}
+	if a.Args == nil {
+		a.Args = map[string]any{}
+	}
+	updated := j.CreatedAt
+	if j.AttemptedAt != nil {
+		updated = *j.AttemptedAt
+	}
+	s := map[string]any{
+		"objectId": strconv.FormatInt(j.ID, 10), "jobName": j.Kind, "status": statusNames[j.State],
+		"params": a.Args, "source": "api", "attempts": j.Attempt,
+		"createdAt": j.CreatedAt, "updatedAt": updated,
+	}
+	if j.State == rivertype.JobStateScheduled || j.State == rivertype.JobStateRetryable {
+		s["runAt"] = j.ScheduledAt
+	}
+	if j.FinalizedAt != nil {
+		s["finishedAt"] = *j.FinalizedAt
+		s["updatedAt"] = *j.FinalizedAt
+	}
+	if len(j.Errors) > 0 {
+		s["message"] = j.Errors[len(j.Errors)-1].Error
+	}
+	return s, nil
 }
 
 // Stop stops working: running jobs get until ctx ends to finish, then are
