@@ -1,7 +1,7 @@
 # The one place the test command lives: README's "make test" and .ci/run use it.
-.PHONY: test test-go lint test-sdk bench bench-http fuzz
+.PHONY: test test-go lint test-sdk test-parse-import bench bench-http fuzz
 
-test: test-go test-sdk
+test: test-go test-sdk test-parse-import
 
 test-go: lint
 	go test -count=1 ./...
@@ -14,6 +14,11 @@ lint:
 test-sdk:
 	cd test/sdk && npm ci --no-audit --no-fund && npm test
 
+# switchboard import parse, from a database the real Parse Server 9 makes.
+test-parse-import:
+	cd test/parseserver && npm ci --no-audit --no-fund
+	SB_REQUIRE_PARSE_SERVER=1 go test -count=1 -run '^TestImportParse(Server|Resumes)$$' ./cmd/switchboard/app
+
 # Go benchmarks of the store and the API (no timing assertions anywhere).
 bench:
 	go test -run XXX -bench . -benchtime 2s ./adapters/store/sqlite ./adapters/store/postgres ./test/integration
@@ -25,4 +30,5 @@ bench-http:
 # Run the fuzzers for a while (CI runs only their seed corpora, via go test).
 fuzz:
 	go test ./core -run XXX -fuzz FuzzParseWhere -fuzztime 60s
-	go test ./test/integration -run XXX -fuzz FuzzRequest -fuzztime 60s
+	SWITCHBOARD_TEST_STORES=sqlite go test ./test/integration -run XXX -fuzz FuzzRequest -fuzztime 60s
+	SWITCHBOARD_TEST_STORES=sqlite go test ./test/integration -run XXX -fuzz FuzzAuthData -fuzztime 60s

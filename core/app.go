@@ -44,9 +44,19 @@ type App struct {
 	hooks   Hooks
 	changes ChangeBus
 	authz   atomic.Pointer[Authorizer]
+	// fileURLs gives File values their URLs (fileurls.go).
+	fileURLs atomic.Pointer[FileURLResolver]
+
+	// authHooks are told when sessions or roles changed on another node
+	// (OnAuthInvalidated).
+	authHooksMu sync.Mutex
+	authHookID  int
+	authHooks   map[int]func()
 
 	stop chan struct{}
 	wg   sync.WaitGroup
+	// bg is the work that runs after a request's answer (background.go).
+	bg background
 }
 
 // NewApp loads the schema from store and returns a ready App. The App owns
@@ -99,6 +109,7 @@ func (a *App) Close() error {
 	default:
 		close(a.stop)
 	}
+	a.bg.close()
 	var jobsErr error
 	if a.opts.Jobs != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)

@@ -102,7 +102,7 @@ func (a *App) loginWithAuthData(ctx context.Context, auth *Auth, user Object, pr
 	if err != nil {
 		return nil, err
 	}
-	return a.userReply(user, token), nil
+	return a.userReply(ctx, user, token), nil
 }
 
 // checkAuthDataUpdate handles linking and unlinking on a user update: new
@@ -158,6 +158,12 @@ func (a *App) checkAuthDataUpdate(ctx context.Context, userID string, w *decoded
 				merged[k] = v
 			}
 		}
+	}
+	if len(merged) == 0 {
+		// The last provider unlinked (an anonymous user who signed up):
+		// no authData at all, not an empty one.
+		w.update["authData"] = Unset{}
+		return nil
 	}
 	w.update["authData"] = Set{Value: merged}
 	return nil

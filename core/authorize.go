@@ -50,8 +50,10 @@ func (a *App) authorizerCovers(point, className string) bool {
 	return true
 }
 
-// pointOf is the decision point of an object operation: users and
-// sessions have their own, every other class is "objects".
+// PointOf is the decision point of an operation on className's objects:
+// users and sessions have their own, every other class is "objects".
+func PointOf(className string) string { return pointOf(className) }
+
 func pointOf(className string) string {
 	switch className {
 	case userClass:

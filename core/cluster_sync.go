@@ -167,12 +167,49 @@ func (a *App) applyClusterMessage(ctx context.Context, payload string) {
 		a.reloadSchemasShared(ctx)
 		a.dropRoles()
 		a.cache.sessions.Purge()
+		a.authInvalidated()
 	case "schema":
 		a.reloadSchemasShared(ctx)
 	case "roles":
 		a.dropRoles()
+		a.authInvalidated()
 	case "sessions":
 		a.cache.sessions.Purge()
+		a.authInvalidated()
+	}
+}
+
+// OnAuthInvalidated calls fn whenever sessions or roles may have changed
+// behind this node's back (another node revoked a session or wrote a role,
+// or the notifier reconnected), so that a component holding resolved
+// callers (LiveQuery's open subscriptions) resolves them again. It returns
+// the function that stops the calls. fn runs on the cluster listener's
+// goroutine and must not block.
+func (a *App) OnAuthInvalidated(fn func()) (stop func()) {
+	a.authHooksMu.Lock()
+	defer a.authHooksMu.Unlock()
+	a.authHookID++
+	id := a.authHookID
+	if a.authHooks == nil {
+		a.authHooks = map[int]func(){}
+	}
+	a.authHooks[id] = fn
+	return func() {
+		a.authHooksMu.Lock()
+		defer a.authHooksMu.Unlock()
+		delete(a.authHooks, id)
+	}
+}
+
+func (a *App) authInvalidated() {
+	a.authHooksMu.Lock()
+	fns := make([]func(), 0, len(a.authHooks))
+	for _, fn := range a.authHooks {
+		fns = append(fns, fn)
+	}
+	a.authHooksMu.Unlock()
+	for _, fn := range fns {
+		fn()
 	}
 }
 

@@ -156,6 +156,9 @@ func listParam(key string, v any) ([]string, error) {
 type FindResult struct {
 	Results []map[string]any
 	Count   *int64
+	// ClassName is the class the results are of when
+	// redirectClassNameForKey sent the query to a relation's target class.
+	ClassName string
 }
 
 // query is stages 5 and 6 of a query: the where document parsed against

@@ -101,14 +101,18 @@ type JobQueue interface {
 	// createdAt, updatedAt and finishedAt (when done) as time.Time, which
 	// the App encodes for the wire.
 	Status(ctx context.Context, limit, skip int) ([]map[string]any, error)
-	// StatusOf returns one job in the shape of Status, or a *Error with
-	// CodeObjectNotFound for an id the queue does not know (or no longer
-	// keeps).
-	StatusOf(ctx context.Context, id string) (map[string]any, error)
 	// Stop stops working jobs, waiting for running ones up to ctx (then
 	// cancelling them; they run again elsewhere), and releases the queue's
 	// resources. It may be called more than once, and without Start.
 	Stop(ctx context.Context) error
+}
+
+// JobStatusGetter is an optional JobQueue ability: one job's status row
+// (as Status gives it) by its id, without listing. It returns nil and no
+// error when there is no such job, whatever the id's form. Queues without
+// it are searched through Status.
+type JobStatusGetter interface {
+	StatusByID(ctx context.Context, id string) (map[string]any, error)
 }
 
 // OpenJobQueueFunc opens a job queue on env.Store (the queue keeps its

@@ -114,11 +114,15 @@ const (
 // "succeeded" when it takes no time. With every worker busy it gives up
 // after jobStartWait: the job then starts when one frees up.
 func (a *App) waitJobStarted(ctx context.Context, id string) {
+	g, ok := a.opts.Jobs.(JobStatusGetter)
+	if !ok {
+		return // a queue that cannot read one job: answer at once
+	}
 	deadline := time.Now().Add(jobStartWait)
 	var quick time.Time
 	for pause := 2 * time.Millisecond; time.Now().Before(deadline); pause = min(2*pause, 20*time.Millisecond) {
-		s, err := a.opts.Jobs.StatusOf(ctx, id)
-		if err != nil || (s["status"] != "pending" && s["status"] != "running") {
+		s, err := g.StatusByID(ctx, id)
+		if err != nil || s == nil || (s["status"] != "pending" && s["status"] != "running") {
 			return
 		}
 		if s["status"] == "running" {
@@ -161,25 +165,43 @@ func (a *App) JobStatus(ctx context.Context, auth *Auth, limit, skip int) ([]map
 	return rows, nil
 }
 
-// JobStatusOf returns one job in Parse's _JobStatus shape (master key
-// only), or 101 for an id the queue does not know.
-func (a *App) JobStatusOf(ctx context.Context, auth *Auth, id string) (map[string]any, error) {
+// JobStatusByID returns one background job in Parse's _JobStatus shape
+// (GET /classes/_JobStatus/:id, Parse.Cloud.getJobStatus; master key
+// only), or 101 when there is none.
+func (a *App) JobStatusByID(ctx context.Context, auth *Auth, id string) (map[string]any, error) {
 	if err := auth.requireMaster("read the job status"); err != nil {
 		return nil, err
 	}
-	if a.opts.Jobs == nil {
+	if a.opts.Jobs == nil || id == "" {
 		return nil, ErrNotFound()
 	}
-	r, err := a.opts.Jobs.StatusOf(ctx, id)
-	if err != nil {
-		return nil, err
+	var row map[string]any
+	if g, ok := a.opts.Jobs.(JobStatusGetter); ok {
+		r, err := g.StatusByID(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		row = r
+	} else {
+		rows, err := a.opts.Jobs.Status(ctx, a.opts.MaxLimit, 0)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			if r[FieldObjectID] == id {
+				row = r
+			}
+		}
 	}
-	encodeJobStatus(r)
-	return r, nil
+	if row == nil {
+		return nil, ErrNotFound()
+	}
+	encodeJobStatus(row)
+	return row, nil
 }
 
-// encodeJobStatus turns a queue's status row into its wire form: the job
-// name without CloudJobPrefix, dates in Parse's encodings.
+// encodeJobStatus turns a queue's status row into Parse JSON: a cloud job's
+// name without its prefix, and the dates.
 func encodeJobStatus(r map[string]any) {
 	if k, ok := r["jobName"].(string); ok {
 		r["jobName"] = strings.TrimPrefix(k, CloudJobPrefix)

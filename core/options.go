@@ -69,6 +69,13 @@ type UserOptions struct {
 	VerifyUserEmails bool
 	// PreventLoginWithUnverifiedEmail refuses logins until the e-mail is verified.
 	PreventLoginWithUnverifiedEmail bool
+	// EmailVerifyErrorOnInvalidEmail makes POST /verificationEmailRequest
+	// answer an unknown or verified address with an error (205, 1), and
+	// POST /requestMobilePhoneVerify an unknown number with 101. It is the
+	// inverse of Parse Server's emailVerifySuccessOnInvalidEmail, true by
+	// default: the same answer for every address or number, so that these
+	// routes cannot tell who has an account.
+	EmailVerifyErrorOnInvalidEmail bool
 	// EmailVerifyTokenValidity bounds a verification link (default 24h).
 	EmailVerifyTokenValidity time.Duration
 	// PasswordResetTokenValidity bounds a reset link (default 1h).

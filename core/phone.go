@@ -85,14 +85,22 @@ func (a *App) RequestSMSCode(ctx context.Context, auth *Auth, rawPhone any, purp
 	if !a.limiter.allow("sms-ip:"+auth.IP, opts.IPHourly, time.Hour) {
 		return Errorf(CodeRequestLimitExceeded, "Too many SMS code requests from this address; try again later.")
 	}
+	// A verify code goes only to a number that is on an account. Unless
+	// EmailVerifyErrorOnInvalidEmail asks for the error, every number gets
+	// the same treatment up to the send: the same lookup, limits and
+	// stored code (whose limits so hold for every number alike), and the
+	// same answer; the send itself runs after the answer, and only for a
+	// number that has an account. Numbers are protected everywhere else.
+	known, reveal := true, a.opts.Users.EmailVerifyErrorOnInvalidEmail
 	if purpose == PurposeVerify {
 		u, err := a.userByField(ctx, "mobilePhoneNumber", nil, phone)
 		if err != nil {
 			return err
 		}
-		if u == nil {
+		if u == nil && reveal {
 			return Errorf(CodeObjectNotFound, "No user found with mobile phone number %s.", phone)
 		}
+		known = u != nil
 	}
 	c, err := a.systemClass(ctx, smsCodeClass)
 	if err != nil {
@@ -121,19 +129,28 @@ func (a *App) RequestSMSCode(ctx context.Context, auth *Auth, rawPhone any, purp
 	}); err != nil {
 		return err
 	}
+	if !known {
+		return nil
+	}
 	minutes := strconv.Itoa(int(opts.TTL.Minutes()))
-	err = a.opts.SMS.Send(ctx, SMSMessage{
-		To: phone, Purpose: purpose,
-		Text:   fmt.Sprintf("Your %s verification code is %s. It expires in %s minutes.", a.opts.AppName, code, minutes),
-		Params: map[string]string{"code": code, "ttl": minutes, "app": a.opts.AppName},
-	})
-	if err != nil {
-		// The code never reached the user: forget it so the interval does
-		// not block a retry, and report the failure.
-		_, _ = st.Delete(context.WithoutCancel(ctx), c, Cmp{Field: FieldObjectID, Op: OpEq, Value: id}, nil)
+	send := func(ctx context.Context) error {
+		err := a.opts.SMS.Send(ctx, SMSMessage{
+			To: phone, Purpose: purpose,
+			Text:   fmt.Sprintf("Your %s verification code is %s. It expires in %s minutes.", a.opts.AppName, code, minutes),
+			Params: map[string]string{"code": code, "ttl": minutes, "app": a.opts.AppName},
+		})
+		if err != nil {
+			// The code never reached the user: forget it so the interval
+			// does not block a retry, and report the failure.
+			_, _ = st.Delete(context.WithoutCancel(ctx), c, Cmp{Field: FieldObjectID, Op: OpEq, Value: id}, nil)
+		}
 		return err
 	}
-	return nil
+	if purpose == PurposeVerify && !reveal {
+		a.afterAnswer(ctx, "SMS verification code", send)
+		return nil
+	}
+	return send(ctx)
 }
 
 // checkSMSCode consumes a code: every guess uses up one attempt first (an
@@ -217,7 +234,7 @@ func (a *App) LoginWithPhone(ctx context.Context, auth *Auth, body map[string]an
 		if err != nil {
 			return nil, false, err
 		}
-		return a.userReply(u, token), false, nil
+		return a.userReply(ctx, u, token), false, nil
 	}
 	rest := map[string]any{}
 	for k, v := range body {
@@ -239,7 +256,7 @@ func (a *App) LoginWithPhone(ctx context.Context, auth *Auth, body map[string]an
 	if err != nil {
 		return nil, false, err
 	}
-	return a.userReply(obj, token), true, nil
+	return a.userReply(ctx, obj, token), true, nil
 }
 
 // VerifyMobilePhone marks a user's number verified with a "verify" code

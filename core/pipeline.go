@@ -85,6 +85,9 @@ type FileEvent struct {
 	Size int64
 	// URL is where the file is served, once stored.
 	URL string
+	// Protected files are served only through short-lived signed URLs; a
+	// BeforeSaveFile handler may set or clear it.
+	Protected bool
 	// Metadata and Tags are the file's Parse metadata and tags.
 	Metadata map[string]any
 	Tags     map[string]any
@@ -138,6 +141,8 @@ type SaveEvent struct {
 	// loggedIn is set when a signup with authData logged an existing user
 	// in instead: the reply is a login's.
 	loggedIn bool
+	// opts are the call's WriteOptions (the LeanCloud dialect's), or nil.
+	opts *WriteOptions
 	// passwordChanged and verifyEmail record what the _User rules did,
 	// for their later stages.
 	passwordChanged bool
@@ -184,6 +189,7 @@ type DeleteEvent struct {
 	Context map[string]any
 	filter  Expr
 	load    func() (Object, error)
+	opts    *WriteOptions
 }
 
 // Load returns the object to be deleted, read once, before the delete
@@ -287,6 +293,7 @@ func (a *App) Update(ctx context.Context, auth *Auth, className, id string, body
 }
 
 func (a *App) save(ctx context.Context, e *SaveEvent) (map[string]any, error) {
+	ctx, e.opts = takeWriteOptions(ctx)
 	e.Ctx, e.Context, e.app = ctx, cloudContext(ctx), a
 	if e.Created && e.ObjectID == "" {
 		e.ObjectID = NewObjectID()
@@ -328,6 +335,13 @@ func (a *App) runSave(e *SaveEvent) error {
 	filter, err := a.authorizeSave(e, c)
 	if err != nil {
 		return err
+	}
+	if !e.Created {
+		cond, err := a.writeCondition(ctx, auth, c, e.opts)
+		if err != nil {
+			return err
+		}
+		filter = andExpr(filter, cond)
 	}
 	e.filter = filter
 
@@ -382,6 +396,17 @@ func (a *App) storeSave(e *SaveEvent) error {
 		}
 		e.Object = obj
 		e.Reply = map[string]any{FieldObjectID: obj.ID(), FieldCreatedAt: FormatTime(obj[FieldCreatedAt].(time.Time))}
+		// Fields the schema's defaults filled are news to the client, as
+		// on Parse Server (the SDKs merge them into their copy): the ones
+		// the caller could read back.
+		if len(e.write.defaulted) > 0 && canRead(obj, e.Auth) {
+			hidden := protectedFields(e.Class, e.Auth)
+			for _, k := range e.write.defaulted {
+				if !hidden[k] {
+					e.Reply[k] = EncodeValue(obj[k])
+				}
+			}
+		}
 		return nil
 	}
 	updated, err := a.update(e.Ctx, e.Auth, e.Class, e.ObjectID, e.write, e.filter)
@@ -389,31 +414,80 @@ func (a *App) storeSave(e *SaveEvent) error {
 		return err
 	}
 	e.Object = updated
-	e.Reply = a.updateReply(e.Class, e.Auth, e.write, updated)
+	e.Reply = a.updateReply(e.Class, e.Auth, e.write, updated, e.opts != nil && e.opts.ReturnObject)
 	return nil
 }
 
 // updateReply is {updatedAt} plus the new values of fields changed by
 // operators, which the SDKs merge into their copy; only values the caller
 // could read back, so that an Increment of 0 reads nothing it should not.
-func (a *App) updateReply(c *Class, auth *Auth, w *decodedWrite, updated Object) map[string]any {
+func (a *App) updateReply(c *Class, auth *Auth, w *decodedWrite, updated Object, returnObject bool) map[string]any {
 	reply := map[string]any{FieldUpdatedAt: FormatTime(updated[FieldUpdatedAt].(time.Time))}
-	if len(w.opFields) == 0 || !canRead(updated, auth) {
+	if (len(w.opFields) == 0 && len(w.incremented) == 0 && !returnObject) || !canRead(updated, auth) {
 		return reply
 	}
 	hidden := protectedFields(c, auth)
+	visible := func(k string) bool { return !hidden[k] || (c.Name == userClass && updated.ID() == auth.UserID) }
+	if returnObject {
+		// fetchWhenSave: the object as stored, by this very write.
+		for k, v := range EncodeObject(c, updated) {
+			if visible(k) {
+				reply[k] = v
+			}
+		}
+		return reply
+	}
 	for _, k := range w.opFields {
-		if hidden[k] && !(c.Name == userClass && updated.ID() == auth.UserID) {
+		if !visible(k) {
 			continue
 		}
 		switch w.update[k].(type) {
-		case Increment, Add, AddUnique, Remove:
+		case Increment, Bitwise, Add, AddUnique, Remove:
 			if v, ok := updated[k]; ok {
 				reply[k] = EncodeValue(v)
 			}
 		}
 	}
+	// An Increment of a key inside an Object answers the new value on its
+	// path, {"stats": {"level": {"xp": 5}}}, as Parse Server does.
+	for _, ch := range w.incremented {
+		if !visible(ch.field) {
+			continue
+		}
+		v, ok := valueAt(updated[ch.field], ch.path)
+		if !ok {
+			continue
+		}
+		m, _ := reply[ch.field].(map[string]any)
+		if m == nil {
+			m = map[string]any{}
+			reply[ch.field] = m
+		}
+		for _, seg := range ch.path[:len(ch.path)-1] {
+			next, _ := m[seg].(map[string]any)
+			if next == nil {
+				next = map[string]any{}
+				m[seg] = next
+			}
+			m = next
+		}
+		m[ch.path[len(ch.path)-1]] = v
+	}
 	return reply
+}
+
+// valueAt reads the value at path inside an Object value.
+func valueAt(v any, path []string) (any, bool) {
+	for _, seg := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if v, ok = m[seg]; !ok {
+			return nil, false
+		}
+	}
+	return v, true
 }
 
 // afterSave is stage 7 of a save: after-triggers, then the change event.
@@ -437,7 +511,8 @@ func (a *App) afterSave(e *SaveEvent) {
 
 // Delete removes one object the caller may write, or answers 101.
 func (a *App) Delete(ctx context.Context, auth *Auth, className, id string) error {
-	e := &DeleteEvent{Ctx: ctx, Auth: auth, ClassName: className, ObjectID: id, Context: cloudContext(ctx)}
+	ctx, opts := takeWriteOptions(ctx)
+	e := &DeleteEvent{Ctx: ctx, Auth: auth, ClassName: className, ObjectID: id, Context: cloudContext(ctx), opts: opts}
 	return a.runDelete(e)
 }
 
@@ -461,7 +536,11 @@ func (a *App) runDelete(e *DeleteEvent) error {
 	if err != nil {
 		return err
 	}
-	e.filter = filter
+	cond, err := a.writeCondition(ctx, auth, c, e.opts)
+	if err != nil {
+		return err
+	}
+	e.filter = andExpr(filter, cond)
 
 	// 4. Before-triggers.
 	if err := a.hooks.BeforeDelete.Trigger(name, e, nil); err != nil {
@@ -544,7 +623,11 @@ func (a *App) find(ctx context.Context, auth *Auth, className string, opts FindO
 	if err := a.runFind(e); err != nil {
 		return nil, err
 	}
-	return &FindResult{Results: e.Results, Count: e.Count}, nil
+	res := &FindResult{Results: e.Results, Count: e.Count}
+	if e.ClassName != className {
+		res.ClassName = e.ClassName
+	}
+	return res, nil
 }
 
 // runFind is the query pipeline.
@@ -586,6 +669,9 @@ func (a *App) runFind(e *FindEvent) error {
 
 	// 5 and 6. The query, parsed against the schema, and the store.
 	if err := a.query(e); err != nil {
+		return err
+	}
+	if err := a.ResolveFileURLs(e.Ctx, auth, e.Results...); err != nil {
 		return err
 	}
 

@@ -234,6 +234,35 @@ type AddUnique struct{ Values []any }
 // Remove removes every occurrence of Values from the Array field.
 type Remove struct{ Values []any }
 
+// Bitwise combines a Number field holding an integer with Value by a bit
+// operation (LeanCloud's BitAnd, BitOr and BitXor); a missing field counts
+// as 0. Stores compute it on 64-bit integers, atomically like Increment.
+type Bitwise struct {
+	Op    BitOp
+	Value int64
+}
+
+// BitOp is a bit operation of Bitwise.
+type BitOp string
+
+// The bit operations.
+const (
+	BitAnd BitOp = "and"
+	BitOr  BitOp = "or"
+	BitXor BitOp = "xor"
+)
+
+// Apply computes the operation on a current value.
+func (b Bitwise) Apply(cur int64) int64 {
+	switch b.Op {
+	case BitAnd:
+		return cur & b.Value
+	case BitOr:
+		return cur | b.Value
+	}
+	return cur ^ b.Value
+}
+
 // AddRelation adds objects (ids of the field's target class) to a Relation.
 type AddRelation struct{ IDs []string }
 
@@ -243,6 +272,7 @@ type RemoveRelation struct{ IDs []string }
 func (Set) isOp()            {}
 func (Unset) isOp()          {}
 func (Increment) isOp()      {}
+func (Bitwise) isOp()        {}
 func (Add) isOp()            {}
 func (AddUnique) isOp()      {}
 func (Remove) isOp()         {}

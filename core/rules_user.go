@@ -124,6 +124,9 @@ func (a *App) userBeforeSave(e *SaveEvent) error {
 	} else {
 		_, e.passwordChanged = w.update["_hashed_password"]
 		_, emailChanged := w.update["email"]
+		if e.passwordChanged {
+			convertAnonymous(e.Original, w)
+		}
 		if email != "" && verify {
 			w.update["emailVerified"] = Set{Value: false}
 		}
@@ -143,6 +146,32 @@ func (a *App) userBeforeSave(e *SaveEvent) error {
 		w.update["_email_verify_token_expires_at"] = Set{Value: Now().Add(a.opts.Users.EmailVerifyTokenValidity)}
 	}
 	return nil
+}
+
+// convertAnonymous: an anonymous user who sets a password becomes an
+// ordinary user, so the anonymous link goes and the device id no longer
+// leads to the account. The SDKs' signUp on an anonymous user unlinks it
+// in the same save ({"anonymous": null}); this does the same for clients
+// that do not. A write that sets authData itself decides on its own.
+func convertAnonymous(orig Object, w *decodedWrite) {
+	if _, own := w.update["authData"]; own {
+		return
+	}
+	linked, _ := orig["authData"].(map[string]any)
+	if _, anon := linked["anonymous"]; !anon {
+		return
+	}
+	rest := make(map[string]any, len(linked))
+	for k, v := range linked {
+		if k != "anonymous" {
+			rest[k] = v
+		}
+	}
+	if len(rest) == 0 {
+		w.update["authData"] = Unset{}
+		return
+	}
+	w.update["authData"] = Set{Value: rest}
 }
 
 // userSave opens the new user's session, or ends the other sessions after

@@ -151,6 +151,17 @@ var SystemClasses = map[string]map[string]Field{
 		"expiresAt": {Type: TypeDate},
 		"attempts":  {Type: TypeNumber},
 	},
+	// _File records the files the files API stored (FileClass).
+	"_File": {
+		"name":        {Type: TypeString},
+		"contentType": {Type: TypeString},
+		"size":        {Type: TypeNumber},
+		"etag":        {Type: TypeString},
+		"protected":   {Type: TypeBoolean},
+		"owner":       {Type: TypeString},
+		"metadata":    {Type: TypeObject},
+		"tags":        {Type: TypeObject},
+	},
 	// Cloud code: Parse's job schedules and webhooks, and the deployed
 	// versions of cloud code (each row one version, objectId "v" and nine
 	// digits, so that two nodes cannot save the same number).
@@ -194,6 +205,7 @@ var systemIndexes = map[string]map[string]Index{
 	"_Session":     {"sessionToken_1": {Keys: []IndexKey{{Field: "sessionToken"}}, Unique: true}},
 	"_Idempotency": {"reqId_1": {Keys: []IndexKey{{Field: "reqId"}}, Unique: true}},
 	"_SmsCode":     {"phone_1": {Keys: []IndexKey{{Field: "phone"}, {Field: "purpose"}}}},
+	"_File":        {"name_1": {Keys: []IndexKey{{Field: "name"}}, Unique: true}},
 }
 
 var (

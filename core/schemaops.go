@@ -135,8 +135,18 @@ func parseFieldDef(name string, v any) (Field, *Error) {
 		}
 		f.TargetClass = target
 	}
-	if r, ok := m["required"].(bool); ok {
-		f.Required = r
+	if r, ok := m["required"]; ok && r != nil {
+		b, isBool := r.(bool)
+		if !isBool {
+			return Field{}, Errorf(CodeIncorrectType, "field %s: the 'required' option must be true or false", name)
+		}
+		f.Required = b
+	}
+	if dv, ok := m["defaultValue"]; ok && dv != nil && f.Type == TypeRelation {
+		return Field{}, Errorf(CodeIncorrectType, "field %s: the 'default value' option is not applicable for Relation<%s>", name, f.TargetClass)
+	}
+	if f.Required && f.Type == TypeRelation {
+		return Field{}, Errorf(CodeIncorrectType, "field %s: the 'required' option is not applicable for Relation<%s>", name, f.TargetClass)
 	}
 	if dv, ok := m["defaultValue"]; ok && dv != nil {
 		dt, val, err := DecodeValue(dv)

@@ -152,28 +152,38 @@ func (a *App) revokeSessions(ctx context.Context, userID, keep string) error {
 }
 
 // revokeSessionsWhere deletes the sessions matching where and drops their
-// tokens from every node's cache.
+// tokens from every node's cache; once the deletion commits, each session
+// goes out as a delete event, so that open LiveQuery subscriptions made
+// with it end at once.
 func (a *App) revokeSessionsWhere(ctx context.Context, where Expr) error {
 	c := a.Class(sessionClass)
 	if c == nil {
 		return nil
 	}
 	// Find first so the local cache can drop each revoked token.
-	objs, err := a.storeFor(ctx).Find(ctx, c, &Query{Where: where, Limit: -1, Keys: []string{"sessionToken"}})
+	objs, err := a.storeFor(ctx).Find(ctx, c, &Query{Where: where, Limit: -1, Keys: []string{"sessionToken", "user", "installationId"}})
 	if err != nil {
 		return err
 	}
 	if _, err := a.storeFor(ctx).Delete(ctx, c, where, nil); err != nil {
 		return err
 	}
-	for _, o := range objs {
-		if t, ok := o["sessionToken"].(string); ok {
-			a.afterCommit(ctx, func() { a.cache.sessions.Remove(t) })
+	if len(objs) == 0 {
+		return nil
+	}
+	a.afterCommit(ctx, func() {
+		for _, o := range objs {
+			if t, ok := o["sessionToken"].(string); ok {
+				a.cache.sessions.Remove(t)
+			}
 		}
-	}
-	if len(objs) > 0 {
-		a.afterCommit(ctx, func() { a.publish(syncSessions) })
-	}
+		a.publish(syncSessions)
+		if a.changes.HasListeners() {
+			for _, o := range objs {
+				a.changes.Publish(ctx, &ChangeEvent{Kind: Deleted, ClassName: sessionClass, Object: o, Auth: MasterAuth(), At: Now()})
+			}
+		}
+	})
 	return nil
 }
 
@@ -185,14 +195,12 @@ func (a *App) Logout(ctx context.Context, auth *Auth) error {
 	if err := a.askUser(ctx, auth, "logout", Object{FieldObjectID: auth.UserID}); err != nil {
 		return err
 	}
-	c := a.Class(sessionClass)
-	if c != nil {
-		if _, err := a.storeFor(ctx).Delete(ctx, c, Cmp{Field: "sessionToken", Op: OpEq, Value: auth.SessionToken}, nil); err != nil {
-			return err
-		}
+	if err := a.revokeSessionsWhere(ctx, Cmp{Field: "sessionToken", Op: OpEq, Value: auth.SessionToken}); err != nil {
+		return err
 	}
+	// The caller's own token goes from this node's cache even when the
+	// session row was already gone.
 	a.cache.sessions.Remove(auth.SessionToken)
-	a.afterCommit(ctx, func() { a.publish(syncSessions) })
 	if a.hooks.AfterLogout.Has(userClass) {
 		e := &LoginEvent{Ctx: ctx, Auth: auth, User: Object{FieldObjectID: auth.UserID}, SessionToken: auth.SessionToken, Context: cloudContext(ctx)}
 		a.afterCommit(ctx, func() {

@@ -34,8 +34,13 @@ func hashPassword(pw string) (string, error) {
 }
 
 // passwordMatches checks a password against a bcrypt hash ($2a$, $2b$ or
-// $2y$, as Parse Server and LeanCloud write them).
+// $2y$, as Parse Server writes them) or a hash imported from LeanCloud
+// ($leancloud$..., see LeanCloudPasswordHash), which the login then
+// replaces with bcrypt.
 func passwordMatches(hash, pw string) bool {
+	if strings.HasPrefix(hash, leanCloudHashPrefix) {
+		return leanCloudPasswordMatches(hash, pw)
+	}
 	return hash != "" && bcrypt.CompareHashAndPassword([]byte(hash), []byte(pw)) == nil
 }
 
@@ -200,8 +205,12 @@ func (a *App) mayLogIn(u Object) bool {
 }
 
 // userReply renders a user for its owner, with a session token if given.
-func (a *App) userReply(u Object, token string) map[string]any {
+func (a *App) userReply(ctx context.Context, u Object, token string) map[string]any {
 	out := EncodeObject(a.Class(userClass), u)
+	if err := a.ResolveFileURLs(ctx, &Auth{UserID: u.ID()}, out); err != nil {
+		// The user is logged in either way; the files keep their stored URLs.
+		LoggerFrom(ctx).Warn("resolving file URLs of a user", "err", err)
+	}
 	if token != "" {
 		out["sessionToken"] = token
 	}
@@ -224,7 +233,35 @@ func (a *App) Login(ctx context.Context, auth *Auth, params map[string]any) (map
 	if err != nil {
 		return nil, err
 	}
-	return a.userReply(u, token), nil
+	return a.userReply(ctx, u, token), nil
+}
+
+// LoginAs opens a session for any user, by id (POST /loginAs, master key
+// only, as on Parse Server): for support staff and tests acting as a user.
+// The read-only master key may not: the session could write as the user.
+func (a *App) LoginAs(ctx context.Context, auth *Auth, params map[string]any) (map[string]any, error) {
+	if err := auth.requireMaster("log in as a user"); err != nil {
+		return nil, err
+	}
+	if err := auth.checkWrite(); err != nil {
+		return nil, err
+	}
+	id, _ := params["userId"].(string)
+	if id == "" {
+		return nil, Errorf(CodeInvalidValue, "userId must not be empty, null, or undefined")
+	}
+	u, err := a.userByField(ctx, FieldObjectID, nil, id)
+	if err != nil {
+		return nil, err
+	}
+	if u == nil {
+		return nil, Errorf(CodeObjectNotFound, "user not found")
+	}
+	token, err := a.createSession(ctx, auth, u.ID(), "login", "masterkey")
+	if err != nil {
+		return nil, err
+	}
+	return a.userReply(ctx, u, token), nil
 }
 
 // logIn opens a session for a user who proved who they are, between the
@@ -259,10 +296,12 @@ func (a *App) VerifyPassword(ctx context.Context, auth *Auth, params map[string]
 	if err != nil {
 		return nil, err
 	}
-	return a.userReply(u, ""), nil
+	return a.userReply(ctx, u, ""), nil
 }
 
-func errBadLogin() *Error { return Errorf(CodeObjectNotFound, "Invalid username/password.") }
+func errBadLogin(cause error) *Error {
+	return &Error{Code: CodeObjectNotFound, Message: "Invalid username/password.", Err: cause}
+}
 
 // checkPassword finds the user named in params and checks the password,
 // with the login rate limit and account lockout.
@@ -291,21 +330,33 @@ func (a *App) checkPassword(ctx context.Context, auth *Auth, params map[string]a
 	}
 	if u == nil {
 		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
-		return nil, errBadLogin()
+		return nil, errBadLogin(ErrLoginUnknownUser)
 	}
 	if until, ok := u["_account_lockout_expires_at"].(time.Time); ok && time.Now().Before(until) {
-		return nil, Errorf(CodeObjectNotFound, "Your account is locked due to multiple failed login attempts. Please try again after %d minute(s)", int(time.Until(until).Minutes())+1)
+		return nil, &Error{Code: CodeObjectNotFound, Err: ErrLoginLocked,
+			Message: fmt.Sprintf("Your account is locked due to multiple failed login attempts. Please try again after %d minute(s)", int(time.Until(until).Minutes())+1)}
 	}
 	hash, _ := u["_hashed_password"].(string)
 	if !passwordMatches(hash, password) {
 		if err := a.recordFailedLogin(ctx, u); err != nil {
 			return nil, err
 		}
-		return nil, errBadLogin()
+		return nil, errBadLogin(ErrLoginWrongPassword)
 	}
+	fix := Update{}
 	if n, _ := u["_failed_login_count"].(float64); n > 0 {
+		fix["_failed_login_count"], fix["_account_lockout_expires_at"] = Unset{}, Unset{}
+	}
+	if strings.HasPrefix(hash, leanCloudHashPrefix) {
+		// An imported hash is replaced by bcrypt at the first good login.
+		h, err := hashPassword(password)
+		if err == nil {
+			fix["_hashed_password"] = Set{Value: h}
+		}
+	}
+	if len(fix) > 0 {
 		c := a.Class(userClass)
-		if _, err := a.storeFor(ctx).Update(ctx, c, u.ID(), nil, nil, Update{"_failed_login_count": Unset{}, "_account_lockout_expires_at": Unset{}}); err != nil {
+		if _, err := a.storeFor(ctx).Update(ctx, c, u.ID(), nil, nil, fix); err != nil {
 			return nil, err
 		}
 	}
@@ -353,7 +404,7 @@ func (a *App) Me(ctx context.Context, auth *Auth) (map[string]any, error) {
 	if err := a.askUser(ctx, auth, "me", u); err != nil {
 		return nil, err
 	}
-	return a.userReply(u, auth.SessionToken), nil
+	return a.userReply(ctx, u, auth.SessionToken), nil
 }
 
 // RequestPasswordReset e-mails a reset link. It answers {} whether or not
@@ -437,11 +488,9 @@ func (a *App) userWithToken(ctx context.Context, username, field, token string) 
 	return u, nil
 }
 
-// sendVerificationEmail stores a fresh verification token and mails the link.
+// sendVerificationEmail stores a fresh verification token and mails the
+// link; a failed send is retried or logged (deliverMail), the token stays.
 func (a *App) sendVerificationEmail(ctx context.Context, u Object, email string) error {
-	if a.opts.Mailer == nil {
-		return Errorf(CodeEmailMissing, "verifyUserEmails needs a mail provider")
-	}
 	token := randomHex(16)
 	c, err := a.systemClass(ctx, userClass)
 	if err != nil {
@@ -454,14 +503,26 @@ func (a *App) sendVerificationEmail(ctx context.Context, u Object, email string)
 		return err
 	}
 	username, _ := u["username"].(string)
-	return a.opts.Mailer.Send(ctx, a.verificationMail(email, username, token))
+	a.deliverMail(ctx, a.verificationMail(email, username, token))
+	return nil
 }
 
-// RequestVerificationEmail re-sends the verification e-mail.
+// RequestVerificationEmail re-sends the verification e-mail (POST
+// /verificationEmailRequest). By default (Parse Server's
+// emailVerifySuccessOnInvalidEmail) it answers {} for every well-formed
+// address: known or not, verified or not. The lookup is the same for all,
+// and the token write and the mail, which only a known address gets, run
+// after the answer, so neither the answer nor its time tells whether the
+// address has an account.
 func (a *App) RequestVerificationEmail(ctx context.Context, auth *Auth, email any) error {
 	addr, err := normalizeEmail(email)
 	if err != nil {
 		return err
+	}
+	if a.opts.Mailer == nil {
+		// Checked before the lookup, so the answer never depends on
+		// whether the address has an account.
+		return Errorf(CodeEmailMissing, "verifyUserEmails needs a mail provider (mail: in the config)")
 	}
 	if !a.limiter.allow("verify:"+addr, 5, time.Hour) {
 		return Errorf(CodeRequestLimitExceeded, "Too many verification requests for this address; try again later.")
@@ -470,13 +531,24 @@ func (a *App) RequestVerificationEmail(ctx context.Context, auth *Auth, email an
 	if ferr != nil {
 		return ferr
 	}
-	if u == nil {
+	reveal := a.opts.Users.EmailVerifyErrorOnInvalidEmail
+	switch {
+	case u == nil && reveal:
 		return Errorf(CodeEmailNotFound, "No user found with email %s.", addr)
+	case u == nil:
+		return nil
 	}
 	if v, _ := u["emailVerified"].(bool); v {
-		return Errorf(CodeOtherCause, "Email %s is already verified.", addr)
+		if reveal {
+			return Errorf(CodeOtherCause, "Email %s is already verified.", addr)
+		}
+		return nil
 	}
-	return a.sendVerificationEmail(ctx, u, addr)
+	if reveal {
+		return a.sendVerificationEmail(ctx, u, addr)
+	}
+	a.afterAnswer(ctx, "verification e-mail", func(ctx context.Context) error { return a.sendVerificationEmail(ctx, u, addr) })
+	return nil
 }
 
 // VerifyEmail marks an e-mail verified with the token from the e-mail.

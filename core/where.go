@@ -857,23 +857,35 @@ func (p *queryParser) subQuery(m map[string]any, depth int) (*Class, *Query, *Er
 	if c == nil {
 		return nil, q, nil
 	}
-	clp, err := authorize(c, opFind, p.auth)
-	if err != nil {
-		return nil, nil, err
-	}
-
+	var where map[string]any
 	if raw, ok := m["where"]; ok && raw != nil {
 		w, ok := raw.(map[string]any)
 		if !ok {
 			return nil, nil, Errorf(CodeInvalidQuery, "subquery where must be an object")
 		}
-		e, err := p.parse(c, w, depth+1)
+		where = w
+	}
+	// A subquery is a find on its class by the same caller: the class's
+	// authorization and its BeforeFind rules (no client lists
+	// _Installation, sessions need a user) apply as to a find of its own,
+	// as Parse Server runs a subquery as a query of its own.
+	e := &FindEvent{Ctx: p.ctx, Auth: p.auth, ClassName: name, Op: opFind, Options: FindOptions{Where: where}, Class: c,
+		Context: cloudContext(p.ctx)}
+	filter, aerr := p.app.authorizeFind(e)
+	if aerr != nil {
+		return nil, nil, AsError(aerr)
+	}
+	if err := p.app.hooks.BeforeFind.Trigger(name, e, nil); err != nil {
+		return nil, nil, AsError(err)
+	}
+	if e.Options.Where != nil {
+		expr, err := p.parse(c, e.Options.Where, depth+1)
 		if err != nil {
 			return nil, nil, err
 		}
-		q.Where = e
+		q.Where = expr
 	}
-	q.Where = andExpr(q.Where, clp)
+	q.Where = andExpr(q.Where, filter)
 	if raw, ok := m["limit"]; ok {
 		n, ok := raw.(float64)
 		if !ok || n < 0 {
@@ -977,7 +989,41 @@ func (p *queryParser) parseRelatedTo(c *Class, val any) (Expr, *Error) {
 	if !ok || f.Type != TypeRelation || f.TargetClass != c.Name {
 		return Nothing{}, nil
 	}
+	visible, err := p.ownerVisible(oc, owner.ObjectID, key)
+	if err != nil {
+		return nil, err
+	}
+	if !visible {
+		return Nothing{}, nil
+	}
 	return RelatedTo{Owner: owner, Key: key}, nil
+}
+
+// ownerVisible decides whether the caller may list the members of relation
+// key of an owner object: only if they could read the owner itself (Parse
+// Server's fix of GHSA-wmwx-jr2p-4j4r). The owner is fetched through the
+// query pipeline as a get by the caller, so the owner class's access rules,
+// get permission (requiresAuthentication, pointer permissions), BeforeFind
+// rules, the Authorizer and the owner's ACL all apply. A class the caller
+// may not get from answers the error that get would; an owner they may not
+// read makes the relation empty, as a missing one does, so that its
+// existence does not show. A relation field protected from the caller
+// cannot be queried (119), as any protected field.
+func (p *queryParser) ownerVisible(oc *Class, id, key string) (bool, *Error) {
+	if p.auth.Master {
+		return true, nil
+	}
+	if err := checkProbe(oc, p.auth, key); err != nil {
+		return false, err
+	}
+	one := 1
+	res, err := p.app.find(p.ctx, p.auth, oc.Name, FindOptions{
+		Where: map[string]any{FieldObjectID: id}, Limit: &one, Keys: []string{FieldObjectID},
+	}, opGet)
+	if err != nil {
+		return false, AsError(err)
+	}
+	return len(res.Results) == 1, nil
 }
 
 // relativeTime parses Parse's $relativeTime: "3 days ago", "in 2 hours",

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"math"
 	"strings"
 	"time"
 )
@@ -18,6 +19,12 @@ type decodedWrite struct {
 	// nested are changes to keys inside Object fields ({"meta.a.b": 1}),
 	// applied by reading the object in the write's transaction.
 	nested []nestedChange
+	// incremented are the Increments among them, whose new values the
+	// reply carries, as for a whole field's.
+	incremented []nestedChange
+	// defaulted are the fields a create set from their schema default,
+	// which the reply carries.
+	defaulted []string
 }
 
 // nestedChange sets, deletes (Value nil, Delete) or increments one key path
@@ -133,6 +140,9 @@ func (w *decodedWrite) decodeNested(key, top, rest string, raw any) *Error {
 	}
 	w.fields[top] = Field{Type: TypeObject}
 	w.nested = append(w.nested, ch)
+	if ch.increment != nil {
+		w.incremented = append(w.incremented, ch)
+	}
 	return nil
 }
 
@@ -202,6 +212,15 @@ func (w *decodedWrite) decodeOp(key, op string, m map[string]any) *Error {
 		w.fields[key] = Field{Type: TypeNumber}
 		w.update[key] = Increment{Amount: amount}
 		return nil
+	case "BitAnd", "BitOr", "BitXor":
+		// LeanCloud's bit operators: {"__op": "BitOr", "value": 4}.
+		v, ok := m["value"].(float64)
+		if !ok || v != math.Trunc(v) || math.Abs(v) > 1<<53 {
+			return Errorf(CodeInvalidJSON, "%s needs an integer \"value\" (at most 2^53 in size)", op)
+		}
+		w.fields[key] = Field{Type: TypeNumber}
+		w.update[key] = Bitwise{Op: map[string]BitOp{"BitAnd": BitAnd, "BitOr": BitOr, "BitXor": BitXor}[op], Value: int64(v)}
+		return nil
 	case "Add", "AddUnique", "Remove":
 		objects, ok := m["objects"].([]any)
 		if !ok {
@@ -239,7 +258,7 @@ func (w *decodedWrite) decodeOp(key, op string, m map[string]any) *Error {
 		}
 		return nil
 	}
-	return Errorf(CodeInvalidJSON, "The __op %q is not supported: use Delete, Increment, Add, AddUnique, Remove, AddRelation, RemoveRelation or Batch", op)
+	return Errorf(CodeInvalidJSON, "The __op %q is not supported: use Delete, Increment, Add, AddUnique, Remove, AddRelation, RemoveRelation, Batch, BitAnd, BitOr or BitXor", op)
 }
 
 func (w *decodedWrite) decodeRelationOp(key, op string, m map[string]any) *Error {
@@ -342,6 +361,8 @@ func (a *App) create(ctx context.Context, c *Class, id string, w *decodedWrite) 
 			obj[k] = o.Value
 		case Increment:
 			obj[k] = o.Amount
+		case Bitwise:
+			obj[k] = float64(o.Apply(0))
 		case Add:
 			obj[k] = o.Values
 		case AddUnique:
@@ -353,9 +374,10 @@ func (a *App) create(ctx context.Context, c *Class, id string, w *decodedWrite) 
 	for name, f := range c.Fields {
 		if _, set := obj[name]; !set && f.DefaultValue != nil {
 			obj[name] = f.DefaultValue
+			w.defaulted = append(w.defaulted, name)
 		}
-		if _, set := obj[name]; !set && f.Required {
-			return nil, Errorf(CodeValidationError, "%s is required", name)
+		if f.Required && isMissing(obj[name]) {
+			return nil, errRequired(name)
 		}
 	}
 	rels := w.relationUpdates()
@@ -391,9 +413,38 @@ func uniqueValues(values []any) []any {
 	return out
 }
 
+// isMissing reports whether a required field counts as not given: absent,
+// null or "", as Parse Server counts it.
+func isMissing(v any) bool { return v == nil || v == "" }
+
+func errRequired(field string) *Error { return Errorf(CodeValidationError, "%s is required", field) }
+
+// checkRequired refuses an update that removes a required field or sets it
+// to null or "" (142), as Parse Server does.
+func (w *decodedWrite) checkRequired(c *Class) *Error {
+	for k, op := range w.update {
+		f, ok := c.Fields[k]
+		if !ok || !f.Required {
+			continue
+		}
+		switch o := op.(type) {
+		case Unset:
+			return errRequired(k)
+		case Set:
+			if isMissing(o.Value) {
+				return errRequired(k)
+			}
+		}
+	}
+	return nil
+}
+
 // update applies a decoded change to one object the caller may write and
 // that meets where (the authorizers' condition).
 func (a *App) update(ctx context.Context, auth *Auth, c *Class, id string, w *decodedWrite, where Expr) (Object, error) {
+	if err := w.checkRequired(c); err != nil {
+		return nil, err
+	}
 	now := Now()
 	w.update[FieldUpdatedAt] = Set{Value: now}
 	if w.hasACL {
@@ -402,18 +453,18 @@ func (a *App) update(ctx context.Context, auth *Auth, c *Class, id string, w *de
 	writeACL := auth.Principals()
 	if len(w.nested) > 0 {
 		// Read the Object fields and write them back in one transaction.
+		// The read is an update of updatedAt: it locks the row until
+		// commit, so two dotted Increments of one object cannot both read
+		// the old value (PostgreSQL's READ COMMITTED would let a plain
+		// read), and it answers 101 for an object the caller may not
+		// write before its values can tell anything by a type error.
 		var updated Object
 		err := a.InTransaction(ctx, func(ctx context.Context) error {
-			cur, err := a.storeFor(ctx).Find(ctx, c, &Query{Where: andExpr(Cmp{Field: FieldObjectID, Op: OpEq, Value: id}, where), Limit: 1})
+			cur, err := a.storeFor(ctx).Update(ctx, c, id, where, writeACL, Update{FieldUpdatedAt: Set{Value: now}})
 			if err != nil {
 				return err
 			}
-			// An object the caller may not write is missing (101), before
-			// its values can tell anything by a type error.
-			if len(cur) == 0 || !canWrite(cur[0], auth) {
-				return ErrNotFound()
-			}
-			if err := w.applyNested(cur[0]); err != nil {
+			if err := w.applyNested(cur); err != nil {
 				return err
 			}
 			w.nested = nil

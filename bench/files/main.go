@@ -1,18 +1,20 @@
 // Command files measures uploads and downloads of one large file through
-// the files API (core/fileapi over the local provider) against a plain
-// `cp` of the same file on the same disk, in the same run, and reports the
-// process's peak resident memory (VmHWM), client and server included.
+// the whole server, `switchboard serve` on its embedded defaults (SQLite,
+// the local files provider in its data folder) over real HTTP, against a
+// plain `cp` of the same file on the same disk, in the same run, and
+// reports the server process's peak resident memory (VmHWM).
 //
 //	go run ./bench/files -size 1GiB -dir /var/tmp/sbbench
 //
-// It exits non-zero when the peak RSS is over -max-rss (default 100 MB) or
-// the downloaded file differs from the source. The upload includes the
+// It builds ./cmd/switchboard unless -bin names a binary. It exits
+// non-zero when the server's peak RSS is over -max-rss (default 100 MB)
+// or the downloaded file differs from the source. The upload includes the
 // provider's fsync; so that the comparison is fair the cp figure is
 // reported with and without a following sync.
 package main
 
 import (
-	"context"
+	"bytes"
 	"crypto/sha256"
 	"errors"
 	"flag"
@@ -26,32 +28,31 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
-	"github.com/switchboardhq/switchboard/adapters/files/local"
-	"github.com/switchboardhq/switchboard/core"
-	"github.com/switchboardhq/switchboard/core/fileapi"
+	"github.com/switchboardhq/switchboard/bench/internal/benchkit"
 )
 
 func main() {
 	size := flag.String("size", "1GiB", "file size (bytes, or with KiB, MiB, GiB)")
 	dir := flag.String("dir", "", "working folder on the disk to measure (default: a new folder in the current one)")
-	maxRSS := flag.Int64("max-rss", 100, "fail when the peak RSS is over this many MB")
+	maxRSS := flag.Int64("max-rss", 100, "fail when the server's peak RSS is over this many MB")
+	bin := flag.String("bin", "", "switchboard binary (default: build ./cmd/switchboard)")
 	flag.Parse()
 	n, err := parseSize(*size)
 	if err != nil {
 		fail(err)
 	}
-	work := *dir
-	if work == "" {
-		if work, err = os.MkdirTemp(".", "files-bench-"); err != nil {
-			fail(err)
-		}
-	} else if err := os.MkdirAll(work, 0o750); err != nil {
+	work, binary, err := benchkit.Prepare(*dir, "files-bench-", *bin)
+	if work != "" {
+		defer os.RemoveAll(work)
+	}
+	if err != nil {
 		fail(err)
 	}
-	defer os.RemoveAll(work)
-	if err := run(work, n, *maxRSS); err != nil {
+	*bin = binary
+	if err := run(*bin, work, n, *maxRSS); err != nil {
 		fail(err)
 	}
 }
@@ -75,7 +76,7 @@ func parseSize(s string) (int64, error) {
 	return v * mult, nil
 }
 
-func run(work string, size int64, maxRSSMB int64) error {
+func run(bin, work string, size int64, maxRSSMB int64) error {
 	src := filepath.Join(work, "source.bin")
 	fmt.Printf("generating %d MiB in %s\n", size>>20, work)
 	want, err := generate(src, size)
@@ -99,31 +100,11 @@ func run(work string, size int64, maxRSSMB int64) error {
 	os.Remove(filepath.Join(work, "cp.bin"))
 	os.Remove(filepath.Join(work, "cp2.bin"))
 
-	// The server: the files API over the local provider, on loopback.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, err := startServer(bin, work, size)
 	if err != nil {
 		return err
 	}
-	serverURL := "http://" + ln.Addr().String() + "/parse"
-	files, err := core.OpenFiles(context.Background(), local.Name, core.FilesConfig{DataDir: work, PublicURL: fileapi.PublicURL(serverURL, "bench")})
-	if err != nil {
-		return err
-	}
-	h, err := fileapi.New(fileapi.Options{
-		AppID: "bench", ServerURL: serverURL, Files: files, MaxUploadSize: 2 * size,
-		Authenticate: func(r *http.Request, _ map[string]string) (*core.Auth, error) {
-			if r.Header.Get("X-Parse-Application-Id") != "bench" {
-				return nil, errors.New("unauthorized")
-			}
-			return &core.Auth{Master: true}, nil
-		},
-	})
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: http.StripPrefix("/parse", h)}
-	go srv.Serve(ln)
-	defer srv.Close()
+	defer srv.stop()
 
 	var url string
 	upTime, err := timed(func() error {
@@ -132,9 +113,10 @@ func run(work string, size int64, maxRSSMB int64) error {
 			return err
 		}
 		defer f.Close()
-		req, _ := http.NewRequest(http.MethodPost, serverURL+"/files/big.bin", f)
+		req, _ := http.NewRequest(http.MethodPost, srv.base+"/files/big.bin", f)
 		req.ContentLength = size
 		req.Header.Set("X-Parse-Application-Id", "bench")
+		req.Header.Set("X-Parse-Master-Key", "bench-master-key")
 		req.Header.Set("Content-Type", "application/octet-stream")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -176,25 +158,71 @@ func run(work string, size int64, maxRSSMB int64) error {
 	if err != nil {
 		return err
 	}
-	rss, err := peakRSS()
+	rss, err := peakRSS(srv.cmd.Process.Pid)
 	if err != nil {
 		return err
 	}
 	rate := func(d time.Duration) float64 { return float64(size) / (1 << 20) / d.Seconds() }
-	fmt.Printf("%-30s %8s %10s\n", "", "seconds", "MiB/s")
-	fmt.Printf("%-30s %8.2f %10.0f\n", "cp", cpTime.Seconds(), rate(cpTime))
-	fmt.Printf("%-30s %8.2f %10.0f\n", "cp + sync", cpSyncTime.Seconds(), rate(cpSyncTime))
-	fmt.Printf("%-30s %8.2f %10.0f\n", "upload (POST /files, fsync)", upTime.Seconds(), rate(upTime))
-	fmt.Printf("%-30s %8.2f %10.0f\n", "download (GET /files, fsync)", downTime.Seconds(), rate(downTime))
-	fmt.Printf("peak RSS of the process (VmHWM): %d MB (limit %d MB)\n", rss>>20, maxRSSMB)
+	fmt.Printf("%-36s %8s %10s\n", "", "seconds", "MiB/s")
+	fmt.Printf("%-36s %8.2f %10.0f\n", "cp", cpTime.Seconds(), rate(cpTime))
+	fmt.Printf("%-36s %8.2f %10.0f\n", "cp + sync", cpSyncTime.Seconds(), rate(cpSyncTime))
+	fmt.Printf("%-36s %8.2f %10.0f\n", "upload (POST /parse/files, fsync)", upTime.Seconds(), rate(upTime))
+	fmt.Printf("%-36s %8.2f %10.0f\n", "download (GET /parse/files, fsync)", downTime.Seconds(), rate(downTime))
+	fmt.Printf("peak RSS of the server process (VmHWM): %d MB (limit %d MB)\n", rss>>20, maxRSSMB)
 	if got != want {
 		return errors.New("the downloaded file differs from the source")
 	}
 	if rss>>20 > maxRSSMB {
 		return fmt.Errorf("peak RSS %d MB is over %d MB", rss>>20, maxRSSMB)
 	}
-	fmt.Println("ok: content verified, memory within the limit")
+	fmt.Println("ok: content verified, server memory within the limit")
 	return nil
+}
+
+type server struct {
+	cmd  *exec.Cmd
+	base string
+	log  *bytes.Buffer
+}
+
+// startServer runs `switchboard serve` on a free port with its data folder
+// in work, and waits for /health.
+func startServer(bin, work string, size int64) (*server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "SWITCHBOARD_") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env, "SWITCHBOARD_APP_ID=bench", "SWITCHBOARD_MASTER_KEY=bench-master-key",
+		"SWITCHBOARD_MAX_UPLOAD_SIZE="+strconv.FormatInt(2*size, 10), "SWITCHBOARD_LOG_LEVEL=warn")
+	s := &server{base: "http://" + addr + "/parse", log: &bytes.Buffer{}}
+	s.cmd = exec.Command(bin, "serve", "--http", addr, "--dir", filepath.Join(work, "data"))
+	s.cmd.Env, s.cmd.Stdout, s.cmd.Stderr = env, s.log, s.log
+	if err := s.cmd.Start(); err != nil {
+		return nil, err
+	}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get("http://" + addr + "/health"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return s, nil
+			}
+		}
+	}
+	s.stop()
+	return nil, fmt.Errorf("the server did not start:\n%s", s.log)
+}
+
+func (s *server) stop() {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	_ = s.cmd.Wait()
 }
 
 func timed(fn func() error) (time.Duration, error) {
@@ -231,9 +259,9 @@ func generate(path string, size int64) ([32]byte, error) {
 	return out, f.Sync()
 }
 
-// peakRSS reads VmHWM, the process's peak resident set, from /proc.
-func peakRSS() (int64, error) {
-	b, err := os.ReadFile("/proc/self/status")
+// peakRSS reads VmHWM, the peak resident set of process pid, from /proc.
+func peakRSS(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
 	}
@@ -243,5 +271,5 @@ func peakRSS() (int64, error) {
 			return kb << 10, err
 		}
 	}
-	return 0, errors.New("no VmHWM in /proc/self/status")
+	return 0, errors.New("no VmHWM in /proc/PID/status")
 }

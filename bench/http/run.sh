@@ -2,7 +2,10 @@
 # HTTP load benchmark: builds the server, starts it on a fresh data folder,
 # seeds an indexed class, deploys cloud code, and runs wrk against create
 # (plain, and with a beforeSave that sets one field), get-by-id, a trivial
-# cloud function and a filtered sorted page. Usage:
+# cloud function and a filtered sorted page. Get and page also run, in the
+# same run, against bench/bare: the physical limit, a bare handler doing
+# only the store call on the same database; each is reported as a ratio to
+# it. Usage:
 #   bench/http/run.sh                      # SQLite, c=32, 15 s per scenario
 #   DURATION=5s CONNS=64 bench/http/run.sh
 #   SWITCHBOARD_DATABASE_URL=postgres://... bench/http/run.sh
@@ -56,15 +59,39 @@ for start in range(0, n, 500):
 open(out, "w").write("\n".join(ids) + "\n")
 PY
 
-run() {
-  local name=$1 script=$2
-  echo "== $name (c=$CONNS, $DURATION)"
-  BENCH_IDS="$work/ids.txt" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$here/$script" \
-    -H "X-Parse-Application-Id: bench" -H "Content-Type: application/json" "http://127.0.0.1:$PORT" \
+# The bare limit reads the same database: the SQLite file (WAL lets it
+# read beside the server) or the PostgreSQL URL.
+(cd "$root" && go build -o "$work/bare" ./bench/bare)
+BARE_PORT=$((PORT + 1))
+if [ -n "${SWITCHBOARD_DATABASE_URL:-}" ]; then bare_db=$SWITCHBOARD_DATABASE_URL; else bare_db="sqlite:$work/data/data.db"; fi
+"$work/bare" -db "$bare_db" -http "127.0.0.1:$BARE_PORT" >"$work/bare.log" 2>&1 &
+bare_pid=$!
+trap 'kill $pid $bare_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$BARE_PORT/health" >/dev/null && break; sleep 0.1; done
+
+# wrk_run PORT SCRIPT: requests/s and the percentiles, one line each.
+wrk_run() {
+  BENCH_IDS="$work/ids.txt" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$here/$2" \
+    -H "X-Parse-Application-Id: bench" -H "Content-Type: application/json" "http://127.0.0.1:$1" \
     | grep -E "Requests/sec|Non-2xx|Socket errors|p50="
+}
+run() {
+  echo "== $1 (c=$CONNS, $DURATION)"
+  wrk_run "$PORT" "$2"
+}
+# vs_bare runs a scenario on the server, then on the bare limit, and prints
+# the ratio of their requests/s.
+vs_bare() {
+  echo "== $1 (c=$CONNS, $DURATION)"
+  local ours bare
+  ours=$(wrk_run "$PORT" "$2")
+  bare=$(wrk_run "$BARE_PORT" "$2")
+  echo "$ours" | sed 's/^/switchboard: /'
+  echo "$bare" | sed 's/^/bare limit:  /'
+  python3 -c 'import re,sys; r=lambda s: float(re.search(r"Requests/sec:\s+([\d.]+)", s).group(1)); print("ratio to the bare limit: %.2fx" % (r(sys.argv[1]) / r(sys.argv[2])))' "$ours" "$bare"
 }
 run "create" create.lua
 run "create, beforeSave sets one field" create_hooked.lua
-run "get by id" get.lua
+vs_bare "get by id" get.lua
 run "cloud function () => 'hi'" function.lua
-run "filtered sorted page (indexed)" page.lua
+vs_bare "filtered sorted page (indexed)" page.lua

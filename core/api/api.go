@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/switchboardhq/switchboard/core"
@@ -93,6 +94,11 @@ var envelopeKeys = []string{"_method", "_ApplicationId", "_JavaScriptKey", "_Cli
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	info := core.RequestInfoFrom(r.Context())
+	// Work the App does after the answer (a mail that only an account's
+	// address gets) waits until the client has it.
+	ctx, answer := core.WithAnswer(r.Context())
+	r = r.WithContext(ctx)
+	defer answer.Done()
 	if len(h.mounts) > 0 {
 		seg, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 		if m, ok := h.mounts[seg]; ok {
@@ -142,7 +148,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for k, v := range rep.headers {
 		w.Header().Set(k, v)
 	}
-	writeJSON(w, rep.status, rep.body)
+	if !answer.Pending() {
+		writeJSON(w, rep.status, rep.body)
+		return
+	}
+	// The reply goes out whole (a Content-Length, flushed) before the work
+	// waiting for it starts, so the client's wait does not include it.
+	status, b := marshalReply(rep.status, rep.body)
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	writeRaw(w, status, b)
+	_ = http.NewResponseController(w).Flush()
+	answer.Done()
 }
 
 // errUnauthorized is Parse Server's answer to a wrong app id or client key:
@@ -161,6 +177,10 @@ func (h *Handler) decode(r *http.Request) (*request, error) {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
 				return nil, core.Errorf(core.CodeObjectTooLarge, "request body is larger than the limit of %d bytes", tooLarge.Limit)
+			}
+			var pe *core.Error
+			if errors.As(err, &pe) {
+				return nil, pe // the server's own answer (a body that arrived too slowly)
 			}
 			return nil, core.Errorf(core.CodeInvalidJSON, "reading the request body: %v", err)
 		}
@@ -356,10 +376,20 @@ func requestPath(r *http.Request) string {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	status, b := marshalReply(status, v)
+	writeRaw(w, status, b)
+}
+
+// marshalReply is a reply's JSON, or the internal error if it has none.
+func marshalReply(status int, v any) (int, []byte) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"code":1,"error":"internal server error"}`)
+		return http.StatusInternalServerError, []byte(`{"code":1,"error":"internal server error"}`)
 	}
+	return status, b
+}
+
+func writeRaw(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
@@ -377,4 +407,20 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		core.LoggerFrom(r.Context()).Error("request failed", "err", err)
 	}
 	writeJSON(w, status, map[string]any{"code": int(e.Code), "error": e.Message})
+}
+
+// Authenticate tells who is calling, as every route of the API does: the
+// app id, the client or master key and the session token, from the
+// X-Parse-* headers or, when env is not nil, from the JS SDK's envelope
+// fields (_ApplicationId, _JavaScriptKey, _MasterKey, _SessionToken,
+// _InstallationId, ...). It is for handlers mounted with Mount, which read
+// the body themselves. A wrong app id or client key is an error that is
+// not a *core.Error (answer it 403 "unauthorized", as Parse does); a
+// refused master key or session is a *core.Error.
+func (h *Handler) Authenticate(r *http.Request, env map[string]string) (*core.Auth, error) {
+	body := make(map[string]any, len(env))
+	for k, v := range env {
+		body[k] = v
+	}
+	return h.authenticate(r, body)
 }

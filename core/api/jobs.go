@@ -39,14 +39,15 @@ func (h *Handler) startJob(ctx context.Context, req *request) (*reply, error) {
 	return &reply{status: http.StatusOK, body: map[string]any{}, headers: map[string]string{"X-Parse-Job-Status-Id": id}}, nil
 }
 
-// jobStatusClass serves GET /classes/_JobStatus: limit and skip, or one
-// run by objectId (where or GET /classes/_JobStatus/:id). The class cannot
-// be written.
+// jobStatusClass serves GET /classes/_JobStatus and /classes/_JobStatus/:id.
+// A find takes limit and skip, and a where on objectId alone (what
+// Parse.Cloud.getJobStatus sends); the class cannot be written.
 func (h *Handler) jobStatusClass(ctx context.Context, req *request) (*reply, error) {
-	if req.route.label == "classes.get" {
-		return result(h.app.JobStatusOf(ctx, req.auth, req.value("id")))
-	}
-	if req.route.label != "classes.find" {
+	switch req.route.label {
+	case "classes.get":
+		return result(h.app.JobStatusByID(ctx, req.auth, req.value("id")))
+	case "classes.find":
+	default:
 		if !req.auth.Master {
 			return nil, core.Errorf(core.CodeOperationForbidden, "unauthorized: master key is required")
 		}
@@ -56,10 +57,11 @@ func (h *Handler) jobStatusClass(ctx context.Context, req *request) (*reply, err
 	if err != nil {
 		return nil, err
 	}
-	switch id, byID := opts.Where[core.FieldObjectID].(string); {
-	case byID && len(opts.Where) == 1:
-		// One run by id: what the SDKs' Parse.Cloud.getJobStatus asks.
-		row, err := h.app.JobStatusOf(ctx, req.auth, id)
+	switch id, isID := opts.Where[core.FieldObjectID].(string); {
+	case len(opts.Where) == 0:
+		return h.jobStatusList(ctx, req)
+	case len(opts.Where) == 1 && isID:
+		row, err := h.app.JobStatusByID(ctx, req.auth, id)
 		if core.IsCode(err, core.CodeObjectNotFound) {
 			return ok(map[string]any{"results": []any{}}), nil
 		}
@@ -67,10 +69,8 @@ func (h *Handler) jobStatusClass(ctx context.Context, req *request) (*reply, err
 			return nil, err
 		}
 		return ok(map[string]any{"results": []any{row}}), nil
-	case len(opts.Where) > 0:
-		return nil, core.Errorf(core.CodeInvalidQuery, "_JobStatus supports only limit, skip and a where on objectId")
 	}
-	return h.jobStatusList(ctx, req)
+	return nil, core.Errorf(core.CodeInvalidQuery, "_JobStatus supports limit, skip and a where on objectId alone")
 }
 
 func (h *Handler) jobStatusList(ctx context.Context, req *request) (*reply, error) {

@@ -64,6 +64,7 @@ var routes = []route{
 
 	{"GET /login", "login.get", (*Handler).login, false},
 	{"POST /login", "login.post", (*Handler).login, false},
+	{"POST /loginAs", "loginAs", (*Handler).loginAs, false},
 	{"GET /verifyPassword", "verifyPassword.get", (*Handler).verifyPassword, false},
 	{"POST /verifyPassword", "verifyPassword.post", (*Handler).verifyPassword, false},
 	{"POST /logout", "logout", (*Handler).logout, false},
@@ -75,6 +76,7 @@ var routes = []route{
 	{"POST /requestMobilePhoneVerify", "requestMobilePhoneVerify", (*Handler).requestMobilePhoneVerify, false},
 	{"POST /usersByMobilePhone", "usersByMobilePhone", (*Handler).usersByMobilePhone, false},
 	{"POST /verifyMobilePhone/{code}", "verifyMobilePhone", (*Handler).verifyMobilePhone, false},
+	{"POST /verifySmsCode/{code}", "verifySmsCode", (*Handler).verifySmsCode, false},
 
 	{"POST /batch", "batch", (*Handler).batch, false},
 	{"GET /schemas", "schemas.list", (*Handler).listSchemas, false},
@@ -209,6 +211,11 @@ func (h *Handler) find(ctx context.Context, req *request) (*reply, error) {
 		return nil, err
 	}
 	out := map[string]any{"results": res.Results}
+	if res.ClassName != "" {
+		// A relation query redirected to the relation's target class says
+		// which, as Parse Server does: the SDKs build the objects of it.
+		out["className"] = res.ClassName
+	}
 	if res.Count != nil {
 		out["count"] = *res.Count
 	}

@@ -47,6 +47,10 @@ func (h *Handler) login(ctx context.Context, req *request) (*reply, error) {
 	return result(h.app.Login(ctx, req.auth, req.paramsOrBody()))
 }
 
+func (h *Handler) loginAs(ctx context.Context, req *request) (*reply, error) {
+	return result(h.app.LoginAs(ctx, req.auth, req.paramsOrBody()))
+}
+
 func (h *Handler) verifyPassword(ctx context.Context, req *request) (*reply, error) {
 	return result(h.app.VerifyPassword(ctx, req.auth, req.paramsOrBody()))
 }

@@ -49,6 +49,8 @@ type Config struct {
 	DefaultLimit             int                `yaml:"defaultLimit"`
 	IdempotencyOptions       IdempotencyOptions `yaml:"idempotencyOptions"`
 	MaxUploadSize            string             `yaml:"maxUploadSize"`
+	BodyReadTimeout          Duration           `yaml:"bodyReadTimeout"`
+	BodyReadMinRate          string             `yaml:"bodyReadMinRate"`
 	AllowOrigin              StringList         `yaml:"allowOrigin"`
 	AllowHeaders             []string           `yaml:"allowHeaders"`
 	LogLevel                 string             `yaml:"logLevel"`
@@ -63,6 +65,7 @@ type Config struct {
 	VerifyUserEmails                 bool           `yaml:"verifyUserEmails"`
 	PreventLoginWithUnverifiedEmail  bool           `yaml:"preventLoginWithUnverifiedEmail"`
 	EmailVerifyTokenValidityDuration int            `yaml:"emailVerifyTokenValidityDuration"` // seconds
+	EmailVerifySuccessOnInvalidEmail bool           `yaml:"emailVerifySuccessOnInvalidEmail"`
 	PasswordPolicy                   PasswordPolicy `yaml:"passwordPolicy"`
 	AccountLockout                   AccountLockout `yaml:"accountLockout"`
 	EnableAnonymousUsers             bool           `yaml:"enableAnonymousUsers"`
@@ -201,6 +204,8 @@ func Default() *Config {
 		DefaultLimit:       100,
 		IdempotencyOptions: IdempotencyOptions{TTL: 300},
 		MaxUploadSize:      "20mb",
+		BodyReadTimeout:    Duration(10 * time.Second),
+		BodyReadMinRate:    "1kb",
 		AllowOrigin:        StringList{"*"},
 		LogLevel:           "info",
 		MountPath:          "/parse",
@@ -219,10 +224,13 @@ func Default() *Config {
 		},
 		Metrics:         Metrics{Enabled: true, Path: "/metrics"},
 		ShutdownTimeout: Duration(15 * time.Second),
+		Files:           defaultFiles(),
+		FileUpload:      defaultFileUpload(),
 
 		SessionLength:                    31536000,
 		RevokeSessionOnPasswordReset:     true,
 		EmailVerifyTokenValidityDuration: 86400,
+		EmailVerifySuccessOnInvalidEmail: true,
 		PasswordPolicy:                   PasswordPolicy{ResetTokenValidityDuration: 3600},
 		AccountLockout:                   AccountLockout{Duration: 5},
 		EnableAnonymousUsers:             true,
@@ -395,6 +403,7 @@ func (c *Config) CoreOptions() core.Options {
 			KeepSessionsOnPasswordReset:     !c.RevokeSessionOnPasswordReset,
 			VerifyUserEmails:                c.VerifyUserEmails,
 			PreventLoginWithUnverifiedEmail: c.PreventLoginWithUnverifiedEmail,
+			EmailVerifyErrorOnInvalidEmail:  !c.EmailVerifySuccessOnInvalidEmail,
 			EmailVerifyTokenValidity:        time.Duration(c.EmailVerifyTokenValidityDuration) * time.Second,
 			PasswordResetTokenValidity:      time.Duration(c.PasswordPolicy.ResetTokenValidityDuration) * time.Second,
 			LockoutThreshold:                c.AccountLockout.Threshold,
@@ -413,6 +422,16 @@ func (c *Config) CoreOptions() core.Options {
 // Validate rejects that).
 func (c *Config) MaxUploadBytes() int64 {
 	n, err := ParseSize(c.MaxUploadSize)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// BodyReadMinBytes returns bodyReadMinRate in bytes a second (0 if it does
+// not parse; Validate rejects that).
+func (c *Config) BodyReadMinBytes() int64 {
+	n, err := ParseSize(c.BodyReadMinRate)
 	if err != nil {
 		return 0
 	}

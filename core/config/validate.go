@@ -106,6 +106,12 @@ func (c *Config) Validate() error {
 	if c.IdempotencyOptions.TTL <= 0 {
 		bad("idempotencyOptions.ttl", "must be a positive number of seconds, got %d", c.IdempotencyOptions.TTL)
 	}
+	if c.BodyReadTimeout < 0 {
+		bad("bodyReadTimeout", `must be a duration like "10s", or 0 for no limit, got %s`, c.BodyReadTimeout)
+	}
+	if _, err := ParseSize(c.BodyReadMinRate); err != nil {
+		bad("bodyReadMinRate", "%v (bytes a second)", err)
+	}
 	if _, err := ParseSize(c.MaxUploadSize); err != nil {
 		bad("maxUploadSize", "%v", err)
 	}

@@ -2,6 +2,7 @@ package fileapi
 
 import (
 	"bufio"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/switchboardhq/switchboard/core"
 )
@@ -128,26 +130,31 @@ func (h *Handler) prepareDirect(w http.ResponseWriter, r *http.Request, original
 	if err != nil {
 		return err
 	}
+	d, err := h.prepare(r.Context(), auth, original, DirectRequest{Size: req.Size, ContentType: req.ContentType, Metadata: req.Metadata, Tags: req.Tags})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"name": d.Name, "url": d.URL, "upload": d.Upload, "ticket": d.Ticket})
+	return nil
+}
+
+// prepare admits a direct upload and gets the store's instructions.
+func (h *Handler) prepare(ctx context.Context, auth *core.Auth, original string, req DirectRequest) (*Direct, error) {
 	if req.Size <= 0 {
-		return core.Errorf(core.CodeInvalidContentLength, "size must be the file's exact length in bytes")
+		return nil, core.Errorf(core.CodeInvalidContentLength, "size must be the file's exact length in bytes")
 	}
 	if req.Size > h.opts.MaxDirectUploadSize {
-		return core.Errorf(core.CodeFileTooLarge, "the file is larger than the limit of %d bytes", h.opts.MaxDirectUploadSize)
+		return nil, core.Errorf(core.CodeFileTooLarge, "the file is larger than the limit of %d bytes", h.opts.MaxDirectUploadSize)
 	}
 	contentType, err := contentTypeFor(req.ContentType, original)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	ctx := r.Context()
 	e, err := h.admit(ctx, auth, original, contentType, req.Size, req.Metadata, req.Tags)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	expires := h.now().Add(h.opts.DirectUploadTTL)
-	tk := h.signTicket(ticket{
-		Name: e.Name, Original: original, Size: req.Size, ContentType: contentType, Protected: e.Protected,
-		Owner: auth.UserID, Master: auth.Master, Metadata: e.Metadata, Tags: e.Tags, Expires: expires.Unix(),
-	})
+	tk := h.signTicket(e.ticket(auth, h.now().Add(h.opts.DirectUploadTTL)))
 	opts := core.DirectUploadOptions{ContentType: contentType, Size: req.Size, Expires: h.opts.DirectUploadTTL}
 	if _, ok := h.files.Driver().(core.FileUploadCallback); ok {
 		opts.CallbackURL = PublicURL(h.opts.ServerURL, h.opts.AppID) + "/" + url.PathEscape(e.Name) + "/callback"
@@ -155,10 +162,17 @@ func (h *Handler) prepareDirect(w http.ResponseWriter, r *http.Request, original
 	}
 	up, err := h.files.DirectUpload(ctx, e.Name, opts)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"name": e.Name, "url": h.fileURL(e.Name), "upload": up, "ticket": tk})
-	return nil
+	return &Direct{Name: e.Name, URL: h.fileURL(e.Name), ContentType: contentType, Ticket: tk, Upload: up}, nil
+}
+
+// ticket is what the event admitted, signed into a ticket until expires.
+func (e *FileEvent) ticket(auth *core.Auth, expires time.Time) ticket {
+	return ticket{
+		Name: e.Name, Original: e.OriginalName, Size: e.Size, ContentType: e.ContentType, Protected: e.Protected,
+		Owner: auth.UserID, Master: auth.Master, Metadata: e.Metadata, Tags: e.Tags, Expires: expires.Unix(),
+	}
 }
 
 // confirmDirect serves POST /files/:name/confirm.
@@ -172,17 +186,33 @@ func (h *Handler) confirmDirect(w http.ResponseWriter, r *http.Request, name str
 	if _, err := readJSON(w, r, &req); err != nil {
 		return err
 	}
-	t, err := h.readTicket(req.Ticket, name)
+	stored, err := h.confirm(r.Context(), name, req.Ticket)
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
+	answer(w, stored, http.StatusCreated)
+	return nil
+}
+
+// confirm registers a direct upload after checking the stored file
+// against its ticket.
+func (h *Handler) confirm(ctx context.Context, name, tk string) (Stored, error) {
+	if err := h.directConfigured(); err != nil {
+		return Stored{}, err
+	}
+	t, err := h.readTicket(tk, name)
+	if err != nil {
+		return Stored{}, err
+	}
+	if t.Size <= 0 {
+		return Stored{}, errBadTicket // a ticket of Admit, not of a direct upload
+	}
 	info, err := h.files.Stat(ctx, name)
 	if core.IsCode(err, core.CodeObjectNotFound) {
-		return core.Errorf(core.CodeFileSaveError, "the file has not been uploaded yet")
+		return Stored{}, core.Errorf(core.CodeFileSaveError, "the file has not been uploaded yet")
 	}
 	if err != nil {
-		return err
+		return Stored{}, err
 	}
 	if info.Size != t.Size || mediaType(info.ContentType) != mediaType(t.ContentType) {
 		// The store took something other than what was admitted: it must
@@ -190,9 +220,9 @@ func (h *Handler) confirmDirect(w http.ResponseWriter, r *http.Request, name str
 		if err := h.files.Delete(ctx, name); err != nil {
 			h.logger(ctx).Error("removing a direct upload that broke its ticket", "file", name, "err", err)
 		}
-		return core.Errorf(core.CodeFileSaveError, "the uploaded file does not match the upload request (size or type)")
+		return Stored{}, core.Errorf(core.CodeFileSaveError, "the uploaded file does not match the upload request (size or type)")
 	}
-	return h.finish(w, ctx, t.event(), info, http.StatusCreated)
+	return h.complete(ctx, t.event(), info)
 }
 
 func (t ticket) event() *FileEvent {
@@ -226,7 +256,12 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request, appID, name s
 		return core.Errorf(core.CodeFileSaveError, "the uploaded file does not match the upload request (size)")
 	}
 	info.ContentType = t.ContentType
-	return h.finish(w, r.Context(), t.event(), info, http.StatusOK)
+	stored, err := h.complete(r.Context(), t.event(), info)
+	if err != nil {
+		return err
+	}
+	answer(w, stored, http.StatusOK)
+	return nil
 }
 
 // receiveDirect serves PUT /files/:appId/:name, the local provider's

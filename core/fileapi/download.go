@@ -86,8 +86,10 @@ func (h *Handler) checkSignature(name string, r *http.Request) (bool, error) {
 }
 
 // allowDownload decides an unsigned download: the policy, if any, and for
-// a protected file a caller the policy allows (a protected file is never
-// served to an unsigned, unauthorized request).
+// a protected file the master key only. Everyone else reads a protected
+// file through a signed URL, handed out (FileURL, FileURLs) to callers
+// who may read an object holding the file and whom the policy allows: a
+// policy that allows downloads in general must not open the plain URL.
 func (h *Handler) allowDownload(r *http.Request, rec Record) error {
 	if !rec.Protected && h.opts.Authorize == nil {
 		return nil
@@ -102,7 +104,7 @@ func (h *Handler) allowDownload(r *http.Request, rec Record) error {
 	} else {
 		auth = &core.Auth{}
 	}
-	if rec.Protected && h.opts.Authorize == nil && !auth.Master {
+	if rec.Protected && !auth.Master {
 		return core.Errorf(core.CodeOperationForbidden, "this file is protected: ask for a signed URL")
 	}
 	return h.authorize(r.Context(), ActionDownload, auth, rec)

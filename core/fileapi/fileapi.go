@@ -76,8 +76,8 @@ type Registry interface {
 }
 
 // FileEvent is what the file triggers see. BeforeSave runs once the caller
-// is allowed and before any byte is stored; it may change Protected,
-// Metadata and Tags or refuse with an error. AfterSave runs once the file
+// is allowed and before any byte is stored; it may change Name (to another
+// name without "/"), Protected, Metadata and Tags, or refuse with an error. AfterSave runs once the file
 // is stored and registered. Upload bodies stream, so the triggers see the
 // file's description, never its bytes.
 type FileEvent struct {
@@ -319,6 +319,47 @@ func (h *Handler) FileURL(ctx context.Context, auth *core.Auth, name string) (st
 	}
 	return h.files.SignedURL(ctx, name, h.opts.SignedURLTTL)
 }
+
+// FileURLs implements core.FileURLResolver: the URL of each name for auth,
+// as FileURL gives it, with the records of all names read at once when the
+// Registry can (BatchLookup). A protected file the caller may not download
+// keeps its plain URL, which answers 119: the object is readable, its file
+// is not.
+func (h *Handler) FileURLs(ctx context.Context, auth *core.Auth, names []string) (map[string]string, error) {
+	var recs map[string]Record
+	if b, ok := h.opts.Registry.(BatchLookup); ok {
+		var err error
+		if recs, err = b.LookupMany(ctx, names); err != nil {
+			return nil, err
+		}
+	}
+	out := make(map[string]string, len(names))
+	for _, name := range names {
+		rec, found := recs[name]
+		if recs == nil {
+			r, _, err := h.lookup(ctx, name)
+			if err != nil {
+				return nil, err
+			}
+			rec, found = r, true
+		}
+		out[name] = h.fileURL(name)
+		if !found || !rec.Protected {
+			continue
+		}
+		if err := h.authorize(ctx, ActionDownload, auth, rec); err != nil {
+			continue
+		}
+		signed, err := h.files.SignedURL(ctx, name, h.opts.SignedURLTTL)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = signed
+	}
+	return out, nil
+}
+
+var _ core.FileURLResolver = (*Handler)(nil)
 
 func (h *Handler) logger(ctx context.Context) *slog.Logger { return core.LoggerFrom(ctx) }
 

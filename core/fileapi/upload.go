@@ -39,10 +39,39 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request, original string
 		if err != nil {
 			return err
 		}
-	} else if in.auth, err = h.authenticate(r, nil); err != nil {
+	} else {
+		if in.auth, err = h.authenticate(r, nil); err != nil {
+			return err
+		}
+		if in.metadata, in.tags, err = fileDataHeaders(r.Header); err != nil {
+			return err
+		}
+	}
+	stored, err := h.storeIncoming(r.Context(), &in)
+	if err != nil {
 		return err
 	}
-	return h.store(w, r.Context(), &in)
+	answer(w, stored, http.StatusCreated)
+	return nil
+}
+
+// fileDataHeaders reads the metadata and tags that the JS SDK sends in
+// headers with a raw (streamed) upload: X-Parse-File-Metadata and
+// X-Parse-File-Tags, each a JSON object.
+func fileDataHeaders(hd http.Header) (metadata, tags map[string]any, err error) {
+	for _, f := range []struct {
+		header string
+		dst    *map[string]any
+	}{{"X-Parse-File-Metadata", &metadata}, {"X-Parse-File-Tags", &tags}} {
+		v := hd.Get(f.header)
+		if v == "" {
+			continue
+		}
+		if err := json.Unmarshal([]byte(v), f.dst); err != nil || *f.dst == nil {
+			return nil, nil, core.Errorf(core.CodeInvalidJSON, "%s must be a JSON object", f.header)
+		}
+	}
+	return metadata, tags, nil
 }
 
 // maybeEnvelope tells whether the body may be the JS SDK's JSON envelope:
@@ -110,21 +139,21 @@ func (h *Handler) readEnvelope(r *http.Request, body *bufio.Reader, in *incoming
 	return spool, nil
 }
 
-// store runs the rules and triggers around one upload and answers it.
-func (h *Handler) store(w http.ResponseWriter, ctx context.Context, in *incoming) error {
+// storeIncoming runs the rules and triggers around one upload.
+func (h *Handler) storeIncoming(ctx context.Context, in *incoming) (Stored, error) {
 	contentType, err := contentTypeFor(in.declaredType, in.original)
 	if err != nil {
-		return err
+		return Stored{}, err
 	}
 	e, err := h.admit(ctx, in.auth, in.original, contentType, in.size, in.metadata, in.tags)
 	if err != nil {
-		return err
+		return Stored{}, err
 	}
 	info, err := h.files.Put(ctx, e.Name, in.body, core.PutOptions{Size: in.size, ContentType: contentType, MaxSize: h.opts.MaxUploadSize})
 	if err != nil {
-		return err
+		return Stored{}, err
 	}
-	return h.finish(w, ctx, e, info, http.StatusCreated)
+	return h.complete(ctx, e, info)
 }
 
 // admit checks an upload before any byte is stored: the caller, the
@@ -145,8 +174,16 @@ func (h *Handler) admit(ctx context.Context, auth *core.Auth, original, contentT
 		return nil, err
 	}
 	if h.opts.BeforeSave != nil {
+		stored := e.Name
 		if err := h.opts.BeforeSave(ctx, e); err != nil {
 			return nil, triggerError(err)
+		}
+		// A trigger may rename the file; the new name must be one the
+		// download route can serve.
+		if e.Name != stored {
+			if err := checkStoredName(e.Name); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if e.Protected && h.opts.Registry == nil {
@@ -173,10 +210,10 @@ func triggerError(err error) error {
 	return &core.Error{Code: core.CodeScriptFailed, Message: err.Error(), Err: err}
 }
 
-// finish registers a stored file, runs AfterSave and answers {url, name}.
-// A file that cannot be registered is deleted: nothing is kept that the
-// server does not know about.
-func (h *Handler) finish(w http.ResponseWriter, ctx context.Context, e *FileEvent, info core.FileInfo, status int) error {
+// complete registers a stored file and runs AfterSave. A file that
+// cannot be registered is deleted: nothing is kept that the server does
+// not know about.
+func (h *Handler) complete(ctx context.Context, e *FileEvent, info core.FileInfo) (Stored, error) {
 	e.Info, e.Size = info, info.Size
 	if h.opts.Registry != nil {
 		rec := e.record()
@@ -185,14 +222,14 @@ func (h *Handler) finish(w http.ResponseWriter, ctx context.Context, e *FileEven
 			if derr := h.files.Delete(context.WithoutCancel(ctx), e.Name); derr != nil && !core.IsCode(derr, core.CodeFileDeleteError) {
 				h.logger(ctx).Error("removing a file that could not be registered", "file", e.Name, "err", derr)
 			}
-			return err
+			return Stored{}, err
 		}
 	}
 	url := h.fileURL(e.Name)
 	if e.Protected {
 		signed, err := h.files.SignedURL(ctx, e.Name, h.opts.SignedURLTTL)
 		if err != nil {
-			return err
+			return Stored{}, err
 		}
 		url = signed
 	}
@@ -204,9 +241,13 @@ func (h *Handler) finish(w http.ResponseWriter, ctx context.Context, e *FileEven
 			h.logger(ctx).Warn("afterSave file trigger failed", "file", e.Name, "err", err)
 		}
 	}
-	w.Header().Set("Location", url)
-	writeJSON(w, status, map[string]string{"url": url, "name": e.Name})
-	return nil
+	return Stored{Name: e.Name, URL: url, ContentType: e.ContentType, Size: info.Size, Protected: e.Protected}, nil
+}
+
+// answer is the reply to a finished upload: {url, name} and Location.
+func answer(w http.ResponseWriter, s Stored, status int) {
+	w.Header().Set("Location", s.URL)
+	writeJSON(w, status, map[string]string{"url": s.URL, "name": s.Name})
 }
 
 // delete serves DELETE /files/:name: master key only, as in Parse.
@@ -221,10 +262,19 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request, name string) er
 	if auth.ReadOnly {
 		return core.Errorf(core.CodeOperationForbidden, "read-only masterKey isn't allowed to perform the write operation")
 	}
+	if err := h.deleteAs(r.Context(), auth, name); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{})
+	return nil
+}
+
+// deleteAs deletes a file for a master-key caller: the policy, the delete
+// triggers and the removal of the file, its record and its thumbnails.
+func (h *Handler) deleteAs(ctx context.Context, auth *core.Auth, name string) error {
 	if err := checkStoredName(name); err != nil {
 		return err
 	}
-	ctx := r.Context()
 	rec, _, err := h.lookup(ctx, name)
 	if err != nil {
 		return err
@@ -246,7 +296,6 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request, name string) er
 			h.logger(ctx).Warn("afterDelete file trigger failed", "file", name, "err", err)
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{})
 	return nil
 }
 

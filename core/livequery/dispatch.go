@@ -291,6 +291,15 @@ func (d *delivery) render(sub *subscription, auth *core.Auth, current, readable 
 			}
 		}
 	}
+	// File fields carry the URL this subscriber may use (a signed one for
+	// a protected file), as a find's results do. The nested File maps are
+	// shared with the other subscribers' views: rewrite a copy.
+	if d.s.app.HasFileValues(out) {
+		out = deepCopy(out)
+		if err := d.s.app.ResolveFileURLs(d.ctx, auth, out); err != nil {
+			d.s.log.Warn("livequery: resolving file URLs", "class", d.ev.ClassName, "err", err)
+		}
+	}
 	return out
 }
 

@@ -13,8 +13,8 @@
 //	cors        Parse's CORS headers; OPTIONS answered here
 //	router      /health, the metrics path, and the mount path:
 //	  gzip      compress responses the client accepts (≥ 1 KiB)
-//	  api       body-size limit, recover → Parse 500 JSON, strip the mount
-//	            path, call the API
+//	  api       body limits (size, slow bodies), recover → Parse 500 JSON,
+//	            strip the mount path, call the API
 //
 // The recover that answers a panic with Parse JSON sits inside gzip, so a
 // panic cannot let the compressor flush half a response first.
@@ -53,6 +53,11 @@ type Options struct {
 	// path itself ("/parse", where the Parse SDKs open LiveQuery), ahead
 	// of gzip and the API.
 	WebSocket http.Handler
+	// Extra serves other APIs at the root beside the mount path, by path
+	// prefix ("/1.1": the LeanCloud dialect): a request whose path is the
+	// prefix or starts with prefix + "/" goes to its handler with the full
+	// path, through the same chain as the API (gzip, body limit, recover).
+	Extra map[string]http.Handler
 	// MountPath is where the API is served (default "/parse").
 	MountPath string
 	// AllowOrigin lists the origins for Access-Control-Allow-Origin
@@ -62,6 +67,11 @@ type Options struct {
 	AllowHeaders []string
 	// MaxBodyBytes limits request bodies (0: no limit).
 	MaxBodyBytes int64
+	// BodyReadTimeout and BodyReadMinRate bound how slowly a request body
+	// may arrive (slowbody.go): it must start within BodyReadTimeout and
+	// then keep up BodyReadMinRate bytes a second. 0 for either: no limit.
+	BodyReadTimeout time.Duration
+	BodyReadMinRate int64
 	// MetricsPath serves Prometheus metrics (empty: no metrics endpoint,
 	// metrics are still collected in Registry()).
 	MetricsPath string
@@ -80,6 +90,8 @@ func OptionsFromConfig(c *config.Config) Options {
 		AllowOrigin:     append([]string(nil), c.AllowOrigin...),
 		AllowHeaders:    append([]string(nil), c.AllowHeaders...),
 		MaxBodyBytes:    c.MaxUploadBytes(),
+		BodyReadTimeout: time.Duration(c.BodyReadTimeout),
+		BodyReadMinRate: c.BodyReadMinBytes(),
 		ShutdownTimeout: time.Duration(c.ShutdownTimeout),
 	}
 	if c.Metrics.Enabled {
@@ -91,15 +103,17 @@ func OptionsFromConfig(c *config.Config) Options {
 // Server is the HTTP front of one App. It is an http.Handler; Serve runs it
 // on a listener with graceful shutdown.
 type Server struct {
-	opts     Options
-	log      *slog.Logger
-	mount    string // "" for a root mount, else "/parse"
-	handler  http.Handler
-	apiGzip  http.Handler
-	metrics  *metrics
-	ids      idGenerator
-	cors     corsHeaders
-	stopping atomic.Bool
+	opts    Options
+	log     *slog.Logger
+	mount   string // "" for a root mount, else "/parse"
+	handler http.Handler
+	apiGzip http.Handler
+	// extraGzip serves Options.Extra like the API.
+	extraGzip http.Handler
+	metrics   *metrics
+	ids       idGenerator
+	cors      corsHeaders
+	stopping  atomic.Bool
 }
 
 // New builds a Server. It fails only on options that cannot work.
@@ -135,6 +149,12 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("server: gzip: %w", err)
 	}
 	s.apiGzip = gz(http.HandlerFunc(s.serveAPI))
+	for prefix := range opts.Extra {
+		if !strings.HasPrefix(prefix, "/") || strings.HasSuffix(prefix, "/") || prefix == s.mount {
+			return nil, fmt.Errorf("server: extra prefix %q must start with / and not end with it, and differ from the mount path", prefix)
+		}
+	}
+	s.extraGzip = gz(http.HandlerFunc(s.serveExtra))
 	s.handler = s.instrument(s.withCORS(http.HandlerFunc(s.route)))
 	return s, nil
 }
@@ -150,15 +170,22 @@ func (s *Server) Registry() *prometheus.Registry { return s.metrics.reg }
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
 	switch {
-	case p == "/health" || (s.mount != "" && p == s.mount+"/health"):
+	case p == "/health":
 		setRoute(r, "health")
-		s.serveHealth(w, r)
+		s.serveHealth(w, r, false)
+	case s.mount != "" && p == s.mount+"/health":
+		// Under the mount path the SDKs call it as any route: the JS SDK
+		// (EventuallyQueue.poll) POSTs its envelope with _method GET.
+		setRoute(r, "health")
+		s.serveHealth(w, r, true)
 	case s.opts.MetricsPath != "" && p == s.opts.MetricsPath:
 		setRoute(r, "metrics")
 		s.metrics.handler.ServeHTTP(w, r)
 	case s.opts.WebSocket != nil && (p == s.mount || p == s.mount+"/" || (s.mount == "" && p == "/")) && isWebSocketUpgrade(r):
 		setRoute(r, "websocket")
 		s.opts.WebSocket.ServeHTTP(w, r)
+	case s.extraFor(p) != nil:
+		s.extraGzip.ServeHTTP(w, r)
 	case s.mount == "" || p == s.mount || (len(p) > len(s.mount) && p[len(s.mount)] == '/' && p[:len(s.mount)] == s.mount):
 		s.apiGzip.ServeHTTP(w, r)
 	default:
@@ -184,11 +211,22 @@ func headerHasToken(values []string, token string) bool {
 	return false
 }
 
-// serveAPI applies the body limit and the Parse-JSON recover, strips the
-// mount path and calls the API.
+// serveAPI applies the body limits (size, slow bodies) and the Parse-JSON
+// recover, strips the mount path and calls the API.
 func (s *Server) serveAPI(rw http.ResponseWriter, r *http.Request) {
+	s.guarded(rw, r, func(w http.ResponseWriter, r *http.Request) {
+		r2 := new(http.Request)
+		*r2 = *r
+		r2.URL = stripPrefix(r.URL, s.mount)
+		s.opts.API.ServeHTTP(w, r2)
+	})
+}
+
+// guarded runs serve with the body limit and the Parse-JSON recover.
+func (s *Server) guarded(rw http.ResponseWriter, r *http.Request, serve func(w http.ResponseWriter, r *http.Request)) {
 	w := &apiWriter{ResponseWriter: rw}
 	defer s.recoverAPI(w, r)
+	s.guardBody(w, r)
 	if max := s.opts.MaxBodyBytes; max > 0 && r.Body != nil && r.Body != http.NoBody {
 		if r.ContentLength > max {
 			writeError(w, BodyTooLarge(max))
@@ -198,10 +236,23 @@ func (s *Server) serveAPI(rw http.ResponseWriter, r *http.Request) {
 		// API maps to the same Parse error as above.
 		r.Body = http.MaxBytesReader(w, r.Body, max)
 	}
-	r2 := new(http.Request)
-	*r2 = *r
-	r2.URL = stripPrefix(r.URL, s.mount)
-	s.opts.API.ServeHTTP(w, r2)
+	serve(w, r)
+}
+
+// extraFor returns the Options.Extra handler for path p, or nil.
+func (s *Server) extraFor(p string) http.Handler {
+	for prefix, h := range s.opts.Extra {
+		if strings.HasPrefix(p, prefix) && (len(p) == len(prefix) || p[len(prefix)] == '/') {
+			return h
+		}
+	}
+	return nil
+}
+
+// serveExtra serves an Options.Extra handler like the API, with the
+// path whole.
+func (s *Server) serveExtra(rw http.ResponseWriter, r *http.Request) {
+	s.guarded(rw, r, func(w http.ResponseWriter, r *http.Request) { s.extraFor(r.URL.Path).ServeHTTP(w, r) })
 }
 
 // BodyTooLarge is the Parse error for a request body over the limit; it is
@@ -217,12 +268,16 @@ func setRoute(r *http.Request, route string) {
 	}
 }
 
-func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request) {
+// serveHealth answers GET and HEAD, and POST when envelope is set.
+func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request, envelope bool) {
 	h := w.Header()
 	h["Content-Type"] = jsonContentType
 	h["Cache-Control"] = noStore
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && !(envelope && r.Method == http.MethodPost) {
 		h["Allow"] = []string{"GET, HEAD"}
+		if envelope {
+			h["Allow"] = []string{"GET, HEAD, POST"}
+		}
 		w.WriteHeader(http.StatusMethodNotAllowed)
 		return
 	}

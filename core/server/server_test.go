@@ -340,6 +340,14 @@ func TestHealth(t *testing.T) {
 	if resp, _ := do(t, nil, "GET", ts.URL+"/parse/health", nil, nil); resp.StatusCode != 200 {
 		t.Errorf("mount health = %d", resp.StatusCode)
 	}
+	// The JS SDK's EventuallyQueue.poll sends its envelope: POST, text/plain.
+	resp, body = do(t, nil, "POST", ts.URL+"/parse/health", strings.NewReader(`{"_method":"GET","_ApplicationId":"x"}`), map[string]string{"Content-Type": "text/plain"})
+	if resp.StatusCode != 200 || body != `{"status":"ok"}` {
+		t.Errorf("POST /parse/health = %d %q", resp.StatusCode, body)
+	}
+	if resp, _ := do(t, nil, "PUT", ts.URL+"/parse/health", nil, nil); resp.StatusCode != 405 || resp.Header.Get("Allow") != "GET, HEAD, POST" {
+		t.Errorf("PUT /parse/health = %d %v", resp.StatusCode, resp.Header)
+	}
 	mu.Lock()
 	fail = errors.New("database is down")
 	mu.Unlock()
@@ -474,7 +482,8 @@ func TestOptionsFromConfig(t *testing.T) {
 	c.AllowHeaders = []string{"X-A"}
 	o := OptionsFromConfig(c)
 	if o.MountPath != "/parse" || o.MaxBodyBytes != 20<<20 || o.MetricsPath != "" || o.AllowOrigin[0] != "*" ||
-		o.AllowHeaders[0] != "X-A" || o.ShutdownTimeout != 15*time.Second {
+		o.AllowHeaders[0] != "X-A" || o.ShutdownTimeout != 15*time.Second ||
+		o.BodyReadTimeout != DefaultBodyReadTimeout || o.BodyReadMinRate != DefaultBodyReadMinRate {
 		t.Errorf("options = %+v", o)
 	}
 }

@@ -88,6 +88,40 @@ func TestTwoNodes(t *testing.T) {
 		})
 	})
 
+	// Hole 10 of issue 8: a purge of _Role or _Session on one node ends the
+	// purged roles and sessions on the other at once, not when its cache
+	// entries expire.
+	t.Run("PurgeEndsRolesAndSessionsOnOtherNode", func(t *testing.T) {
+		user := n1.must(http.StatusCreated, http.MethodPost, "/users", map[string]any{"username": "bo", "password": "pw"}, false, "")
+		token, userID := user["sessionToken"].(string), user["objectId"].(string)
+		n1.must(http.StatusCreated, http.MethodPost, "/roles", map[string]any{
+			"name": "staff", "ACL": map[string]any{"*": map[string]any{"read": true}},
+			"users": map[string]any{"__op": "AddRelation", "objects": []any{pointer("_User", userID)}},
+		}, true, "")
+		doc := n1.must(http.StatusCreated, http.MethodPost, "/classes/Memo", map[string]any{
+			"text": "staff only", "ACL": map[string]any{"role:staff": map[string]any{"read": true}},
+		}, true, "")
+		docPath := "/classes/Memo/" + doc["objectId"].(string)
+		// Node 2 caches bo's session and roles.
+		poll(t, invalidation, "node 2 serving the memo to staff", func() bool {
+			status, _, _, err := n2.call(http.MethodGet, docPath, nil, false, token)
+			return err == nil && status == http.StatusOK
+		})
+
+		n1.must(http.StatusOK, http.MethodDelete, "/purge/_Role", nil, true, "")
+		poll(t, invalidation, "node 2 refusing the memo once _Role was purged", func() bool {
+			status, out, _, err := n2.call(http.MethodGet, docPath, nil, false, token)
+			return err == nil && status == http.StatusNotFound && out["code"] == 101.0
+		})
+		n2.must(http.StatusOK, http.MethodGet, "/users/me", nil, false, token) // the session is cached again
+
+		n1.must(http.StatusOK, http.MethodDelete, "/purge/_Session", nil, true, "")
+		poll(t, invalidation, "node 2 refusing the session once _Session was purged", func() bool {
+			_, out, _, err := n2.call(http.MethodGet, "/users/me", nil, false, token)
+			return err == nil && out["code"] == 209.0
+		})
+	})
+
 	t.Run("DelayedJobRunsOnce", func(t *testing.T) {
 		runAt := time.Now().Add(2 * time.Second).UTC()
 		_, _, hdr, err := n1.call(http.MethodPost, "/jobs/sbtest.record?runAt="+url.QueryEscape(runAt.Format(time.RFC3339Nano)), map[string]any{"marker": "delayed"}, true, "")
@@ -99,6 +133,15 @@ func TestTwoNodes(t *testing.T) {
 			t.Fatal("POST /jobs answered no X-Parse-Job-Status-Id")
 		}
 		waitJob(t, n2, jobID, "succeeded")
+		// One run by its id, as Parse.Cloud.getJobStatus asks (a where on
+		// objectId) and as GET /classes/_JobStatus/:id.
+		byID := n2.must(http.StatusOK, http.MethodGet, "/classes/_JobStatus/"+jobID, nil, true, "")
+		byWhere := n2.must(http.StatusOK, http.MethodGet, "/classes/_JobStatus?where="+url.QueryEscape(`{"objectId":"`+jobID+`"}`), nil, true, "")
+		if list, _ := byWhere["results"].([]any); byID["status"] != "succeeded" || byID["jobName"] != "sbtest.record" ||
+			len(list) != 1 || list[0].(map[string]any)["objectId"] != jobID {
+			t.Fatalf("the job by id: %v; by where: %v", byID, byWhere)
+		}
+		n2.must(http.StatusNotFound, http.MethodGet, "/classes/_JobStatus/999999999", nil, true, "")
 		runs := n2.query("SbTestJobRun", map[string]any{"marker": "delayed"})
 		if len(runs) != 2 || phases(runs)["start"] != 1 || phases(runs)["done"] != 1 {
 			t.Fatalf("the delayed job's runs: %v, want one start and one done", runs)

@@ -144,21 +144,32 @@ func TestTransactionalBatchRollsBack(t *testing.T) {
 	}
 }
 
+// TestConcurrentIncrementsAllCount: concurrent Increments of a field, and
+// of a key inside an Object field (which is read and written back), all
+// count.
 func TestConcurrentIncrementsAllCount(t *testing.T) {
 	h := newHarness(t, nil)
-	res := h.do("POST", "/classes/Counter", "", map[string]any{"n": 0})
+	res := h.do("POST", "/classes/Counter", "", map[string]any{"n": 0, "stats": map[string]any{"level": map[string]any{"xp": 0}}})
 	id := res.body["objectId"].(string)
 	var wg sync.WaitGroup
 	for i := 0; i < 50; i++ {
-		wg.Add(1)
+		wg.Add(2)
 		go func() {
 			defer wg.Done()
 			h.do("PUT", "/classes/Counter/"+id, "", map[string]any{"n": map[string]any{"__op": "Increment", "amount": 1}})
 		}()
+		go func() {
+			defer wg.Done()
+			h.do("PUT", "/classes/Counter/"+id, "", map[string]any{"stats.level.xp": map[string]any{"__op": "Increment", "amount": 1}})
+		}()
 	}
 	wg.Wait()
-	if res = h.do("GET", "/classes/Counter/"+id, "", nil); res.body["n"] != 50.0 {
+	res = h.do("GET", "/classes/Counter/"+id, "", nil)
+	if res.body["n"] != 50.0 {
 		t.Fatalf("after 50 concurrent increments n = %v", res.body["n"])
+	}
+	if xp := res.body["stats"].(map[string]any)["level"].(map[string]any)["xp"]; xp != 50.0 {
+		t.Fatalf("after 50 concurrent increments of stats.level.xp it is %v", xp)
 	}
 }
 

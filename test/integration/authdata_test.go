@@ -2,6 +2,7 @@ package integration
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
@@ -235,25 +236,41 @@ func TestAuthDataLinking(t *testing.T) {
 	}
 }
 
-// TestAnonymousUserUpgrade: the SDKs' anonymous user becomes a password
-// user by saving a username and password and unlinking "anonymous".
+// TestAnonymousUserUpgrade: an anonymous user becomes a password user by
+// saving a username and password, whether it unlinks "anonymous" itself
+// (the SDKs) or not (a plain REST client): the device id no longer leads
+// to the account, and no empty authData is left behind.
 func TestAnonymousUserUpgrade(t *testing.T) {
 	t.Parallel()
-	h, _ := newAuthHarness(t)
-	device := map[string]any{"id": "2f3e8d8a-1111-4222-8333-444455556666"}
-	res := h.do("POST", "/users", "", authData("anonymous", device))
-	wantStatus(t, res, 201)
-	anon := who{name: "anon", id: res.body["objectId"].(string), token: res.body["sessionToken"].(string)}
-	wantStatus(t, h.as(anon, "PUT", "/users/"+anon.id, map[string]any{
-		"username": "upgraded", "password": "pw", "authData": map[string]any{"anonymous": nil}}), 200)
-	s := h.login("upgraded", "pw")
-	if s.id != anon.id {
-		t.Fatalf("login after upgrade is another user: %s vs %s", s.id, anon.id)
+	h, p := newAuthHarness(t)
+	for i, upgrade := range []map[string]any{
+		{"username": "upgraded", "password": "pw", "authData": map[string]any{"anonymous": nil}},
+		{"username": "upgraded-rest", "password": "pw"},
+	} {
+		device := map[string]any{"id": fmt.Sprintf("2f3e8d8a-1111-4222-8333-44445555666%d", i)}
+		res := h.do("POST", "/users", "", authData("anonymous", device))
+		wantStatus(t, res, 201)
+		anon := who{name: "anon", id: res.body["objectId"].(string), token: res.body["sessionToken"].(string)}
+		wantStatus(t, h.as(anon, "PUT", "/users/"+anon.id, upgrade), 200)
+		if s := h.login(upgrade["username"].(string), "pw"); s.id != anon.id {
+			t.Fatalf("login after upgrade is another user: %s vs %s", s.id, anon.id)
+		}
+		wantStatus(t, h.as(anon, "GET", "/users/me", nil), 200)
+		if stored := h.do("GET", "/users/"+anon.id, "master", nil); stored.body["authData"] != nil {
+			t.Fatalf("authData after the upgrade %v: %s", upgrade, stored.raw)
+		}
+		res = h.do("POST", "/users", "", authData("anonymous", device))
+		if res.status != 201 || res.body["objectId"] == anon.id {
+			t.Fatalf("anonymous login after upgrade: %d %s", res.status, res.raw)
+		}
 	}
-	wantStatus(t, h.as(anon, "GET", "/users/me", nil), 200)
-	// The device id no longer leads to this account.
-	res = h.do("POST", "/users", "", authData("anonymous", device))
-	if res.status != 201 || res.body["objectId"] == anon.id {
-		t.Fatalf("anonymous login after upgrade: %d %s", res.status, res.raw)
+	// Other providers stay linked through a password change.
+	gh := h.do("POST", "/users", "", authData("github", p.githubData(77, "octo")))
+	wantStatus(t, gh, 201)
+	ghUser := who{id: gh.body["objectId"].(string), token: gh.body["sessionToken"].(string)}
+	wantStatus(t, h.as(ghUser, "PUT", "/users/"+ghUser.id, map[string]any{"password": "pw2"}), 200)
+	ad, _ := h.do("GET", "/users/"+ghUser.id, "master", nil).body["authData"].(map[string]any)
+	if ad["github"] == nil {
+		t.Fatalf("a password change unlinked github: %v", ad)
 	}
 }

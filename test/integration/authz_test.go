@@ -754,6 +754,11 @@ func TestAuthzSystemRoutes(t *testing.T) {
 		}, func(_ who, res response) string { return strconv.Itoa(len(res.results())) },
 			[nCallers]string{"209", "1", "0", "0", "0", "1", "1"}},
 
+		// A session for any user: the master key only, not the read-only
+		// one (a session writes as its user).
+		{"loginAs alice", req("POST", "/loginAs", map[string]any{"userId": w.alice.id}), nil,
+			[nCallers]string{"119", "119", "119", "119", "119", "ok", "119"}},
+
 		{"delete eve (public-write ACL)", req("DELETE", "/users/"+w.eve.id, nil), nil,
 			[nCallers]string{"206", "206", "206", "206", "206", "ok", "119"}},
 	})

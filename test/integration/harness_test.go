@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/switchboardhq/switchboard/core"
 	"github.com/switchboardhq/switchboard/core/api"
@@ -38,6 +39,12 @@ type harness struct {
 // newHarness starts a server on a fresh, empty store with opts applied.
 func newHarness(t testing.TB, tweak func(*core.Options)) *harness {
 	t.Helper()
+	return newHarnessWith(t, tweak, nil)
+}
+
+// newHarnessWith is newHarness with the HTTP server's options changed too.
+func newHarnessWith(t testing.TB, tweak func(*core.Options), serverTweak func(*server.Options)) *harness {
+	t.Helper()
 	st := openStore(t)
 	// The listener comes first so that the App knows its own URL, for the
 	// links it puts in e-mails.
@@ -53,8 +60,12 @@ func newHarness(t testing.TB, tweak func(*core.Options)) *harness {
 	if err != nil {
 		t.Fatalf("NewApp: %v", err)
 	}
-	srv, err := server.New(server.Options{API: api.New(app), Ready: app.Ready, Store: st, MaxBodyBytes: 1 << 20,
-		Logger: slog.New(slog.NewTextHandler(testLogWriter, nil))})
+	so := server.Options{API: api.New(app), Ready: app.Ready, Store: st, MaxBodyBytes: 1 << 20,
+		Logger: slog.New(slog.NewTextHandler(testLogWriter, nil))}
+	if serverTweak != nil {
+		serverTweak(&so)
+	}
+	srv, err := server.New(so)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,6 +334,19 @@ func (b *inbox[T]) count() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return len(b.msgs)
+}
+
+// waitCount waits until n messages were delivered, for messages sent after
+// the answer; more than n, or fewer by the deadline, fails.
+func (b *inbox[T]) waitCount(t testing.TB, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for b.count() < n && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := b.count(); got != n {
+		t.Fatalf("%d messages delivered, want %d", got, n)
+	}
 }
 
 // latest returns the last message delivered.

@@ -363,7 +363,10 @@ type queue[TTx any] struct {
 	stopped  bool
 }
 
-var _ core.JobQueue = (*queue[pgx.Tx])(nil)
+var (
+	_ core.JobQueue        = (*queue[pgx.Tx])(nil)
+	_ core.JobStatusGetter = (*queue[pgx.Tx])(nil)
+)
 
 func newQueue[TTx any](driver riverdriver.Driver[TTx], opts Options, closeDB func() error) *queue[TTx] {
 	return &queue[TTx]{driver: driver, opts: opts, closeDB: closeDB, handlers: map[string]core.JobHandler{}}
@@ -566,27 +569,28 @@ func (q *queue[TTx]) Status(ctx context.Context, limit, skip int) ([]map[string]
 	return out, nil
 }
 
-// StatusOf returns one job by id.
-func (q *queue[TTx]) StatusOf(ctx context.Context, id string) (map[string]any, error) {
+// StatusByID returns one job's status row, or nil when there is no job
+// with that id (core.JobStatusGetter).
+func (q *queue[TTx]) StatusByID(ctx context.Context, id string) (map[string]any, error) {
 	client, err := q.started()
 	if err != nil {
 		return nil, err
 	}
-	n, err := strconv.ParseInt(id, 10, 64)
-	if err != nil || n <= 0 {
-		return nil, core.ErrNotFound()
+	n, perr := strconv.ParseInt(id, 10, 64)
+	if perr != nil || n <= 0 {
+		return nil, nil // not an id River gives
 	}
 	j, err := client.JobGet(ctx, n)
 	if errors.Is(err, rivertype.ErrNotFound) {
-		return nil, core.ErrNotFound()
+		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("river jobs: reading job %d: %w", n, err)
+		return nil, fmt.Errorf("river jobs: job %d: %w", n, err)
 	}
 	return statusRow(j)
 }
 
-// statusRow is a job in the shape core.JobQueue.Status describes.
+// statusRow is one job in _JobStatus's shape (see core.JobQueue.Status).
 func statusRow(j *rivertype.JobRow) (map[string]any, error) {
 	var a args
 	if err := json.Unmarshal(j.EncodedArgs, &a); err != nil {

@@ -488,6 +488,12 @@ func (s *Store) update(ctx context.Context, wc *writerConn, class *core.Class, i
 				set(col.quoted)
 				b.WriteString("COALESCE(" + col.quoted + ", 0) + ")
 				b.Arg(o.Amount)
+			case core.Bitwise:
+				if col.typ != core.TypeNumber {
+					return core.Errorf(core.CodeInvalidValue, "cannot apply a bit operation to %q: it is %s, not Number", k, col.typ)
+				}
+				set(col.quoted)
+				bitwiseSQL(b, col.quoted, o)
 			case core.Add, core.AddUnique, core.Remove:
 				if col.typ != core.TypeArray {
 					return core.Errorf(core.CodeInvalidValue, "cannot add to or remove from %q: it is %s, not Array", k, col.typ)
@@ -567,6 +573,34 @@ func (s *Store) update(ctx context.Context, wc *writerConn, class *core.Class, i
 		return nil, err
 	}
 	return out, nil
+}
+
+// bitwiseSQL writes a bit operation on a Number column in SQL that SQLite
+// and PostgreSQL both run: the value is cast to a 64-bit integer (a
+// fraction is dropped), and XOR, which SQLite lacks, is (a | b) - (a & b).
+func bitwiseSQL(b *Builder, col string, o core.Bitwise) {
+	cur := "CAST(COALESCE(" + col + ", 0) AS BIGINT)"
+	arg := func() {
+		b.WriteString("CAST(")
+		b.Arg(o.Value)
+		b.WriteString(" AS BIGINT)")
+	}
+	switch o.Op {
+	case core.BitAnd:
+		b.WriteString("(" + cur + " & ")
+		arg()
+		b.WriteString(")")
+	case core.BitOr:
+		b.WriteString("(" + cur + " | ")
+		arg()
+		b.WriteString(")")
+	default:
+		b.WriteString("((" + cur + " | ")
+		arg()
+		b.WriteString(") - (" + cur + " & ")
+		arg()
+		b.WriteString("))")
+	}
 }
 
 func (s *Store) changeRelation(ctx context.Context, ss session, p *plan, field, id string, ids []string, add bool) error {

@@ -12,7 +12,7 @@ import (
 
 func testUpdate(t *testing.T, open func(t *testing.T) core.Store) {
 	s := open(t)
-	c := mustCreate(t, s, class("Counter", map[string]string{"n": "Number", "list": "Array", "s": "String", "o": "Object"}))
+	c := mustCreate(t, s, class("Counter", map[string]string{"n": "Number", "m": "Number", "list": "Array", "s": "String", "o": "Object"}))
 	mustInsert(t, s, c, obj("c1", "n", 1.0, "list", []any{"a", "b", "a", 1.0}, "s", "x", "o", map[string]any{"k": 1.0}), obj("c2"))
 	up := func(id string, u core.Update) core.Object {
 		t.Helper()
@@ -41,6 +41,15 @@ func testUpdate(t *testing.T, open func(t *testing.T) core.Store) {
 		{"set object", "c1", core.Update{"o": core.Set{Value: map[string]any{"a": []any{1.0}}}}, "o", map[string]any{"a": []any{1.0}}},
 		{"unset", "c1", core.Update{"s": core.Unset{}}, "s", nil},
 		{"several at once", "c1", core.Update{"s": core.Set{Value: "y"}, "n": core.Increment{Amount: 1}, "list": core.Add{Values: []any{"e"}}}, "n", 4.0},
+		// Bit operations (LeanCloud's BitAnd, BitOr, BitXor): n is 4 here.
+		{"bit or", "c1", core.Update{"n": core.Bitwise{Op: core.BitOr, Value: 3}}, "n", 7.0},
+		{"bit and", "c1", core.Update{"n": core.Bitwise{Op: core.BitAnd, Value: 6}}, "n", 6.0},
+		{"bit xor", "c1", core.Update{"n": core.Bitwise{Op: core.BitXor, Value: 5}}, "n", 3.0},
+		{"bit xor with a negative value", "c1", core.Update{"n": core.Bitwise{Op: core.BitXor, Value: -1}}, "n", -4.0},
+		{"bit or beyond 32 bits", "c2", core.Update{"n": core.Bitwise{Op: core.BitOr, Value: 1 << 40}}, "n", float64(int64(1)<<40 | 4)},
+		{"bit and keeps high bits", "c2", core.Update{"n": core.Bitwise{Op: core.BitAnd, Value: 1<<40 | 1}}, "n", float64(int64(1) << 40)},
+		{"bit xor back to 4", "c1", core.Update{"n": core.Bitwise{Op: core.BitXor, Value: -8}}, "n", 4.0},
+		{"bit or on a missing field counts from 0", "c2", core.Update{"m": core.Bitwise{Op: core.BitOr, Value: 5}}, "m", 5.0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -64,6 +73,9 @@ func testUpdate(t *testing.T, open func(t *testing.T) core.Store) {
 	_, err := s.Update(ctx(t), c, "c1", nil, nil, core.Update{"s": core.Increment{Amount: 1}})
 	if err == nil {
 		t.Errorf("increment of a String field succeeded")
+	}
+	if _, err := s.Update(ctx(t), c, "c1", nil, nil, core.Update{"s": core.Bitwise{Op: core.BitOr, Value: 1}}); !core.IsCode(err, core.CodeInvalidValue) {
+		t.Errorf("bit operation on a String field: %v, want code %d", err, core.CodeInvalidValue)
 	}
 }
 

@@ -59,8 +59,10 @@ Usage:
   switchboard serve [--config FILE] [--http ADDR] [--dir DATA_DIR]
   switchboard migrate [--config FILE] [--dir DATA_DIR]
   switchboard deploy DIR | --list | --rollback N | --logs  --server URL
+  switchboard files gc [--dry-run] [--config FILE] [--dir DATA_DIR]
   switchboard policy test [--verbose] [DIR]
   switchboard policy eval --input FILE [--dir DIR] [--schema FILE]
+  switchboard import leancloud EXPORT_DIR_OR_ARCHIVE [--config FILE] [--dir DATA_DIR]
   switchboard version
   switchboard help
 
@@ -115,8 +117,12 @@ func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return migrate(ctx, args[1:], environ, stdout, stderr)
 	case "deploy":
 		return deployCommand(ctx, args[1:], environ, stdout, stderr)
+	case "files":
+		return filesCommand(ctx, args[1:], environ, stdout, stderr)
 	case "policy":
 		return policyCommand(ctx, args[1:], stdout, stderr)
+	case "import":
+		return importCommand(ctx, args[1:], environ, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "switchboard", versionString())
 		return exitOK

@@ -10,6 +10,7 @@ import (
 	"github.com/switchboardhq/switchboard/core"
 	"github.com/switchboardhq/switchboard/core/api"
 	"github.com/switchboardhq/switchboard/core/config"
+	"github.com/switchboardhq/switchboard/core/fileapi"
 	"github.com/switchboardhq/switchboard/core/server"
 	"github.com/switchboardhq/switchboard/hooks"
 )
@@ -44,7 +45,10 @@ type features struct {
 	reloadPolicies func(ctx context.Context, fsys fs.FS) error
 	// cloud is the cloud-code runtime (set by the cloud feature), for
 	// LiveQuery's beforeConnect, beforeSubscribe and afterLiveQueryEvent.
-	cloud   *hooks.Manager
+	cloud *hooks.Manager
+	// fileAPI is the files API (set by the files feature), for features
+	// that take uploads in their own protocol (the LeanCloud dialect).
+	fileAPI *fileapi.Handler
 	closers []func(ctx context.Context) error
 }
 

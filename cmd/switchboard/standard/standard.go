@@ -11,6 +11,11 @@ import (
 	// Job queue providers.
 	_ "github.com/switchboardhq/switchboard/adapters/jobs/river"
 
+	// Files providers.
+	_ "github.com/switchboardhq/switchboard/adapters/files/local"
+	_ "github.com/switchboardhq/switchboard/adapters/files/qiniu"
+	_ "github.com/switchboardhq/switchboard/adapters/files/s3"
+
 	// SMS and mail providers.
 	_ "github.com/switchboardhq/switchboard/adapters/mail/log"
 	_ "github.com/switchboardhq/switchboard/adapters/mail/smtp"

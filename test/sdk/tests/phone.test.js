@@ -193,8 +193,16 @@ describe('verified and unverified numbers', () => {
     assert.equal(res.json.objectId, user.id);
   });
 
-  it('requestMobilePhoneVerify for a number no user has is 101', async () => {
-    assertRefused(await rest(ctx.server, 'POST', 'requestMobilePhoneVerify', { body: { mobilePhoneNumber: number() } }), 101);
+  it('requestMobilePhoneVerify for a number no user has answers as for any number, and sends nothing (hole 9)', async () => {
+    const phone = number();
+    const mark = logMark(ctx.server);
+    const res = await rest(ctx.server, 'POST', 'requestMobilePhoneVerify', { body: { mobilePhoneNumber: phone } });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.text, '{}');
+    // A known number's code shows in the log once sent; this one never is.
+    const user = await signUp(ctx.Parse, 'phoneknown', { mobilePhoneNumber: number() });
+    await requestCode(user.get('mobilePhoneNumber'), { route: 'requestMobilePhoneVerify', purpose: 'verify' });
+    assert.ok(!serverLog(ctx.server).slice(mark).includes(`to=${phone}`), 'an SMS went to a number no user has');
   });
 
   it('a number put on an account without verification does not log the prover into that account', async () => {
