@@ -2,10 +2,8 @@ package app
 
 import (
 	"context"
-	"crypto/subtle"
-	"net"
+	"errors"
 	"net/http"
-	"net/netip"
 	"path/filepath"
 	"runtime/debug"
 	"time"
@@ -83,38 +81,26 @@ func setSoftMemoryLimit(f *features, guard int64) {
 	f.log.Debug("cloud code: process soft memory limit set", "bytes", limit)
 }
 
-// masterOnly accepts the requests that carry the app id and the master key
-// (from an allowed address when masterKeyIps is set), for the deployment
-// routes, which read their own bodies.
+// masterOnly accepts the requests that carry the master key, checked as
+// every API route checks keys (app id, masterKeyIps), for the deployment
+// routes, which read their own bodies. The read-only master key may list
+// versions and read logs.
 func masterOnly(f *features) func(*http.Request) error {
-	opts := f.app.Options()
-	var nets []netip.Prefix
-	for _, s := range opts.MasterKeyIPs {
-		if p, err := netip.ParsePrefix(s); err == nil {
-			nets = append(nets, p)
-		} else if a, err := netip.ParseAddr(s); err == nil {
-			nets = append(nets, netip.PrefixFrom(a, a.BitLen()))
-		}
-	}
-	same := func(a, b string) bool { return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
 	return func(r *http.Request) error {
-		if !same(r.Header.Get("X-Parse-Application-Id"), opts.AppID) || !same(r.Header.Get("X-Parse-Master-Key"), opts.MasterKey) {
+		auth, err := f.api.Authenticate(r, nil)
+		if err != nil {
+			var ce *core.Error
+			if errors.As(err, &ce) {
+				return ce
+			}
+			return core.Errorf(core.CodeOperationForbidden, "unauthorized")
+		}
+		if !auth.Master {
 			return core.Errorf(core.CodeOperationForbidden, "unauthorized: master key is required")
 		}
-		if len(nets) == 0 {
-			return nil
+		if auth.ReadOnly && r.Method != http.MethodGet {
+			return core.Errorf(core.CodeOperationForbidden, "read-only masterKey isn't allowed to perform the write operation")
 		}
-		host, _, err := net.SplitHostPort(r.RemoteAddr)
-		if err != nil {
-			host = r.RemoteAddr
-		}
-		if a, err := netip.ParseAddr(host); err == nil {
-			for _, p := range nets {
-				if p.Contains(a.Unmap()) {
-					return nil
-				}
-			}
-		}
-		return core.Errorf(core.CodeOperationForbidden, "unauthorized: master key is not allowed from this IP")
+		return nil
 	}
 }

@@ -102,3 +102,15 @@ Parse.Cloud.afterLogin(async req => {
 Parse.Cloud.afterLogout(async req => {
   await record('afterLogout', { hasSession: !!req.object.get('sessionToken') });
 });
+
+// The name a file trigger sees is the stored one: the server's unique
+// prefix, then the client's name.
+Parse.Cloud.beforeSave(Parse.File, req => {
+  const name = req.file.name();
+  if (name.endsWith('blocked.txt')) {
+    throw 'blocked file';
+  }
+  if (name.endsWith('rename.txt')) {
+    return new Parse.File(name.replace('rename.txt', 'renamed.txt'), { base64: 'AA==' });
+  }
+});

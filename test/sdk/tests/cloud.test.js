@@ -258,6 +258,21 @@ describe('triggers through the SDK', () => {
   });
 });
 
+describe('file triggers through the SDK', () => {
+  it('beforeSave(Parse.File) refuses or renames an upload', async () => {
+    const { Parse } = ctx;
+    // Uploads by the public are off by default (fileUpload): as the master key.
+    const asMaster = { useMasterKey: true };
+    const err = await parseError(() => new Parse.File('blocked.txt', { base64: 'aGk=' }).save(asMaster));
+    assert.equal(err.code, Parse.Error.SCRIPT_FAILED);
+    assert.equal(err.message, 'blocked file');
+    const renamed = await new Parse.File('rename.txt', { base64: 'aGk=' }).save(asMaster);
+    assert.match(renamed.name(), /renamed\.txt$/);
+    const plain = await new Parse.File('plain.txt', { base64: 'aGk=' }).save(asMaster);
+    assert.match(plain.name(), /plain\.txt$/);
+  });
+});
+
 describe('deployments while the SDK keeps calling', () => {
   it('deploy a new version and roll back with no failed call', async () => {
     const { Parse } = ctx;
