@@ -47,6 +47,7 @@ const (
 	CodeExceededQuota               Code = 140
 	CodeScriptFailed                Code = 141
 	CodeValidationError             Code = 142
+	CodeWebhookError                Code = 143
 	CodeInvalidImageData            Code = 150
 	CodeUnsavedFile                 Code = 151
 	CodeInvalidPushTime             Code = 152

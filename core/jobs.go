@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -28,10 +29,49 @@ type Job struct {
 	// again with the next attempt).
 	ID      string
 	Attempt int
+	// Report, set by the queue for a handler, records message as the
+	// job's status message at once (Status "message"): Parse's
+	// request.message(text) in a cloud job. The last message reported
+	// stays when the job ends, unless an error comes after it.
+	Report func(ctx context.Context, message string) error
 }
 
+// PrefixRoute sends every job kind that starts with Prefix and has no
+// handler of its own to Handler: the kinds of cloud-code jobs
+// (CloudJobPrefix + name) change with every deployment, so they cannot be
+// registered one by one before the queue starts.
+type PrefixRoute struct {
+	Prefix  string
+	Handler JobHandler
+	// Has reports whether a kind under Prefix exists now. Enqueue of a kind
+	// it refuses is a *Error with CodeScriptFailed, as for a kind with no
+	// handler. Nil means every kind exists.
+	Has func(kind string) bool
+	// Timeout bounds one run of these jobs instead of the queue's own job
+	// timeout (0: the queue's). A queue that takes a job running longer
+	// than some limit for lost keeps the queue's timeout instead of a
+	// longer one, and says so in its log.
+	Timeout time.Duration
+}
+
+// NoRetry wraps a handler's error so that the job fails at once, without
+// the attempts it has left: a cloud job whose script threw would throw
+// again. Its message is err's.
+func NoRetry(err error) error { return &noRetryError{err: err} }
+
+// IsNoRetry reports whether err (or an error it wraps) came from NoRetry.
+func IsNoRetry(err error) bool {
+	var nr *noRetryError
+	return errors.As(err, &nr)
+}
+
+type noRetryError struct{ err error }
+
+func (e *noRetryError) Error() string { return e.err.Error() }
+func (e *noRetryError) Unwrap() error { return e.err }
+
 // JobHandler runs one job. An error is retried with backoff until the job's
-// attempts are used up. Handlers must be idempotent: a job is started again
+// attempts are used up, unless it comes from NoRetry. Handlers must be idempotent: a job is started again
 // if its node died mid-run.
 type JobHandler func(ctx context.Context, job Job) error
 
@@ -40,6 +80,9 @@ type JobHandler func(ctx context.Context, job Job) error
 type JobQueue interface {
 	// Handle registers the handler for a kind. Call before Start.
 	Handle(kind string, h JobHandler)
+	// HandlePrefix registers a handler for every kind under a prefix that
+	// has no handler of its own (see PrefixRoute). Call before Start.
+	HandlePrefix(r PrefixRoute) error
 	// Periodic runs kind on a cron schedule ("*/5 * * * *"), once per tick
 	// across all nodes. Call before Start.
 	Periodic(kind, cron string, args map[string]any) error
@@ -52,7 +95,8 @@ type JobQueue interface {
 	Enqueue(ctx context.Context, job Job) (string, error)
 	// Status returns jobs in Parse's _JobStatus shape, newest first:
 	// objectId (the Enqueue id), jobName (the kind), status (pending,
-	// running, succeeded or failed), message (the last error, if any),
+	// running, succeeded or failed), message (what the handler last
+	// reported with Job.Report, or the error of a later failed attempt),
 	// params (the args), source ("api"), attempts, and the dates
 	// createdAt, updatedAt and finishedAt (when done) as time.Time, which
 	// the App encodes for the wire.

@@ -72,7 +72,8 @@ func (a *App) cleanupJob(ctx context.Context, _ Job) error {
 
 // StartJob enqueues the cloud-code job name with params (Parse's POST
 // /jobs/:name, master key only), to run at runAt (zero: now), and returns
-// its _JobStatus objectId. A name with no handler is 141.
+// its _JobStatus objectId once a worker took it (see waitJobStarted). A
+// name with no handler is 141 "Invalid job.", as on Parse Server.
 func (a *App) StartJob(ctx context.Context, auth *Auth, name string, params map[string]any, runAt time.Time) (string, error) {
 	if err := auth.requireMaster("start jobs"); err != nil {
 		return "", err
@@ -91,9 +92,52 @@ func (a *App) StartJob(ctx context.Context, auth *Auth, name string, params map[
 	}
 	id, err := a.opts.Jobs.Enqueue(ctx, Job{Kind: CloudJobPrefix + name, Args: params, RunAt: runAt})
 	if IsCode(err, CodeScriptFailed) {
-		return "", Errorf(CodeScriptFailed, "Invalid job: %s", name)
+		return "", Errorf(CodeScriptFailed, "Invalid job.")
 	}
-	return id, err
+	if err != nil || !runAt.IsZero() {
+		return id, err
+	}
+	a.waitJobStarted(ctx, id)
+	return id, nil
+}
+
+// jobStartWait bounds how long StartJob waits for a worker to take the
+// job; jobQuickWait how long it then gives a job that finishes at once.
+const (
+	jobStartWait = 2 * time.Second
+	jobQuickWait = 100 * time.Millisecond
+)
+
+// waitJobStarted waits until the job has left the queue's pending state,
+// so that, as on Parse Server (which runs a job in process before it
+// answers), a job answered as started reads "running" in _JobStatus, or
+// "succeeded" when it takes no time. With every worker busy it gives up
+// after jobStartWait: the job then starts when one frees up.
+func (a *App) waitJobStarted(ctx context.Context, id string) {
+	g, ok := a.opts.Jobs.(JobStatusGetter)
+	if !ok {
+		return // a queue that cannot read one job: answer at once
+	}
+	deadline := time.Now().Add(jobStartWait)
+	var quick time.Time
+	for pause := 2 * time.Millisecond; time.Now().Before(deadline); pause = min(2*pause, 20*time.Millisecond) {
+		s, err := g.StatusByID(ctx, id)
+		if err != nil || s == nil || (s["status"] != "pending" && s["status"] != "running") {
+			return
+		}
+		if s["status"] == "running" {
+			if quick.IsZero() {
+				quick = time.Now().Add(jobQuickWait)
+			} else if time.Now().After(quick) {
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(pause):
+		}
+	}
 }
 
 // JobStatus lists background jobs newest first in Parse's _JobStatus shape

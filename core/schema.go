@@ -162,6 +162,34 @@ var SystemClasses = map[string]map[string]Field{
 		"metadata":    {Type: TypeObject},
 		"tags":        {Type: TypeObject},
 	},
+	// Cloud code: Parse's job schedules and webhooks, and the deployed
+	// versions of cloud code (each row one version, objectId "v" and nine
+	// digits, so that two nodes cannot save the same number).
+	"_JobSchedule": {
+		"jobName":       {Type: TypeString},
+		"description":   {Type: TypeString},
+		"params":        {Type: TypeString},
+		"startAfter":    {Type: TypeString},
+		"daysOfWeek":    {Type: TypeArray},
+		"timeOfDay":     {Type: TypeString},
+		"lastRun":       {Type: TypeNumber},
+		"repeatMinutes": {Type: TypeNumber},
+	},
+	"_Hooks": {
+		"functionName": {Type: TypeString},
+		"className":    {Type: TypeString},
+		"triggerName":  {Type: TypeString},
+		"url":          {Type: TypeString},
+	},
+	"_CloudCode": {
+		"version":   {Type: TypeNumber},
+		"hash":      {Type: TypeString},
+		"note":      {Type: TypeString},
+		"files":     {Type: TypeObject},
+		"fileCount": {Type: TypeNumber},
+		"bytes":     {Type: TypeNumber},
+		"active":    {Type: TypeNumber},
+	},
 }
 
 // systemIndexes are the indexes each system class is created with. The

@@ -26,13 +26,22 @@ import "context"
 //     Manager): the Backend must pass ctx on to everything it calls.
 //
 // Promises a Backend makes:
-//   - result is what the REST route would answer as JSON body, decoded
-//     (map[string]any, []any, string, float64, bool or nil), never a Go struct;
+//   - the reply's Body is what the REST route would answer as JSON body,
+//     decoded (map[string]any, []any, string, float64, bool or nil) or
+//     json.RawMessage, never another Go type; Headers are the reply's extra
+//     headers (X-Parse-Job-Status-Id), which the SDK reads for
+//     Parse.Cloud.startJob;
 //   - err is a *core.Error with the Parse code the route would answer; any
 //     other error is reported to the script as an internal error (code 1);
 //   - it is safe for concurrent use.
 type Backend interface {
-	Request(ctx context.Context, method, path string, body map[string]any, as Caller) (result any, err error)
+	Request(ctx context.Context, method, path string, body map[string]any, as Caller) (Reply, error)
+}
+
+// Reply is a Backend's answer to one request.
+type Reply struct {
+	Body    any
+	Headers map[string]string
 }
 
 // Caller is who a Backend request runs as. Cloud code acts as an anonymous

@@ -21,6 +21,7 @@ func BenchmarkFunctionHi(b *testing.B) {
 	ctx := context.Background()
 	req := &hooks.Request{}
 	b.ReportAllocs()
+	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if _, err := e.m.RunFunction(ctx, "hi", req); err != nil {
@@ -35,6 +36,7 @@ func BenchmarkBeforeSaveSetField(b *testing.B) {
 	e := newEnv(b, benchScript, hooks.Options{PoolSize: 4})
 	ctx := context.Background()
 	b.ReportAllocs()
+	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			req := &hooks.Request{Update: map[string]any{"score": 10.0, "player": "ada"}}

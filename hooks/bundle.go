@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"testing/fstest"
 
 	"github.com/dop251/goja"
 	"github.com/dop251/goja/parser"
@@ -148,6 +149,20 @@ func (b *Bundle) Hash() string {
 		h.Write(b.Files[p])
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Sub returns the files below dir (such as "policies") as a read-only file
+// system, paths relative to dir, for the policy engine; ok is false when the
+// bundle has no file there.
+func (b *Bundle) Sub(dir string) (fsys fs.FS, ok bool) {
+	prefix := strings.Trim(dir, "/") + "/"
+	m := fstest.MapFS{}
+	for p, content := range b.Files {
+		if rest, in := strings.CutPrefix(p, prefix); in {
+			m[rest] = &fstest.MapFile{Data: content, Mode: 0o444}
+		}
+	}
+	return m, len(m) > 0
 }
 
 // moduleWrapperPrefix is what goja_nodejs's require puts before a module's

@@ -21,6 +21,7 @@ import (
 type Deployment struct {
 	Info VersionInfo
 
+	bundle   *Bundle
 	manager  *Manager
 	opts     Options
 	backend  Backend
@@ -55,6 +56,7 @@ func newDeployment(ctx context.Context, m *Manager, info VersionInfo, b *Bundle)
 	}
 	d := &Deployment{
 		Info:     info,
+		bundle:   b,
 		manager:  m,
 		opts:     m.opts,
 		backend:  m.backend,
@@ -115,11 +117,17 @@ func sortedKeys(m map[string]bool) []string {
 	return out
 }
 
+// Bundle returns the deployment's files. Do not change them.
+func (d *Deployment) Bundle() *Bundle { return d.bundle }
+
 // close stops handing out runtimes; invocations already running finish.
 func (d *Deployment) close() { d.pool.close() }
 
 // HasFunction reports whether the deployment defines the function.
 func (d *Deployment) HasFunction(name string) bool { return d.functions[name] }
+
+// HasJob reports whether the deployment defines the job.
+func (d *Deployment) HasJob(name string) bool { return d.jobs[name] }
 
 // HasTrigger reports whether a trigger of kind is registered for className.
 // It costs a map lookup, so the core can skip a stage at no cost.
@@ -194,10 +202,6 @@ func (d *Deployment) invoke(ctx context.Context, what, name, className, label st
 	if level >= d.opts.MaxNesting {
 		return nil, core.Errorf(core.CodeScriptFailed, "%s: cloud code calls cloud code more than %d levels deep", label, d.opts.MaxNesting)
 	}
-	payload, err := json.Marshal(req)
-	if err != nil {
-		return nil, core.Internal(fmt.Errorf("encoding the request for %s: %w", label, err))
-	}
 	v, err := d.pool.acquire(ctx, level > 0)
 	if err != nil {
 		return nil, err
@@ -208,15 +212,16 @@ func (d *Deployment) invoke(ctx context.Context, what, name, className, label st
 	inv.jobMessage = jobMessage
 	var claimed atomic.Bool
 	results := make(chan execResult, 1)
-	go func() {
-		r := v.exec(inv, func(rt *goja.Runtime, done func(bool, string)) error {
-			_, err := v.run(goja.Undefined(), rt.ToValue(what), rt.ToValue(name), rt.ToValue(className), rt.ToValue(string(payload)), rt.ToValue(done))
+	v.do(func() {
+		r := v.exec(inv, func(rt *goja.Runtime) error {
+			_, err := v.run(goja.Undefined(), rt.ToValue(what), rt.ToValue(name), rt.ToValue(className), requestValue(rt, req), v.doneFn)
 			return err
 		})
 		inv.cancel()
 		if !claimed.CompareAndSwap(false, true) {
 			// The caller gave up on this runtime and already replaced it.
 			d.vms.Delete(v.rt)
+			v.stop()
 			return
 		}
 		if v.broken {
@@ -224,7 +229,7 @@ func (d *Deployment) invoke(ctx context.Context, what, name, className, label st
 		}
 		d.pool.release(v)
 		results <- r
-	}()
+	})
 	stuck := time.NewTimer(inv.timeout + stuckGrace)
 	defer stuck.Stop()
 	var r execResult
@@ -268,6 +273,9 @@ func (d *Deployment) response(label string, r execResult) (*Response, error) {
 		d.logError(label, ce)
 		return nil, ce
 	}
+	if r.answer != nil {
+		return answerResponse(r.answer), nil
+	}
 	var jr jsResponse
 	if err := json.Unmarshal([]byte(r.payload), &jr); err != nil {
 		return nil, core.Internal(fmt.Errorf("%s: unreadable answer from the runtime: %w", label, err))
@@ -281,6 +289,26 @@ func (d *Deployment) response(label string, r execResult) (*Response, error) {
 		File:      jr.File,
 		Context:   jr.Context,
 	}, nil
+}
+
+// answerResponse reads a trigger's exported answer.
+func answerResponse(a map[string]any) *Response {
+	r := &Response{}
+	r.HasResult = a["hasResult"] == true
+	r.Result = a["result"]
+	r.Update, _ = a["update"].(map[string]any)
+	r.Query, _ = a["query"].(map[string]any)
+	r.File, _ = a["file"].(map[string]any)
+	r.Context, _ = a["context"].(map[string]any)
+	if list, ok := a["objects"].([]any); ok {
+		r.Objects = make([]map[string]any, 0, len(list))
+		for _, o := range list {
+			if m, ok := o.(map[string]any); ok {
+				r.Objects = append(r.Objects, m)
+			}
+		}
+	}
+	return r
 }
 
 func (d *Deployment) logError(label string, ce *core.Error) {
@@ -379,4 +407,57 @@ func (l *rateLimiter) allow(key string, limit int, span time.Duration) bool {
 	}
 	w.count++
 	return w.count <= limit
+}
+
+// requestValue is the request as the JavaScript object cloud.js reads,
+// built without a JSON round trip: maps and slices are wrapped, not
+// copied. cloud.js copies what it hands to scripts (params, context,
+// headers) and decodes the rest into new values, so scripts never write
+// into the caller's maps.
+func requestValue(rt *goja.Runtime, req *Request) goja.Value {
+	o := rt.NewObject()
+	set := func(k string, v any) { _ = o.Set(k, v) }
+	set("master", req.Master)
+	if req.User != nil {
+		set("user", req.User)
+	}
+	if req.InstallationID != "" {
+		set("installationId", req.InstallationID)
+	}
+	if req.IP != "" {
+		set("ip", req.IP)
+	}
+	if len(req.Headers) > 0 {
+		h := rt.NewObject()
+		for k, v := range req.Headers {
+			_ = h.Set(k, v)
+		}
+		set("headers", h)
+	}
+	for _, m := range []struct {
+		key string
+		v   map[string]any
+	}{{"context", req.Context}, {"params", req.Params}, {"object", req.Object}, {"original", req.Original},
+		{"update", req.Update}, {"query", req.Query}, {"file", req.File}, {"event", req.Event}} {
+		if m.v != nil {
+			set(m.key, m.v)
+		}
+	}
+	if req.Objects != nil {
+		list := make([]any, len(req.Objects))
+		for i, obj := range req.Objects {
+			list[i] = obj
+		}
+		set("objects", list)
+	}
+	if req.IsGet {
+		set("isGet", true)
+	}
+	if req.Count {
+		set("count", true)
+	}
+	if req.FileSize != 0 {
+		set("fileSize", req.FileSize)
+	}
+	return o
 }

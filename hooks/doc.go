@@ -11,6 +11,10 @@
 // Deployments are kept in a DeploymentStore that the core provides, so every
 // node serves the same version.
 //
+// Package hooks/coreapp connects it to a server: the Backend over the API's
+// route table, the triggers bound into the App's hook chains, the
+// cloud-code routes, and the DeploymentStore on the App's store.
+//
 // Inside a script, Parse is the real `parse` npm SDK (Node build, vendored in
 // hooks/parsesdk) with its RESTController replaced by one that calls the
 // Backend directly: cloud code written for Parse Server runs unmodified.

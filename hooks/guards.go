@@ -81,7 +81,11 @@ func (g *guards) lengthOf(v goja.Value) int64 {
 	if !ok {
 		return 0
 	}
-	return o.Get("length").ToInteger()
+	l := o.Get("length")
+	if l == nil {
+		return 0 // an iterator, a Map, a Set: no length to check
+	}
+	return l.ToInteger()
 }
 
 func (g *guards) checkLength(what string, v goja.Value) {

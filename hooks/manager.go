@@ -34,8 +34,39 @@ type Manager struct {
 	logsMu sync.Mutex
 	recent []*Deployment
 
+	// onActivate prepares this node for each version about to serve.
+	onActivate ActivationHook
+
 	stopWatch context.CancelFunc
 	closed    atomic.Bool
+}
+
+// An ActivationHook prepares this node for a version about to serve: deploy,
+// rollback, a version activated on another node, the version loaded at
+// start. It runs under the Manager's activation lock, after the version's
+// code loaded and before it serves; an error refuses the version (the
+// active one keeps serving) and is reported as the deploy's error. On
+// success it returns done (or nil), which the Manager calls with true once
+// the version serves, or with false when the activation failed afterwards
+// (storing it), so that the hook can undo what it prepared.
+type ActivationHook func(ctx context.Context, next *Deployment) (done func(served bool), err error)
+
+// OnActivate sets the activation hook. Call it before Start.
+func (m *Manager) OnActivate(h ActivationHook) { m.onActivate = h }
+
+// prepare runs the activation hook for d.
+func (m *Manager) prepare(ctx context.Context, d *Deployment) (func(bool), error) {
+	if m.onActivate == nil {
+		return func(bool) {}, nil
+	}
+	done, err := m.onActivate(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	if done == nil {
+		done = func(bool) {}
+	}
+	return done, nil
 }
 
 // recentLogs is how many past deployments keep their logs readable.
@@ -143,7 +174,13 @@ func (m *Manager) load(ctx context.Context, v int) error {
 	if err != nil {
 		return err
 	}
+	done, err := m.prepare(ctx, d)
+	if err != nil {
+		d.close()
+		return err
+	}
 	m.swap(d)
+	done(true)
 	return nil
 }
 
@@ -177,17 +214,25 @@ func (m *Manager) Deploy(ctx context.Context, b *Bundle, note string) (VersionIn
 	if err != nil {
 		return VersionInfo{}, err
 	}
+	done, err := m.prepare(ctx, d)
+	if err != nil {
+		d.close()
+		return VersionInfo{}, err
+	}
 	info, err := m.store.Save(ctx, b, note)
 	if err != nil {
 		d.close()
+		done(false)
 		return VersionInfo{}, fmt.Errorf("cloud code: saving the version: %w", err)
 	}
 	if err := m.store.SetActive(ctx, info.Version); err != nil {
 		d.close()
+		done(false)
 		return VersionInfo{}, fmt.Errorf("cloud code: activating version %d: %w", info.Version, err)
 	}
 	d.Info = info
 	m.swap(d)
+	done(true)
 	return d.Info, nil
 }
 
@@ -200,17 +245,27 @@ func (m *Manager) Activate(ctx context.Context, version int) (VersionInfo, error
 		return VersionInfo{}, err
 	}
 	d := m.active.Load()
-	if d == nil || d.Info.Version != version {
-		if d, err = newDeployment(ctx, m, info, b); err != nil {
-			return VersionInfo{}, err
+	if d != nil && d.Info.Version == version {
+		if err := m.store.SetActive(ctx, version); err != nil {
+			return VersionInfo{}, fmt.Errorf("cloud code: activating version %d: %w", version, err)
 		}
+		return d.Info, nil
+	}
+	if d, err = newDeployment(ctx, m, info, b); err != nil {
+		return VersionInfo{}, err
+	}
+	done, err := m.prepare(ctx, d)
+	if err != nil {
+		d.close()
+		return VersionInfo{}, err
 	}
 	if err := m.store.SetActive(ctx, version); err != nil {
+		d.close()
+		done(false)
 		return VersionInfo{}, fmt.Errorf("cloud code: activating version %d: %w", version, err)
 	}
-	if m.active.Load() != d {
-		m.swap(d)
-	}
+	m.swap(d)
+	done(true)
 	return d.Info, nil
 }
 
@@ -223,6 +278,9 @@ func (m *Manager) Versions(ctx context.Context) ([]VersionInfo, error) {
 	sort.Slice(list, func(i, j int) bool { return list[i].Version > list[j].Version })
 	return list, nil
 }
+
+// Options returns the options in effect, defaults filled in.
+func (m *Manager) Options() Options { return m.opts }
 
 // Active returns the deployment serving now, or nil when no cloud code is
 // deployed. Keep the pointer for the whole of one request: its methods are
@@ -302,7 +360,7 @@ func (m *Manager) Logs(q LogQuery) []LogEntry {
 	m.logsMu.Lock()
 	deps := append([]*Deployment(nil), m.recent...)
 	m.logsMu.Unlock()
-	var all []LogEntry
+	all := []LogEntry{}
 	for _, d := range deps {
 		if q.Version != 0 && d.Info.Version != q.Version {
 			continue

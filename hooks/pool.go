@@ -25,7 +25,9 @@ type pool struct {
 
 	waiting  atomic.Int64
 	overflow atomic.Int64
+	busy     atomic.Int64 // runtimes handed out and not back yet
 	closed   chan struct{}
+	drained  atomic.Bool // closed, quiet, idle runtimes stopped
 	once     sync.Once
 }
 
@@ -64,13 +66,20 @@ func errBusy(format string, args ...any) *core.Error {
 // code, which already holds a runtime) does not queue behind callers that
 // may be waiting for the very runtime it holds: it gets an overflow runtime
 // when none is free.
-func (p *pool) acquire(ctx context.Context, nested bool) (*jsvm, error) {
+func (p *pool) acquire(ctx context.Context, nested bool) (v *jsvm, err error) {
+	defer func() {
+		if v != nil {
+			p.busy.Add(1)
+		}
+	}()
 	select {
 	case v := <-p.idle:
 		return v, nil
 	default:
 	}
-	if nested {
+	if nested || p.drained.Load() {
+		// A caller that kept a deployment long after it was replaced gets a
+		// runtime of its own, like a nested call.
 		// Waiting could deadlock: the runtimes may all be held by callers
 		// of this very call.
 		if p.overflow.Add(1) > p.maxOverflow {
@@ -106,23 +115,34 @@ func (p *pool) acquire(ctx context.Context, nested bool) (*jsvm, error) {
 
 // release gives a runtime back after an invocation.
 func (p *pool) release(v *jsvm) {
+	// Counted busy until it is back in the pool: a replaced pool stops its
+	// idle runtimes only when none is on its way back.
+	defer p.busy.Add(-1)
 	if v.overflow {
 		p.overflow.Add(-1)
+		v.stop()
 		return
 	}
 	if v.broken {
+		v.stop()
 		p.replace()
+		return
+	}
+	if p.drained.Load() {
+		v.stop() // the deployment was replaced long ago
 		return
 	}
 	select {
 	case p.idle <- v:
 	default: // cannot happen: size bounds the runtimes in circulation
+		v.stop()
 	}
 }
 
 // discard drops a runtime that cannot be reused (its goroutine may still be
 // running it) and makes up for it.
 func (p *pool) discard(v *jsvm) {
+	p.busy.Add(-1)
 	if v.overflow {
 		p.overflow.Add(-1)
 		return
@@ -155,4 +175,42 @@ func (p *pool) replace() {
 	}()
 }
 
-func (p *pool) close() { p.once.Do(func() { close(p.closed) }) }
+// close marks the pool's deployment replaced. Callers that took the
+// deployment before the swap are still served from the pool; once it has
+// been quiet for a second, its idle runtimes are stopped (and later
+// releases stop theirs).
+func (p *pool) close() {
+	p.once.Do(func() {
+		close(p.closed)
+		go p.drainWhenQuiet()
+	})
+}
+
+// quietTicks × quietTick is how long a replaced pool must see no caller
+// before its runtimes are stopped.
+const (
+	quietTick  = 100 * time.Millisecond
+	quietTicks = 10
+)
+
+func (p *pool) drainWhenQuiet() {
+	t := time.NewTicker(quietTick)
+	defer t.Stop()
+	for quiet := 0; quiet < quietTicks; {
+		<-t.C
+		if p.waiting.Load() == 0 && p.busy.Load() == 0 {
+			quiet++
+		} else {
+			quiet = 0
+		}
+	}
+	p.drained.Store(true)
+	for {
+		select {
+		case v := <-p.idle:
+			v.stop()
+		default:
+			return
+		}
+	}
+}

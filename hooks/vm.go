@@ -144,6 +144,16 @@ type jsvm struct {
 	// abandoned: the caller stopped waiting (stuck in a Go built-in); the
 	// goroutine running it drops it when it returns.
 	abandoned atomic.Bool
+
+	// work feeds the runtime's own goroutine (see do).
+	work chan func()
+	// doneFn is the JavaScript function cloud.js calls with the outcome;
+	// settled and result hold it for the invocation running now.
+	doneFn       goja.Value
+	rawParse     goja.Value
+	rawStringify goja.Value
+	settled      bool
+	result       execResult
 }
 
 // newVM creates a runtime and loads the deployment into it: guards, Node
@@ -152,14 +162,14 @@ type jsvm struct {
 func newVM(ctx context.Context, d *Deployment) (*jsvm, error) {
 	v := &jsvm{dep: d}
 	v.loop = eventloop.NewEventLoop(eventloop.WithRegistry(d.registry), eventloop.EnableConsole(false))
+	v.loop.Run(func(rt *goja.Runtime) { v.rt = rt }) // the loop's runtime, which invocations use directly
 	inv := d.newInvocation(ctx, "loading "+EntryPoint, d.opts.Timeout)
-	res := v.exec(inv, func(rt *goja.Runtime, done func(bool, string)) error {
-		v.rt = rt
+	res := v.exec(inv, func(rt *goja.Runtime) error {
 		d.vms.Store(rt, v)
 		if err := v.setup(rt); err != nil {
 			return err
 		}
-		done(true, "")
+		v.settle(true, "")
 		return nil
 	})
 	inv.cancel()
@@ -177,6 +187,10 @@ func newVM(ctx context.Context, d *Deployment) (*jsvm, error) {
 func (v *jsvm) setup(rt *goja.Runtime) error {
 	d := v.dep
 	rt.SetMaxCallStackSize(d.opts.MaxStackDepth)
+	// JSON.parse before its guard, for the text the server itself hands to
+	// cloud.js (payloads, backend answers): Go's encoder bounds its nesting.
+	v.rawParse = rt.Get("JSON").ToObject(rt).Get("parse")
+	v.rawStringify = rt.Get("JSON").ToObject(rt).Get("stringify")
 	if err := installGuards(rt, v.stopping); err != nil {
 		return fmt.Errorf("installing guards: %w", err)
 	}
@@ -214,6 +228,20 @@ func (v *jsvm) setup(rt *goja.Runtime) error {
 	}
 	apiObj := api.ToObject(rt)
 	v.run, _ = goja.AssertFunction(apiObj.Get("run"))
+	v.doneFn = rt.ToValue(func(c goja.FunctionCall) goja.Value {
+		ok, answer := c.Argument(0).ToBoolean(), c.Argument(1)
+		if _, isObject := answer.(*goja.Object); !isObject || !ok {
+			v.settle(ok, answer.String())
+			return goja.Undefined()
+		}
+		// A trigger's answer, as an object: exported without JSON.
+		m, err := v.exportAnswer(answer)
+		if err != nil {
+			panic(rt.NewGoError(err))
+		}
+		v.settleValue(m)
+		return goja.Undefined()
+	})
 	manifest, _ := goja.AssertFunction(apiObj.Get("manifest"))
 
 	if _, err := v.req.Require("/" + EntryPoint); err != nil {
@@ -272,6 +300,8 @@ func (v *jsvm) bridge(rt *goja.Runtime) *goja.Object {
 	d := v.dep
 	b := rt.NewObject()
 	b.Set("appId", d.opts.AppID)
+	b.Set("parse", v.rawParse)
+	b.Set("rawStringify", v.rawStringify)
 	b.Set("serverURL", "http://switchboard.internal"+d.opts.MountPath)
 	b.Set("request", v.backendRequest)
 	b.Set("httpRequest", func(optionsJSON string) []any {
@@ -303,7 +333,8 @@ func (v *jsvm) ctx() context.Context {
 
 // backendRequest is the SDK's RESTController: one Backend call, answered
 // synchronously (the runtime belongs to this invocation alone, so blocking
-// it costs nobody else), as [true, resultJSON] or [false, code, message].
+// it costs nobody else), as [true, resultJSON, headersJSON] or [false, code,
+// message].
 func (v *jsvm) backendRequest(method, p, body string, master bool, token, installation, ctxJSON string) []any {
 	d := v.dep
 	fail := func(err error) []any {
@@ -328,66 +359,66 @@ func (v *jsvm) backendRequest(method, p, body string, master bool, token, instal
 			return fail(core.Errorf(core.CodeInvalidJSON, "context must be a JSON object: %v", err))
 		}
 	}
-	res, err := d.backend.Request(v.ctx(), strings.ToUpper(method), strings.TrimPrefix(p, "/"), bodyMap, caller)
+	rep, err := d.backend.Request(v.ctx(), strings.ToUpper(method), strings.TrimPrefix(p, "/"), bodyMap, caller)
 	if err != nil {
 		return fail(err)
 	}
-	if res == nil {
-		return []any{true, ""}
+	headers := ""
+	if len(rep.Headers) > 0 {
+		h, _ := json.Marshal(rep.Headers)
+		headers = string(h)
 	}
-	out, err := json.Marshal(res)
+	if rep.Body == nil {
+		return []any{true, "", headers}
+	}
+	out, err := json.Marshal(rep.Body)
 	if err != nil {
 		return fail(core.Internal(fmt.Errorf("encoding the backend's answer to %s %s: %w", method, p, err)))
 	}
-	return []any{true, string(out)}
+	return []any{true, string(out), headers}
 }
 
 // execResult is what one exec produced.
 type execResult struct {
 	ok      bool
 	payload string
-	err     error
+	// answer is the exported answer of a trigger (payload is then empty).
+	answer map[string]any
+	err    error
 }
 
 // exec runs start on the runtime's event loop and waits until the
 // invocation settles (start's done is called), the loop has nothing left to
 // do, or the invocation is interrupted (timeout, memory guard, caller gone).
 // Timers still pending when it settles are cancelled.
-func (v *jsvm) exec(inv *invocation, start func(rt *goja.Runtime, done func(ok bool, payload string)) error) execResult {
-	var res execResult
-	settled := false
+func (v *jsvm) exec(inv *invocation, start func(rt *goja.Runtime) error) execResult {
+	v.settled, v.result = false, execResult{}
 	inv.vm = v
 	v.inv = inv
 	d := v.dep
 	d.mem.add(inv)
 	timer := time.AfterFunc(inv.timeout, func() { inv.interrupt(errTimedOut) })
 	stopCancel := context.AfterFunc(inv.parent, func() { inv.interrupt(errCancelled) })
-	v.loop.Run(func(rt *goja.Runtime) {
-		done := func(ok bool, payload string) {
-			if settled {
-				return
-			}
-			settled = true
-			res.ok, res.payload = ok, payload
-			v.loop.StopNoWait()
-		}
-		if err := start(rt, done); err != nil && !settled {
-			settled = true
-			res.err = err
-		}
-		if settled {
-			v.loop.StopNoWait()
-		}
-	})
+	// The invocation starts outside the event loop: most settle at once
+	// (a synchronous handler, promise reactions run when the call returns)
+	// and never need it. Timers, intervals and pending callbacks start it.
+	if err := start(v.rt); err != nil && !v.settled {
+		v.settled = true
+		v.result.err = err
+	}
+	if !v.settled && inv.state.Load() == invRunning {
+		v.loop.Run(func(*goja.Runtime) {})
+	}
 	timer.Stop()
 	stopCancel()
 	d.mem.remove(inv)
+	res := v.result
 	// Whoever moves the state first wins: a result that arrives after an
 	// interrupt is dropped, an interrupt after the result does nothing.
 	if !inv.state.CompareAndSwap(invRunning, invDone) {
 		v.broken = true
 		res = execResult{err: inv.interruptError()}
-	} else if !settled {
+	} else if !v.settled {
 		res.err = core.Errorf(core.CodeScriptFailed, "%s: the script's promise never settled (nothing was left to wait for)", inv.label)
 	}
 	if res.err != nil && isEngineStop(res.err) {
@@ -396,6 +427,51 @@ func (v *jsvm) exec(inv *invocation, start func(rt *goja.Runtime, done func(ok b
 	v.loop.Terminate()
 	v.inv = nil
 	return res
+}
+
+// settle records the invocation's outcome (the first one counts) and stops
+// the event loop: timers still pending are cancelled.
+func (v *jsvm) settle(ok bool, payload string) {
+	if v.settled {
+		return
+	}
+	v.settled = true
+	v.result.ok, v.result.payload = ok, payload
+	v.loop.StopNoWait()
+}
+
+// settleValue records a trigger's answer, exported (see exportAnswer).
+func (v *jsvm) settleValue(m map[string]any) {
+	if v.settled {
+		return
+	}
+	v.settled = true
+	v.result.ok, v.result.answer = true, m
+	v.loop.StopNoWait()
+}
+
+// do runs f on the runtime's own goroutine. The goroutine lives as long as
+// the runtime, so the stack goja's interpreter grows is kept between
+// invocations instead of being grown again (copied) by each new one.
+func (v *jsvm) do(f func()) {
+	if v.work == nil {
+		v.work = make(chan func())
+		go func(work chan func()) {
+			for f := range work {
+				f()
+			}
+		}(v.work)
+	}
+	v.work <- f
+}
+
+// stop ends the runtime's goroutine once it is done with the current
+// invocation; call it when the runtime is dropped.
+func (v *jsvm) stop() {
+	if v.work != nil {
+		close(v.work)
+		v.work = nil
+	}
 }
 
 // isEngineStop reports errors after which a runtime is not reused.

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # HTTP load benchmark: builds the server, starts it on a fresh data folder,
-# seeds an indexed class, and runs wrk against create, get-by-id and a
-# filtered sorted page. Get and page also run, in the same run, against
-# bench/bare: the physical limit, a bare handler doing only the store call
-# on the same database; each is reported as a ratio to it. Usage:
+# seeds an indexed class, deploys cloud code, and runs wrk against create
+# (plain, and with a beforeSave that sets one field), get-by-id, a trivial
+# cloud function and a filtered sorted page. Get and page also run, in the
+# same run, against bench/bare: the physical limit, a bare handler doing
+# only the store call on the same database; each is reported as a ratio to
+# it. Usage:
 #   bench/http/run.sh                      # SQLite, c=32, 15 s per scenario
 #   DURATION=5s CONNS=64 bench/http/run.sh
 #   SWITCHBOARD_DATABASE_URL=postgres://... bench/http/run.sh
@@ -36,6 +38,12 @@ H=(-H "X-Parse-Application-Id: bench" -H "X-Parse-Master-Key: benchmaster" -H "C
 # Class with an index on score, then SEED objects in batches of 500.
 curl -fs "${H[@]}" -X POST "$base/schemas/BenchItem" \
   -d '{"className":"BenchItem","fields":{"name":{"type":"String"},"score":{"type":"Number"},"tags":{"type":"Array"},"active":{"type":"Boolean"}},"indexes":{"score_1":{"score":1}}}' >/dev/null
+# The same class again, with a cloud-code beforeSave that sets one field,
+# and a trivial cloud function.
+curl -fs "${H[@]}" -X POST "$base/schemas/BenchHooked" \
+  -d '{"className":"BenchHooked","fields":{"name":{"type":"String"},"score":{"type":"Number"},"tags":{"type":"Array"},"active":{"type":"Boolean"},"checked":{"type":"Boolean"}},"indexes":{"score_1":{"score":1}}}' >/dev/null
+main_js=$(printf '%s\n' "Parse.Cloud.define('hi', () => 'hi');" "Parse.Cloud.beforeSave('BenchHooked', req => { req.object.set('checked', true); });" | base64 -w0)
+curl -fs "${H[@]}" -X POST "$base/deployments" -d "{\"files\":{\"main.js\":\"$main_js\"},\"encoding\":\"base64\",\"note\":\"bench\"}" >/dev/null
 python3 - "$base" "$SEED" "$work/ids.txt" <<'PY'
 import json, sys, urllib.request
 base, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -83,5 +91,7 @@ vs_bare() {
   python3 -c 'import re,sys; r=lambda s: float(re.search(r"Requests/sec:\s+([\d.]+)", s).group(1)); print("ratio to the bare limit: %.2fx" % (r(sys.argv[1]) / r(sys.argv[2])))' "$ours" "$bare"
 }
 run "create" create.lua
+run "create, beforeSave sets one field" create_hooked.lua
 vs_bare "get by id" get.lua
+run "cloud function () => 'hi'" function.lua
 vs_bare "filtered sorted page (indexed)" page.lua

@@ -29,6 +29,8 @@ type Handler struct {
 	// (the files API streams bodies the JSON decoder must not read), by
 	// their first path segment; see Mount.
 	mounts map[string]mount
+	// cloud serves the cloud-code routes (SetCloudCode); nil: none deployed.
+	cloud CloudCode
 }
 
 type mount struct {

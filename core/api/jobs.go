@@ -28,7 +28,11 @@ func (h *Handler) startJob(ctx context.Context, req *request) (*reply, error) {
 		}
 		runAt = t
 	}
-	id, err := h.app.StartJob(ctx, req.auth, req.value("name"), req.body, runAt)
+	name := req.value("name")
+	if name == "" { // POST /jobs {"jobName": ...}, as the Parse Dashboard sends
+		name, _ = req.body["jobName"].(string)
+	}
+	id, err := h.app.StartJob(ctx, req.auth, name, req.body, runAt)
 	if err != nil {
 		return nil, err
 	}

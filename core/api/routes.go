@@ -92,6 +92,21 @@ var routes = []route{
 	{"GET /serverInfo", "serverInfo", (*Handler).serverInfo, false},
 	{"GET /jobs/status", "jobs.status", (*Handler).jobStatusList, false},
 	{"POST /jobs/{name}", "jobs.start", (*Handler).startJob, false},
+	{"POST /jobs", "jobs.start_named", (*Handler).startJob, false},
+	{"POST /functions/{name}", "functions.run", (*Handler).runFunction, false},
+	{"GET /cloud_code/jobs", "cloud_code.jobs.list", (*Handler).listSchedules, false},
+	{"GET /cloud_code/jobs/data", "cloud_code.jobs.data", (*Handler).jobsData, false},
+	{"POST /cloud_code/jobs", "cloud_code.jobs.create", (*Handler).createSchedule, false},
+	{"PUT /cloud_code/jobs/{id}", "cloud_code.jobs.update", (*Handler).updateSchedule, false},
+	{"DELETE /cloud_code/jobs/{id}", "cloud_code.jobs.delete", (*Handler).deleteSchedule, false},
+	{"GET /hooks/functions", "hooks.functions.list", (*Handler).webhooks, false},
+	{"POST /hooks/functions", "hooks.functions.create", (*Handler).webhooks, false},
+	{"GET /hooks/functions/{name}", "hooks.functions.get", (*Handler).webhooks, false},
+	{"PUT /hooks/functions/{name}", "hooks.functions.update", (*Handler).webhooks, false},
+	{"GET /hooks/triggers", "hooks.triggers.list", (*Handler).webhooks, false},
+	{"POST /hooks/triggers", "hooks.triggers.create", (*Handler).webhooks, false},
+	{"GET /hooks/triggers/{class}/{trigger}", "hooks.triggers.get", (*Handler).webhooks, false},
+	{"PUT /hooks/triggers/{class}/{trigger}", "hooks.triggers.update", (*Handler).webhooks, false},
 }
 
 // RouteInfo describes one route of the API.
@@ -333,15 +348,15 @@ func (h *Handler) serverInfo(_ context.Context, req *request) (*reply, error) {
 	if !req.auth.Master {
 		return nil, core.Errorf(core.CodeOperationForbidden, "unauthorized: master key is required")
 	}
-	yes := true
+	yes, cloud := true, h.cloud != nil
 	return ok(map[string]any{
 		"parseServerVersion": parseCompatVersion,
 		"switchboardVersion": Version,
 		"features": map[string]any{
 			"globalConfig": map[string]any{"create": yes, "read": yes, "update": yes, "delete": yes},
-			"hooks":        map[string]any{"create": false, "read": false, "update": false, "delete": false},
-			"cloudCode":    map[string]any{"jobs": false},
-			"logs":         map[string]any{"level": false, "size": false, "order": false, "until": false, "from": false},
+			"hooks":        map[string]any{"create": cloud, "read": cloud, "update": cloud, "delete": cloud},
+			"cloudCode":    map[string]any{"jobs": cloud},
+			"logs":         map[string]any{"level": cloud, "size": cloud, "order": cloud, "until": cloud, "from": cloud},
 			"push":         map[string]any{"immediatePush": false, "scheduledPush": false, "storedPushData": false, "pushAudiences": false, "localization": false},
 			"schemas": map[string]any{"addField": yes, "removeField": yes, "addClass": yes, "removeClass": yes,
 				"clearAllDataFromClass": yes, "exportClass": false, "editClassLevelPermissions": yes, "editPointerPermissions": yes},

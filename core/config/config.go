@@ -97,6 +97,7 @@ type Config struct {
 	Push             Push       `yaml:"push"`
 	Cloud            string     `yaml:"cloud"`
 	CloudCode        CloudCode  `yaml:"cloudCode"`
+	WebhookKey       string     `yaml:"webhookKey"`
 	Policies         Policies   `yaml:"policies"`
 	LiveQuery        LiveQuery  `yaml:"liveQuery"`
 	LeanCloud        LeanCloud  `yaml:"leancloud"`

@@ -101,7 +101,12 @@ func newID() string {
 func now() string { return core.FormatTime(core.Now()) }
 
 // Request implements hooks.Backend.
-func (b *Backend) Request(ctx context.Context, method, path string, body map[string]any, as hooks.Caller) (any, error) {
+func (b *Backend) Request(ctx context.Context, method, path string, body map[string]any, as hooks.Caller) (hooks.Reply, error) {
+	res, err := b.serve(ctx, method, path, body, as)
+	return hooks.Reply{Body: res}, err
+}
+
+func (b *Backend) serve(ctx context.Context, method, path string, body map[string]any, as hooks.Caller) (any, error) {
 	b.mu.Lock()
 	b.calls = append(b.calls, Call{Method: method, Path: path, Body: body, As: as})
 	b.mu.Unlock()
@@ -471,7 +476,7 @@ func (b *Backend) batch(ctx context.Context, as hooks.Caller, body map[string]an
 		m := r.(map[string]any)
 		path := strings.TrimPrefix(m["path"].(string), "/parse/")
 		sub, _ := m["body"].(map[string]any)
-		res, err := b.Request(ctx, m["method"].(string), path, sub, as)
+		res, err := b.serve(ctx, m["method"].(string), path, sub, as)
 		if err != nil {
 			ce := core.AsError(err)
 			out = append(out, map[string]any{"error": map[string]any{"code": float64(ce.Code), "error": ce.Message}})

@@ -6,7 +6,17 @@
   'use strict';
   const Parse = globalThis.Parse;
   const stringify = JSON.stringify;
-  const parse = JSON.parse;
+  // The server's own JSON (payloads, backend answers) skips JSON.parse's
+  // guard: Go's encoder bounds how deeply it nests.
+  const parse = bridge.parse;
+  // Text from elsewhere (an HTTP response) goes through the guard.
+  const parseUntrusted = JSON.parse;
+
+  // goja_nodejs's Buffer lacks Buffer.isBuffer, which the SDK's Parse.File
+  // calls.
+  if (typeof Buffer === 'function' && typeof Buffer.isBuffer !== 'function') {
+    Buffer.isBuffer = v => v instanceof Buffer;
+  }
 
   Parse.initialize(bridge.appId);
   Parse.serverURL = bridge.serverURL;
@@ -38,7 +48,13 @@
       ctx
     );
     if (r[0]) {
-      return r[1] === '' ? undefined : parse(r[1]);
+      const response = r[1] === '' ? undefined : parse(r[1]);
+      if (options.returnStatus) {
+        // What the SDK's own RESTController answers when asked for the
+        // status (Parse.Cloud.startJob reads the job status id from it).
+        return Object.assign({}, response, { _status: 200, _headers: r[2] === '' ? {} : parse(r[2]) });
+      }
+      return response;
     }
     throw parseError(r[1], r[2]);
   }
@@ -326,7 +342,7 @@
         enumerable: true,
         get() {
           try {
-            return parse(response.text);
+            return parseUntrusted(response.text);
           } catch (e) {
             return undefined;
           }
@@ -556,6 +572,592 @@
     }
   }
 
+  // ---- Light request objects ----
+  //
+  // A trigger's request.object built as a Parse.Object (fromJSON, the
+  // write applied with set, then _getSaveJSON) costs the SDK's whole state
+  // machinery: every get estimates all attributes, every set merges ops
+  // through the state controller, _getSaveJSON encodes and compares every
+  // object-valued field. In goja that is most of a trigger's cost.
+  //
+  // TriggerObject is a Parse.Object (instanceof holds, every method works)
+  // that keeps its fields as the server's JSON and its changes in a small
+  // table, decoding a field only when it is read. get, set, unset,
+  // increment, decrement, has, dirty, dirtyKeys, existed, toJSON,
+  // _getSaveJSON, createdAt and updatedAt answer from that table, as the
+  // SDK would (hooks/light_test.go checks them against it step by step).
+  // Anything else (save, fetch, relation ops, add, revert, a value that is
+  // not plain JSON, a Date or an ACL, ...) first turns it into an ordinary
+  // Parse.Object with the same server data and pending changes
+  // ("materializes" it), then lets the SDK do the rest. Classes with a
+  // subclass of their own (Parse.User, Parse.Object.extend) and writes with
+  // other operators get ordinary objects from the start.
+  //
+  // The code avoids for-in and object literals where it can: in goja they
+  // cost microseconds each, the order of a whole trigger.
+  const CoreManager = Parse.CoreManager;
+  const sdkEncode = require('/@parse/encode.js').default;
+  const BaseObject = Parse.Object;
+  const Base = BaseObject.prototype;
+  const KEY_NAME = /^[A-Za-z_][0-9A-Za-z_.]*$/;
+  const lightState = new WeakMap();
+  let lightCount = 1e9; // the SDK's own objects count from 0
+  const READ_ONLY_KEYS = { objectId: true, createdAt: true, updatedAt: true, sessionToken: true, className: true, __type: true };
+  const hasOwn = Object.prototype.hasOwnProperty;
+  const objectKeys = Object.keys;
+  const OP_UNSET = 1;
+  const OP_INC = 2;
+  const OP_SET = 3;
+
+  // plainValue: a value a light object may keep as it is. Anything else
+  // (Parse.Object, File, GeoPoint, Relation, operators, class instances)
+  // goes to the SDK.
+  function plainValue(v, depth) {
+    if (v === null) {
+      return true;
+    }
+    const t = typeof v;
+    if (t === 'string' || t === 'boolean' || (t === 'number' && isFinite(v))) {
+      return true;
+    }
+    if (t !== 'object' || depth > 32) {
+      return false;
+    }
+    if (v instanceof Date) {
+      return !isNaN(v.getTime());
+    }
+    if (v instanceof Parse.ACL) {
+      return true;
+    }
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        if (!plainValue(v[i], depth + 1)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    const proto = Object.getPrototypeOf(v);
+    if ((proto !== Object.prototype && proto !== null) || typeof v.__op === 'string' || typeof v.__type === 'string') {
+      return false;
+    }
+    const keys = objectKeys(v);
+    for (let i = 0; i < keys.length; i++) {
+      if (!plainValue(v[keys[i]], depth + 1)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // plainJSON: a field of a client's write a light object keeps as JSON
+  // (it decodes to itself, or to a Date, pointer, file or geo point that
+  // encodes back the same).
+  function plainJSON(v, depth) {
+    if (v === null || typeof v !== 'object') {
+      return true;
+    }
+    if (depth > 32 || typeof v.__op === 'string' || v.__type === 'Object' || v.__type === 'Relation') {
+      return false;
+    }
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        if (!plainJSON(v[i], depth + 1)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    const keys = objectKeys(v);
+    for (let i = 0; i < keys.length; i++) {
+      if (!plainJSON(v[keys[i]], depth + 1)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  function decodeField(key, json) {
+    if (key === 'ACL') {
+      return json === null || json === undefined ? json : new Parse.ACL(json);
+    }
+    if (json === null || typeof json !== 'object') {
+      return json;
+    }
+    return Parse._decode(undefined, json);
+  }
+
+  function isObject(v) {
+    return v !== null && typeof v === 'object';
+  }
+
+  // encodeField encodes a value as SetOp.toJSON does; plain scalars are
+  // their own JSON.
+  function encodeField(v) {
+    return v === null || typeof v !== 'object' ? v : sdkEncode(v, false, true);
+  }
+
+  // The light state of an object: the server's JSON, its decoded fields,
+  // and its changes in order (keys) with one entry each (changes).
+  function newState(json) {
+    return {
+      server: json,
+      existed: typeof json.objectId === 'string',
+      decoded: Object.create(null),
+      encodedKeys: [], // decoded object fields, to notice changes in place
+      encoded: Object.create(null),
+      keys: [],
+      changes: Object.create(null),
+    };
+  }
+
+  function change(s, key, op, value, json) {
+    if (!(key in s.changes)) {
+      s.keys.push(key);
+    }
+    s.changes[key] = { op, value, json, hasValue: json === undefined };
+  }
+
+  // A field as stored, decoded once. Object values remember their encoded
+  // form, as the SDK's object cache does, to notice changes made in place.
+  function serverValue(s, key) {
+    if (key in s.decoded) {
+      return s.decoded[key];
+    }
+    let v;
+    const raw = s.server[key];
+    if (key === 'objectId' || key === 'className' || key === '__type') {
+      v = undefined;
+    } else if (raw === undefined) {
+      v = key === 'updatedAt' && s.server.createdAt !== undefined ? serverValue(s, 'createdAt') : undefined;
+    } else if ((key === 'createdAt' || key === 'updatedAt') && typeof raw === 'string') {
+      v = new Date(raw);
+    } else {
+      v = decodeField(key, raw);
+    }
+    s.decoded[key] = v;
+    if (isObject(v) && !(v instanceof BaseObject) && !(v instanceof Parse.File)) {
+      s.encodedKeys.push(key);
+      s.encoded[key] = stringify(sdkEncode(v, false, true));
+    }
+    return v;
+  }
+
+  // changedInPlace lists decoded object fields whose content the script
+  // changed without set (req.object.get('tags').push('x')).
+  function changedInPlace(s) {
+    const out = [];
+    for (let i = 0; i < s.encodedKeys.length; i++) {
+      const key = s.encodedKeys[i];
+      if (!(key in s.changes) && stringify(sdkEncode(s.decoded[key], false, true)) !== s.encoded[key]) {
+        out.push(key);
+      }
+    }
+    return out;
+  }
+
+  function changeValue(c, key) {
+    if (!c.hasValue) {
+      c.value = decodeField(key, c.json);
+      c.hasValue = true;
+    }
+    return c.value;
+  }
+
+  function opJSON(c, offline) {
+    if (c.op === OP_UNSET) {
+      return { __op: 'Delete' };
+    }
+    if (c.op === OP_INC) {
+      return { __op: 'Increment', amount: c.value };
+    }
+    if (!c.hasValue) {
+      return c.json;
+    }
+    return c.value === null || typeof c.value !== 'object' ? c.value : sdkEncode(c.value, false, true, undefined, offline);
+  }
+
+  // materialize turns a light object into an ordinary one with the same
+  // server data and pending changes.
+  function materialize(o) {
+    const s = lightState.get(o);
+    if (!s) {
+      return;
+    }
+    lightState.delete(o);
+    const server = {};
+    for (const k of objectKeys(s.server)) {
+      if (k !== 'className' && k !== '__type') {
+        server[k] = s.server[k];
+      }
+    }
+    Base._finishFetch.call(o, server);
+    if (s.existed) {
+      Base._setExisted.call(o, true);
+    }
+    // Objects the script already holds stay the object's own values.
+    if (s.encodedKeys.length > 0) {
+      const held = {};
+      for (const k of s.encodedKeys) {
+        held[k] = s.decoded[k];
+      }
+      CoreManager.getObjectStateController().setServerData(o._getStateIdentifier(), held);
+    }
+    for (const key of s.keys) {
+      const c = s.changes[key];
+      if (c.op === OP_UNSET) {
+        Base.unset.call(o, key);
+      } else if (c.op === OP_INC) {
+        Base.increment.call(o, key, c.value);
+      } else {
+        Base.set.call(o, key, changeValue(c, key), { ignoreValidation: true });
+      }
+    }
+  }
+
+  // setOne applies one set of a light object; false when the SDK must.
+  function lightSetOne(s, key, value, unset) {
+    if (key === 'createdAt' || key === 'updatedAt') {
+      return true;
+    }
+    if (key === 'objectId' || key === 'id' || !KEY_NAME.test(key) || (!unset && !plainValue(value, 0))) {
+      return false;
+    }
+    return true;
+  }
+
+  function applySetOne(s, key, value, unset) {
+    if (key === 'createdAt' || key === 'updatedAt') {
+      return;
+    }
+    if (unset) {
+      change(s, key, OP_UNSET);
+      return;
+    }
+    if (key === 'ACL' && isObject(value) && !(value instanceof Parse.ACL)) {
+      value = new Parse.ACL(value);
+    }
+    change(s, key, OP_SET, value);
+  }
+
+  class TriggerObject extends BaseObject {
+    get(key) {
+      const s = lightState.get(this);
+      if (!s) {
+        return super.get(key);
+      }
+      const c = s.changes[key];
+      if (c === undefined) {
+        const raw = s.server[key];
+        if (raw !== null && typeof raw === 'object' && raw.__type === 'Relation') {
+          materialize(this); // a relation needs its parent, which the SDK sets up
+          return super.get(key);
+        }
+        return serverValue(s, key);
+      }
+      if (c.op === OP_UNSET) {
+        return undefined;
+      }
+      if (c.op === OP_INC) {
+        const cur = serverValue(s, key);
+        return cur === undefined ? c.value : cur + c.value;
+      }
+      return changeValue(c, key);
+    }
+
+    has(key) {
+      if (!lightState.get(this)) {
+        return super.has(key);
+      }
+      return this.get(key) != null;
+    }
+
+    set(key, value, options) {
+      const s = lightState.get(this);
+      if (!s) {
+        return super.set(key, value, options);
+      }
+      if (typeof key === 'string') {
+        const unset = !!(options && options.unset);
+        if (!lightSetOne(s, key, value, unset)) {
+          materialize(this);
+          return super.set(key, value, options);
+        }
+        applySetOne(s, key, value, unset);
+        return this;
+      }
+      if (!key || typeof key !== 'object') {
+        return this;
+      }
+      const unset = !!(value && value.unset);
+      const keys = objectKeys(key);
+      for (let i = 0; i < keys.length; i++) {
+        if (!lightSetOne(s, keys[i], key[keys[i]], unset)) {
+          materialize(this);
+          return super.set(key, value, options);
+        }
+      }
+      for (let i = 0; i < keys.length; i++) {
+        applySetOne(s, keys[i], key[keys[i]], unset);
+      }
+      return this;
+    }
+
+    unset(key, options) {
+      const s = lightState.get(this);
+      if (!s) {
+        return super.unset(key, options);
+      }
+      if (!lightSetOne(s, key, null, true)) {
+        materialize(this);
+        return super.unset(key, options);
+      }
+      applySetOne(s, key, null, true);
+      return this;
+    }
+
+    increment(key, amount) {
+      const s = lightState.get(this);
+      if (!s) {
+        return super.increment(key, amount);
+      }
+      if (amount === undefined) {
+        amount = 1;
+      }
+      if (typeof amount !== 'number') {
+        throw new Error('Cannot increment by a non-numeric amount.');
+      }
+      if (!KEY_NAME.test(key)) {
+        materialize(this);
+        return super.increment(key, amount);
+      }
+      const cur = this.get(key);
+      if (cur !== undefined && typeof cur !== 'number') {
+        throw new TypeError('Cannot increment a non-numeric value.');
+      }
+      const c = s.changes[key];
+      if (c === undefined) {
+        change(s, key, OP_INC, amount);
+      } else if (c.op === OP_INC) {
+        c.value += amount;
+      } else if (c.op === OP_UNSET) {
+        change(s, key, OP_SET, amount);
+      } else {
+        change(s, key, OP_SET, cur + amount);
+      }
+      return this;
+    }
+
+    decrement(key, amount) {
+      if (!lightState.get(this)) {
+        return super.decrement(key, amount);
+      }
+      if (amount === undefined) {
+        amount = 1;
+      }
+      if (typeof amount !== 'number') {
+        throw new Error('Cannot decrement by a non-numeric amount.');
+      }
+      return this.increment(key, amount * -1);
+    }
+
+    dirty(key) {
+      const s = lightState.get(this);
+      if (!s) {
+        return super.dirty(key);
+      }
+      if (!this.id) {
+        return true;
+      }
+      if (key) {
+        return key in s.changes || changedInPlace(s).includes(key);
+      }
+      return s.keys.length > 0 || changedInPlace(s).length > 0;
+    }
+
+    dirtyKeys() {
+      const s = lightState.get(this);
+      if (!s) {
+        return super.dirtyKeys();
+      }
+      return s.keys.concat(changedInPlace(s));
+    }
+
+    existed() {
+      const s = lightState.get(this);
+      if (!s) {
+        return super.existed();
+      }
+      return !!this.id && s.existed;
+    }
+
+    _setExisted(existed) {
+      const s = lightState.get(this);
+      if (!s) {
+        return super._setExisted(existed);
+      }
+      s.existed = existed;
+    }
+
+    get createdAt() {
+      const s = lightState.get(this);
+      return s ? serverValue(s, 'createdAt') : super.createdAt;
+    }
+
+    get updatedAt() {
+      const s = lightState.get(this);
+      return s ? serverValue(s, 'updatedAt') : super.updatedAt;
+    }
+
+    _getSaveJSON() {
+      const s = lightState.get(this);
+      if (!s) {
+        return super._getSaveJSON();
+      }
+      const json = {};
+      if (s.encodedKeys.length > 0) {
+        for (const key of changedInPlace(s)) {
+          json[key] = encodeField(s.decoded[key]);
+        }
+      }
+      for (let i = 0; i < s.keys.length; i++) {
+        json[s.keys[i]] = opJSON(s.changes[s.keys[i]]);
+      }
+      return json;
+    }
+
+    toJSON(seen, offline) {
+      const s = lightState.get(this);
+      if (!s) {
+        return super.toJSON(seen, offline);
+      }
+      const seenEntry = this.id ? this.className + ':' + this.id : this;
+      seen = seen || [seenEntry];
+      const json = {};
+      const keys = objectKeys(s.server);
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i];
+        if (key === 'objectId' || key === 'className' || key === '__type') {
+          continue;
+        }
+        if (key in s.decoded && key !== 'createdAt' && key !== 'updatedAt') {
+          json[key] = sdkEncode(s.decoded[key], false, false, seen, offline);
+        } else {
+          json[key] = s.server[key];
+        }
+      }
+      if (json.createdAt !== undefined && json.updatedAt === undefined) {
+        json.updatedAt = json.createdAt;
+      }
+      for (let i = 0; i < s.keys.length; i++) {
+        const key = s.keys[i];
+        if (key.indexOf('.') < 0) {
+          json[key] = opJSON(s.changes[key], offline);
+        }
+      }
+      if (this.id) {
+        json.objectId = this.id;
+      }
+      return json;
+    }
+  }
+
+  // Every other method of Parse.Object materializes first: they reach the
+  // SDK's state for the object.
+  const lightMethods = new Set(['constructor', 'get', 'has', 'set', 'unset', 'increment', 'decrement', 'dirty', 'dirtyKeys',
+    'existed', '_setExisted', '_getSaveJSON', 'toJSON', 'createdAt', 'updatedAt',
+    // These read only id and className, or call the methods above.
+    'isNew', 'toPointer', 'toOfflinePointer', 'equals', '_getId', 'getACL', 'setACL', 'add', 'addAll', 'addUnique',
+    'addAllUnique', 'remove', 'removeAll', 'op']);
+  for (const name of Object.getOwnPropertyNames(Base)) {
+    if (lightMethods.has(name)) {
+      continue;
+    }
+    const desc = Object.getOwnPropertyDescriptor(Base, name);
+    if (typeof desc.value === 'function') {
+      const fn = desc.value;
+      Object.defineProperty(TriggerObject.prototype, name, {
+        configurable: true,
+        writable: true,
+        value: function (...args) {
+          materialize(this);
+          return fn.apply(this, args);
+        },
+      });
+    } else if (desc.get) {
+      const getter = desc.get;
+      Object.defineProperty(TriggerObject.prototype, name, {
+        configurable: true,
+        get() {
+          materialize(this);
+          return getter.call(this);
+        },
+      });
+    }
+  }
+
+  // lightObject returns a light object for a stored object's JSON (or {}
+  // for one being created), or null when the class has a subclass of its
+  // own.
+  function lightObject(className, json) {
+    if (BaseObject._getClassMap()[className]) {
+      return null;
+    }
+    // As the SDK's constructor leaves an object, without its work: a
+    // string class name and no attributes to set.
+    const o = Object.create(TriggerObject.prototype);
+    o._objCount = lightCount++;
+    o.className = className;
+    if (typeof json.objectId === 'string') {
+      o.id = json.objectId;
+    }
+    lightState.set(o, newState(json));
+    return o;
+  }
+
+  // lightWrite applies a client's write to a light object; false when the
+  // write holds something only the SDK handles (other operators, full
+  // objects): the caller then builds an ordinary object.
+  function lightWrite(o, update) {
+    if (!update) {
+      return true;
+    }
+    const s = lightState.get(o);
+    const keys = objectKeys(update);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      const v = update[key];
+      if (READ_ONLY_KEYS[key] === true) {
+        continue;
+      }
+      if (!KEY_NAME.test(key)) {
+        return false;
+      }
+      if (v !== null && typeof v === 'object' && typeof v.__op === 'string') {
+        if (v.__op !== 'Delete' && !(v.__op === 'Increment' && typeof v.amount === 'number')) {
+          return false;
+        }
+      } else if (!plainJSON(v, 0)) {
+        return false;
+      }
+    }
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      if (READ_ONLY_KEYS[key] === true) {
+        continue;
+      }
+      const v = update[key];
+      if (v !== null && typeof v === 'object' && v.__op === 'Delete') {
+        change(s, key, OP_UNSET);
+      } else if (v !== null && typeof v === 'object' && v.__op === 'Increment') {
+        change(s, key, OP_INC, v.amount);
+      } else {
+        change(s, key, OP_SET, undefined, v);
+      }
+    }
+    return true;
+  }
+
   // ---- Request objects, shaped as on Parse Server ----
 
   function decodeParam(v) {
@@ -579,7 +1181,7 @@
   }
 
   function inflate(className, json) {
-    return Parse.Object.fromJSON(Object.assign({}, json, { className }));
+    return lightObject(className, json || {}) || Parse.Object.fromJSON(Object.assign({}, json, { className }));
   }
 
   function baseRequest(p, triggerName) {
@@ -649,7 +1251,26 @@
 
   // ---- Invocation ----
 
-  async function runFunction(name, p) {
+  function isThenable(v) {
+    return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof v.then === 'function';
+  }
+
+  // What a function or job answered. Plain values skip the SDK's encoder.
+  function resultJSON(result) {
+    if (result === undefined) {
+      return '{"hasResult":false}';
+    }
+    const t = typeof result;
+    if (result === null || t === 'string' || t === 'number' || t === 'boolean') {
+      return '{"hasResult":true,"result":' + stringify(result) + '}';
+    }
+    return stringify({ hasResult: true, result: Parse._encode(result) });
+  }
+
+  // runFunction runs a cloud function. Without a validator and with a
+  // handler that returns a plain value, it stays synchronous: no promise,
+  // no microtask, and the invocation settles before the event loop starts.
+  function runFunction(name, p) {
     const handler = functions[name];
     if (!handler) {
       throw new Parse.Error(Parse.Error.SCRIPT_FAILED, `Invalid function: "${name}"`);
@@ -660,9 +1281,11 @@
     req.params = decodeParam(p.params || {});
     req.functionName = name;
     req.context = copyContext(p.context);
-    await runValidator(name, req);
-    const result = req.skipWithMasterKey ? undefined : await handler(req);
-    return result === undefined ? { hasResult: false } : { hasResult: true, result: Parse._encode(result) };
+    if (validators[name]) {
+      return runValidator(name, req).then(() => (req.skipWithMasterKey ? undefined : handler(req))).then(resultJSON);
+    }
+    const result = handler(req);
+    return isThenable(result) ? Promise.resolve(result).then(resultJSON) : resultJSON(result);
   }
 
   async function runJob(name, p) {
@@ -678,15 +1301,27 @@
       log: logger,
       message: msg => bridge.jobMessage(typeof msg === 'string' ? msg : stringify(msg)),
     };
-    const result = await handler(req);
-    return result === undefined ? { hasResult: false } : { hasResult: true, result: Parse._encode(result) };
+    return resultJSON(await handler(req));
   }
 
-  async function runTrigger(kind, className, p) {
+  // call runs a trigger's validator and handler, then after(result). With
+  // no validator and a handler that returns a plain value it stays
+  // synchronous: no promise, no microtask.
+  function call(name, handler, req, after) {
+    if (validators[name]) {
+      return runValidator(name, req)
+        .then(() => (req.skipWithMasterKey ? undefined : handler(req)))
+        .then(after);
+    }
+    const result = handler(req);
+    return isThenable(result) ? Promise.resolve(result).then(after) : after(result);
+  }
+
+  function runTrigger(kind, className, p) {
     const name = `${kind}.${className}`;
     const handler = triggers[name];
     if (!handler) {
-      return {};
+      return '{}';
     }
     const req = baseRequest(p, kind);
     const out = {};
@@ -696,46 +1331,54 @@
       req.isGet = !!p.isGet;
       req.context = copyContext(p.context);
       Object.assign(req, p.event || {});
-      await runValidator(name, req);
-      const result = req.skipWithMasterKey ? undefined : await handler(req);
-      const q = isQuery(result) ? result : req.query;
-      out.query = q.toJSON();
-      if (result instanceof Parse.Object) {
-        out.objects = [objectJSON(result)];
-      } else if (Array.isArray(result) && result.every(o => o instanceof Parse.Object)) {
-        out.objects = result.map(objectJSON);
-      }
-      out.context = req.context;
-      return out;
+      return call(name, handler, req, result => {
+        const q = isQuery(result) ? result : req.query;
+        out.query = q.toJSON();
+        if (result instanceof Parse.Object) {
+          out.objects = [objectJSON(result)];
+        } else if (Array.isArray(result) && result.every(o => o instanceof Parse.Object)) {
+          out.objects = result.map(objectJSON);
+        }
+        out.context = req.context;
+        return out;
+      });
     }
     if (kind === 'afterFind') {
       req.objects = (p.objects || []).map(o => inflate(o.className || className, o));
       req.query = Parse.Query.fromJSON(className, p.query || {});
       req.isGet = !!p.isGet;
       req.context = copyContext(p.context);
-      await runValidator(name, req);
-      let result = req.skipWithMasterKey ? req.objects : await handler(req);
-      if (!result) {
-        result = req.objects;
-      }
-      if (!Array.isArray(result)) {
-        throw 'afterFind must return an array of Parse.Object (or nothing)';
-      }
-      out.objects = result.map(objectJSON);
-      out.context = req.context;
-      return out;
+      return call(name, handler, req, result => {
+        if (req.skipWithMasterKey || !result) {
+          result = req.objects;
+        }
+        if (!Array.isArray(result)) {
+          throw 'afterFind must return an array of Parse.Object (or nothing)';
+        }
+        out.objects = result.map(objectJSON);
+        out.context = req.context;
+        return out;
+      });
     }
     if (className === '@File') {
       req.file = p.file ? Parse.File.fromJSON(p.file) : undefined;
+      if (req.file && p.file.metadata) {
+        req.file.setMetadata(p.file.metadata);
+      }
+      if (req.file && p.file.tags) {
+        req.file.setTags(p.file.tags);
+      }
       req.fileSize = p.fileSize || 0;
       req.contentLength = p.fileSize || 0;
-      await runValidator(name, req);
-      const result = req.skipWithMasterKey ? undefined : await handler(req);
-      const file = result instanceof Parse.File ? result : req.file;
-      if (file && kind.startsWith('before')) {
-        out.file = file.toJSON();
-      }
-      return out;
+      return call(name, handler, req, result => {
+        const file = result instanceof Parse.File ? result : req.file;
+        if (file && kind.startsWith('before')) {
+          out.file = file.toJSON();
+          out.file.metadata = file.metadata();
+          out.file.tags = file.tags();
+        }
+        return out;
+      });
     }
     if (kind === 'beforeConnect' || kind === 'afterEvent') {
       Object.assign(req, p.event || {});
@@ -745,20 +1388,19 @@
       if (p.original) {
         req.original = inflate(className, p.original);
       }
-      await runValidator(name, req);
-      if (!req.skipWithMasterKey) {
-        await handler(req);
-      }
-      return out;
+      return call(name, handler, req, () => out);
     }
     // Object triggers: save, delete, login, logout, password reset.
     req.context = copyContext(p.context);
     if (kind === 'beforeSave') {
       req.object = inflate(className, p.object || {});
+      if (!lightState.get(req.object) || !lightWrite(req.object, p.update)) {
+        req.object = Parse.Object.fromJSON(Object.assign({}, p.object, { className }));
+        applyUpdate(req.object, p.update);
+      }
       if (p.object) {
         req.original = inflate(className, p.object);
       }
-      applyUpdate(req.object, p.update);
     } else {
       req.object = inflate(className, p.object || {});
       if (p.original) {
@@ -768,57 +1410,64 @@
         req.object._setExisted(false);
       }
     }
-    await runValidator(name, req);
-    if (!req.skipWithMasterKey) {
-      await handler(req);
-    }
-    if (kind === 'beforeSave') {
-      out.update = req.object._getSaveJSON();
-    }
-    out.context = req.context;
-    return out;
+    return call(name, handler, req, () => {
+      if (kind === 'beforeSave') {
+        out.update = req.object._getSaveJSON();
+      }
+      out.context = req.context;
+      return out;
+    });
   }
 
-  // run(what, name, className, payloadJSON, done): runs one invocation and
+  // The invocation running now: its done callback. One invocation runs at
+  // a time on a runtime, and these handlers are made once, not per call.
+  let currentDone = null;
+
+  function fail(err) {
+    const done = currentDone;
+    const e = resolveError(err, Parse.Error.SCRIPT_FAILED, 'Script failed. Unknown error.');
+    let json;
+    try {
+      json = stringify({ code: e.code, message: String(e.message), stack: e.stack });
+    } catch (x) {
+      json = stringify({ code: Parse.Error.SCRIPT_FAILED, message: 'Script failed. Unknown error.' });
+    }
+    done(false, json);
+  }
+
+  // Functions and jobs answer JSON text; a trigger answers an object, which
+  // the server reads without JSON (see exportAnswer in hooks/export.go).
+  function succeed(res) {
+    try {
+      currentDone(true, res);
+    } catch (e) {
+      fail(resolveError(e, Parse.Error.SCRIPT_FAILED, 'the result cannot be encoded'));
+    }
+  }
+
+  // run(what, name, className, payload, done): runs one invocation and
   // calls done(true, responseJSON) or done(false, errorJSON) once.
   function run(what, name, className, payload, done) {
-    let p;
+    currentDone = done;
+    let work;
     try {
-      p = parse(payload);
-    } catch (e) {
-      done(false, stringify({ code: 1, message: 'bad invocation payload: ' + e }));
+      const p = typeof payload === 'string' ? parse(payload) : payload;
+      if (what === 'function') {
+        work = runFunction(name, p);
+      } else if (what === 'job') {
+        work = runJob(name, p);
+      } else {
+        work = runTrigger(name, className, p);
+      }
+    } catch (err) {
+      fail(err);
       return;
     }
-    let work;
-    if (what === 'function') {
-      work = runFunction(name, p);
-    } else if (what === 'job') {
-      work = runJob(name, p);
+    if (isThenable(work)) {
+      work.then(succeed, fail);
     } else {
-      work = runTrigger(name, className, p);
+      succeed(work);
     }
-    work.then(
-      res => {
-        let json;
-        try {
-          json = stringify(res);
-        } catch (e) {
-          done(false, stringify(resolveError(e, Parse.Error.SCRIPT_FAILED, 'the result cannot be encoded')));
-          return;
-        }
-        done(true, json);
-      },
-      err => {
-        const e = resolveError(err, Parse.Error.SCRIPT_FAILED, 'Script failed. Unknown error.');
-        let json;
-        try {
-          json = stringify({ code: e.code, message: String(e.message), stack: e.stack });
-        } catch (x) {
-          json = stringify({ code: Parse.Error.SCRIPT_FAILED, message: 'Script failed. Unknown error.' });
-        }
-        done(false, json);
-      }
-    );
   }
 
   function manifest() {

@@ -323,6 +323,76 @@ func RunConformance(t *testing.T, h Harness) {
 		})
 	}
 
+	t.Run("PrefixRoute", func(t *testing.T) {
+		q, rec := h.Open(t), newRecorder()
+		own := newRecorder()
+		q.Handle("p.own", func(ctx context.Context, j core.Job) error { own.add(0, j); return nil })
+		err := q.HandlePrefix(core.PrefixRoute{Prefix: "p.", Handler: func(ctx context.Context, j core.Job) error { rec.add(0, j); return nil },
+			Has: func(kind string) bool { return kind != "p.missing" }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := q.HandlePrefix(core.PrefixRoute{Prefix: "p.", Handler: func(context.Context, core.Job) error { return nil }}); err == nil {
+			t.Fatal("HandlePrefix accepted the same prefix twice")
+		}
+		start(t, q)
+		a := enqueue(t, q, core.Job{Kind: "p.alpha", Args: map[string]any{"n": 1.0}})
+		b := enqueue(t, q, core.Job{Kind: "p.beta"})
+		enqueue(t, q, core.Job{Kind: "p.own"})
+		if _, err := q.Enqueue(t.Context(), core.Job{Kind: "p.missing"}); !core.IsCode(err, core.CodeScriptFailed) {
+			t.Fatalf("Enqueue of a kind the route's Has refuses: %v, want code 141", err)
+		}
+		runs := rec.waitFor(t, "both routed jobs", func(r []run) bool { return len(r) == 2 })
+		kinds := map[string]string{}
+		for _, r := range runs {
+			kinds[r.job.ID] = r.job.Kind
+		}
+		if kinds[a] != "p.alpha" || kinds[b] != "p.beta" {
+			t.Fatalf("routed handler saw kinds %v, want %s: p.alpha and %s: p.beta", kinds, a, b)
+		}
+		own.waitFor(t, "the kind with a handler of its own", func(r []run) bool { return len(r) == 1 })
+		if s := waitStatus(t, q, a, "succeeded"); s["jobName"] != "p.alpha" || s["params"].(map[string]any)["n"] != 1.0 {
+			t.Fatalf("status of a routed job %v, want its own kind and args", s)
+		}
+		if len(rec.snapshot()) != 2 {
+			t.Fatalf("the routed handler ran %d times, want 2 (a kind with its own handler is not routed)", len(rec.snapshot()))
+		}
+	})
+
+	t.Run("ReportAndNoRetry", func(t *testing.T) {
+		q := h.Open(t)
+		release := make(chan struct{})
+		reported := make(chan struct{}, 1)
+		q.Handle("t.report", func(ctx context.Context, j core.Job) error {
+			if err := j.Report(ctx, "halfway"); err != nil {
+				return err
+			}
+			reported <- struct{}{}
+			<-release
+			if fail, _ := j.Args["fail"].(bool); fail {
+				return core.NoRetry(errors.New("gave up"))
+			}
+			return j.Report(ctx, "all done")
+		})
+		start(t, q)
+		ok := enqueue(t, q, core.Job{Kind: "t.report"})
+		<-reported
+		if s := statusOf(t, q, ok); s["status"] != "running" || s["message"] != "halfway" {
+			t.Fatalf("while running: %v, want status running with the reported message", s)
+		}
+		release <- struct{}{}
+		if s := waitStatus(t, q, ok, "succeeded"); s["message"] != "all done" {
+			t.Fatalf("after success: message %v, want the last report", s["message"])
+		}
+		bad := enqueue(t, q, core.Job{Kind: "t.report", Args: map[string]any{"fail": true}, MaxAttempts: 5})
+		<-reported
+		release <- struct{}{}
+		s := waitStatus(t, q, bad, "failed")
+		if s["message"] != "gave up" || s["attempts"] != 1 {
+			t.Fatalf("a NoRetry failure: %v, want failed at once (1 attempt of 5) with the error as message", s)
+		}
+	})
+
 	t.Run("StopIsIdempotent", func(t *testing.T) {
 		q := h.Open(t)
 		q.Handle("t.x", func(context.Context, core.Job) error { return nil })

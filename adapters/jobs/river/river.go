@@ -20,6 +20,9 @@
 //     by the leader only, and made unique per minute so that a change of
 //     leader cannot insert one tick twice), and unique jobs (Job.UniqueKey:
 //     a second Enqueue returns the pending job's id).
+//   - Prefix routes (cloud-code jobs, whose names change while the server
+//     runs): one River kind per prefix, the job's own kind in its args.
+//   - Job messages (Job.Report, and the last error) in River's job output.
 //
 // # Connections
 //
@@ -68,6 +71,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -252,11 +256,27 @@ func (d demote) WithGroup(n string) slog.Handler      { return demote{d.Handler.
 // args carries any job kind through River, whose API is one Go type per
 // kind: the kind travels beside the JSON, not in it. UniqueKey is the only
 // field River's uniqueness looks at (the river:"unique" tag).
+//
+// Kinds routed by a prefix (HandlePrefix) travel as one River kind, the
+// prefix followed by "<routed>"; the job's own kind is then JobKind, part of what
+// River's uniqueness looks at, so that two kinds never share a key.
 type args struct {
 	kind      string
+	JobKind   string         `json:"kind,omitempty" river:"unique"`
 	Args      map[string]any `json:"args"`
 	UniqueKey string         `json:"uniqueKey,omitempty" river:"unique"`
 }
+
+// jobKind is the job's kind as the core knows it.
+func (a args) jobKind(riverKind string) string {
+	if a.JobKind != "" {
+		return a.JobKind
+	}
+	return riverKind
+}
+
+// routedKind is the River kind of the jobs of a prefix route.
+func routedKind(prefix string) string { return prefix + "<routed>" }
 
 func (a args) Kind() string { return a.kind }
 
@@ -267,17 +287,43 @@ var uniqueStates = []rivertype.JobState{
 	rivertype.JobStateRunning, rivertype.JobStateScheduled,
 }
 
-// worker runs one kind's handler.
+// worker runs one kind's handler (or a prefix route's).
 type worker struct {
 	river.WorkerDefaults[args]
-	h core.JobHandler
+	q interface {
+		report(ctx context.Context, id int64, msg string) error
+	}
+	h       core.JobHandler
+	timeout time.Duration
 }
 
 func (w *worker) Work(ctx context.Context, j *river.Job[args]) error {
-	return w.h(ctx, core.Job{
-		Kind: j.Kind, Args: j.Args.Args, RunAt: j.ScheduledAt, MaxAttempts: j.MaxAttempts,
-		UniqueKey: j.Args.UniqueKey, ID: strconv.FormatInt(j.ID, 10), Attempt: j.Attempt,
+	id := j.ID
+	err := w.h(ctx, core.Job{
+		Kind: j.Args.jobKind(j.Kind), Args: j.Args.Args, RunAt: j.ScheduledAt, MaxAttempts: j.MaxAttempts,
+		UniqueKey: j.Args.UniqueKey, ID: strconv.FormatInt(id, 10), Attempt: j.Attempt,
+		Report: func(ctx context.Context, msg string) error { return w.q.report(ctx, id, msg) },
 	})
+	if err == nil {
+		return nil
+	}
+	// The error becomes the job's message, replacing what was reported
+	// before it (River stores it when the attempt ends).
+	_ = river.RecordOutput(ctx, report{Message: err.Error()})
+	if core.IsNoRetry(err) {
+		// Cancelled: finished for good, shown as failed.
+		return river.JobCancel(err)
+	}
+	return err
+}
+
+// Timeout is the route's own timeout; 0 leaves the client's.
+func (w *worker) Timeout(*river.Job[args]) time.Duration { return w.timeout }
+
+// report is the job's message in its output: what the handler reported
+// with Job.Report (stored at once), or the error of its last attempt.
+type report struct {
+	Message string `json:"message"`
 }
 
 type periodic struct {
@@ -311,6 +357,7 @@ type queue[TTx any] struct {
 
 	mu       sync.Mutex
 	handlers map[string]core.JobHandler
+	prefixes []core.PrefixRoute
 	periodic []periodic
 	client   *river.Client[TTx]
 	stopped  bool
@@ -339,6 +386,50 @@ func (q *queue[TTx]) Handle(kind string, h core.JobHandler) {
 	q.handlers[kind] = h
 }
 
+// HandlePrefix registers a prefix route (see core.PrefixRoute). Kinds with
+// a handler of their own keep it; of two routes whose prefixes both match,
+// the longer prefix wins.
+func (q *queue[TTx]) HandlePrefix(r core.PrefixRoute) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.client != nil {
+		return fmt.Errorf("river jobs: HandlePrefix(%q) called after Start", r.Prefix)
+	}
+	if r.Prefix == "" || r.Handler == nil {
+		return errors.New("river jobs: HandlePrefix needs a prefix and a handler")
+	}
+	if r.Timeout > 0 && r.Timeout >= time.Duration(q.opts.RescueAfter) {
+		quietLogger().Warn("river jobs: a job route's timeout is not shorter than rescueAfter (a job still running would be started a second time); using jobTimeout instead: raise jobs.river.rescueAfter to allow longer jobs",
+			"prefix", r.Prefix, "timeout", r.Timeout, "rescueAfter", time.Duration(q.opts.RescueAfter), "jobTimeout", time.Duration(q.opts.JobTimeout))
+		r.Timeout = time.Duration(q.opts.JobTimeout)
+	}
+	for _, p := range q.prefixes {
+		if p.Prefix == r.Prefix {
+			return fmt.Errorf("river jobs: HandlePrefix called twice for %q", r.Prefix)
+		}
+	}
+	q.prefixes = append(q.prefixes, r)
+	return nil
+}
+
+// routeFor returns the prefix route of kind, if it has no handler of its
+// own and a prefix matches.
+func (q *queue[TTx]) routeFor(kind string) (core.PrefixRoute, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if _, own := q.handlers[kind]; own {
+		return core.PrefixRoute{}, false
+	}
+	var best core.PrefixRoute
+	found := false
+	for _, p := range q.prefixes {
+		if strings.HasPrefix(kind, p.Prefix) && len(p.Prefix) > len(best.Prefix) {
+			best, found = p, true
+		}
+	}
+	return best, found
+}
+
 // Periodic enqueues kind on a standard five-field cron schedule (in UTC),
 // once per tick across all nodes.
 func (q *queue[TTx]) Periodic(kind, spec string, a map[string]any) error {
@@ -365,7 +456,10 @@ func (q *queue[TTx]) Start(ctx context.Context) error {
 	}
 	workers := river.NewWorkers()
 	for kind, h := range q.handlers {
-		river.AddWorkerArgs(workers, args{kind: kind}, river.Worker[args](&worker{h: h}))
+		river.AddWorkerArgs(workers, args{kind: kind}, river.Worker[args](&worker{q: q, h: h}))
+	}
+	for _, p := range q.prefixes {
+		river.AddWorkerArgs(workers, args{kind: routedKind(p.Prefix)}, river.Worker[args](&worker{q: q, h: p.Handler, timeout: p.Timeout}))
 	}
 	var periodicJobs []*river.PeriodicJob
 	for _, p := range q.periodic {
@@ -420,7 +514,14 @@ func (q *queue[TTx]) Enqueue(ctx context.Context, job core.Job) (string, error) 
 	if job.UniqueKey != "" {
 		opts.UniqueOpts = river.UniqueOpts{ByArgs: true, ByState: uniqueStates}
 	}
-	res, err := client.Insert(ctx, args{kind: job.Kind, Args: job.Args, UniqueKey: job.UniqueKey}, opts)
+	a := args{kind: job.Kind, Args: job.Args, UniqueKey: job.UniqueKey}
+	if r, routed := q.routeFor(job.Kind); routed {
+		if r.Has != nil && !r.Has(job.Kind) {
+			return "", core.Errorf(core.CodeScriptFailed, "no job handler for kind %q", job.Kind)
+		}
+		a.kind, a.JobKind = routedKind(r.Prefix), job.Kind
+	}
+	res, err := client.Insert(ctx, a, opts)
 	if err != nil {
 		var unknown *river.UnknownJobKindError
 		if errors.As(err, &unknown) {
@@ -503,7 +604,7 @@ func statusRow(j *rivertype.JobRow) (map[string]any, error) {
 		updated = *j.AttemptedAt
 	}
 	s := map[string]any{
-		"objectId": strconv.FormatInt(j.ID, 10), "jobName": j.Kind, "status": statusNames[j.State],
+		"objectId": strconv.FormatInt(j.ID, 10), "jobName": a.jobKind(j.Kind), "status": statusNames[j.State],
 		"params": a.Args, "source": "api", "attempts": j.Attempt,
 		"createdAt": j.CreatedAt, "updatedAt": updated,
 	}
@@ -514,10 +615,28 @@ func statusRow(j *rivertype.JobRow) (map[string]any, error) {
 		s["finishedAt"] = *j.FinalizedAt
 		s["updatedAt"] = *j.FinalizedAt
 	}
-	if len(j.Errors) > 0 {
+	var rep report
+	if out := j.Output(); len(out) > 0 {
+		_ = json.Unmarshal(out, &rep) // an unreadable output is no message
+	}
+	if rep.Message != "" {
+		s["message"] = rep.Message
+	} else if len(j.Errors) > 0 {
 		s["message"] = j.Errors[len(j.Errors)-1].Error
 	}
 	return s, nil
+}
+
+// report stores a handler's message in the job's output at once.
+func (q *queue[TTx]) report(ctx context.Context, id int64, msg string) error {
+	client, err := q.started()
+	if err != nil {
+		return err
+	}
+	if _, err := client.JobUpdate(ctx, id, &river.JobUpdateParams{Output: report{Message: msg}}); err != nil {
+		return fmt.Errorf("river jobs: recording the message of job %d: %w", id, err)
+	}
+	return nil
 }
 
 // Stop stops working: running jobs get until ctx ends to finish, then are

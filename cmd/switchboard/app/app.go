@@ -58,6 +58,7 @@ const usage = `Switchboard: a self-hosted Backend-as-a-Service that speaks the P
 Usage:
   switchboard serve [--config FILE] [--http ADDR] [--dir DATA_DIR]
   switchboard migrate [--config FILE] [--dir DATA_DIR]
+  switchboard deploy DIR | --list | --rollback N | --logs  --server URL
   switchboard files gc [--dry-run] [--config FILE] [--dir DATA_DIR]
   switchboard policy test [--verbose] [DIR]
   switchboard policy eval --input FILE [--dir DIR] [--schema FILE]
@@ -114,6 +115,8 @@ func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return serve(ctx, args[1:], environ, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, args[1:], environ, stdout, stderr)
+	case "deploy":
+		return deployCommand(ctx, args[1:], environ, stdout, stderr)
 	case "files":
 		return filesCommand(ctx, args[1:], environ, stdout, stderr)
 	case "policy":

@@ -12,6 +12,7 @@ import (
 	"github.com/switchboardhq/switchboard/core/config"
 	"github.com/switchboardhq/switchboard/core/fileapi"
 	"github.com/switchboardhq/switchboard/core/server"
+	"github.com/switchboardhq/switchboard/hooks"
 )
 
 // featureList is the table of the server's features beyond the data API,
@@ -42,6 +43,9 @@ type features struct {
 	// reloadPolicies loads a new policy set on this node (set by the
 	// policies feature; nil without it), for deployments that carry one.
 	reloadPolicies func(ctx context.Context, fsys fs.FS) error
+	// cloud is the cloud-code runtime (set by the cloud feature), for
+	// LiveQuery's beforeConnect, beforeSubscribe and afterLiveQueryEvent.
+	cloud *hooks.Manager
 	// fileAPI is the files API (set by the files feature), for features
 	// that take uploads in their own protocol (the LeanCloud dialect).
 	fileAPI *fileapi.Handler

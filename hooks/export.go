@@ -1,0 +1,117 @@
+package hooks
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/dop251/goja"
+)
+
+// exportAnswer turns what cloud.js answered for a trigger (an object such
+// as {update, context}) into the Go values encoding/json would have made
+// of its JSON text: map[string]any, []any, string, float64, bool, nil.
+// It replaces JSON.stringify in JavaScript and json.Unmarshal in Go, which
+// cost a trigger more than the rest of its answer, and keeps what their
+// guards keep: nesting is bounded (maxNestingDepth), arrays too
+// (maxArrayLength), and the walk stops when the invocation is interrupted.
+// As JSON.stringify does, it calls toJSON methods (Date, Parse.Object) and
+// leaves out undefined and functions (null in arrays).
+func (v *jsvm) exportAnswer(val goja.Value) (map[string]any, error) {
+	e := exporter{vm: v}
+	out, err := e.value(val, 0)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := out.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("the answer is not an object")
+	}
+	return m, nil
+}
+
+type exporter struct {
+	vm     *jsvm
+	visits int
+}
+
+// skip marks a value JSON leaves out (undefined, a function, a symbol).
+type skip struct{}
+
+func (e *exporter) value(val goja.Value, depth int) (any, error) {
+	if depth > maxNestingDepth {
+		return nil, &guardError{msg: fmt.Sprintf("the answer nests deeper than %d levels", maxNestingDepth)}
+	}
+	e.visits++
+	if e.visits&1023 == 0 && e.vm.stopping() {
+		return nil, &guardError{msg: "interrupted"}
+	}
+	if val == nil || goja.IsUndefined(val) {
+		return skip{}, nil
+	}
+	if goja.IsNull(val) {
+		return nil, nil
+	}
+	o, isObject := val.(*goja.Object)
+	if !isObject {
+		switch x := val.Export().(type) {
+		case bool, string:
+			return x, nil
+		case int64:
+			return float64(x), nil
+		case float64:
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil, nil // as JSON.stringify writes them
+			}
+			return x, nil
+		}
+		if _, isSymbol := val.(*goja.Symbol); isSymbol {
+			return skip{}, nil
+		}
+		return val.String(), nil
+	}
+	if _, isFunc := goja.AssertFunction(o); isFunc {
+		return skip{}, nil
+	}
+	if toJSON, ok := goja.AssertFunction(o.Get("toJSON")); ok {
+		res, err := toJSON(o)
+		if err != nil {
+			return nil, err
+		}
+		if r, isObj := res.(*goja.Object); !isObj || r != o {
+			return e.value(res, depth+1)
+		}
+	}
+	if o.ClassName() == "Array" {
+		length := int64(0)
+		if l := o.Get("length"); l != nil {
+			length = l.ToInteger()
+		}
+		if length > maxArrayLength {
+			return nil, &guardError{msg: fmt.Sprintf("the answer holds an array of length %d, longer than cloud code allows (%d)", length, maxArrayLength)}
+		}
+		out := make([]any, length)
+		for i := int64(0); i < length; i++ {
+			x, err := e.value(o.Get(strconv.FormatInt(i, 10)), depth+1)
+			if err != nil {
+				return nil, err
+			}
+			if _, omitted := x.(skip); !omitted {
+				out[i] = x
+			}
+		}
+		return out, nil
+	}
+	keys := o.Keys()
+	out := make(map[string]any, len(keys))
+	for _, k := range keys {
+		x, err := e.value(o.Get(k), depth+1)
+		if err != nil {
+			return nil, err
+		}
+		if _, omitted := x.(skip); !omitted {
+			out[k] = x
+		}
+	}
+	return out, nil
+}
