@@ -1388,7 +1388,30 @@
       if (p.original) {
         req.original = inflate(className, p.original);
       }
-      return call(name, handler, req, () => out);
+      if (kind === 'afterEvent') {
+        req.sendEvent = true;
+      }
+      return call(name, handler, req, () => {
+        if (kind === 'afterEvent') {
+          // What the subscriber gets: the object as the trigger left it
+          // (it may hide or add fields), and whether to send it at all.
+          if (req.object instanceof Parse.Object) {
+            const json = objectJSON(req.object);
+            // An unset field is gone from what the subscriber receives,
+            // not an operation for it to apply.
+            for (const key of Object.keys(json)) {
+              const v = json[key];
+              if (v && typeof v === 'object' && v.__op === 'Delete') {
+                delete json[key];
+              }
+            }
+            out.objects = [json];
+          }
+          out.hasResult = true;
+          out.result = req.sendEvent !== false;
+        }
+        return out;
+      });
     }
     // Object triggers: save, delete, login, logout, password reset.
     req.context = copyContext(p.context);

@@ -44,7 +44,7 @@ func wireCloud(ctx context.Context, f *features) error {
 		Runtime:        rt,
 		Dir:            dir,
 		WebhookKey:     f.cfg.WebhookKey,
-		ReloadPolicies: f.reloadPolicies,
+		ReloadPolicies: f.reloadPoliciesLater(),
 		Logger:         f.log,
 	})
 	if err != nil {
@@ -56,6 +56,7 @@ func wireCloud(ctx context.Context, f *features) error {
 	}
 	f.onClose(func(context.Context) error { return c.Close() })
 	f.cloud = c.Manager()
+	f.cloudCode = c
 	f.api.SetCloudCode(c)
 	h := c.Handler(masterOnly(f))
 	f.api.Mount("deployments", "deployments", h)

@@ -12,6 +12,7 @@ import (
 	"github.com/switchboardhq/switchboard/core/config"
 	"github.com/switchboardhq/switchboard/core/fileapi"
 	"github.com/switchboardhq/switchboard/core/server"
+	"github.com/switchboardhq/switchboard/hooks/coreapp"
 	"github.com/switchboardhq/switchboard/hooks"
 )
 
@@ -46,10 +47,23 @@ type features struct {
 	// cloud is the cloud-code runtime (set by the cloud feature), for
 	// LiveQuery's beforeConnect, beforeSubscribe and afterLiveQueryEvent.
 	cloud *hooks.Manager
+	// cloudCode is the cloud-code runtime bound to the App (nil without
+	// it), whose LiveQuery triggers the LiveQuery feature binds.
+	cloudCode *coreapp.Cloud
 	// fileAPI is the files API (set by the files feature), for features
 	// that take uploads in their own protocol (the LeanCloud dialect).
 	fileAPI *fileapi.Handler
 	closers []func(ctx context.Context) error
+}
+
+// reloadPoliciesLater returns a reload that calls whatever reloadPolicies
+// is when it runs, so that features wired later can wrap it (LiveQuery
+// re-authorizes its subscriptions); nil without a policy engine.
+func (f *features) reloadPoliciesLater() func(ctx context.Context, fsys fs.FS) error {
+	if f.reloadPolicies == nil {
+		return nil
+	}
+	return func(ctx context.Context, fsys fs.FS) error { return f.reloadPolicies(ctx, fsys) }
 }
 
 // onClose registers what to close at shutdown; closers run in reverse.

@@ -19,7 +19,7 @@ func wireLiveQuery(ctx context.Context, f *features) error {
 		return nil
 	}
 	app := f.app
-	lq := livequery.New(app, livequery.Options{
+	opts := livequery.Options{
 		ClassNames:          lc.ClassNames,
 		AllClasses:          lc.AllClasses,
 		MaxConnections:      lc.MaxConnections,
@@ -41,7 +41,11 @@ func wireLiveQuery(ctx context.Context, f *features) error {
 			return app.Authorize(ctx, &core.AuthzInput{Point: core.PointOf(in.Class), Action: in.Action, Class: in.Class,
 				Schema: app.Class(in.Class), Auth: in.Auth, Query: in.Query})
 		},
-	})
+	}
+	if f.cloudCode != nil {
+		f.cloudCode.BindLiveQuery(&opts) // beforeConnect, beforeSubscribe, afterLiveQueryEvent
+	}
+	lq := livequery.New(app, opts)
 	unsubscribe := app.Changes().Subscribe(lq.Listen)
 	stopAuth := app.OnAuthInvalidated(lq.InvalidateAuth)
 	if reload := f.reloadPolicies; reload != nil {
