@@ -1,0 +1,213 @@
+// Package plugintest builds and starts plugins for tests: the examples and
+// the adapter plugin, as real processes, and registers plugin-backed
+// providers so that each kind's conformance suite runs against them.
+package plugintest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/switchboardhq/switchboard/core"
+	"github.com/switchboardhq/switchboard/plugins"
+)
+
+// AdapterPlugin is the import path of the plugin that serves an in-process
+// provider out of process (see adapterplugin).
+const AdapterPlugin = "github.com/switchboardhq/switchboard/plugins/plugintest/adapterplugin"
+
+var (
+	buildMu  sync.Mutex
+	builtDir string
+	built    = map[string]string{}
+)
+
+// Build compiles the main package pkg once per test binary and returns the
+// executable's path and SHA-256.
+func Build(t testing.TB, pkg string) (path, sum string) {
+	t.Helper()
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if p, ok := built[pkg]; ok {
+		return p, SHA256(t, p)
+	}
+	if builtDir == "" {
+		dir, err := os.MkdirTemp("", "switchboard-plugins-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		builtDir = dir
+	}
+	out := filepath.Join(builtDir, filepath.Base(pkg))
+	cmd := exec.Command("go", "build", "-o", out, pkg)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
+	}
+	built[pkg] = out
+	return out, SHA256(t, out)
+}
+
+// Cleanup removes what Build compiled; call it from TestMain.
+func Cleanup() {
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if builtDir != "" {
+		_ = os.RemoveAll(builtDir)
+	}
+}
+
+// SHA256 is the file's SHA-256 in hex.
+func SHA256(t testing.TB, path string) string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Start starts a Host with specs, stopped when the test ends.
+func Start(t testing.TB, specs ...plugins.Spec) *plugins.Host {
+	t.Helper()
+	h, err := plugins.Start(context.Background(), specs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.Close() })
+	return h
+}
+
+// AdapterSpec is a spec of the adapter plugin serving provider of kind
+// with options, under the plugin name name.
+func AdapterSpec(t testing.TB, name, kind, provider string, options map[string]any) plugins.Spec {
+	t.Helper()
+	path, sum := Build(t, AdapterPlugin)
+	raw, err := json.Marshal(options)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plugins.Spec{Name: name, Path: path, SHA256: sum, Timeout: 10 * time.Second, Env: map[string]string{
+		"SB_PLUGIN_KIND": kind, "SB_PLUGIN_PROVIDER": provider, "SB_PLUGIN_OPTIONS": string(raw), "SB_PLUGIN_DIR": os.TempDir(),
+	}}
+}
+
+var registered sync.Map
+
+// RegisterAdapter registers, once, a provider of kind named
+// "plugin-test-PROVIDER" that runs the in-process provider out of process:
+// each open starts the adapter plugin with the open's options (a fresh
+// process per open, stopped when the provider closes) and returns the
+// plugin-backed provider. The conformance suites of the kind run against
+// it by that name.
+func RegisterAdapter(t testing.TB, kind, provider string) string {
+	t.Helper()
+	Build(t, AdapterPlugin) // fail here, not inside an open
+	name := "plugin-test-" + provider
+	if _, dup := registered.LoadOrStore(kind+"/"+name, true); dup {
+		return name
+	}
+	switch kind {
+	case plugins.KindPush:
+		core.PushProviders.Register(name, adapterOpen[core.PushSender](t, kind, provider))
+	case plugins.KindSMS:
+		core.SMSProviders.Register(name, adapterOpen[core.SMSSender](t, kind, provider))
+	case plugins.KindMail:
+		core.MailProviders.Register(name, adapterOpen[core.Mailer](t, kind, provider))
+	case plugins.KindFiles:
+		core.FileProviders.Register(name, adapterOpen[core.FileDriver](t, kind, provider))
+	default:
+		t.Fatalf("plugintest: unknown kind %q", kind)
+	}
+	return name
+}
+
+func adapterOpen[T any](t testing.TB, kind, provider string) core.OpenFunc[T] {
+	return func(ctx context.Context, env core.ProviderEnv) (T, error) {
+		var zero T
+		spec := AdapterSpec(t, "adapter", kind, provider, env.Options)
+		h, err := plugins.Start(ctx, []plugins.Spec{spec}, env.Logger)
+		if err != nil {
+			return zero, err
+		}
+		p, err := h.OpenPlugin(ctx, kind, "adapter", env)
+		if err != nil {
+			_ = h.Close()
+			return zero, err
+		}
+		if v, ok := p.(core.Validator); ok {
+			if err := v.Validate(ctx); err != nil {
+				_ = h.Close()
+				return zero, err
+			}
+		}
+		return withHost(p, h).(T), nil
+	}
+}
+
+// withHost makes closing the provider stop its host too.
+func withHost(p any, h *plugins.Host) any {
+	switch v := p.(type) {
+	case core.PushSender:
+		return &pushWithHost{v, h}
+	case core.FileDriver:
+		return &filesWithHost{v, h}
+	case core.SMSSender:
+		return &smsWithHost{v, h}
+	case core.Mailer:
+		return &mailWithHost{v, h}
+	}
+	panic(fmt.Sprintf("plugintest: %T", p))
+}
+
+type pushWithHost struct {
+	core.PushSender
+	h *plugins.Host
+}
+
+func (p *pushWithHost) Close() error { _ = p.PushSender.Close(); return p.h.Close() }
+
+type filesWithHost struct {
+	core.FileDriver
+	h *plugins.Host
+}
+
+func (p *filesWithHost) Close() error { _ = p.FileDriver.Close(); return p.h.Close() }
+
+type smsWithHost struct {
+	core.SMSSender
+	h *plugins.Host
+}
+
+func (p *smsWithHost) Close() error { return p.h.Close() }
+
+type mailWithHost struct {
+	core.Mailer
+	h *plugins.Host
+}
+
+func (p *mailWithHost) Close() error { return p.h.Close() }
+
+// Contains reports whether s contains every one of subs (for messages).
+func Contains(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
+}
