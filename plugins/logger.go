@@ -40,6 +40,13 @@ func (a *hclogAdapter) Log(level hclog.Level, msg string, args ...any) {
 		return
 	}
 	attrs := append(append([]any{}, a.args...), args...)
+	for i := 0; i+1 < len(attrs); i += 2 {
+		// go-plugin names the binary "plugin"; the host's attribute of
+		// that name is the plugin's configured name.
+		if attrs[i] == "plugin" {
+			attrs[i] = "binary"
+		}
+	}
 	if a.name != "" {
 		attrs = append(attrs, "source", a.name)
 	}

@@ -53,6 +53,9 @@ type features struct {
 	// fileAPI is the files API (set by the files feature), for features
 	// that take uploads in their own protocol (the LeanCloud dialect).
 	fileAPI *fileapi.Handler
+	// plugins runs the config's plugins (nil without any), for the
+	// providers features open themselves (files: plugin:NAME).
+	plugins core.PluginHost
 	closers []func(ctx context.Context) error
 }
 
