@@ -30,7 +30,9 @@ var (
 	_ core.Validator  = (*filesClient)(nil)
 )
 
-func (f *filesClient) stub(conn *grpc.ClientConn) filesv1.FilesClient { return filesv1.NewFilesClient(conn) }
+func (f *filesClient) stub(conn *grpc.ClientConn) filesv1.FilesClient {
+	return filesv1.NewFilesClient(conn)
+}
 
 // Validate asks the plugin's Check; a plugin without the files contract
 // is told apart from one that cannot work.

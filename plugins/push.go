@@ -158,4 +158,3 @@ func PushResultToProto(r core.PushResult) *pushv1.Result {
 	}
 	return out
 }
-
