@@ -39,12 +39,21 @@ func (a *hclogAdapter) Log(level hclog.Level, msg string, args ...any) {
 	if level == hclog.Off || level == hclog.NoLevel && msg == "" {
 		return
 	}
-	attrs := append(append([]any{}, a.args...), args...)
-	for i := 0; i+1 < len(attrs); i += 2 {
-		// go-plugin names the binary "plugin"; the host's attribute of
-		// that name is the plugin's configured name.
-		if attrs[i] == "plugin" {
-			attrs[i] = "binary"
+	var attrs []any
+	for _, kv := range [][]any{a.args, args} {
+		for i := 0; i+1 < len(kv); i += 2 {
+			switch kv[i] {
+			case "timestamp":
+				// go-plugin adds the plugin's own (often empty) stamp; the
+				// server's log stamps every record.
+				continue
+			case "plugin":
+				// go-plugin names the binary "plugin"; the host's
+				// attribute of that name is the configured name.
+				attrs = append(attrs, "binary", kv[i+1])
+				continue
+			}
+			attrs = append(attrs, kv[i], kv[i+1])
 		}
 	}
 	if a.name != "" {

@@ -211,3 +211,36 @@ func Contains(s string, subs ...string) bool {
 	}
 	return true
 }
+
+// NodeSMSPlugin returns a spec of the Node.js sms example (plugins/examples/sms-node)
+// delivering to webhook. It needs node and the example's node_modules
+// (`npm ci` in its folder; make test does it): the test is skipped
+// without them, and fails under CI=true.
+func NodeSMSPlugin(t testing.TB, name, webhook string) plugins.Spec {
+	t.Helper()
+	dir := filepath.Join(moduleRoot(t), "plugins", "examples", "sms-node")
+	missing := ""
+	if _, err := exec.LookPath("node"); err != nil {
+		missing = "node is not installed"
+	} else if _, err := os.Stat(filepath.Join(dir, "node_modules", "@grpc", "grpc-js")); err != nil {
+		missing = "run npm ci in " + dir
+	}
+	if missing != "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the Node.js plugin cannot run: %s", missing)
+		}
+		t.Skipf("the Node.js plugin cannot run: %s", missing)
+	}
+	path := filepath.Join(dir, "plugin.js")
+	return plugins.Spec{Name: name, Path: path, SHA256: SHA256(t, path), Timeout: 10 * time.Second, Env: map[string]string{"SMS_WEBHOOK_URL": webhook}}
+}
+
+// moduleRoot is the folder of go.mod.
+func moduleRoot(t testing.TB) string {
+	t.Helper()
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Dir(strings.TrimSpace(string(out)))
+}

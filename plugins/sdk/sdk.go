@@ -83,8 +83,9 @@ func Serve(p Providers) {
 }
 
 // Logger returns a logger whose records reach the server's log with their
-// level, message and attributes (go-plugin reads hclog's JSON lines from
-// the plugin's stderr).
+// level, message and attributes: go-plugin reads JSON lines with "@level"
+// and "@message" from the plugin's stderr (other lines are logged at
+// debug level).
 func Logger() *slog.Logger {
 	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{
 		Level: slog.LevelDebug,
@@ -98,7 +99,9 @@ func Logger() *slog.Logger {
 			case slog.MessageKey:
 				return slog.Attr{Key: "@message", Value: a.Value}
 			case slog.TimeKey:
-				return slog.Attr{Key: "@timestamp", Value: a.Value}
+				// The server stamps the line itself (go-plugin accepts
+				// only its own timestamp layout).
+				return slog.Attr{}
 			}
 			return a
 		},
