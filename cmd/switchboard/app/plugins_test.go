@@ -3,12 +3,17 @@ package app
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/switchboardhq/switchboard/plugins"
 	"github.com/switchboardhq/switchboard/plugins/plugintest"
 )
 
@@ -16,14 +21,18 @@ const filesDirExample = "github.com/switchboardhq/switchboard/plugins/examples/f
 
 // pluginConfig writes a config file with one plugins entry and the given
 // provider sections, and returns its path.
-func pluginConfig(t *testing.T, name, path, sum string, args []string, sections string) string {
+func pluginConfig(t *testing.T, spec plugins.Spec, sections string) string {
 	t.Helper()
-	quoted := make([]string, len(args))
-	for i, a := range args {
+	quoted := make([]string, len(spec.Args))
+	for i, a := range spec.Args {
 		quoted[i] = fmt.Sprintf("%q", a)
 	}
-	yaml := fmt.Sprintf("plugins:\n  - name: %s\n    path: %q\n    sha256: %s\n    args: [%s]\n    timeout: 5s\n%s",
-		name, path, sum, strings.Join(quoted, ", "), sections)
+	var env []string
+	for k, v := range spec.Env {
+		env = append(env, fmt.Sprintf("%s: %q", k, v))
+	}
+	yaml := fmt.Sprintf("plugins:\n  - name: %s\n    path: %q\n    sha256: %s\n    args: [%s]\n    env: {%s}\n    timeout: 5s\n%s",
+		spec.Name, spec.Path, spec.SHA256, strings.Join(quoted, ", "), strings.Join(env, ", "), sections)
 	file := filepath.Join(t.TempDir(), "switchboard.yaml")
 	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
@@ -36,7 +45,7 @@ func pluginConfig(t *testing.T, name, path, sum string, args []string, sections 
 func TestFilesThroughPlugin(t *testing.T) {
 	path, sum := plugintest.Build(t, filesDirExample)
 	store := t.TempDir()
-	cfg := pluginConfig(t, "dirstore", path, sum, []string{"-dir", store}, "files:\n  provider: plugin:dirstore\n")
+	cfg := pluginConfig(t, plugins.Spec{Name: "dirstore", Path: path, SHA256: sum, Args: []string{"-dir", store}}, "files:\n  provider: plugin:dirstore\n")
 	s := startServerWith(t, t.TempDir(), []string{"--config", cfg})
 
 	body := strings.Repeat("plugin bytes ", 10_000)
@@ -68,11 +77,49 @@ func TestFilesThroughPlugin(t *testing.T) {
 func TestPluginChecksumRefusedAtStart(t *testing.T) {
 	path, _ := plugintest.Build(t, filesDirExample)
 	wrong := strings.Repeat("ab", 32)
-	cfg := pluginConfig(t, "dirstore", path, wrong, []string{"-dir", t.TempDir()}, "files:\n  provider: plugin:dirstore\n")
+	cfg := pluginConfig(t, plugins.Spec{Name: "dirstore", Path: path, SHA256: wrong, Args: []string{"-dir", t.TempDir()}}, "files:\n  provider: plugin:dirstore\n")
 	var out, errOut bytes.Buffer
 	env := []string{"SWITCHBOARD_MASTER_KEY=mk", "SWITCHBOARD_JOBS__PROVIDER=none"}
 	code := Run(context.Background(), []string{"serve", "--http", "127.0.0.1:0", "--dir", t.TempDir(), "--config", cfg}, env, &out, &errOut)
 	if code != exitFailure || !plugintest.Contains(errOut.String(), `plugin \"dirstore\"`, "refusing to start", wrong, "update sha256") {
 		t.Fatalf("exit %d, stderr %s", code, errOut.String())
+	}
+}
+
+// Phone login codes go out through the Node.js sms plugin: the code the
+// gateway receives logs the user in.
+func TestSMSCodesThroughNodePlugin(t *testing.T) {
+	var mu sync.Mutex
+	var codes []string
+	gateway := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var msg struct {
+			To     string            `json:"to"`
+			Params map[string]string `json:"params"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&msg)
+		mu.Lock()
+		defer mu.Unlock()
+		if msg.To == "+8613800138000" {
+			codes = append(codes, msg.Params["code"])
+		}
+	}))
+	defer gateway.Close()
+	cfg := pluginConfig(t, plugintest.NodeSMSPlugin(t, "smshook", gateway.URL), "sms:\n  provider: plugin:smshook\n")
+	s := startServerWith(t, t.TempDir(), []string{"--config", cfg})
+
+	phone := `{"mobilePhoneNumber": "+8613800138000"}`
+	if a := s.do("POST", "/requestSmsCode", strings.NewReader(phone), "app", "Content-Type: application/json"); a.status != 200 {
+		t.Fatalf("requestSmsCode: %d %s", a.status, a.body)
+	}
+	mu.Lock()
+	got := append([]string(nil), codes...)
+	mu.Unlock()
+	if len(got) != 1 || got[0] == "" {
+		t.Fatalf("the gateway received codes %v", got)
+	}
+	login := fmt.Sprintf(`{"mobilePhoneNumber": "+8613800138000", "smsCode": %q}`, got[0])
+	a := s.do("POST", "/usersByMobilePhone", strings.NewReader(login), "app", "Content-Type: application/json")
+	if a.status != 201 || a.json["sessionToken"] == nil {
+		t.Fatalf("usersByMobilePhone: %d %s", a.status, a.body)
 	}
 }
