@@ -84,6 +84,11 @@ type PushRun struct {
 	Devices      PushDeviceSource
 	// Resume continues a push from its last checkpoint; nil starts it.
 	Resume *PushCheckpoint
+	// Generation tells the runs of one push apart (a resume after a crash
+	// is another run). It is part of every batch key: batches are cut
+	// afresh in each run, so a key must never name another device set
+	// than in an earlier run (JPush would take the batch for a retry).
+	Generation int
 	// OnProgress stores a snapshot (in _PushStatus). It is called from one
 	// goroutine at a time, after batches complete (coalesced when it is
 	// slower than they are) and once at the end with Finished set. An error
@@ -432,7 +437,7 @@ func (x *pushRun) sendBatch(p *providerRun, seq int, batch []queued) {
 		for i, q := range batch {
 			devices[i] = q.dev
 		}
-		key := fmt.Sprintf("%s/%s/%d.%d", n.ID, p.name, seq, round)
+		key := fmt.Sprintf("%s/%d/%s/%d.%d", n.ID, x.run.Generation, p.name, seq, round)
 		results, err := p.sender.Send(x.ctx, PushBatch{Key: key, Notification: n, Devices: devices})
 		if x.ctx.Err() != nil {
 			return // unknown whether it went out: not done, so resent on resume
