@@ -100,6 +100,11 @@ type PushRun struct {
 	// crash never loses one, from several goroutines at once (one per batch
 	// in flight). An error stops the push like OnProgress's.
 	OnInvalidTokens func(ctx context.Context, provider string, devices []PushDevice) error
+	// OnDelivered is called, when set, with the devices a batch reached,
+	// before they count as done and from several goroutines at once. A
+	// badge increment stores each device's new badge through it. An error
+	// stops the push like OnProgress's.
+	OnDelivered func(ctx context.Context, provider string, devices []PushDevice) error
 }
 
 // PushRetryPolicy bounds the tries of one batch.
@@ -527,6 +532,16 @@ func (x *pushRun) settle(p *providerRun, batch []queued, results []PushResult, a
 		}
 		if err := x.run.OnInvalidTokens(x.ctx, p.name, devs); err != nil {
 			x.fail(fmt.Errorf("push: marking %d invalid installations inactive: %w", len(devs), err))
+			return nil, false
+		}
+	}
+	if len(delivered) > 0 && x.run.OnDelivered != nil {
+		devs := make([]PushDevice, len(delivered))
+		for i, q := range delivered {
+			devs[i] = q.dev
+		}
+		if err := x.run.OnDelivered(x.ctx, p.name, devs); err != nil {
+			x.fail(fmt.Errorf("push: recording %d delivered devices: %w", len(devs), err))
 			return nil, false
 		}
 	}

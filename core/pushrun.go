@@ -197,6 +197,7 @@ func (r *pushRunner) sendWave() error {
 		Generation:      r.st.Runs,
 		OnProgress:      r.progress,
 		OnInvalidTokens: r.deactivate,
+		OnDelivered:     r.deliveredHook(),
 	})
 	if err != nil {
 		if cause := context.Cause(r.ctx); cause != nil {
@@ -514,6 +515,29 @@ func (r *pushRunner) deactivate(ctx context.Context, provider string, devices []
 		}
 	}
 	return nil
+}
+
+// deliveredHook stores the badge a badge increment showed on each device
+// it reached, as Parse Server does, so that the next increment counts
+// from it; nil for any other push. It sets the shown value rather than
+// adding to the stored one: a device sent to again after a crash then
+// keeps the badge it displays.
+func (r *pushRunner) deliveredHook() func(ctx context.Context, provider string, devices []PushDevice) error {
+	badge := r.data.Badge
+	if !badge.Increment {
+		return nil
+	}
+	return func(ctx context.Context, _ string, devices []PushDevice) error {
+		now := Now()
+		for _, d := range devices {
+			shown, _ := badge.For(d.Badge)
+			_, err := r.s.app.store.Update(ctx, r.inst, d.ID, nil, nil, Update{"badge": Set{Value: float64(shown)}, FieldUpdatedAt: Set{Value: now}})
+			if err != nil && !IsCode(err, CodeObjectNotFound) {
+				return err
+			}
+		}
+		return nil
+	}
 }
 
 func hashHex(b []byte) string {

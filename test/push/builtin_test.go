@@ -85,6 +85,34 @@ func TestBuiltinDefaultDelivers(t *testing.T) {
 	if sub(st, "sentPerType")["android"] != float64(1) || sub(st, "sentPerType")["web"] != float64(1) || sub(st, "providers", "builtin")["sent"] != float64(2) {
 		t.Fatalf("per type and provider: %v", st)
 	}
+	// The increment is stored, as on Parse Server: each installation now
+	// holds the badge its device shows, and the next increment counts
+	// from it.
+	badges := func() map[string]any {
+		got := map[string]any{}
+		for _, row := range s.query("_Installation", map[string]any{"channels": "news"}) {
+			got[row["installationId"].(string)] = row["badge"]
+		}
+		return got
+	}
+	if got := badges(); got["ws-1"] != float64(3) || got["sse-1"] != float64(1) {
+		t.Fatalf("stored badges after one increment: %v", got)
+	}
+	second := s.push(map[string]any{"channels": []any{"news"}, "data": map[string]any{"alert": "again", "badge": map[string]any{"__op": "Increment", "amount": 2}}})
+	if m := next(t, ws, 10*time.Second); m.PushID != second || m.Data["badge"] != float64(5) {
+		t.Fatalf("second increment: got %+v, want badge 5", m)
+	} else if err := ws.Ack(ctx, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	if m := next(t, sse, 10*time.Second); m.PushID == second {
+		if err := sse.Ack(ctx, m.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.waitStatus(second, 30*time.Second)
+	if got := badges(); got["ws-1"] != float64(5) || got["sse-1"] != float64(3) {
+		t.Fatalf("stored badges after the second increment: %v", got)
+	}
 	// The other channel's device got nothing: the next push it gets is
 	// the fence.
 	fence := s.push(map[string]any{"where": map[string]any{"installationId": "other"}, "data": map[string]any{"alert": "fence"}})
