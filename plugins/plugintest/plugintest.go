@@ -57,13 +57,15 @@ func Build(t testing.TB, pkg string) (path, sum string) {
 	return out, SHA256(t, out)
 }
 
-// Cleanup removes what Build compiled; call it from TestMain.
+// Cleanup removes what Build compiled (a later Build compiles again); call
+// it from TestMain, or with t.Cleanup in a package without one.
 func Cleanup() {
 	buildMu.Lock()
 	defer buildMu.Unlock()
 	if builtDir != "" {
 		_ = os.RemoveAll(builtDir)
 	}
+	builtDir, built = "", map[string]string{}
 }
 
 // SHA256 is the file's SHA-256 in hex.

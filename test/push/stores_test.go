@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/switchboardhq/switchboard/adapters/store/postgres/pgtest"
+	"github.com/switchboardhq/switchboard/plugins/plugintest"
 )
 
 // envStores chooses the stores the tests run on, comma-separated; both by
@@ -48,6 +49,7 @@ func TestMain(m *testing.M) {
 		code = max(code, m.Run())
 	}
 	pgtest.DropDatabase()
+	plugintest.Cleanup()
 	os.Exit(code)
 }
 

@@ -17,6 +17,7 @@ func TestConformanceAsPlugin(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a plugin process per subtest")
 	}
+	t.Cleanup(plugintest.Cleanup)
 	name := plugintest.RegisterAdapter(t, "mail", smtp.Name)
 	mailtest.RunConformance(t, mailtest.Harness{Provider: name, Setup: func(t *testing.T) *mailtest.Fixture {
 		fake := smtpfake.New(t, smtpfake.None)

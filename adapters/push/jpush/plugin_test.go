@@ -14,5 +14,6 @@ func TestConformanceAsPlugin(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a plugin process per subtest")
 	}
+	t.Cleanup(plugintest.Cleanup)
 	pushtest.RunConformance(t, pushtest.Harness{Provider: plugintest.RegisterAdapter(t, "push", jpush.Name), Setup: setup})
 }

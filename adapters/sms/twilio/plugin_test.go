@@ -14,5 +14,6 @@ func TestConformanceAsPlugin(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a plugin process per subtest")
 	}
+	t.Cleanup(plugintest.Cleanup)
 	smstest.RunConformance(t, smstest.Harness{Provider: plugintest.RegisterAdapter(t, "sms", twilio.Name), Setup: setup})
 }
