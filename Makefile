@@ -3,8 +3,13 @@
 
 test: test-go test-sdk test-parse-import
 
-test-go: lint
+test-go: lint test-plugins-node
 	go test -count=1 ./...
+
+# The Node.js example plugin's dependencies, for its Go tests
+# (plugins/node_test.go, cmd/switchboard/app/plugins_test.go).
+test-plugins-node:
+	cd plugins/examples/sms-node && npm ci --no-audit --no-fund
 
 # go vet and staticcheck (pinned, from the Go module proxy).
 lint:

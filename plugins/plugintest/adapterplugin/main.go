@@ -1,8 +1,9 @@
 // Command adapterplugin serves one in-process provider out of process, for
 // the conformance suites: each kind's suite runs against its providers
 // through a real plugin process. SB_PLUGIN_KIND (files, push, sms, mail),
-// SB_PLUGIN_PROVIDER (a registered name, or "hang": a provider whose every
-// call hangs, for the timeout tests) and SB_PLUGIN_OPTIONS (the provider's
+// SB_PLUGIN_PROVIDER (a registered name; "hang", a provider whose every
+// call hangs, for the timeout tests; or "noop", an sms provider that does
+// nothing, for the overhead benchmarks) and SB_PLUGIN_OPTIONS (the provider's
 // config section as JSON) say what to serve.
 package main
 
@@ -38,8 +39,12 @@ func run() error {
 			return fmt.Errorf("SB_PLUGIN_OPTIONS: %w", err)
 		}
 	}
-	if provider == "hang" {
+	switch provider {
+	case "hang":
 		sdk.Serve(sdk.Providers{SMS: hang{}, Mail: hangMailer{}})
+		return nil
+	case "noop":
+		sdk.ServeSMS(Noop{})
 		return nil
 	}
 	switch kind {
@@ -72,6 +77,12 @@ func run() error {
 	}
 	return nil
 }
+
+// Noop accepts every message and does nothing: the per-call overhead
+// benchmarks measure the plugin round trip alone.
+type Noop struct{}
+
+func (Noop) Send(context.Context, core.SMSMessage) error { return nil }
 
 // hang never answers, whatever the context says: a plugin stuck in a
 // deadlock.
