@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-plugin"
@@ -269,6 +270,12 @@ func (p *process) supervise() {
 		}
 		p.log.Error("plugin down, restarting", "reason", why.Error(), "pid", c.ID())
 		p.setDown(why)
+		// A process that stopped answering may not answer go-plugin's
+		// polite shutdown either: kill it first, then let go-plugin clean
+		// up.
+		if pid, err := strconv.Atoi(c.ID()); err == nil && pid > 0 && !c.Exited() {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
 		c.Kill()
 		for {
 			select {

@@ -246,3 +246,30 @@ func TestCloseStopsPlugins(t *testing.T) {
 		t.Fatalf("Stat after Close: %v; want a fail-fast CodeConnectionFailed", err)
 	}
 }
+
+// A plugin that stops answering (SIGSTOP: alive but silent) fails its
+// health checks and is replaced by a new process.
+func TestUnresponsivePluginReplaced(t *testing.T) {
+	spec := filesDirSpec(t, "dirstore", t.TempDir())
+	spec.Timeout = time.Second
+	h := plugintest.Start(t, spec)
+	files := openFiles(t, h, "dirstore")
+	pid := plugins.PID(h, "dirstore")
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Kill(pid, syscall.SIGKILL)
+	_, err := files.Stat(context.Background(), "x.txt")
+	if !core.IsCode(err, core.CodeConnectionFailed) {
+		t.Fatalf("Stat on a stopped plugin: %v; want CodeConnectionFailed", err)
+	}
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		_, err := files.Stat(context.Background(), "x.txt")
+		if core.IsCode(err, core.CodeObjectNotFound) && plugins.PID(h, "dirstore") != pid {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the stopped plugin was not replaced: %v", err)
+		}
+	}
+}

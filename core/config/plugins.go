@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"time"
 )
 
 // Plugin is one out-of-process provider program (see README, "Plugins"):
@@ -26,12 +25,9 @@ type Plugin struct {
 	Args []string          `yaml:"args"`
 	Env  map[string]string `yaml:"env"`
 	// Timeout bounds every call to the plugin (a stream: every chunk);
-	// 0 means DefaultPluginTimeout.
+	// 0 means the host's default, 30s (plugins.DefaultTimeout).
 	Timeout Duration `yaml:"timeout"`
 }
-
-// DefaultPluginTimeout bounds a plugin call when its entry sets no timeout.
-const DefaultPluginTimeout = 30 * time.Second
 
 var pluginNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 
