@@ -31,7 +31,8 @@ type Spec struct {
 	Name string
 	// Path is the executable; SHA256 its expected SHA-256 in hex.
 	Path, SHA256 string
-	// Args and Env are passed to the process (Env on top of the server's).
+	// Args and Env are passed to the process; of the server's environment
+	// it gets only inheritedEnv.
 	Args []string
 	Env  map[string]string
 	// Timeout bounds every call (a stream: every chunk); 0 means
@@ -160,6 +161,25 @@ func verifyChecksum(path, want string) error {
 	return nil
 }
 
+// inheritedEnv are the only variables of the server's environment a
+// plugin gets: the server's own (SWITCHBOARD_MASTER_KEY, database URLs,
+// provider credentials) are not for third-party code.
+var inheritedEnv = []string{"PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "TZ"}
+
+// pluginEnv is a plugin's environment: inheritedEnv, then its own env.
+func pluginEnv(own map[string]string) []string {
+	var env []string
+	for _, k := range inheritedEnv {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(own)) {
+		env = append(env, k+"="+own[k])
+	}
+	return env
+}
+
 // launch starts the process and waits for its handshake and a healthy
 // answer.
 func (p *process) launch(ctx context.Context) (*plugin.Client, *grpc.ClientConn, error) {
@@ -168,9 +188,7 @@ func (p *process) launch(ctx context.Context) (*plugin.Client, *grpc.ClientConn,
 	}
 	sum, _ := hex.DecodeString(p.spec.SHA256)
 	cmd := exec.Command(p.spec.Path, p.spec.Args...)
-	for _, k := range slices.Sorted(maps.Keys(p.spec.Env)) {
-		cmd.Env = append(cmd.Env, k+"="+p.spec.Env[k])
-	}
+	cmd.Env = pluginEnv(p.spec.Env)
 	stderr := &tailBuffer{max: 2048}
 	c := plugin.NewClient(&plugin.ClientConfig{
 		Stderr:           stderr,
@@ -180,6 +198,7 @@ func (p *process) launch(ctx context.Context) (*plugin.Client, *grpc.ClientConn,
 		SecureConfig:     &plugin.SecureConfig{Checksum: sum, Hash: sha256.New()},
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		AutoMTLS:         true,
+		SkipHostEnv:      true,
 		StartTimeout:     startTimeout,
 		Logger:           newHCLogger(p.log),
 	})

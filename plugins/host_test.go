@@ -273,3 +273,21 @@ func TestUnresponsivePluginReplaced(t *testing.T) {
 		}
 	}
 }
+
+// A plugin gets its own env and PATH, never the server's secrets.
+func TestPluginEnvironment(t *testing.T) {
+	t.Setenv("SWITCHBOARD_MASTER_KEY", "server-secret")
+	spec := plugintest.AdapterSpec(t, "env", "sms", "envcheck", nil)
+	spec.Env["PLUGIN_OWN"] = "yes"
+	h := plugintest.Start(t, spec)
+	sms, err := core.OpenProvider(context.Background(), core.SMSProviders, "plugin:env", core.ProviderEnv{Plugins: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, wantSet := range map[string]bool{"SWITCHBOARD_MASTER_KEY": false, "PLUGIN_OWN": true, "PATH": true} {
+		err := sms.Send(context.Background(), core.SMSMessage{To: "+15550100", Text: name})
+		if set := core.IsCode(err, core.CodeInvalidValue); set != wantSet {
+			t.Errorf("%s set in the plugin: %v, want %v (%v)", name, set, wantSet, err)
+		}
+	}
+}

@@ -21,7 +21,8 @@ type Plugin struct {
 	// server refuses to start a binary that does not match.
 	SHA256 string `yaml:"sha256"`
 	// Args and Env are the plugin's own configuration: its command-line
-	// arguments and extra environment variables (KEY: value).
+	// arguments and its environment variables (KEY: value); of the server's
+	// environment it gets only PATH, HOME, TMPDIR, LANG, LC_ALL and TZ.
 	Args []string          `yaml:"args"`
 	Env  map[string]string `yaml:"env"`
 	// Timeout bounds every call to the plugin (a stream: every chunk);

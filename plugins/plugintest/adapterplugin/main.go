@@ -2,8 +2,9 @@
 // the conformance suites: each kind's suite runs against its providers
 // through a real plugin process. SB_PLUGIN_KIND (files, push, sms, mail),
 // SB_PLUGIN_PROVIDER (a registered name; "hang", a provider whose every
-// call hangs, for the timeout tests; or "noop", an sms provider that does
-// nothing, for the overhead benchmarks) and SB_PLUGIN_OPTIONS (the provider's
+// call hangs, for the timeout tests; "noop", an sms provider that does
+// nothing, for the overhead benchmarks; or "envcheck", for the test of
+// what environment a plugin gets) and SB_PLUGIN_OPTIONS (the provider's
 // config section as JSON) say what to serve.
 package main
 
@@ -46,6 +47,9 @@ func run() error {
 	case "noop":
 		sdk.ServeSMS(Noop{})
 		return nil
+	case "envcheck":
+		sdk.ServeSMS(envCheck{})
+		return nil
 	}
 	switch kind {
 	case "files":
@@ -83,6 +87,17 @@ func run() error {
 type Noop struct{}
 
 func (Noop) Send(context.Context, core.SMSMessage) error { return nil }
+
+// envCheck refuses a message whose Text names a variable set in the
+// plugin's environment, for the test that the server's secrets stay out.
+type envCheck struct{}
+
+func (envCheck) Send(_ context.Context, msg core.SMSMessage) error {
+	if _, set := os.LookupEnv(msg.Text); set {
+		return core.Errorf(core.CodeInvalidValue, "%s is set", msg.Text)
+	}
+	return nil
+}
 
 // hang never answers, whatever the context says: a plugin stuck in a
 // deadlock.
