@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	_ "github.com/switchboardhq/switchboard/adapters/files/local"
 	"github.com/switchboardhq/switchboard/adapters/files/filestest"
+	_ "github.com/switchboardhq/switchboard/adapters/files/local"
 	"github.com/switchboardhq/switchboard/core"
 	"github.com/switchboardhq/switchboard/plugins"
 	"github.com/switchboardhq/switchboard/plugins/plugintest"
