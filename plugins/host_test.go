@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -259,6 +260,12 @@ func TestUnresponsivePluginReplaced(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer syscall.Kill(pid, syscall.SIGKILL)
+	// SIGSTOP lands asynchronously: wait until the process is stopped.
+	for deadline := time.Now().Add(10 * time.Second); !stopped(pid); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the plugin process did not stop")
+		}
+	}
 	_, err := files.Stat(context.Background(), "x.txt")
 	if !core.IsCode(err, core.CodeConnectionFailed) {
 		t.Fatalf("Stat on a stopped plugin: %v; want CodeConnectionFailed", err)
@@ -290,4 +297,15 @@ func TestPluginEnvironment(t *testing.T) {
 			t.Errorf("%s set in the plugin: %v, want %v (%v)", name, set, wantSet, err)
 		}
 	}
+}
+
+// stopped reports whether the process is in the stopped state (T).
+func stopped(pid int) bool {
+	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	// The state follows the command name, which is in parentheses.
+	rest := string(raw[strings.LastIndexByte(string(raw), ')')+1:])
+	return strings.HasPrefix(strings.TrimSpace(rest), "T")
 }
