@@ -15,8 +15,10 @@ import (
 	filesv1 "github.com/switchboardhq/switchboard/plugins/proto/switchboard/files/v1"
 )
 
-// ChunkSize is the most bytes of a file body in one stream message.
-const ChunkSize = 64 << 10
+// ChunkSize is the most bytes of a file body in one stream message. 256
+// KiB streamed 1.6 times faster than 64 KiB (BenchmarkStream), for 2 MB
+// more peak RSS in the plugin; larger chunks gained nothing.
+const ChunkSize = 256 << 10
 
 // filesClient is a files provider served by a plugin: core.FileDriver over
 // the files.v1 contract. It holds no connection of its own, so a restarted

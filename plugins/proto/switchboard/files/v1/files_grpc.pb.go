@@ -51,10 +51,11 @@ type FilesClient interface {
 	// The host calls it when it opens the provider and after each restart.
 	Check(ctx context.Context, in *CheckRequest, opts ...grpc.CallOption) (*CheckResponse, error)
 	// Put stores a file: the first message is the header, then chunks of the
-	// body in order (the host sends at most 64 KiB per chunk). A stream that
+	// body in order (the host sends at most 256 KiB per chunk). A stream that
 	// ends with an error or is canceled must leave no file under the name.
 	Put(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[PutRequest, PutResponse], error)
-	// Get streams a file: the first message is its FileInfo, then chunks.
+	// Get streams a file: the first message is its FileInfo, then chunks
+	// (at most 1 MiB each; the host refuses messages over 4 MiB).
 	Get(ctx context.Context, in *GetRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[GetResponse], error)
 	Stat(ctx context.Context, in *StatRequest, opts ...grpc.CallOption) (*StatResponse, error)
 	Delete(ctx context.Context, in *DeleteRequest, opts ...grpc.CallOption) (*DeleteResponse, error)
@@ -150,10 +151,11 @@ type FilesServer interface {
 	// The host calls it when it opens the provider and after each restart.
 	Check(context.Context, *CheckRequest) (*CheckResponse, error)
 	// Put stores a file: the first message is the header, then chunks of the
-	// body in order (the host sends at most 64 KiB per chunk). A stream that
+	// body in order (the host sends at most 256 KiB per chunk). A stream that
 	// ends with an error or is canceled must leave no file under the name.
 	Put(grpc.ClientStreamingServer[PutRequest, PutResponse]) error
-	// Get streams a file: the first message is its FileInfo, then chunks.
+	// Get streams a file: the first message is its FileInfo, then chunks
+	// (at most 1 MiB each; the host refuses messages over 4 MiB).
 	Get(*GetRequest, grpc.ServerStreamingServer[GetResponse]) error
 	Stat(context.Context, *StatRequest) (*StatResponse, error)
 	Delete(context.Context, *DeleteRequest) (*DeleteResponse, error)
