@@ -84,8 +84,8 @@ func (f *filesClient) Put(ctx context.Context, name string, r io.Reader, size in
 	defer wd.stop()
 	var stream filesv1.Files_PutClient
 	fail := func(err error) (core.FileInfo, error) {
+		trailer := stream.Trailer() // complete: the call has ended with err
 		cancel()
-		trailer := stream.Trailer()
 		return core.FileInfo{}, f.p.callError(ctx, wd.timedOut(), err, trailer)
 	}
 	if err := wd.step(func() (err error) { stream, err = f.stub(conn).Put(sctx); return err }); err != nil {
