@@ -60,6 +60,11 @@ func Build(t testing.TB, pkg string) (path, sum string) {
 // Cleanup removes what Build compiled (a later Build compiles again); call
 // it from TestMain, or with t.Cleanup in a package without one.
 func Cleanup() {
+	adapterHosts.Range(func(h, _ any) bool {
+		_ = h.(*plugins.Host).Close()
+		adapterHosts.Delete(h)
+		return true
+	})
 	buildMu.Lock()
 	defer buildMu.Unlock()
 	if builtDir != "" {
@@ -108,7 +113,10 @@ func AdapterSpec(t testing.TB, name, kind, provider string, options map[string]a
 	}}
 }
 
-var registered sync.Map
+var (
+	registered   sync.Map
+	adapterHosts sync.Map // *plugins.Host started by adapter opens
+)
 
 // RegisterAdapter registers, once, a provider of kind named
 // "plugin-test-PROVIDER" that runs the in-process provider out of process:
@@ -146,6 +154,9 @@ func adapterOpen[T any](t testing.TB, kind, provider string) core.OpenFunc[T] {
 		if err != nil {
 			return zero, err
 		}
+		// The suites do not close every provider (an sms sender has no
+		// Close): Cleanup stops what is left.
+		adapterHosts.Store(h, true)
 		p, err := h.OpenPlugin(ctx, kind, "adapter", env)
 		if err != nil {
 			_ = h.Close()

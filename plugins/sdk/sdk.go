@@ -17,8 +17,10 @@ package sdk
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
@@ -69,6 +71,7 @@ func Serve(p Providers) {
 	if p.Mail != nil {
 		set[plugins.KindMail] = &plugins.GRPCPlugin{Register: func(s *grpc.Server) { mailv1.RegisterMailServer(s, &mailServer{m: p.Mail}) }}
 	}
+	go exitWithServer()
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: plugins.Handshake,
 		Plugins:         set,
@@ -78,6 +81,19 @@ func Serve(p Providers) {
 	for _, provider := range []any{p.Files, p.Push, p.SMS, p.Mail} {
 		if provider != nil {
 			_ = core.CloseProvider(provider)
+		}
+	}
+}
+
+// exitWithServer ends the plugin when the server that started it is gone
+// (killed before it could stop its plugins): the plugin is then adopted
+// by another process, and nobody will ever call it again.
+func exitWithServer() {
+	parent := os.Getppid()
+	for range time.Tick(500 * time.Millisecond) {
+		if os.Getppid() != parent {
+			fmt.Fprintln(os.Stderr, "the server that started this plugin is gone; exiting")
+			os.Exit(0)
 		}
 	}
 }

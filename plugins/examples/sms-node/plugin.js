@@ -11,7 +11,8 @@
 //  4. print the handshake line on stdout:
 //     CORE-VERSION|APP-VERSION|tcp|ADDRESS|grpc|BASE64-DER-CERT
 //  5. log to stderr (JSON lines with @level and @message reach the
-//     server's log with their level).
+//     server's log with their level);
+//  6. exit when the server is gone.
 //
 // It delivers each message by POSTing JSON ({to, purpose, text, params})
 // to SMS_WEBHOOK_URL, the plugin's own setting from its plugins entry:
@@ -105,7 +106,19 @@ const controllerService = {
   },
 };
 
+// Exit when the server that started us is gone (killed before it could
+// stop its plugins): we have been adopted, and nobody will call us again.
+function exitWithServer() {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) {
+      process.exit(0);
+    }
+  }, 500).unref();
+}
+
 async function main() {
+  exitWithServer();
   if (process.env[MAGIC_COOKIE_KEY] !== MAGIC_COOKIE_VALUE) {
     process.stderr.write('This is a Switchboard plugin: the server runs it (see the plugins section of its config).\n');
     process.exit(1);
