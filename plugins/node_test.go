@@ -65,7 +65,7 @@ func TestNodeSMSPlugin(t *testing.T) {
 	if len(got) != 1 || got[0]["to"] != msg.To || got[0]["text"] != msg.Text || got[0]["params"].(map[string]any)["code"] != "123456" {
 		t.Fatalf("the webhook received %v", got)
 	}
-	for status, code := range map[int]core.Code{429: core.CodeRequestLimitExceeded, 503: core.CodeConnectionFailed, 400: core.CodeInvalidValue} {
+	for status, code := range map[int]core.Code{409: core.CodeRequestLimitExceeded, 503: core.CodeConnectionFailed, 400: core.CodeInvalidValue, 403: core.CodeInternalServerError} {
 		hook.answer(status)
 		if err := sms.Send(ctx, msg); !core.IsCode(err, code) {
 			t.Errorf("webhook %d: %v; want code %d", status, err, code)

@@ -127,29 +127,43 @@ var (
 func RegisterAdapter(t testing.TB, kind, provider string) string {
 	t.Helper()
 	Build(t, AdapterPlugin) // fail here, not inside an open
-	name := "plugin-test-" + provider
+	return RegisterPlugin(t, kind, "plugin-test-"+provider, func(options map[string]any) (plugins.Spec, error) {
+		return AdapterSpec(t, "adapter", kind, provider, options), nil
+	})
+}
+
+// RegisterPlugin registers, once, a provider of kind named name whose
+// every open starts the plugin specFor returns for the open's options (a
+// fresh process per open, stopped when the provider closes), for running
+// a conformance suite against a plugin. specFor decodes the options
+// itself, strictly.
+func RegisterPlugin(t testing.TB, kind, name string, specFor func(options map[string]any) (plugins.Spec, error)) string {
+	t.Helper()
 	if _, dup := registered.LoadOrStore(kind+"/"+name, true); dup {
 		return name
 	}
 	switch kind {
 	case plugins.KindPush:
-		core.PushProviders.Register(name, adapterOpen[core.PushSender](t, kind, provider))
+		core.PushProviders.Register(name, pluginOpen[core.PushSender](kind, specFor))
 	case plugins.KindSMS:
-		core.SMSProviders.Register(name, adapterOpen[core.SMSSender](t, kind, provider))
+		core.SMSProviders.Register(name, pluginOpen[core.SMSSender](kind, specFor))
 	case plugins.KindMail:
-		core.MailProviders.Register(name, adapterOpen[core.Mailer](t, kind, provider))
+		core.MailProviders.Register(name, pluginOpen[core.Mailer](kind, specFor))
 	case plugins.KindFiles:
-		core.FileProviders.Register(name, adapterOpen[core.FileDriver](t, kind, provider))
+		core.FileProviders.Register(name, pluginOpen[core.FileDriver](kind, specFor))
 	default:
 		t.Fatalf("plugintest: unknown kind %q", kind)
 	}
 	return name
 }
 
-func adapterOpen[T any](t testing.TB, kind, provider string) core.OpenFunc[T] {
+func pluginOpen[T any](kind string, specFor func(map[string]any) (plugins.Spec, error)) core.OpenFunc[T] {
 	return func(ctx context.Context, env core.ProviderEnv) (T, error) {
 		var zero T
-		spec := AdapterSpec(t, "adapter", kind, provider, env.Options)
+		spec, err := specFor(env.Options)
+		if err != nil {
+			return zero, err
+		}
 		h, err := plugins.Start(ctx, []plugins.Spec{spec}, env.Logger)
 		if err != nil {
 			return zero, err
@@ -157,7 +171,7 @@ func adapterOpen[T any](t testing.TB, kind, provider string) core.OpenFunc[T] {
 		// The suites do not close every provider (an sms sender has no
 		// Close): Cleanup stops what is left.
 		adapterHosts.Store(h, true)
-		p, err := h.OpenPlugin(ctx, kind, "adapter", env)
+		p, err := h.OpenPlugin(ctx, kind, spec.Name, env)
 		if err != nil {
 			_ = h.Close()
 			return zero, err
@@ -225,10 +239,10 @@ func Contains(s string, subs ...string) bool {
 	return true
 }
 
-// NodeSMSPlugin returns a spec of the Node.js sms example (plugins/examples/sms-node)
-// delivering to webhook. It needs node and the example's node_modules
-// (`npm ci` in its folder; make test does it): the test is skipped
-// without them, and fails under CI=true.
+// NodeSMSPlugin returns a spec of the Node.js sms example
+// (plugins/examples/sms-node) delivering to webhook. It needs node and the
+// example's node_modules (`npm ci` in its folder; make test does it): the
+// test is skipped without them, and fails under CI=true.
 func NodeSMSPlugin(t testing.TB, name, webhook string) plugins.Spec {
 	t.Helper()
 	dir := filepath.Join(moduleRoot(t), "plugins", "examples", "sms-node")

@@ -15,13 +15,23 @@
 //  6. exit when the server is gone.
 //
 // It delivers each message by POSTing JSON ({to, purpose, text, params})
-// to SMS_WEBHOOK_URL, the plugin's own setting from its plugins entry:
+// to SMS_WEBHOOK_URL, with "Authorization: Bearer SMS_WEBHOOK_TOKEN" when
+// that is set (both are the plugin's own settings, from its plugins entry).
+// The webhook answers:
+//
+//   2xx            delivered
+//   400            the number or message is refused        -> code 162
+//   401, 403       our token is refused                    -> code 1
+//   409            rate control for this number (a quota)  -> code 155, not retried
+//   429, 5xx, or no answer: a transient failure, retried up to
+//                  SMS_WEBHOOK_ATTEMPTS times in all (default 3), honouring
+//                  Retry-After up to 2 s                    -> code 100 after that
 //
 //   plugins:
 //     - name: smshook
 //       path: /opt/switchboard/plugins/sms-node/plugin.js
 //       sha256: <sha256sum plugin.js>
-//       env: {SMS_WEBHOOK_URL: "https://sms-gateway.internal/send"}
+//       env: {SMS_WEBHOOK_URL: "https://sms-gateway.internal/send", SMS_WEBHOOK_TOKEN: "..."}
 //   sms:
 //     provider: plugin:smshook
 'use strict';
@@ -54,34 +64,66 @@ function fail(grpcCode, sbCode, message) {
   return { code: grpcCode, details: message, metadata };
 }
 
-async function send(call, callback) {
-  const url = process.env.SMS_WEBHOOK_URL;
-  const { to, purpose, text, params } = call.request;
-  const controller = new AbortController();
-  call.on('cancelled', () => controller.abort());
+const sleep = (ms, signal) => new Promise((resolve) => {
+  const timer = setTimeout(resolve, ms);
+  signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+});
+
+// post makes one attempt: 'ok', 'retry' (with a wait in ms), or an error
+// for the server.
+async function post(body, signal) {
+  const headers = { 'Content-Type': 'application/json' };
+  if (process.env.SMS_WEBHOOK_TOKEN) {
+    headers.Authorization = `Bearer ${process.env.SMS_WEBHOOK_TOKEN}`;
+  }
   let resp;
   try {
-    resp = await fetch(url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ to, purpose, text, params }),
-      signal: controller.signal,
-    });
+    resp = await fetch(process.env.SMS_WEBHOOK_URL, { method: 'POST', headers, body, signal });
+    await resp.arrayBuffer();
   } catch (err) {
-    return callback(fail(grpc.status.UNAVAILABLE, CODE_CONNECTION_FAILED, `the SMS webhook is unreachable: ${err.message}`));
+    return { retry: 0, why: 'the SMS webhook is unreachable' };
   }
-  await resp.arrayBuffer();
   if (resp.ok) {
-    log('info', 'sms sent', { purpose });
-    return callback(null, {});
+    return { ok: true };
   }
-  if (resp.status === 429) {
-    return callback(fail(grpc.status.RESOURCE_EXHAUSTED, CODE_REQUEST_LIMIT_EXCEEDED, 'the SMS webhook is rate limiting'));
+  if (resp.status === 429 || resp.status >= 500) {
+    const after = Number(resp.headers.get('retry-after'));
+    return { retry: Number.isFinite(after) && after > 0 ? Math.min(after * 1000, 2000) : 0, why: `the SMS webhook answered ${resp.status}` };
   }
-  if (resp.status >= 500) {
-    return callback(fail(grpc.status.UNAVAILABLE, CODE_CONNECTION_FAILED, `the SMS webhook answered ${resp.status}`));
+  if (resp.status === 409) {
+    return { error: fail(grpc.status.RESOURCE_EXHAUSTED, CODE_REQUEST_LIMIT_EXCEEDED, 'the SMS webhook refused: rate limit for this number') };
   }
-  return callback(fail(grpc.status.INVALID_ARGUMENT, CODE_INVALID_VALUE, `the SMS webhook refused the message (${resp.status})`));
+  if (resp.status === 401 || resp.status === 403) {
+    return { error: fail(grpc.status.FAILED_PRECONDITION, 1, `the SMS webhook refused our token (${resp.status}): check SMS_WEBHOOK_TOKEN`) };
+  }
+  return { error: fail(grpc.status.INVALID_ARGUMENT, CODE_INVALID_VALUE, `the SMS webhook refused the message (${resp.status})`) };
+}
+
+async function send(call, callback) {
+  const { to, purpose, text, params } = call.request;
+  const body = JSON.stringify({ to, purpose, text, params });
+  const controller = new AbortController();
+  call.on('cancelled', () => controller.abort());
+  const attempts = Number(process.env.SMS_WEBHOOK_ATTEMPTS) || 3;
+  let why = '';
+  for (let i = 0; i < attempts && !controller.signal.aborted; i++) {
+    const res = await post(body, controller.signal);
+    if (res.ok) {
+      log('info', 'sms sent', { purpose, attempts: i + 1 });
+      return callback(null, {});
+    }
+    if (res.error) {
+      return callback(res.error);
+    }
+    why = res.why;
+    if (i + 1 < attempts) {
+      await sleep(res.retry || 100 * 2 ** i, controller.signal);
+    }
+  }
+  if (controller.signal.aborted) {
+    return; // the server gave up on this call; nobody reads an answer
+  }
+  callback(fail(grpc.status.UNAVAILABLE, CODE_CONNECTION_FAILED, `${why} (after ${attempts} attempts)`));
 }
 
 function check(call, callback) {
