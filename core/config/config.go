@@ -101,6 +101,9 @@ type Config struct {
 	Policies         Policies   `yaml:"policies"`
 	LiveQuery        LiveQuery  `yaml:"liveQuery"`
 	LeanCloud        LeanCloud  `yaml:"leancloud"`
+
+	// Plugins are the out-of-process providers (plugins.go).
+	Plugins []Plugin `yaml:"plugins"`
 }
 
 // IdempotencyOptions mirrors Parse Server's idempotencyOptions.

@@ -12,8 +12,8 @@ import (
 	"github.com/switchboardhq/switchboard/core/config"
 	"github.com/switchboardhq/switchboard/core/fileapi"
 	"github.com/switchboardhq/switchboard/core/server"
-	"github.com/switchboardhq/switchboard/hooks/coreapp"
 	"github.com/switchboardhq/switchboard/hooks"
+	"github.com/switchboardhq/switchboard/hooks/coreapp"
 )
 
 // featureList is the table of the server's features beyond the data API,
@@ -53,6 +53,9 @@ type features struct {
 	// fileAPI is the files API (set by the files feature), for features
 	// that take uploads in their own protocol (the LeanCloud dialect).
 	fileAPI *fileapi.Handler
+	// plugins runs the config's plugins (nil without any), for the
+	// providers features open themselves (files: plugin:NAME).
+	plugins core.PluginHost
 	closers []func(ctx context.Context) error
 }
 
