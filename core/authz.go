@@ -23,6 +23,7 @@ const (
 	PointJobs      = "jobs"      // run (Class holds the job's name)
 	PointSchemas   = "schemas"   // get, find, create, update, delete (Class holds the class changed)
 	PointConfig    = "config"    // get, update
+	PointReleases  = "releases"  // list, get, publish, update (app versions; Class holds the platform)
 )
 
 // Actions the pipeline names. A point uses the ones that apply to it.

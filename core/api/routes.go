@@ -107,6 +107,15 @@ var routes = []route{
 	{"POST /hooks/triggers", "hooks.triggers.create", (*Handler).webhooks, false},
 	{"GET /hooks/triggers/{class}/{trigger}", "hooks.triggers.get", (*Handler).webhooks, false},
 	{"PUT /hooks/triggers/{class}/{trigger}", "hooks.triggers.update", (*Handler).webhooks, false},
+
+	// App versions (core/versions): releases with the master key (or a
+	// policy for the releases point), the public rate-limited update check.
+	{"POST /releases", "releases.publish", (*Handler).publishRelease, false},
+	{"GET /releases", "releases.list", (*Handler).listReleases, false},
+	{"GET /releases/{id}", "releases.get", (*Handler).getRelease, false},
+	{"PUT /releases/{id}", "releases.update", (*Handler).updateRelease, false},
+	{"POST /updates/check", "updates.check", (*Handler).checkUpdate, false},
+	{"GET /updates/check", "updates.check_get", (*Handler).checkUpdate, false},
 }
 
 // RouteInfo describes one route of the API.

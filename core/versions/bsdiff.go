@@ -6,8 +6,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"index/suffixarray"
+	"io"
 
 	"github.com/dsnet/compress/bzip2"
 )
