@@ -97,7 +97,7 @@ func (s *Service) current(ctx context.Context) (*snapshot, error) {
 // checkRequest is an update check's input.
 type checkRequest struct {
 	platform, channel, deviceID, baseSHA string
-	versionCode                         int64
+	versionCode                          int64
 }
 
 func parseCheck(params map[string]any) (*checkRequest, error) {

@@ -16,6 +16,9 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/switchboardhq/switchboard/adapters/jobs/river"
+	_ "github.com/switchboardhq/switchboard/adapters/store/postgres"
+	"github.com/switchboardhq/switchboard/adapters/store/postgres/pgtest"
 	"github.com/switchboardhq/switchboard/core/versions"
 )
 
@@ -438,4 +441,43 @@ func TestReleasesRefusals(t *testing.T) {
 	if !limited {
 		t.Error("60 checks in a row from one address were not limited")
 	}
+}
+
+// TestReleasesAcrossNodes: two nodes on one PostgreSQL database and one
+// files folder. The patch job runs on the job queue, and a change made on
+// one node reaches the other's cached answers.
+func TestReleasesAcrossNodes(t *testing.T) {
+	pgtest.Require(t)
+	db, files := pgtest.Fresh(t), t.TempDir()
+	env := []string{"SWITCHBOARD_DATABASE_URL=" + db, "SWITCHBOARD_FILES__LOCAL__DIR=" + files, "SWITCHBOARD_JOBS__PROVIDER=river",
+		"SWITCHBOARD_RELEASES__CHECK_REQUESTS_PER_MINUTE=-1"}
+	a := startFileServer(t, t.TempDir(), env...)
+	b := startFileServer(t, t.TempDir(), env...)
+	r := rand.New(rand.NewPCG(3, 4))
+	v1 := build(r, 50_000)
+	v2 := nextBuild(r, v1)
+	a.publish(v1, map[string]any{"platform": "android", "versionCode": 1})
+	rel := a.publish(v2, map[string]any{"platform": "android", "versionCode": 2})
+	id := rel["objectId"].(string)
+	b.waitPatches(id, 1)
+
+	waitFor := func(what string, cond func(map[string]any) bool) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			ans := b.check(map[string]any{"platform": "android", "versionCode": 1, "deviceId": "d", "baseSha256": sha(v1)})
+			if cond(ans) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("node b never saw %s: %v", what, ans)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitFor("the patch", func(ans map[string]any) bool { return latestCode(ans) == 2 && ans["patch"] != nil })
+	if a := a.api("PUT", "/releases/"+id, map[string]any{"enabled": false}, "master"); a.status != 200 {
+		t.Fatalf("disable: %d %s", a.status, a.body)
+	}
+	waitFor("the rollback", func(ans map[string]any) bool { return ans["hasUpdate"] == false && latestCode(ans) == 1 })
 }
