@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -480,4 +481,74 @@ func TestReleasesAcrossNodes(t *testing.T) {
 		t.Fatalf("disable: %d %s", a.status, a.body)
 	}
 	waitFor("the rollback", func(ans map[string]any) bool { return ans["hasUpdate"] == false && latestCode(ans) == 1 })
+}
+
+func runRelease(t *testing.T, env []string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := releaseCommand(t.Context(), args, env, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// TestReleaseCommand drives `switchboard release` against a server:
+// publish (upload with a progress bar), list, rollout and rollback.
+func TestReleaseCommand(t *testing.T) {
+	s := startFileServer(t, t.TempDir(), "SWITCHBOARD_RELEASES__CHECK_REQUESTS_PER_MINUTE=-1")
+	env := []string{"SWITCHBOARD_APP_ID=app", "SWITCHBOARD_MASTER_KEY=mk", "SWITCHBOARD_SERVER_URL=" + s.base}
+	r := rand.New(rand.NewPCG(7, 7))
+	v1 := build(r, 40_000)
+	v2 := nextBuild(r, v1)
+	dir := t.TempDir()
+	p1, p2, notes := filepath.Join(dir, "app-1.apk"), filepath.Join(dir, "app-2.apk"), filepath.Join(dir, "notes.json")
+	_ = os.WriteFile(p1, v1, 0o600)
+	_ = os.WriteFile(p2, v2, 0o600)
+	_ = os.WriteFile(notes, []byte(`{"en": "faster", "zh-CN": "更快"}`), 0o600)
+
+	code, out, errOut := runRelease(t, env, "publish", p1, "--platform", "android", "--version-code", "1", "--version-name", "1.0")
+	if code != 0 || !strings.Contains(out, "published android production 1 (1.0)") || !strings.Contains(out, sha(v1)) {
+		t.Fatalf("publish 1: %d %q %q", code, out, errOut)
+	}
+	code, out, errOut = runRelease(t, env, "publish", "--platform", "android", "--version-code", "2", "--notes-file", notes, "--mandatory", p2)
+	if code != 0 || !strings.Contains(out, "published android production 2") {
+		t.Fatalf("publish 2: %d %q %q", code, out, errOut)
+	}
+	rel2 := s.api("GET", "/releases?platform=android", nil, "master").json["results"].([]any)[0].(map[string]any)
+	id2 := rel2["objectId"].(string)
+	if rel2["mandatory"] != true || rel2["notes"].(map[string]any)["zh-CN"] != "更快" {
+		t.Errorf("release 2 as published: %v", rel2)
+	}
+	s.waitPatches(id2, 1)
+	code, out, _ = runRelease(t, env, "list", "--platform", "android")
+	if code != 0 || !strings.Contains(out, id2) || strings.Count(out, "\n") != 3 {
+		t.Errorf("list: %d %q", code, out)
+	}
+	if code, out, errOut = runRelease(t, env, "rollout", id2, "40"); code != 0 || !strings.Contains(out, "40%") {
+		t.Errorf("rollout: %d %q %q", code, out, errOut)
+	}
+	if code, out, errOut = runRelease(t, env, "rollback", "--platform", "android"); code != 0 || !strings.Contains(out, "disabled android production 2") {
+		t.Errorf("rollback: %d %q %q", code, out, errOut)
+	}
+	if ans := s.check(map[string]any{"platform": "android", "versionCode": 0, "deviceId": "d"}); latestCode(ans) != 1 {
+		t.Errorf("after the rollback: %v", ans)
+	}
+	// Mistakes are usage errors or the server's message.
+	for _, c := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"publish", p1, "--platform", "android"}, exitUsage, "--version-code are required"},
+		{[]string{"publish", "--platform", "android", "--version-code", "3"}, exitUsage, "give FILE"},
+		{[]string{"publish", p1, "--platform", "android", "--version-code", "1"}, exitFailure, "already has a release with versionCode 1"},
+		{[]string{"publish", filepath.Join(dir, "missing.apk"), "--platform", "android", "--version-code", "5"}, exitFailure, "no such file"},
+		{[]string{"rollout", id2, "lots"}, exitUsage, "PERCENT"},
+		{[]string{"rollout", id2, "140"}, exitFailure, "between 0 and 100"},
+		{[]string{"rollback", "--platform", "ios"}, exitFailure, "no enabled ios release"},
+		{[]string{"frobnicate"}, exitUsage, "unknown command"},
+	} {
+		code, _, errOut := runRelease(t, env, c.args...)
+		if code != c.code || !strings.Contains(errOut, c.msg) {
+			t.Errorf("%v: %d %q, want %d with %q", c.args, code, errOut, c.code, c.msg)
+		}
+	}
 }
