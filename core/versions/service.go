@@ -148,10 +148,10 @@ func (s *Service) authorize(ctx context.Context, auth *core.Auth, action, platfo
 		return nil
 	}
 	app := s.opts.App
-	if auth == nil || !app.AuthorizerCovers(core.PointReleases, platform) {
-		return core.Errorf(core.CodeOperationForbidden, "unauthorized: master key is required to %s releases (or a policy for the releases point)", action)
+	if auth == nil || !app.AuthorizerCovers(core.PointAppVersions, platform) {
+		return core.Errorf(core.CodeOperationForbidden, "unauthorized: master key is required to %s releases (or a policy for the appVersions point)", action)
 	}
-	_, err := app.Authorize(ctx, &core.AuthzInput{Point: core.PointReleases, Action: action, Class: platform, Auth: auth})
+	_, err := app.Authorize(ctx, &core.AuthzInput{Point: core.PointAppVersions, Action: action, Class: platform, Auth: auth})
 	return err
 }
 
