@@ -54,8 +54,7 @@ func main() {
 	self, err := os.Executable()
 	check(err)
 	ours := filepath.Join(work, "ours.patch")
-	d, rss := run(exec.Command(self, "-diff-child", oldPath, newPath, ours))
-	report("switchboard (index/suffixarray + dsnet bzip2)", ours, oldPath, nw, d, rss)
+	report("switchboard (index/suffixarray + dsnet bzip2)", ours, oldPath, nw, run(exec.Command(self, "-diff-child", oldPath, newPath, ours)))
 	if *skipDebian {
 		return
 	}
@@ -64,8 +63,7 @@ func main() {
 		return
 	}
 	theirs := filepath.Join(work, "debian.patch")
-	d, rss = run(exec.Command("bsdiff", oldPath, newPath, theirs))
-	report("Debian bsdiff 4.3", theirs, oldPath, nw, d, rss)
+	report("Debian bsdiff 4.3", theirs, oldPath, nw, run(exec.Command("bsdiff", oldPath, newPath, theirs)))
 }
 
 // pair makes the old build and the new one.
@@ -112,21 +110,27 @@ func diffChild(oldPath, newPath, out string) {
 	check(os.WriteFile(out, patch.Bytes(), 0o600))
 }
 
-// run runs cmd and returns its wall time and peak RSS in bytes.
-func run(cmd *exec.Cmd) (time.Duration, int64) {
+// result is one child's wall time, CPU time (user + system: the figure
+// that holds on a busy machine) and peak RSS in bytes.
+type result struct {
+	wall, cpu time.Duration
+	rss       int64
+}
+
+// run runs cmd and measures it.
+func run(cmd *exec.Cmd) result {
 	cmd.Stderr = os.Stderr
 	start := time.Now()
 	check(cmd.Run())
 	d := time.Since(start)
-	ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	var rss int64
-	if ru != nil {
-		rss = ru.Maxrss * 1024 // kilobytes on Linux
+	res := result{wall: d, cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()}
+	if ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage); ru != nil {
+		res.rss = ru.Maxrss * 1024 // kilobytes on Linux
 	}
-	return d, rss
+	return res
 }
 
-func report(name, patch, oldPath string, nw []byte, d time.Duration, rss int64) {
+func report(name, patch, oldPath string, nw []byte, res result) {
 	st, err := os.Stat(patch)
 	check(err)
 	out := patch + ".out"
@@ -141,8 +145,8 @@ func report(name, patch, oldPath string, nw []byte, d time.Duration, rss int64) 
 		}
 		_ = os.Remove(out)
 	}
-	fmt.Printf("%s: patch %d bytes (%.2f%% of new), %.1fs, peak RSS %d MB; %s\n",
-		name, st.Size(), 100*float64(st.Size())/float64(len(nw)), d.Seconds(), rss>>20, applied)
+	fmt.Printf("%s: patch %d bytes (%.2f%% of new), %.1fs wall, %.1fs CPU, peak RSS %d MB; %s\n",
+		name, st.Size(), 100*float64(st.Size())/float64(len(nw)), res.wall.Seconds(), res.cpu.Seconds(), res.rss>>20, applied)
 }
 
 func parseSize(s string) (int64, error) {
