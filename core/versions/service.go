@@ -59,8 +59,13 @@ type Service struct {
 	stop       context.CancelFunc
 }
 
-// PatchJobKind is the job that builds a release's patches.
-const PatchJobKind = "switchboard.release.patches"
+// PatchJobKind is the job that builds a release's patches, routed by
+// patchJobPrefix; PatchJobTimeout bounds one run (then it is retried).
+const (
+	patchJobPrefix  = "switchboard.release."
+	PatchJobKind    = patchJobPrefix + "patches"
+	PatchJobTimeout = 30 * time.Minute
+)
 
 // notifyChannel carries "a release changed" between nodes.
 const notifyChannel = "switchboard_releases"
@@ -82,10 +87,19 @@ func New(opts Options) *Service {
 	s := &Service{opts: opts, log: opts.Logger, sem: make(chan struct{}, opts.PatchConcurrency)}
 	s.notifier, _ = opts.App.Store().(core.Notifier)
 	s.stopCtx, s.stop = context.WithCancel(context.Background())
-	if jobs := opts.App.Jobs(); jobs != nil {
-		jobs.Handle(PatchJobKind, s.patchJob)
-	}
 	return s
+}
+
+// Register puts the patch job on the App's job queue (none: patches are
+// built in the process). Call it before the queue starts.
+func (s *Service) Register() error {
+	jobs := s.opts.App.Jobs()
+	if jobs == nil {
+		return nil
+	}
+	// A route of its own for the timeout: the queue's default (a minute)
+	// is too short for a build of a large app on a busy node.
+	return jobs.HandlePrefix(core.PrefixRoute{Prefix: patchJobPrefix, Handler: s.patchJob, Timeout: PatchJobTimeout})
 }
 
 // Start listens for other nodes' changes until Close.

@@ -35,6 +35,9 @@ func wireReleases(ctx context.Context, f *features) error {
 		CheckLimit:       rc.CheckLimit(),
 		Logger:           f.log,
 	})
+	if err := svc.Register(); err != nil {
+		return err
+	}
 	svc.Start()
 	f.onClose(func(context.Context) error { return svc.Close() })
 	f.api.SetReleases(svc)
