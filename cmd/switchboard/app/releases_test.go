@@ -409,6 +409,9 @@ func TestReleasesRefusals(t *testing.T) {
 		{"check with a bad baseSha256", "POST", "/updates/check", check(map[string]any{"baseSha256": "abc"}), []string{"app"}, 400, 162},
 		{"check with a long versionName", "POST", "/updates/check", check(map[string]any{"versionName": string(make([]byte, 200))}), []string{"app"}, 400, 162},
 		{"check without the app id", "POST", "/updates/check", check(nil), nil, 403, 0},
+		{"releases through /classes without keys", "GET", "/classes/_Release", nil, []string{"app"}, 400, 119},
+		{"patches through /classes without keys", "GET", "/classes/_ReleasePatch", nil, []string{"app"}, 400, 119},
+		{"a release written through /classes without keys", "POST", "/classes/_Release", map[string]any{"platform": "android"}, []string{"app"}, 400, 119},
 	}
 	for _, c := range cases {
 		a := s.api(c.method, c.path, c.body, c.headers...)
