@@ -107,9 +107,11 @@ var routes = []route{
 	{"POST /hooks/triggers", "hooks.triggers.create", (*Handler).webhooks, false},
 	{"GET /hooks/triggers/{class}/{trigger}", "hooks.triggers.get", (*Handler).webhooks, false},
 	{"PUT /hooks/triggers/{class}/{trigger}", "hooks.triggers.update", (*Handler).webhooks, false},
+	{"POST /push", "push.send", (*Handler).sendPush, false},
+	{"POST /push/{id}/cancel", "push.cancel", (*Handler).cancelPush, false},
 
 	// App versions (core/versions): releases with the master key (or a
-	// policy for the releases point), the public rate-limited update check.
+	// policy for the appVersions point), the public rate-limited update check.
 	{"POST /releases", "releases.publish", (*Handler).publishRelease, false},
 	{"GET /releases", "releases.list", (*Handler).listReleases, false},
 	{"GET /releases/{id}", "releases.get", (*Handler).getRelease, false},
@@ -366,7 +368,7 @@ func (h *Handler) serverInfo(_ context.Context, req *request) (*reply, error) {
 			"hooks":        map[string]any{"create": cloud, "read": cloud, "update": cloud, "delete": cloud},
 			"cloudCode":    map[string]any{"jobs": cloud},
 			"logs":         map[string]any{"level": cloud, "size": cloud, "order": cloud, "until": cloud, "from": cloud},
-			"push":         map[string]any{"immediatePush": false, "scheduledPush": false, "storedPushData": false, "pushAudiences": false, "localization": false},
+			"push":         h.pushFeatures(),
 			"schemas": map[string]any{"addField": yes, "removeField": yes, "addClass": yes, "removeClass": yes,
 				"clearAllDataFromClass": yes, "exportClass": false, "editClassLevelPermissions": yes, "editPointerPermissions": yes},
 		},
