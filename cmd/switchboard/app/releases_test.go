@@ -464,6 +464,24 @@ func TestReleasesAcrossNodes(t *testing.T) {
 	rel := a.publish(v2, map[string]any{"platform": "android", "versionCode": 2})
 	id := rel["objectId"].(string)
 	b.waitPatches(id, 1)
+	// The job reports what it built: size, time and peak memory.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st := a.api("GET", "/jobs/status", nil, "master")
+		var msg string
+		for _, row := range st.json["results"].([]any) {
+			if j := row.(map[string]any); j["jobName"] == versions.PatchJobKind && j["params"].(map[string]any)["release"] == id {
+				msg, _ = j["message"].(string)
+			}
+		}
+		if strings.Contains(msg, "1 patch(es) built; from ") && strings.Contains(msg, "ms, peak heap ") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no report of the patch job: %s", st.body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 
 	waitFor := func(what string, cond func(map[string]any) bool) {
 		t.Helper()
