@@ -69,18 +69,21 @@ func (s *Service) BuildPatches(ctx context.Context, id string, report func(ctx c
 		rep.Skipped = append(rep.Skipped, fmt.Sprintf("the artifact (%d bytes) is above maxPatchSource", target.File.Size))
 		return rep, nil
 	}
+	// The slot is taken before the bases are read, so that a second run
+	// for the same release (a retry, a rebuild) sees the first one's
+	// patches and builds nothing twice on this node.
+	select {
+	case s.sem <- struct{}{}:
+		defer func() { <-s.sem }()
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	bases, err := s.bases(ctx, target)
 	if err != nil {
 		return nil, err
 	}
 	if len(bases) == 0 {
 		return rep, nil
-	}
-	select {
-	case s.sem <- struct{}{}:
-		defer func() { <-s.sem }()
-	case <-ctx.Done():
-		return nil, ctx.Err()
 	}
 	newBytes, err := s.readVerified(ctx, target.File)
 	if err != nil {

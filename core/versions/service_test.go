@@ -1,10 +1,18 @@
 package versions_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
+	"time"
 
+	_ "github.com/switchboardhq/switchboard/adapters/files/local"
 	"github.com/switchboardhq/switchboard/adapters/store/sqlite"
 	"github.com/switchboardhq/switchboard/core"
 	"github.com/switchboardhq/switchboard/core/versions"
@@ -112,5 +120,84 @@ func TestInRolloutIsStable(t *testing.T) {
 	}
 	if versions.InRollout("x", "y", 0) || !versions.InRollout("x", "y", 100) {
 		t.Error("0% and 100% rollouts")
+	}
+}
+
+// TestPatchBuildsAreBounded: with PatchConcurrency 1, builds started at
+// once (the publishes' own and explicit ones) run one at a time, and each
+// missing patch is built once.
+func TestPatchBuildsAreBounded(t *testing.T) {
+	st, err := sqlite.Open(t.Context(), core.StoreConfig{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := core.NewApp(t.Context(), st, core.Options{AppID: "v", MasterKey: "mk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = app.Close() })
+	files, err := core.OpenFiles(t.Context(), "local", core.FilesConfig{DataDir: t.TempDir(), PublicURL: "http://files.test/v"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = files.Close() })
+	var inFlight, most, stored atomic.Int64
+	s := versions.New(versions.Options{
+		App: app, Files: files, PatchFrom: 3, PatchConcurrency: 1, MaxPatchSource: 1 << 30, CheckLimit: -1,
+		FileURL: func(_ context.Context, name string) (string, error) { return "http://files.test/v/" + name, nil },
+		StorePatch: func(ctx context.Context, r io.Reader, size int64) (string, error) {
+			n := inFlight.Add(1)
+			defer inFlight.Add(-1)
+			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+			}
+			time.Sleep(20 * time.Millisecond) // overlap, if the bound let it
+			stored.Add(1)
+			info, err := files.Put(ctx, fmt.Sprintf("patch-%d", time.Now().UnixNano()), r, core.PutOptions{Size: size})
+			return info.Name, err
+		},
+	})
+	t.Cleanup(func() { _ = s.Close() })
+	ctx := context.Background()
+	build := []byte(strings.Repeat("switchboard build ", 5000))
+	var ids []string
+	for v := 1; v <= 4; v++ {
+		build = append(build, fmt.Sprintf(" v%d", v)...)
+		name := fmt.Sprintf("app-%d.apk", v)
+		if _, err := files.Put(ctx, name, bytes.NewReader(build), core.PutOptions{Size: int64(len(build))}); err != nil {
+			t.Fatal(err)
+		}
+		rel, err := s.Publish(ctx, core.MasterAuth(), map[string]any{"platform": "android", "versionCode": float64(v), "file": name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, rel["objectId"].(string))
+	}
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		wg.Go(func() {
+			if _, err := s.BuildPatches(ctx, id, nil); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	_ = s.Close() // waits for the publishes' own builds
+	if most.Load() != 1 {
+		t.Errorf("%d patch builds ran at once with patchConcurrency 1", most.Load())
+	}
+	// 1+2+3 patches, each built and stored once.
+	if stored.Load() != 6 {
+		t.Errorf("%d patches stored, want 6", stored.Load())
+	}
+	total := 0
+	for _, id := range ids {
+		got, err := s.Get(ctx, core.MasterAuth(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += len(got["patches"].([]any))
+	}
+	if total != 6 {
+		t.Errorf("%d patches, want 6", total)
 	}
 }
