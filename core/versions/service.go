@@ -234,7 +234,8 @@ func (s *Service) Publish(ctx context.Context, auth *core.Auth, body map[string]
 		s.schedulePatches(ctx, r)
 	}
 	if err := s.fillURLs(ctx, r, nil); err != nil {
-		return nil, err
+		// The release is stored: answer it, without the URL.
+		s.log.Warn("releases: resolving the artifact's URL", "release", r.ID, "err", err)
 	}
 	return r.wire(), nil
 }
