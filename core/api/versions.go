@@ -16,7 +16,9 @@ type Releases interface {
 	List(ctx context.Context, auth *core.Auth, params map[string]any) ([]map[string]any, error)
 	Get(ctx context.Context, auth *core.Auth, id string) (map[string]any, error)
 	Update(ctx context.Context, auth *core.Auth, id string, body map[string]any) (map[string]any, error)
-	Check(ctx context.Context, auth *core.Auth, params map[string]any) (map[string]any, error)
+	// Check answers a JSON-encodable reply (a struct, so that the hot
+	// path encodes no maps).
+	Check(ctx context.Context, auth *core.Auth, params map[string]any) (any, error)
 }
 
 // SetReleases makes r serve the app-versions routes. Call it before the
@@ -76,5 +78,9 @@ func (h *Handler) checkUpdate(ctx context.Context, req *request) (*reply, error)
 	if req.method == http.MethodGet {
 		params = req.params
 	}
-	return result(h.releases.Check(ctx, req.auth, bodyOrEmpty(params)))
+	out, err := h.releases.Check(ctx, req.auth, bodyOrEmpty(params))
+	if err != nil {
+		return nil, err
+	}
+	return ok(out), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/json"
 	"time"
 
 	"github.com/switchboardhq/switchboard/core"
@@ -27,19 +28,41 @@ func InRollout(deviceID, releaseID string, percent int) bool {
 
 // snapshot is what update checks answer from: every release of each
 // platform and channel by versionCode, ascending, and each release's
-// patches by base sha256. The maps in served are shared by every reply and
-// never changed after the snapshot is built.
+// patches by base sha256. The parts of replies are JSON rendered once
+// when the snapshot is built (a check then encodes no maps), shared by
+// every reply and never changed.
 type snapshot struct {
 	at      time.Time
 	tracks  map[string][]*served
-	patches map[string]map[string]map[string]any // release id -> fromSha256 -> patch reply
+	patches map[string]map[string]json.RawMessage // release id -> fromSha256 -> patch reply
 }
 
-// served is a release with its parts of a check reply built once.
+// served is a release with its parts of a check reply rendered once.
 type served struct {
 	*Release
-	latest map[string]any
-	full   map[string]any
+	latest json.RawMessage
+	full   json.RawMessage
+}
+
+// CheckReply is the answer to an update check (see Check).
+type CheckReply struct {
+	HasUpdate    bool            `json:"hasUpdate"`
+	Latest       json.RawMessage `json:"latest"`
+	Mandatory    bool            `json:"mandatory"`
+	MinSupported int64           `json:"minSupported"`
+	Rollback     bool            `json:"rollback,omitempty"`
+	Full         json.RawMessage `json:"full,omitempty"`
+	Patch        json.RawMessage `json:"patch,omitempty"`
+	ResultSHA256 string          `json:"resultSha256,omitempty"`
+}
+
+// render is v's JSON; the values rendered here always encode.
+func render(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("versions: rendering a check reply: " + err.Error())
+	}
+	return b
 }
 
 // current returns the snapshot, loading it after a change.
@@ -57,22 +80,22 @@ func (s *Service) current(ctx context.Context) (*snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	sn := &snapshot{at: time.Now(), tracks: map[string][]*served{}, patches: map[string]map[string]map[string]any{}}
+	sn := &snapshot{at: time.Now(), tracks: map[string][]*served{}, patches: map[string]map[string]json.RawMessage{}}
 	// loadAll sorts by versionCode descending within a track.
 	for i := len(releases) - 1; i >= 0; i-- {
 		r := releases[i]
 		if err := s.fillURLs(ctx, r, nil); err != nil {
 			return nil, err
 		}
-		sv := &served{Release: r, latest: map[string]any{
+		sv := &served{Release: r, latest: render(map[string]any{
 			"objectId": r.ID, "versionCode": r.VersionCode, "versionName": r.VersionName,
 			"notes": r.wire()["notes"], "mandatory": r.Mandatory, "createdAt": core.FormatTime(r.CreatedAt),
-		}}
+		})}
 		switch {
 		case r.File != nil:
-			sv.full = map[string]any{"url": r.File.URL, "size": r.File.Size, "sha256": r.File.SHA256, "md5": r.File.MD5}
+			sv.full = render(map[string]any{"url": r.File.URL, "size": r.File.Size, "sha256": r.File.SHA256, "md5": r.File.MD5})
 		case r.StoreURL != "":
-			sv.full = map[string]any{"url": r.StoreURL, "store": true}
+			sv.full = render(map[string]any{"url": r.StoreURL, "store": true})
 		}
 		key := trackOf(r.Platform, r.Channel)
 		sn.tracks[key] = append(sn.tracks[key], sv)
@@ -83,10 +106,10 @@ func (s *Service) current(ctx context.Context) (*snapshot, error) {
 	for _, p := range patches {
 		m := sn.patches[p.Release]
 		if m == nil {
-			m = map[string]map[string]any{}
+			m = map[string]json.RawMessage{}
 			sn.patches[p.Release] = m
 		}
-		m[p.FromSHA256] = map[string]any{"url": p.URL, "size": p.Size, "sha256": p.SHA256, "algo": AlgoBSDiff, "fromSha256": p.FromSHA256}
+		m[p.FromSHA256] = render(map[string]any{"url": p.URL, "size": p.Size, "sha256": p.SHA256, "algo": AlgoBSDiff, "fromSha256": p.FromSHA256})
 	}
 	if s.gen.Load() == gen {
 		s.snap.Store(sn)
@@ -150,7 +173,7 @@ func parseCheck(params map[string]any) (*checkRequest, error) {
 // version, up to the target. A patch is offered when one was built from
 // the client's baseSha256; the client checks resultSha256 after applying
 // it and downloads full on any mismatch.
-func (s *Service) Check(ctx context.Context, auth *core.Auth, params map[string]any) (map[string]any, error) {
+func (s *Service) Check(ctx context.Context, auth *core.Auth, params map[string]any) (any, error) {
 	ip := ""
 	if auth != nil {
 		ip = auth.IP
@@ -169,7 +192,7 @@ func (s *Service) Check(ctx context.Context, auth *core.Auth, params map[string]
 	return sn.answer(req), nil
 }
 
-func (sn *snapshot) answer(req *checkRequest) map[string]any {
+func (sn *snapshot) answer(req *checkRequest) *CheckReply {
 	track := sn.tracks[trackOf(req.platform, req.channel)]
 	var target *served
 	for i := len(track) - 1; i >= 0; i-- {
@@ -180,40 +203,35 @@ func (sn *snapshot) answer(req *checkRequest) map[string]any {
 		}
 	}
 	if target == nil {
-		return map[string]any{"hasUpdate": false, "latest": nil, "mandatory": false, "minSupported": 0}
+		return &CheckReply{Latest: json.RawMessage("null")}
 	}
-	out := map[string]any{"latest": target.latest, "minSupported": target.MinSupportedVersionCode}
-	hasUpdate := target.VersionCode > req.versionCode
-	rolledBack := false
-	if !hasUpdate && req.platform == PlatformBundle && target.VersionCode < req.versionCode {
+	out := &CheckReply{Latest: target.latest, MinSupported: target.MinSupportedVersionCode}
+	out.HasUpdate = target.VersionCode > req.versionCode
+	if !out.HasUpdate && req.platform == PlatformBundle && target.VersionCode < req.versionCode {
 		// A JS bundle can go back: a client on a release that was
 		// disabled gets the one it should run now.
 		for _, r := range track {
 			if r.VersionCode == req.versionCode && !r.Enabled {
-				hasUpdate, rolledBack = true, true
-				out["rollback"] = true
+				out.HasUpdate, out.Rollback = true, true
 			}
 		}
 	}
-	mandatory := false
-	if hasUpdate {
-		// A pulled bundle is replaced at once.
-		mandatory = rolledBack || req.versionCode < target.MinSupportedVersionCode
-		for _, r := range track {
-			if r.Enabled && r.Mandatory && r.VersionCode > req.versionCode && r.VersionCode <= target.VersionCode {
-				mandatory = true
-			}
-		}
-		out["full"] = target.full
-		if target.File != nil {
-			out["resultSha256"] = target.File.SHA256
-		}
-		if req.baseSHA != "" {
-			if p := sn.patches[target.ID][req.baseSHA]; p != nil {
-				out["patch"] = p
-			}
+	if !out.HasUpdate {
+		return out
+	}
+	// A pulled bundle is replaced at once.
+	out.Mandatory = out.Rollback || req.versionCode < target.MinSupportedVersionCode
+	for _, r := range track {
+		if r.Enabled && r.Mandatory && r.VersionCode > req.versionCode && r.VersionCode <= target.VersionCode {
+			out.Mandatory = true
 		}
 	}
-	out["hasUpdate"], out["mandatory"] = hasUpdate, mandatory
+	out.Full = target.full
+	if target.File != nil {
+		out.ResultSHA256 = target.File.SHA256
+	}
+	if req.baseSHA != "" {
+		out.Patch = sn.patches[target.ID][req.baseSHA]
+	}
 	return out
 }

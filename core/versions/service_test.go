@@ -3,6 +3,7 @@ package versions_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -200,4 +201,43 @@ func TestPatchBuildsAreBounded(t *testing.T) {
 	if total != 6 {
 		t.Errorf("%d patches, want 6", total)
 	}
+}
+
+// BenchmarkCheck is one update check as the API runs it after decoding:
+// the answer and its JSON.
+func BenchmarkCheck(b *testing.B) {
+	st, err := sqlite.Open(b.Context(), core.StoreConfig{DataDir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	app, err := core.NewApp(b.Context(), st, core.Options{AppID: "v", MasterKey: "mk"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer app.Close()
+	s := versions.New(versions.Options{App: app, CheckLimit: -1})
+	ctx := context.Background()
+	for v := 1; v <= 3; v++ {
+		if _, err := s.Publish(ctx, core.MasterAuth(), map[string]any{"platform": "ios", "versionCode": float64(v),
+			"storeUrl": "https://apps.apple.com/app/id1", "rolloutPercent": float64(50 + 25*(v-1))}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	auth := &core.Auth{IP: "127.0.0.1"}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			i++
+			params := map[string]any{"platform": "ios", "versionCode": float64(1), "versionName": "1.0", "channel": "production",
+				"deviceId": fmt.Sprintf("device-%d", i), "baseSha256": strings.Repeat("ab", 32)}
+			out, err := s.Check(ctx, auth, params)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := json.Marshal(out); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
