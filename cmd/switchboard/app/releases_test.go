@@ -315,6 +315,16 @@ func TestReleasesBundlesAndStore(t *testing.T) {
 	if ans["hasUpdate"] != true || ans["rollback"] != true || ans["mandatory"] != true || latestCode(ans) != 10 || ans["resultSha256"] != sha(b1) {
 		t.Errorf("a client on a pulled bundle: %v", ans)
 	}
+	// The JS SDK's envelope (text/plain, keys in the body) and a GET with
+	// a query string are answered alike.
+	env := s.do("POST", "/updates/check", bytes.NewReader([]byte(`{"_ApplicationId":"app","_ClientVersion":"js5","platform":"bundle","channel":"staging","versionCode":11,"deviceId":"d"}`)),
+		"Content-Type: text/plain")
+	if env.status != 200 || env.json["rollback"] != true {
+		t.Errorf("check in the SDK envelope: %d %s", env.status, env.body)
+	}
+	if a := s.do("GET", "/updates/check?platform=bundle&channel=staging&versionCode=10&deviceId=d", nil, "app"); a.status != 200 || latestCode(a.json) != 10 || a.json["hasUpdate"] != false {
+		t.Errorf("check by GET: %d %s", a.status, a.body)
+	}
 	// The production channel is apart.
 	if ans := s.check(map[string]any{"platform": "bundle", "versionCode": 1, "deviceId": "d"}); ans["hasUpdate"] != false {
 		t.Errorf("bundle production: %v", ans)
