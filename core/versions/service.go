@@ -87,6 +87,14 @@ func New(opts Options) *Service {
 	s := &Service{opts: opts, log: opts.Logger, sem: make(chan struct{}, opts.PatchConcurrency)}
 	s.notifier, _ = opts.App.Store().(core.Notifier)
 	s.stopCtx, s.stop = context.WithCancel(context.Background())
+	// Writes through /classes with the master key (or cloud code) change
+	// the answers too; the hooks are bound to these classes only, so
+	// other writes pay nothing.
+	hooks := opts.App.Hooks()
+	for _, c := range []string{ReleaseClass, PatchClass} {
+		hooks.AfterSave.BindClass(c, func(e *core.SaveEvent) error { s.changed(e.Ctx); return e.Next() })
+		hooks.AfterDelete.BindClass(c, func(e *core.DeleteEvent) error { s.changed(e.Ctx); return e.Next() })
+	}
 	return s
 }
 

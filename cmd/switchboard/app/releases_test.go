@@ -290,6 +290,16 @@ func TestReleasesEndToEnd(t *testing.T) {
 		t.Errorf("after the rollback, v3: %v", ans)
 	}
 
+	// A write through /classes with the master key reaches the answers at
+	// once too.
+	if a := s.api("PUT", "/classes/_Release/"+ids[3], map[string]any{"enabled": true}, "master"); a.status != 200 {
+		t.Fatalf("enable through /classes: %d %s", a.status, a.body)
+	}
+	if ans := s.check(map[string]any{"platform": "android", "versionCode": 1, "deviceId": "d"}); latestCode(ans) != 3 {
+		t.Errorf("after enabling through /classes: %v", ans)
+	}
+	s.api("PUT", "/classes/_Release/"+ids[3], map[string]any{"enabled": false}, "master")
+
 	// The list shows every release, newest first, with its patches.
 	list := s.api("GET", "/releases?platform=android", nil, "master")
 	results, _ := list.json["results"].([]any)
