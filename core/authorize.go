@@ -50,6 +50,13 @@ func (a *App) authorizerCovers(point, className string) bool {
 	return true
 }
 
+// AuthorizerCovers reports whether an Authorizer has a say in point and
+// className, for routes that allow only what a policy allows (analytics
+// reports for callers without the master key).
+func (a *App) AuthorizerCovers(point, className string) bool {
+	return a.authorizerCovers(point, className)
+}
+
 // PointOf is the decision point of an operation on className's objects:
 // users and sessions have their own, every other class is "objects".
 func PointOf(className string) string { return pointOf(className) }

@@ -107,6 +107,10 @@ var routes = []route{
 	{"POST /hooks/triggers", "hooks.triggers.create", (*Handler).webhooks, false},
 	{"GET /hooks/triggers/{class}/{trigger}", "hooks.triggers.get", (*Handler).webhooks, false},
 	{"PUT /hooks/triggers/{class}/{trigger}", "hooks.triggers.update", (*Handler).webhooks, false},
+
+	// analytics: Parse's event ingestion, and Switchboard's reports
+	{"POST /events/{name}", "events.track", (*Handler).trackEvent, true},
+	{"GET /analytics/{report}", "analytics.report", (*Handler).analyticsReport, false},
 }
 
 // RouteInfo describes one route of the API.

@@ -31,6 +31,7 @@ var featureList = []struct {
 	{"cloud", wireCloud},
 	{"livequery", wireLiveQuery},
 	{"leancloud", wireLeanCloud},
+	{"analytics", wireAnalytics},
 }
 
 // features is what the features are wired into.

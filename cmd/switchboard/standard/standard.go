@@ -24,6 +24,10 @@ import (
 	_ "github.com/switchboardhq/switchboard/adapters/sms/tencent"
 	_ "github.com/switchboardhq/switchboard/adapters/sms/twilio"
 
+	// Analytics sinks.
+	_ "github.com/switchboardhq/switchboard/adapters/analytics/store"
+	_ "github.com/switchboardhq/switchboard/adapters/analytics/webhook"
+
 	// Third-party logins (authData).
 	_ "github.com/switchboardhq/switchboard/adapters/auth/anonymous"
 	_ "github.com/switchboardhq/switchboard/adapters/auth/apple"

@@ -1,0 +1,162 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// dialect is what differs between the two databases: the tables' types,
+// placeholders, times, JSON and partitions.
+type dialect interface {
+	schema() []string
+	rebind(q string) string
+	time(t time.Time) any
+	scanTime(v any) time.Time
+	jsonPlaceholder() string
+	// dimension is the SQL of one dimension's value; its argument is
+	// dimensionArg(name).
+	dimension() string
+	dimensionArg(name string) any
+	ensurePartitions(ctx context.Context, tx *sql.Tx, months []int) error
+	tableBytes(ctx context.Context, db *sql.DB) (events, rollups int64, err error)
+}
+
+// ---- PostgreSQL ----
+
+type postgres struct{}
+
+// schemaLock is the advisory lock that serialises the sink's DDL between
+// nodes ("SBANALYT" in ASCII).
+const schemaLock int64 = 0x5342414e414c5954
+
+func (postgres) schema() []string {
+	return []string{
+		fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", schemaLock),
+		// Partitioned by month of at: old months are dropped (or moved to
+		// cheaper storage) whole, and a query for some days reads only
+		// their months.
+		`CREATE TABLE IF NOT EXISTS _analytics_events (
+			at timestamptz NOT NULL, day integer NOT NULL, name text NOT NULL,
+			installation_id text NOT NULL DEFAULT '', user_id text NOT NULL DEFAULT '',
+			platform text NOT NULL DEFAULT '', app_version text NOT NULL DEFAULT '', channel text NOT NULL DEFAULT '',
+			dimensions jsonb) PARTITION BY RANGE (at)`,
+		`CREATE INDEX IF NOT EXISTS _analytics_events_name_day ON _analytics_events (name, day)`,
+		`CREATE TABLE IF NOT EXISTS _analytics_first_seen (
+			kind text NOT NULL, id text NOT NULL, day integer NOT NULL, at timestamptz NOT NULL,
+			platform text NOT NULL DEFAULT '', app_version text NOT NULL DEFAULT '', channel text NOT NULL DEFAULT '',
+			PRIMARY KEY (kind, id))`,
+		`CREATE INDEX IF NOT EXISTS _analytics_first_seen_day ON _analytics_first_seen (kind, day)`,
+		`CREATE TABLE IF NOT EXISTS _analytics_active (kind text NOT NULL, day integer NOT NULL, id text NOT NULL,
+			PRIMARY KEY (kind, day, id))`,
+	}
+}
+
+func (postgres) rebind(q string) string {
+	var b strings.Builder
+	b.Grow(len(q) + len(q)/4)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+func (postgres) time(t time.Time) any { return t }
+
+func (postgres) scanTime(v any) time.Time {
+	t, _ := v.(time.Time)
+	return t.UTC()
+}
+
+func (postgres) jsonPlaceholder() string { return "?::jsonb" }
+
+func (postgres) dimension() string { return "COALESCE(dimensions->>?::text, '')" }
+
+func (postgres) dimensionArg(name string) any { return name }
+
+func (postgres) ensurePartitions(ctx context.Context, tx *sql.Tx, months []int) error {
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", schemaLock)); err != nil {
+		return err
+	}
+	for _, m := range months {
+		y, mo := m/12, m%12+1
+		start := time.Date(y, time.Month(mo), 1, 0, 0, 0, 0, time.UTC)
+		end := start.AddDate(0, 1, 0)
+		q := fmt.Sprintf(`CREATE TABLE IF NOT EXISTS _analytics_events_%04d%02d PARTITION OF _analytics_events
+			FOR VALUES FROM ('%s') TO ('%s')`, y, mo, start.Format(time.RFC3339), end.Format(time.RFC3339))
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (postgres) tableBytes(ctx context.Context, db *sql.DB) (events, rollups int64, err error) {
+	err = db.QueryRowContext(ctx, `SELECT
+		COALESCE((SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits WHERE inhparent = '_analytics_events'::regclass), 0)::bigint,
+		(pg_total_relation_size('_analytics_first_seen') + pg_total_relation_size('_analytics_active'))::bigint`).Scan(&events, &rollups)
+	return events, rollups, err
+}
+
+// ---- SQLite ----
+
+type sqlite struct{}
+
+func (sqlite) schema() []string {
+	return []string{
+		// at is Unix milliseconds, dimensions JSON text.
+		`CREATE TABLE IF NOT EXISTS _analytics_events (
+			at INTEGER NOT NULL, day INTEGER NOT NULL, name TEXT NOT NULL,
+			installation_id TEXT NOT NULL DEFAULT '', user_id TEXT NOT NULL DEFAULT '',
+			platform TEXT NOT NULL DEFAULT '', app_version TEXT NOT NULL DEFAULT '', channel TEXT NOT NULL DEFAULT '',
+			dimensions TEXT)`,
+		`CREATE INDEX IF NOT EXISTS _analytics_events_name_day ON _analytics_events (name, day)`,
+		`CREATE INDEX IF NOT EXISTS _analytics_events_day ON _analytics_events (day)`,
+		`CREATE TABLE IF NOT EXISTS _analytics_first_seen (
+			kind TEXT NOT NULL, id TEXT NOT NULL, day INTEGER NOT NULL, at INTEGER NOT NULL,
+			platform TEXT NOT NULL DEFAULT '', app_version TEXT NOT NULL DEFAULT '', channel TEXT NOT NULL DEFAULT '',
+			PRIMARY KEY (kind, id)) WITHOUT ROWID`,
+		`CREATE INDEX IF NOT EXISTS _analytics_first_seen_day ON _analytics_first_seen (kind, day)`,
+		`CREATE TABLE IF NOT EXISTS _analytics_active (kind TEXT NOT NULL, day INTEGER NOT NULL, id TEXT NOT NULL,
+			PRIMARY KEY (kind, day, id)) WITHOUT ROWID`,
+	}
+}
+
+func (sqlite) rebind(q string) string { return q }
+
+func (sqlite) time(t time.Time) any { return t.UnixMilli() }
+
+func (sqlite) scanTime(v any) time.Time {
+	ms, _ := v.(int64)
+	return time.UnixMilli(ms).UTC()
+}
+
+func (sqlite) jsonPlaceholder() string { return "" }
+
+func (sqlite) dimension() string { return "COALESCE(json_extract(dimensions, ?), '')" }
+
+// dimensionArg is the JSON path of a key; the caller refused keys with
+// quotes or backslashes, which a quoted path cannot hold.
+func (sqlite) dimensionArg(name string) any { return `$."` + name + `"` }
+
+func (sqlite) ensurePartitions(context.Context, *sql.Tx, []int) error { return nil }
+
+func (sqlite) tableBytes(ctx context.Context, db *sql.DB) (events, rollups int64, err error) {
+	err = db.QueryRowContext(ctx, `SELECT
+		COALESCE((SELECT sum(pgsize) FROM dbstat WHERE name LIKE '\_analytics\_events%' ESCAPE '\'), 0),
+		COALESCE((SELECT sum(pgsize) FROM dbstat WHERE name LIKE '\_analytics\_first\_seen%' ESCAPE '\' OR name LIKE '\_analytics\_active%' ESCAPE '\'), 0)`).Scan(&events, &rollups)
+	if err != nil {
+		return 0, 0, fmt.Errorf("%w: %v", errNoSize, err)
+	}
+	return events, rollups, nil
+}
