@@ -80,63 +80,6 @@ const (
 	AnalyticsUsers   AnalyticsIDKind = "user"
 )
 
-// AnalyticsFirstSeen is one id's first appearance, from the first-seen
-// rollup.
-type AnalyticsFirstSeen struct {
-	ID                            string
-	Day                           int
-	At                            time.Time
-	Platform, AppVersion, Channel string
-}
-
-// AnalyticsEventFilter selects raw events.
-type AnalyticsEventFilter struct {
-	// Names selects these event names; empty selects all.
-	Names []string
-	// FromDay and ToDay bound Day, both included.
-	FromDay, ToDay int
-	// By orders the events by this identity, then by time; events
-	// without that identity are left out.
-	By AnalyticsIDKind
-}
-
-// AnalyticsCount asks for event counts over days [FromDay, ToDay].
-type AnalyticsCount struct {
-	// Name selects one event name; "" counts every name, grouped by name.
-	Name           string
-	FromDay, ToDay int
-	// GroupBy is "" (one bucket per name), "day", "platform",
-	// "appVersion", "channel" or "dimension" (Dimension's values).
-	GroupBy   string
-	Dimension string
-}
-
-// AnalyticsBucket is one group of an AnalyticsCount.
-type AnalyticsBucket struct {
-	Key     string `json:"key"`
-	Count   int64  `json:"count"`
-	Devices int64  `json:"devices"`
-	Users   int64  `json:"users"`
-}
-
-// AnalyticsReader is the optional ability of a sink that keeps events and
-// its rollups (the store sink): the reads the analytics reports are made
-// of. Each streams its rows to fn and stops at fn's first error, which it
-// returns; every method honours ctx.
-type AnalyticsReader interface {
-	// FirstSeen calls fn for every id of kind first seen on a day in
-	// [from, to].
-	FirstSeen(ctx context.Context, kind AnalyticsIDKind, from, to int, fn func(AnalyticsFirstSeen) error) error
-	// Active calls fn for every id of kind active on a day in [from, to],
-	// once per (day, id), ordered by day.
-	Active(ctx context.Context, kind AnalyticsIDKind, from, to int, fn func(day int, id string) error) error
-	// Events calls fn for the raw events f selects, ordered as f says.
-	Events(ctx context.Context, f AnalyticsEventFilter, fn func(*AnalyticsEvent) error) error
-	// CountEvents counts the events q selects, with the distinct devices
-	// and users among them, by group, largest count first.
-	CountEvents(ctx context.Context, q AnalyticsCount) ([]AnalyticsBucket, error)
-}
-
 // AnalyticsSinks is the registry of analytics sinks. env.Store is the
 // data store, for sinks that keep their tables beside it.
 var AnalyticsSinks = NewRegistry[OpenFunc[AnalyticsSink]]("analytics")

@@ -2,7 +2,7 @@
 // the automatic events of signups, logins and installations), batches them
 // into an analytics sink, and answers the reports (new, active, retention,
 // sessions, custom events, funnels) from a sink that keeps them
-// (core.AnalyticsReader).
+// (Reader).
 package analytics
 
 import (

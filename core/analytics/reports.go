@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/RoaringBitmap/roaring/v2"
+
 	"github.com/switchboardhq/switchboard/core"
 )
 
@@ -149,34 +151,33 @@ func (s *Service) newReport(ctx context.Context, p *params) (map[string]any, err
 	n := p.to - p.from + 1
 	rows := make([]map[string]any, n)
 	for i := range rows {
-		rows[i] = map[string]any{"date": dateString(p.from + i), "devices": 0, "users": 0}
+		rows[i] = map[string]any{"date": dateString(p.from + i)}
 	}
 	for _, kind := range []core.AnalyticsIDKind{core.AnalyticsDevices, core.AnalyticsUsers} {
 		field := string(kind) + "s"
-		counts := make([]int, n)
+		days, err := s.reader.Days(ctx, kind, DayNew, p.from, p.to)
+		if err != nil {
+			return nil, err
+		}
+		for i, d := range days {
+			rows[i][field] = int(d.GetCardinality())
+		}
+		if by == "" {
+			continue
+		}
 		split := make([]map[string]int, n)
-		err := s.reader.FirstSeen(ctx, kind, p.from, p.to, func(f core.AnalyticsFirstSeen) error {
-			i := f.Day - p.from
-			counts[i]++
-			if by != "" {
-				if split[i] == nil {
-					split[i] = map[string]int{}
-				}
-				split[i][splitKey(by, f.Platform, f.AppVersion, f.Channel)]++
-			}
+		for i := range split {
+			split[i] = map[string]int{}
+		}
+		err = s.reader.FirstSeen(ctx, kind, p.from, p.to, func(f FirstSeen) error {
+			split[f.Day-p.from][splitKey(by, f.Platform, f.AppVersion, f.Channel)]++
 			return nil
 		})
 		if err != nil {
 			return nil, err
 		}
 		for i := range rows {
-			rows[i][field] = counts[i]
-			if by != "" {
-				if split[i] == nil {
-					split[i] = map[string]int{}
-				}
-				rows[i][field+"By"] = split[i]
-			}
+			rows[i][field+"By"] = split[i]
 		}
 	}
 	return map[string]any{"results": rows}, nil
@@ -199,69 +200,32 @@ func splitKey(by, platform, version, channel string) string {
 func (s *Service) activeReport(ctx context.Context, p *params) (map[string]any, error) {
 	const window = 30
 	start := p.from - window + 1
-	n := p.to - start + 1
-	dau := make([]int, n)
-	// lastCount[i] is how many ids were last seen (so far) on day start+i:
-	// the ids active in a window ending at day d are the ids whose last
-	// active day so far is in it.
-	lastCount := make([]int, n)
-	last := map[string]int{}
-	weeks, months := map[int]int{}, map[int]int{}
-	lastWeek, lastMonth := map[string]int{}, map[string]int{}
-	rolling := make([][2]int, p.to-p.from+1)
-	day := start
-	closeDays := func(upTo int) { // days before upTo are complete
-		for ; day < upTo; day++ {
-			if day >= p.from {
-				i := day - start
-				w7, w30 := 0, 0
-				for j := max(0, i-window+1); j <= i; j++ {
-					w30 += lastCount[j]
-					if j > i-7 {
-						w7 += lastCount[j]
-					}
-				}
-				rolling[day-p.from] = [2]int{w7, w30}
-			}
-		}
-	}
-	err := s.reader.Active(ctx, p.of, start, p.to, func(d int, id string) error {
-		closeDays(d)
-		i := d - start
-		dau[i]++
-		if prev, ok := last[id]; ok {
-			lastCount[prev-start]--
-		}
-		last[id] = d
-		lastCount[i]++
-		if d >= p.from {
-			if w := weekOf(d); lastWeek[id] != w+1 {
-				lastWeek[id] = w + 1
-				weeks[w]++
-			}
-			if m := monthOf(d); lastMonth[id] != m+1 {
-				lastMonth[id] = m + 1
-				months[m]++
-			}
-		}
-		return nil
-	})
+	days, err := s.reader.Days(ctx, p.of, DayActive, start, p.to)
 	if err != nil {
 		return nil, err
 	}
-	closeDays(p.to + 1)
+	at := func(d int) *roaring.Bitmap { return days[d-start] }
+	union := func(from, to int) int {
+		list := make([]*roaring.Bitmap, 0, to-from+1)
+		for d := max(from, start); d <= to; d++ {
+			list = append(list, at(d))
+		}
+		return int(roaring.FastOr(list...).GetCardinality())
+	}
 	rows := make([]map[string]any, 0, p.to-p.from+1)
 	for d := p.from; d <= p.to; d++ {
-		r := rolling[d-p.from]
-		rows = append(rows, map[string]any{"date": dateString(d), "dau": dau[d-start], "wauRolling7d": r[0], "mauRolling30d": r[1]})
+		rows = append(rows, map[string]any{"date": dateString(d), "dau": int(at(d).GetCardinality()),
+			"wauRolling7d": union(d-6, d), "mauRolling30d": union(d-window+1, d)})
 	}
 	var weekRows, monthRows []map[string]any
 	for w := weekOf(p.from); w <= weekOf(p.to); w += 7 {
-		weekRows = append(weekRows, map[string]any{"week": dateString(w), "wauCalendar": weeks[w], "partial": w < p.from || w+6 > p.to})
+		weekRows = append(weekRows, map[string]any{"week": dateString(w), "wauCalendar": union(max(w, p.from), min(w+6, p.to)),
+			"partial": w < p.from || w+6 > p.to})
 	}
 	for m := monthOf(p.from); m <= monthOf(p.to); m = nextMonth(m) {
-		monthRows = append(monthRows, map[string]any{"month": dateString(m)[:7], "mauCalendar": months[m],
-			"partial": m < p.from || nextMonth(m)-1 > p.to})
+		end := nextMonth(m) - 1
+		monthRows = append(monthRows, map[string]any{"month": dateString(m)[:7], "mauCalendar": union(max(m, p.from), min(end, p.to)),
+			"partial": m < p.from || end > p.to})
 	}
 	return map[string]any{"of": string(p.of) + "s", "results": rows, "weeks": weekRows, "months": monthRows}, nil
 }
@@ -296,65 +260,38 @@ func (s *Service) retentionReport(ctx context.Context, p *params) (map[string]an
 			offsets = append(offsets, n)
 		}
 	}
-	cohortOf := map[string]int{}
-	size := make([]int, p.to-p.from+1)
-	if err := s.reader.FirstSeen(ctx, p.of, p.from, p.to, func(f core.AnalyticsFirstSeen) error {
-		cohortOf[f.ID] = f.Day
-		size[f.Day-p.from]++
-		return nil
-	}); err != nil {
+	cohorts, err := s.reader.Days(ctx, p.of, DayNew, p.from, p.to)
+	if err != nil {
 		return nil, err
 	}
-	want := map[int]bool{}
-	for _, n := range offsets {
-		want[n] = true
-	}
-	classic := make([]map[int]int, len(size))
-	lastActive := map[string]int{}
-	if len(cohortOf) > 0 {
-		if err := s.reader.Active(ctx, p.of, p.from+1, p.today, func(d int, id string) error {
-			c, ok := cohortOf[id]
-			if !ok || d <= c {
-				return nil
-			}
-			if want[d-c] {
-				if classic[c-p.from] == nil {
-					classic[c-p.from] = map[int]int{}
-				}
-				classic[c-p.from][d-c]++
-			}
-			lastActive[id] = d // days come in order
-			return nil
-		}); err != nil {
+	last := max(p.today, p.to)
+	var active []*roaring.Bitmap
+	if p.from+1 <= last {
+		if active, err = s.reader.Days(ctx, p.of, DayActive, p.from+1, last); err != nil {
 			return nil, err
 		}
 	}
-	rollingAt := make([][]int, len(size)) // ids by days from their cohort to their last activity
-	for id, d := range lastActive {
-		c := cohortOf[id]
-		if rollingAt[c-p.from] == nil {
-			rollingAt[c-p.from] = make([]int, 0, 8)
-		}
-		rollingAt[c-p.from] = append(rollingAt[c-p.from], d-c)
+	// later[i] holds the ids active on day from+1+i or after (to today).
+	later := make([]*roaring.Bitmap, len(active)+1)
+	later[len(active)] = roaring.New()
+	for i := len(active) - 1; i >= 0; i-- {
+		later[i] = roaring.Or(active[i], later[i+1])
 	}
-	rows := make([]map[string]any, 0, len(size))
-	for i := range size {
+	activeOn := func(d int) *roaring.Bitmap { return active[d-p.from-1] }
+	activeFrom := func(d int) *roaring.Bitmap { return later[d-p.from-1] }
+	rows := make([]map[string]any, 0, len(cohorts))
+	for i, cohort := range cohorts {
 		c := p.from + i
 		cl, ro := map[string]int{}, map[string]int{}
 		for _, n := range offsets {
 			if c+n > p.today {
 				continue
 			}
-			cl[strconv.Itoa(n)] = classic[i][n]
-			k := 0
-			for _, gap := range rollingAt[i] {
-				if gap >= n {
-					k++
-				}
-			}
-			ro[strconv.Itoa(n)] = k
+			key := strconv.Itoa(n)
+			cl[key] = int(cohort.AndCardinality(activeOn(c + n)))
+			ro[key] = int(cohort.AndCardinality(activeFrom(c + n)))
 		}
-		rows = append(rows, map[string]any{"date": dateString(c), "cohort": size[i], "classic": cl, "rolling": ro})
+		rows = append(rows, map[string]any{"date": dateString(c), "cohort": int(cohort.GetCardinality()), "classic": cl, "rolling": ro})
 	}
 	return map[string]any{"of": string(p.of) + "s", "days": offsets, "results": rows}, nil
 }
@@ -389,7 +326,7 @@ func (s *Service) sessionsReport(ctx context.Context, p *params) (map[string]any
 		total[i] += l
 		lengths[i] = append(lengths[i], l)
 	}
-	err := s.reader.Events(ctx, core.AnalyticsEventFilter{FromDay: p.from, ToDay: p.to, By: p.of}, func(ev *core.AnalyticsEvent) error {
+	err := s.reader.Events(ctx, EventFilter{FromDay: p.from, ToDay: p.to, By: p.of}, func(ev *core.AnalyticsEvent) error {
 		id := idOf(ev, p.of)
 		if id != curID || ev.At.Sub(last) > gap {
 			closeSession()
@@ -430,7 +367,7 @@ func idOf(ev *core.AnalyticsEvent, kind core.AnalyticsIDKind) string {
 // day, platform, appVersion, channel or a dimension's top values
 // (by=dimension&dimension=key), with the distinct devices and users.
 func (s *Service) eventsReport(ctx context.Context, p *params) (map[string]any, error) {
-	q := core.AnalyticsCount{Name: p.raw["name"], FromDay: p.from, ToDay: p.to, GroupBy: p.raw["by"], Dimension: p.raw["dimension"]}
+	q := Count{Name: p.raw["name"], FromDay: p.from, ToDay: p.to, GroupBy: p.raw["by"], Dimension: p.raw["dimension"]}
 	switch q.GroupBy {
 	case "", "day", "platform", "appVersion", "channel":
 	case "dimension":
@@ -465,7 +402,7 @@ func (s *Service) eventsReport(ctx context.Context, p *params) (map[string]any, 
 		buckets = buckets[:limit]
 	}
 	if buckets == nil {
-		buckets = []core.AnalyticsBucket{}
+		buckets = []Bucket{}
 	}
 	out := map[string]any{"results": buckets}
 	if q.Name != "" {
@@ -513,7 +450,7 @@ func (s *Service) funnelReport(ctx context.Context, p *params) (map[string]any, 
 	for i, st := range steps {
 		stepIndex[st] = append(stepIndex[st], i)
 	}
-	err := s.reader.Events(ctx, core.AnalyticsEventFilter{Names: steps, FromDay: p.from, ToDay: p.to, By: p.of}, func(ev *core.AnalyticsEvent) error {
+	err := s.reader.Events(ctx, EventFilter{Names: steps, FromDay: p.from, ToDay: p.to, By: p.of}, func(ev *core.AnalyticsEvent) error {
 		id := idOf(ev, p.of)
 		if id != curID {
 			finish()

@@ -31,7 +31,7 @@ const (
 type Service struct {
 	app    *core.App
 	ingest *Ingestor
-	reader core.AnalyticsReader // nil: the sink keeps nothing to report from
+	reader Reader // nil: the sink keeps nothing to report from
 	gap    time.Duration
 	now    func() time.Time
 }
@@ -39,7 +39,7 @@ type Service struct {
 // NewService serves ingest's events and the reports read from reader
 // (nil when the sink keeps no events). app authorizes the calls; sessionGap
 // is the default inactivity that ends a session (0: DefaultSessionGap).
-func NewService(app *core.App, ingest *Ingestor, reader core.AnalyticsReader, sessionGap time.Duration) *Service {
+func NewService(app *core.App, ingest *Ingestor, reader Reader, sessionGap time.Duration) *Service {
 	if sessionGap <= 0 {
 		sessionGap = DefaultSessionGap
 	}

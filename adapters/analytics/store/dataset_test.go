@@ -211,7 +211,7 @@ func TestDataset(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			svc := analytics.NewService(nil, ing, sink.(core.AnalyticsReader), 0)
+			svc := analytics.NewService(nil, ing, sink.(analytics.Reader), 0)
 			checkDataset(t, svc, want, days)
 		})
 	}
@@ -358,7 +358,7 @@ func checkDataset(t *testing.T, svc *analytics.Service, want *expected, days [][
 		for i := 0; i < nDevices; i++ {
 			counts[[]string{"free", "pro", "team"}[(i/nDays)%3]]++
 		}
-		buckets := out["results"].([]core.AnalyticsBucket)
+		buckets := out["results"].([]analytics.Bucket)
 		if len(buckets) != 3 {
 			t.Fatalf("plans: %v", buckets)
 		}
@@ -367,7 +367,7 @@ func checkDataset(t *testing.T, svc *analytics.Service, want *expected, days [][
 				t.Errorf("plan %s: %+v, want %d events and devices, %d users", b.Key, b, counts[b.Key], counts[b.Key]/2)
 			}
 		}
-		byName := report(t, svc, "events", all)["results"].([]core.AnalyticsBucket)
+		byName := report(t, svc, "events", all)["results"].([]analytics.Bucket)
 		names := map[string]int64{}
 		for _, evs := range days {
 			for _, ev := range evs {
@@ -379,7 +379,7 @@ func checkDataset(t *testing.T, svc *analytics.Service, want *expected, days [][
 				t.Errorf("event %s: %d, want %d", b.Key, b.Count, names[b.Key])
 			}
 		}
-		plat := report(t, svc, "events", map[string]any{"from": date(0), "to": date(nDays - 1), "name": "buy", "by": "platform"})["results"].([]core.AnalyticsBucket)
+		plat := report(t, svc, "events", map[string]any{"from": date(0), "to": date(nDays - 1), "name": "buy", "by": "platform"})["results"].([]analytics.Bucket)
 		var total int64
 		for _, b := range plat {
 			total += b.Count

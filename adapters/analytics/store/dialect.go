@@ -22,6 +22,8 @@ type dialect interface {
 	dimension() string
 	dimensionArg(name string) any
 	ensurePartitions(ctx context.Context, tx *sql.Tx, months []int) error
+	// forUpdate locks the rows a select reads, where rows can be locked.
+	forUpdate() string
 	tableBytes(ctx context.Context, db *sql.DB) (events, rollups int64, err error)
 }
 
@@ -46,12 +48,13 @@ func (postgres) schema() []string {
 			dimensions jsonb) PARTITION BY RANGE (at)`,
 		`CREATE INDEX IF NOT EXISTS _analytics_events_name_day ON _analytics_events (name, day)`,
 		`CREATE TABLE IF NOT EXISTS _analytics_first_seen (
-			kind text NOT NULL, id text NOT NULL, day integer NOT NULL, at timestamptz NOT NULL,
+			kind text NOT NULL, id text NOT NULL, n bigserial NOT NULL UNIQUE, day integer NOT NULL, at timestamptz NOT NULL,
 			platform text NOT NULL DEFAULT '', app_version text NOT NULL DEFAULT '', channel text NOT NULL DEFAULT '',
 			PRIMARY KEY (kind, id))`,
 		`CREATE INDEX IF NOT EXISTS _analytics_first_seen_day ON _analytics_first_seen (kind, day)`,
-		`CREATE TABLE IF NOT EXISTS _analytics_active (kind text NOT NULL, day integer NOT NULL, id text NOT NULL,
-			PRIMARY KEY (kind, day, id))`,
+		`CREATE TABLE IF NOT EXISTS _analytics_days (part bigserial PRIMARY KEY, kind text NOT NULL, rollup text NOT NULL,
+			day integer NOT NULL, bits bytea NOT NULL)`,
+		`CREATE INDEX IF NOT EXISTS _analytics_days_day ON _analytics_days (kind, rollup, day)`,
 	}
 }
 
@@ -101,10 +104,12 @@ func (postgres) ensurePartitions(ctx context.Context, tx *sql.Tx, months []int) 
 	return nil
 }
 
+func (postgres) forUpdate() string { return " FOR UPDATE" }
+
 func (postgres) tableBytes(ctx context.Context, db *sql.DB) (events, rollups int64, err error) {
 	err = db.QueryRowContext(ctx, `SELECT
 		COALESCE((SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits WHERE inhparent = '_analytics_events'::regclass), 0)::bigint,
-		(pg_total_relation_size('_analytics_first_seen') + pg_total_relation_size('_analytics_active'))::bigint`).Scan(&events, &rollups)
+		(pg_total_relation_size('_analytics_first_seen') + pg_total_relation_size('_analytics_days'))::bigint`).Scan(&events, &rollups)
 	return events, rollups, err
 }
 
@@ -123,12 +128,13 @@ func (sqlite) schema() []string {
 		`CREATE INDEX IF NOT EXISTS _analytics_events_name_day ON _analytics_events (name, day)`,
 		`CREATE INDEX IF NOT EXISTS _analytics_events_day ON _analytics_events (day)`,
 		`CREATE TABLE IF NOT EXISTS _analytics_first_seen (
-			kind TEXT NOT NULL, id TEXT NOT NULL, day INTEGER NOT NULL, at INTEGER NOT NULL,
+			n INTEGER PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL, day INTEGER NOT NULL, at INTEGER NOT NULL,
 			platform TEXT NOT NULL DEFAULT '', app_version TEXT NOT NULL DEFAULT '', channel TEXT NOT NULL DEFAULT '',
-			PRIMARY KEY (kind, id)) WITHOUT ROWID`,
+			UNIQUE (kind, id))`,
 		`CREATE INDEX IF NOT EXISTS _analytics_first_seen_day ON _analytics_first_seen (kind, day)`,
-		`CREATE TABLE IF NOT EXISTS _analytics_active (kind TEXT NOT NULL, day INTEGER NOT NULL, id TEXT NOT NULL,
-			PRIMARY KEY (kind, day, id)) WITHOUT ROWID`,
+		`CREATE TABLE IF NOT EXISTS _analytics_days (part INTEGER PRIMARY KEY, kind TEXT NOT NULL, rollup TEXT NOT NULL,
+			day INTEGER NOT NULL, bits BLOB NOT NULL)`,
+		`CREATE INDEX IF NOT EXISTS _analytics_days_day ON _analytics_days (kind, rollup, day)`,
 	}
 }
 
@@ -151,10 +157,14 @@ func (sqlite) dimensionArg(name string) any { return `$."` + name + `"` }
 
 func (sqlite) ensurePartitions(context.Context, *sql.Tx, []int) error { return nil }
 
+// forUpdate is empty: the side connection's transactions hold the file's
+// write lock from their start.
+func (sqlite) forUpdate() string { return "" }
+
 func (sqlite) tableBytes(ctx context.Context, db *sql.DB) (events, rollups int64, err error) {
 	err = db.QueryRowContext(ctx, `SELECT
 		COALESCE((SELECT sum(pgsize) FROM dbstat WHERE name LIKE '\_analytics\_events%' ESCAPE '\'), 0),
-		COALESCE((SELECT sum(pgsize) FROM dbstat WHERE name LIKE '\_analytics\_first\_seen%' ESCAPE '\' OR name LIKE '\_analytics\_active%' ESCAPE '\'), 0)`).Scan(&events, &rollups)
+		COALESCE((SELECT sum(pgsize) FROM dbstat WHERE name LIKE '\_analytics\_first\_seen%' ESCAPE '\' OR name LIKE '\_analytics\_days%' ESCAPE '\'), 0)`).Scan(&events, &rollups)
 	if err != nil {
 		return 0, 0, fmt.Errorf("%w: %v", errNoSize, err)
 	}

@@ -2,31 +2,40 @@
 // events and their rollups in tables of the data store's own database
 // (the SQLite file, or the PostgreSQL database, where the events table is
 // partitioned by month), and answers the analytics reports from them
-// (core.AnalyticsReader).
+// (analytics.Reader).
 //
 // Tables (all prefixed _analytics_, beside the store's classes):
 //   - events: one row per event (time, day in the app's time zone, name,
 //     device, user, platform, version, channel, dimensions as JSON);
-//   - first_seen: per device and per user, the first event's day, time,
-//     platform, version and channel;
-//   - active: one row per (kind, day, id) with any event that day.
+//   - first_seen: per device and per user, a number of its own (n), and
+//     its first event's day, time, platform, version and channel;
+//   - days: the daily rollups as roaring bitmaps of those numbers: per
+//     kind and day, the ids active that day ("active") and first seen
+//     that day ("new"). Each batch adds a part holding what it added;
+//     parts are merged once a day has many. Distinct ids over any days
+//     are then a union of bitmaps, and a month of DAU, MAU and retention
+//     reads a few hundred kilobytes whatever the traffic.
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/RoaringBitmap/roaring/v2"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/switchboardhq/switchboard/core"
+	"github.com/switchboardhq/switchboard/core/analytics"
 )
 
 func init() {
@@ -45,13 +54,15 @@ type Sink struct {
 	d  dialect
 
 	// Caches of rollup rows already written, so that a batch upserts only
-	// what may be new. Both are only hints: the upserts are idempotent,
-	// so a cache cleared (past its bound) or missing another node's rows
-	// costs work, never correctness.
-	mu         sync.Mutex
-	firstSeen  map[idKey]int64 // earliest At (ms) written per id
-	active     map[activeKey]struct{}
-	partitions map[int]bool // months (y*12+m) whose partition exists (PostgreSQL)
+	// what may be new. Both are only hints: the writes are idempotent
+	// (first-seen keeps the earliest, bitmaps are unions), so a cache
+	// cleared (past its bound) or missing another node's rows costs
+	// work, never correctness.
+	mu        sync.Mutex
+	ids       map[idKey]idInfo
+	active    map[activeKey]struct{}
+	parts     map[dayKey]int // parts added per day since its last merge
+	partition map[int]bool   // months (y*12+m) whose partition exists (PostgreSQL)
 }
 
 type idKey struct {
@@ -59,18 +70,34 @@ type idKey struct {
 	id   string
 }
 
+// idInfo is an id's number and its first event's time (Unix ms).
+type idInfo struct {
+	n  uint32
+	at int64
+}
+
 type activeKey struct {
 	kind core.AnalyticsIDKind
 	day  int
-	id   string
+	n    uint32
+}
+
+type dayKey struct {
+	kind   core.AnalyticsIDKind
+	rollup analytics.DaySet
+	day    int
 }
 
 // maxCached bounds each cache; past it the cache starts over.
-const maxCached = 1 << 20
+const maxCached = 1 << 21
+
+// mergeAfter is how many parts a day's bitmap may have before the parts
+// are merged into one.
+const mergeAfter = 16
 
 var (
-	_ core.AnalyticsSink   = (*Sink)(nil)
-	_ core.AnalyticsReader = (*Sink)(nil)
+	_ core.AnalyticsSink = (*Sink)(nil)
+	_ analytics.Reader   = (*Sink)(nil)
 )
 
 // Open opens the sink on env.Store's database and creates its tables.
@@ -112,7 +139,7 @@ func Open(ctx context.Context, env core.ProviderEnv) (core.AnalyticsSink, error)
 }
 
 func newSink(db *sql.DB, d dialect) *Sink {
-	return &Sink{db: db, d: d, firstSeen: map[idKey]int64{}, active: map[activeKey]struct{}{}, partitions: map[int]bool{}}
+	return &Sink{db: db, d: d, ids: map[idKey]idInfo{}, active: map[activeKey]struct{}{}, parts: map[dayKey]int{}, partition: map[int]bool{}}
 }
 
 // Close closes the sink's connections.
@@ -137,14 +164,14 @@ func (s *Sink) migrate(ctx context.Context) error {
 const rowsPerStatement = 2000
 
 // WriteEvents writes a batch in one transaction: the events in multi-row
-// inserts, and the rollup rows the batch may add (first-seen upserts that
-// keep the earliest event, active days inserted once).
+// inserts, the first-seen rows of ids the batch may be first for (an
+// upsert that keeps the earliest event and returns each id's number), and
+// one part per day of the ids the batch made active or new.
 func (s *Sink) WriteEvents(ctx context.Context, events []core.AnalyticsEvent) error {
 	if len(events) == 0 {
 		return nil
 	}
 	first := map[idKey]*core.AnalyticsEvent{}
-	active := map[activeKey]struct{}{}
 	months := map[int]bool{}
 	s.mu.Lock()
 	for i := range events {
@@ -154,20 +181,16 @@ func (s *Sink) WriteEvents(ctx context.Context, events []core.AnalyticsEvent) er
 			if k.id == "" {
 				continue
 			}
-			if known, ok := s.firstSeen[k]; !ok || ev.At.UnixMilli() < known {
+			if known, ok := s.ids[k]; !ok || ev.At.UnixMilli() < known.at {
 				if f := first[k]; f == nil || ev.At.Before(f.At) {
 					first[k] = ev
 				}
-			}
-			ak := activeKey{k.kind, ev.Day, k.id}
-			if _, ok := s.active[ak]; !ok {
-				active[ak] = struct{}{}
 			}
 		}
 	}
 	var newMonths []int
 	for m := range months {
-		if !s.partitions[m] {
+		if !s.partition[m] {
 			newMonths = append(newMonths, m)
 		}
 	}
@@ -186,10 +209,52 @@ func (s *Sink) WriteEvents(ctx context.Context, events []core.AnalyticsEvent) er
 	if err := s.insertEvents(ctx, tx, events); err != nil {
 		return err
 	}
-	if err := s.upsertFirstSeen(ctx, tx, first); err != nil {
+	got, err := s.upsertFirstSeen(ctx, tx, first)
+	if err != nil {
 		return err
 	}
-	if err := s.insertActive(ctx, tx, active); err != nil {
+
+	// The bitmaps of what this batch adds, per day.
+	bits := map[dayKey]*roaring.Bitmap{}
+	add := func(k dayKey, n uint32) {
+		b := bits[k]
+		if b == nil {
+			b = roaring.New()
+			bits[k] = b
+		}
+		b.Add(n)
+	}
+	newActive := map[activeKey]struct{}{}
+	s.mu.Lock()
+	for k, info := range got {
+		// The batch set this id's first event (new, or earlier than
+		// known): it is new on that day.
+		if ev := first[k]; ev != nil && ev.At.UnixMilli() == info.at {
+			add(dayKey{k.kind, analytics.DayNew, ev.Day}, info.n)
+		}
+	}
+	for i := range events {
+		ev := &events[i]
+		for _, k := range []idKey{{core.AnalyticsDevices, ev.InstallationID}, {core.AnalyticsUsers, ev.UserID}} {
+			if k.id == "" {
+				continue
+			}
+			info, ok := got[k]
+			if !ok {
+				info = s.ids[k]
+			}
+			ak := activeKey{k.kind, ev.Day, info.n}
+			if _, seen := s.active[ak]; seen {
+				continue
+			}
+			if _, seen := newActive[ak]; !seen {
+				newActive[ak] = struct{}{}
+				add(dayKey{k.kind, analytics.DayActive, ev.Day}, info.n)
+			}
+		}
+	}
+	s.mu.Unlock()
+	if err := s.insertParts(ctx, tx, bits); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -197,21 +262,34 @@ func (s *Sink) WriteEvents(ctx context.Context, events []core.AnalyticsEvent) er
 	}
 
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.firstSeen)+len(first) > maxCached {
-		s.firstSeen = map[idKey]int64{}
+	if len(s.ids)+len(got) > maxCached {
+		s.ids = map[idKey]idInfo{}
 	}
-	for k, ev := range first {
-		s.firstSeen[k] = ev.At.UnixMilli()
+	for k, info := range got {
+		s.ids[k] = info
 	}
-	if len(s.active)+len(active) > maxCached {
+	if len(s.active)+len(newActive) > maxCached {
 		s.active = map[activeKey]struct{}{}
 	}
-	for k := range active {
+	for k := range newActive {
 		s.active[k] = struct{}{}
 	}
 	for _, m := range newMonths {
-		s.partitions[m] = true
+		s.partition[m] = true
+	}
+	var merge []dayKey
+	for k := range bits {
+		if s.parts[k]++; s.parts[k] >= mergeAfter {
+			merge = append(merge, k)
+			s.parts[k] = 0
+		}
+	}
+	s.mu.Unlock()
+	for _, k := range merge {
+		if err := s.mergeParts(ctx, k); err != nil {
+			// The parts stay as they are: still correct, only slower to read.
+			return fmt.Errorf("merging the %s rollup of day %d: %w", k.rollup, k.day, err)
+		}
 	}
 	return nil
 }
@@ -244,60 +322,133 @@ func (s *Sink) insertEvents(ctx context.Context, tx *sql.Tx, events []core.Analy
 	return nil
 }
 
-func (s *Sink) upsertFirstSeen(ctx context.Context, tx *sql.Tx, first map[idKey]*core.AnalyticsEvent) error {
+// upsertFirstSeen writes the first events of ids not known to start
+// earlier, keeping the earliest, and returns every one's number and first
+// time as stored.
+func (s *Sink) upsertFirstSeen(ctx context.Context, tx *sql.Tx, first map[idKey]*core.AnalyticsEvent) (map[idKey]idInfo, error) {
 	const cols = 7
-	rows := make([]any, 0, len(first)*cols)
+	got := make(map[idKey]idInfo, len(first))
+	rows := make([]any, 0, min(len(first), rowsPerStatement)*cols)
 	n := 0
 	flush := func() error {
 		if n == 0 {
 			return nil
 		}
-		q := s.d.rebind(valuesSQL("INSERT INTO _analytics_first_seen (kind, id, day, at, platform, app_version, channel) VALUES ", cols, n, "",
-			` ON CONFLICT (kind, id) DO UPDATE SET day = excluded.day, at = excluded.at, platform = excluded.platform,
-			app_version = excluded.app_version, channel = excluded.channel WHERE excluded.at < _analytics_first_seen.at`))
-		_, err := tx.ExecContext(ctx, q, rows...)
+		// Every conflicting row is updated (to itself unless the new
+		// event is earlier), so that RETURNING gives every id's number.
+		q := s.d.rebind(valuesSQL("INSERT INTO _analytics_first_seen AS f (kind, id, day, at, platform, app_version, channel) VALUES ", cols, n, "",
+			` ON CONFLICT (kind, id) DO UPDATE SET
+			day = CASE WHEN excluded.at < f.at THEN excluded.day ELSE f.day END,
+			platform = CASE WHEN excluded.at < f.at THEN excluded.platform ELSE f.platform END,
+			app_version = CASE WHEN excluded.at < f.at THEN excluded.app_version ELSE f.app_version END,
+			channel = CASE WHEN excluded.at < f.at THEN excluded.channel ELSE f.channel END,
+			at = CASE WHEN excluded.at < f.at THEN excluded.at ELSE f.at END
+			RETURNING kind, id, n, at`))
+		res, err := tx.QueryContext(ctx, q, rows...)
 		rows, n = rows[:0], 0
 		if err != nil {
 			return fmt.Errorf("updating first-seen: %w", err)
 		}
-		return nil
+		defer res.Close()
+		for res.Next() {
+			var k idKey
+			var kind string
+			var num int64
+			var at any
+			if err := res.Scan(&kind, &k.id, &num, &at); err != nil {
+				return err
+			}
+			if num < 0 || num > math.MaxUint32 {
+				return fmt.Errorf("id number %d is past the bitmaps' range", num)
+			}
+			k.kind = core.AnalyticsIDKind(kind)
+			got[k] = idInfo{n: uint32(num), at: s.d.scanTime(at).UnixMilli()}
+		}
+		return res.Err()
 	}
 	for k, ev := range first {
 		rows = append(rows, string(k.kind), k.id, ev.Day, s.d.time(ev.At), ev.Platform, ev.AppVersion, ev.Channel)
 		if n++; n == rowsPerStatement {
 			if err := flush(); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
-	return flush()
+	return got, flush()
 }
 
-func (s *Sink) insertActive(ctx context.Context, tx *sql.Tx, active map[activeKey]struct{}) error {
-	const cols = 3
-	rows := make([]any, 0, min(len(active), rowsPerStatement)*cols)
-	n := 0
-	flush := func() error {
-		if n == 0 {
-			return nil
-		}
-		q := s.d.rebind(valuesSQL("INSERT INTO _analytics_active (kind, day, id) VALUES ", cols, n, "", " ON CONFLICT DO NOTHING"))
-		_, err := tx.ExecContext(ctx, q, rows...)
-		rows, n = rows[:0], 0
+// insertParts adds one part per day to the daily rollups.
+func (s *Sink) insertParts(ctx context.Context, tx *sql.Tx, bits map[dayKey]*roaring.Bitmap) error {
+	const cols = 4
+	rows := make([]any, 0, len(bits)*cols)
+	for k, b := range bits {
+		b.RunOptimize()
+		buf, err := b.ToBytes()
 		if err != nil {
-			return fmt.Errorf("updating active days: %w", err)
+			return err
 		}
+		rows = append(rows, string(k.kind), string(k.rollup), k.day, buf)
+	}
+	if len(bits) == 0 {
 		return nil
 	}
-	for k := range active {
-		rows = append(rows, string(k.kind), k.day, k.id)
-		if n++; n == rowsPerStatement {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
+	q := s.d.rebind(valuesSQL("INSERT INTO _analytics_days (kind, rollup, day, bits) VALUES ", cols, len(bits), "", ""))
+	if _, err := tx.ExecContext(ctx, q, rows...); err != nil {
+		return fmt.Errorf("updating daily rollups: %w", err)
 	}
-	return flush()
+	return nil
+}
+
+// mergeParts replaces a day's parts with their union. Parts another node
+// adds meanwhile are not locked, so they stay beside the merged one.
+func (s *Sink) mergeParts(ctx context.Context, k dayKey) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, s.d.rebind(`SELECT part, bits FROM _analytics_days WHERE kind = ? AND rollup = ? AND day = ?`+s.d.forUpdate()),
+		string(k.kind), string(k.rollup), k.day)
+	if err != nil {
+		return err
+	}
+	var parts []any
+	union := roaring.New()
+	for rows.Next() {
+		var part int64
+		var buf []byte
+		if err := rows.Scan(&part, &buf); err != nil {
+			rows.Close()
+			return err
+		}
+		b := roaring.New()
+		if _, err := b.FromUnsafeBytes(buf); err != nil {
+			rows.Close()
+			return fmt.Errorf("part %d: %w", part, err)
+		}
+		union.Or(b)
+		parts = append(parts, part)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(parts) < 2 {
+		return nil
+	}
+	union.RunOptimize()
+	buf, err := union.ToBytes()
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, s.d.rebind(`DELETE FROM _analytics_days WHERE part IN (`+strings.TrimSuffix(strings.Repeat("?,", len(parts)), ",")+`)`), parts...); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, s.d.rebind(`INSERT INTO _analytics_days (kind, rollup, day, bits) VALUES (?, ?, ?, ?)`),
+		string(k.kind), string(k.rollup), k.day, buf); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // valuesSQL is head followed by n rows of cols "?" placeholders and tail;
@@ -329,7 +480,7 @@ func valuesSQL(head string, cols, n int, lastCol, tail string) string {
 
 // ---- reads ----
 
-func (s *Sink) FirstSeen(ctx context.Context, kind core.AnalyticsIDKind, from, to int, fn func(core.AnalyticsFirstSeen) error) error {
+func (s *Sink) FirstSeen(ctx context.Context, kind core.AnalyticsIDKind, from, to int, fn func(analytics.FirstSeen) error) error {
 	rows, err := s.db.QueryContext(ctx, s.d.rebind(`SELECT id, day, at, platform, app_version, channel FROM _analytics_first_seen
 		WHERE kind = ? AND day BETWEEN ? AND ?`), string(kind), from, to)
 	if err != nil {
@@ -337,7 +488,7 @@ func (s *Sink) FirstSeen(ctx context.Context, kind core.AnalyticsIDKind, from, t
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var f core.AnalyticsFirstSeen
+		var f analytics.FirstSeen
 		var at any
 		if err := rows.Scan(&f.ID, &f.Day, &at, &f.Platform, &f.AppVersion, &f.Channel); err != nil {
 			return err
@@ -350,24 +501,50 @@ func (s *Sink) FirstSeen(ctx context.Context, kind core.AnalyticsIDKind, from, t
 	return rows.Err()
 }
 
-func (s *Sink) Active(ctx context.Context, kind core.AnalyticsIDKind, from, to int, fn func(day int, id string) error) error {
-	rows, err := s.db.QueryContext(ctx, s.d.rebind(`SELECT day, id FROM _analytics_active WHERE kind = ? AND day BETWEEN ? AND ? ORDER BY day`),
-		string(kind), from, to)
+// newSkew is how many days before a range Days(DayNew) reads: an id's
+// first event can move earlier by a later batch (a client's time may be a
+// day off the server's either way), and then it sits in the new rollup of
+// two days; it counts on the earlier one only.
+const newSkew = 4
+
+func (s *Sink) Days(ctx context.Context, kind core.AnalyticsIDKind, set analytics.DaySet, from, to int) ([]*roaring.Bitmap, error) {
+	lo := from
+	if set == analytics.DayNew {
+		lo -= newSkew
+	}
+	days := make([]*roaring.Bitmap, to-lo+1)
+	for i := range days {
+		days[i] = roaring.New()
+	}
+	rows, err := s.db.QueryContext(ctx, s.d.rebind(`SELECT day, bits FROM _analytics_days WHERE kind = ? AND rollup = ? AND day BETWEEN ? AND ?`),
+		string(kind), string(set), lo, to)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
-	var day int
-	var id string
 	for rows.Next() {
-		if err := rows.Scan(&day, &id); err != nil {
-			return err
+		var day int
+		var buf []byte
+		if err := rows.Scan(&day, &buf); err != nil {
+			return nil, err
 		}
-		if err := fn(day, id); err != nil {
-			return err
+		b := roaring.New()
+		if _, err := b.ReadFrom(bytes.NewReader(buf)); err != nil {
+			return nil, fmt.Errorf("the %s rollup of day %d: %w", set, day, err)
+		}
+		days[day-lo].Or(b)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if set == analytics.DayNew {
+		seen := roaring.New()
+		for _, b := range days {
+			b.AndNot(seen)
+			seen.Or(b)
 		}
 	}
-	return rows.Err()
+	return days[from-lo:], nil
 }
 
 // dayBounds are times certainly before day from and after day to in any
@@ -377,7 +554,7 @@ func dayBounds(from, to int) (time.Time, time.Time) {
 	return core.AnalyticsDate(from).Add(-24 * time.Hour), core.AnalyticsDate(to).Add(48 * time.Hour)
 }
 
-func (s *Sink) Events(ctx context.Context, f core.AnalyticsEventFilter, fn func(*core.AnalyticsEvent) error) error {
+func (s *Sink) Events(ctx context.Context, f analytics.EventFilter, fn func(*core.AnalyticsEvent) error) error {
 	lo, hi := dayBounds(f.FromDay, f.ToDay)
 	q := `SELECT at, day, name, installation_id, user_id, platform, app_version, channel, dimensions FROM _analytics_events
 		WHERE at >= ? AND at < ? AND day BETWEEN ? AND ?`
@@ -421,7 +598,7 @@ func (s *Sink) Events(ctx context.Context, f core.AnalyticsEventFilter, fn func(
 	return rows.Err()
 }
 
-func (s *Sink) CountEvents(ctx context.Context, q core.AnalyticsCount) ([]core.AnalyticsBucket, error) {
+func (s *Sink) CountEvents(ctx context.Context, q analytics.Count) ([]analytics.Bucket, error) {
 	lo, hi := dayBounds(q.FromDay, q.ToDay)
 	args := []any{s.d.time(lo), s.d.time(hi), q.FromDay, q.ToDay}
 	var key string
@@ -454,9 +631,9 @@ func (s *Sink) CountEvents(ctx context.Context, q core.AnalyticsCount) ([]core.A
 		return nil, err
 	}
 	defer rows.Close()
-	var out []core.AnalyticsBucket
+	var out []analytics.Bucket
 	for rows.Next() {
-		var b core.AnalyticsBucket
+		var b analytics.Bucket
 		var k any
 		if err := rows.Scan(&k, &b.Count, &b.Devices, &b.Users); err != nil {
 			return nil, err

@@ -53,7 +53,7 @@ func openAnalytics(ctx context.Context, cfg *config.Config, log *slog.Logger, st
 		opts.Devices = installationLookup(app)
 	}
 	ing := analytics.New(opts)
-	reader, _ := sink.(core.AnalyticsReader)
+	reader, _ := sink.(analytics.Reader)
 	svc := analytics.NewService(app, ing, reader, time.Duration(ac.SessionGap))
 	return ing, svc, func() error { return core.CloseProvider(sink) }, nil
 }
