@@ -37,6 +37,7 @@ var (
 	nEvents   = flag.Int("events", 1_000_000, "events to ingest")
 	nDevices  = flag.Int("devices", 200_000, "distinct devices")
 	nDays     = flag.Int("days", 30, "days the events spread over")
+	batchSize = flag.Int("batch", 0, "analytics.batchSize (0: the default)")
 )
 
 func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
@@ -75,7 +76,7 @@ func runIngest(b *testing.B) {
 	span := time.Duration(*nDays) * 24 * time.Hour
 	var clock atomic.Int64
 	clock.Store(start.UnixNano())
-	ing := analytics.New(analytics.Options{Sink: sink, Now: func() time.Time { return time.Unix(0, clock.Load()) }})
+	ing := analytics.New(analytics.Options{Sink: sink, BatchSize: *batchSize, Now: func() time.Time { return time.Unix(0, clock.Load()) }})
 	var full atomic.Int64
 	const producers = 2
 	began := time.Now()

@@ -3,10 +3,13 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/switchboardhq/switchboard/core"
 )
 
 // dialect is what differs between the two databases: the tables' types,
@@ -27,7 +30,43 @@ type dialect interface {
 	tableBytes(ctx context.Context, db *sql.DB) (events, rollups int64, err error)
 }
 
+// bulkInserter is a dialect's faster insert of a batch of events.
+type bulkInserter interface {
+	insertEvents(ctx context.Context, tx *sql.Tx, events []core.AnalyticsEvent) error
+}
+
 // ---- PostgreSQL ----
+
+// insertEvents inserts the batch in one statement whatever its size: one
+// array per column, unnested into rows. It avoids PostgreSQL's limit of
+// 65535 parameters and parses and plans once per batch.
+func (postgres) insertEvents(ctx context.Context, tx *sql.Tx, events []core.AnalyticsEvent) error {
+	n := len(events)
+	at, day := make([]time.Time, n), make([]int32, n)
+	name, inst, user := make([]string, n), make([]string, n), make([]string, n)
+	platform, version, channel := make([]string, n), make([]string, n), make([]string, n)
+	dims := make([]*string, n)
+	for i := range events {
+		ev := &events[i]
+		at[i], day[i], name[i], inst[i], user[i] = ev.At, int32(ev.Day), ev.Name, ev.InstallationID, ev.UserID
+		platform[i], version[i], channel[i] = ev.Platform, ev.AppVersion, ev.Channel
+		if len(ev.Dimensions) > 0 {
+			b, err := json.Marshal(ev.Dimensions)
+			if err != nil {
+				return err
+			}
+			str := string(b)
+			dims[i] = &str
+		}
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO _analytics_events (at, day, name, installation_id, user_id, platform, app_version, channel, dimensions)
+		SELECT * FROM unnest($1::timestamptz[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[]::jsonb[])`,
+		at, day, name, inst, user, platform, version, channel, dims)
+	if err != nil {
+		return fmt.Errorf("inserting events: %w", err)
+	}
+	return nil
+}
 
 type postgres struct{}
 
@@ -46,7 +85,11 @@ func (postgres) schema() []string {
 			installation_id text NOT NULL DEFAULT '', user_id text NOT NULL DEFAULT '',
 			platform text NOT NULL DEFAULT '', app_version text NOT NULL DEFAULT '', channel text NOT NULL DEFAULT '',
 			dimensions jsonb) PARTITION BY RANGE (at)`,
-		`CREATE INDEX IF NOT EXISTS _analytics_events_name_day ON _analytics_events (name, day)`,
+		// Events arrive in about time order, so a BRIN index on day (a
+		// few pages per month) finds a range's events; a B-tree on
+		// (name, day) cost a third of the ingestion rate and as much
+		// disk as the rows. Counts scan the days they ask for.
+		`CREATE INDEX IF NOT EXISTS _analytics_events_day ON _analytics_events USING brin (day)`,
 		`CREATE TABLE IF NOT EXISTS _analytics_first_seen (
 			kind text NOT NULL, id text NOT NULL, n bigserial NOT NULL UNIQUE, day integer NOT NULL, at timestamptz NOT NULL,
 			platform text NOT NULL DEFAULT '', app_version text NOT NULL DEFAULT '', channel text NOT NULL DEFAULT '',

@@ -297,6 +297,9 @@ func (s *Sink) WriteEvents(ctx context.Context, events []core.AnalyticsEvent) er
 func monthKey(t time.Time) int { return t.Year()*12 + int(t.Month()) - 1 }
 
 func (s *Sink) insertEvents(ctx context.Context, tx *sql.Tx, events []core.AnalyticsEvent) error {
+	if bulk, ok := s.d.(bulkInserter); ok {
+		return bulk.insertEvents(ctx, tx, events)
+	}
 	const cols = 9
 	args := make([]any, 0, min(len(events), rowsPerStatement)*cols)
 	for start := 0; start < len(events); start += rowsPerStatement {
