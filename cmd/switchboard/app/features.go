@@ -12,8 +12,8 @@ import (
 	"github.com/switchboardhq/switchboard/core/config"
 	"github.com/switchboardhq/switchboard/core/fileapi"
 	"github.com/switchboardhq/switchboard/core/server"
-	"github.com/switchboardhq/switchboard/hooks/coreapp"
 	"github.com/switchboardhq/switchboard/hooks"
+	"github.com/switchboardhq/switchboard/hooks/coreapp"
 )
 
 // featureList is the table of the server's features beyond the data API,
