@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -31,10 +32,21 @@ func wireAnalytics(ctx context.Context, f *features) error {
 	f.onClose(func(ctx context.Context) error {
 		unsubscribe()
 		f.app.Hooks().AfterLogin.Unbind(loginHook)
-		return errors.Join(ing.Close(ctx), closeSink())
+		// A database that is down at shutdown must not hold the process:
+		// what is still buffered then is lost, and said so.
+		ctx, cancel := context.WithTimeout(ctx, drainTimeout)
+		defer cancel()
+		err := ing.Close(ctx)
+		if err != nil {
+			err = fmt.Errorf("writing the buffered analytics events: %w", err)
+		}
+		return errors.Join(err, closeSink())
 	})
 	return nil
 }
+
+// drainTimeout bounds the writing of buffered events at shutdown.
+const drainTimeout = 15 * time.Second
 
 // openAnalytics opens the configured sink on store and the Ingestor and
 // Service over it (app may be nil for a command that only reads).
