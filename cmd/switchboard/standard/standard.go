@@ -28,6 +28,13 @@ import (
 	_ "github.com/switchboardhq/switchboard/adapters/analytics/store"
 	_ "github.com/switchboardhq/switchboard/adapters/analytics/webhook"
 
+	// Push providers.
+	_ "github.com/switchboardhq/switchboard/adapters/push/apns"
+	_ "github.com/switchboardhq/switchboard/adapters/push/builtin"
+	_ "github.com/switchboardhq/switchboard/adapters/push/fcm"
+	_ "github.com/switchboardhq/switchboard/adapters/push/jpush"
+	_ "github.com/switchboardhq/switchboard/adapters/push/webpush"
+
 	// Third-party logins (authData).
 	_ "github.com/switchboardhq/switchboard/adapters/auth/anonymous"
 	_ "github.com/switchboardhq/switchboard/adapters/auth/apple"
