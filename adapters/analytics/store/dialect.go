@@ -168,7 +168,9 @@ func (sqlite) schema() []string {
 			installation_id TEXT NOT NULL DEFAULT '', user_id TEXT NOT NULL DEFAULT '',
 			platform TEXT NOT NULL DEFAULT '', app_version TEXT NOT NULL DEFAULT '', channel TEXT NOT NULL DEFAULT '',
 			dimensions TEXT)`,
-		`CREATE INDEX IF NOT EXISTS _analytics_events_name_day ON _analytics_events (name, day)`,
+		// One index, on day, as on PostgreSQL: reports read ranges of
+		// days; an index on (name, day) beside it cost a fifth of the
+		// ingestion rate.
 		`CREATE INDEX IF NOT EXISTS _analytics_events_day ON _analytics_events (day)`,
 		`CREATE TABLE IF NOT EXISTS _analytics_first_seen (
 			n INTEGER PRIMARY KEY, kind TEXT NOT NULL, id TEXT NOT NULL, day INTEGER NOT NULL, at INTEGER NOT NULL,
