@@ -22,6 +22,13 @@ func wireAnalytics(ctx context.Context, f *features) error {
 	if ac.Provider == config.AnalyticsOff {
 		return nil
 	}
+	if ac.Provider == "store" && !hostsTables(f.store) {
+		// A store of another kind (a plugin) keeps no side tables: the
+		// server still starts, and events are accepted and dropped as by
+		// Parse Server.
+		f.log.Warn("analytics is off: this store keeps no analytics tables; set analytics.provider to webhook (or none)", "store", f.cfg.StoreProvider())
+		return nil
+	}
 	ing, svc, closeSink, err := openAnalytics(ctx, f.cfg, f.log, f.store, f.app)
 	if err != nil {
 		return err
@@ -43,6 +50,15 @@ func wireAnalytics(ctx context.Context, f *features) error {
 		return errors.Join(err, closeSink())
 	})
 	return nil
+}
+
+// hostsTables reports whether the store can keep the store sink's tables.
+func hostsTables(st core.Store) bool {
+	switch st.(type) {
+	case core.ConnStringer, core.SideDBOpener:
+		return true
+	}
+	return false
 }
 
 // drainTimeout bounds the writing of buffered events at shutdown.
