@@ -8,7 +8,7 @@
 //
 // It checks the contract: an empty batch is accepted; a batch arrives
 // whole with every field (time to the millisecond, day, ids, platform,
-// version, channel, dimensions); a batch written under a cancelled
+// version, channel, dimensions), and so do batches of thousands; a batch written under a cancelled
 // context is an error and leaves nothing behind; an unknown option fails
 // to open. Sinks that keep events (analytics.Reader) are also checked
 // through their reads: writing a batch twice leaves the rollups as once,
@@ -20,6 +20,7 @@ import (
 	"context"
 	"reflect"
 	"sort"
+	"strconv"
 	"testing"
 	"time"
 
@@ -84,6 +85,24 @@ func RunConformance(t *testing.T, h Harness) {
 		got := received(t, h, sink)
 		if !reflect.DeepEqual(got, Batch()) {
 			t.Fatalf("events:\n got %+v\nwant %+v", got, Batch())
+		}
+	})
+	t.Run("BigBatches", func(t *testing.T) {
+		// Larger than a sink's statements (2000 rows in the store sink),
+		// twice, so that a statement kept between batches is used again.
+		sink := open(t, h)
+		for b := range 2 {
+			batch := make([]core.AnalyticsEvent, 4500)
+			for i := range batch {
+				batch[i] = core.AnalyticsEvent{Name: "bulk", At: at(Day, 12).Add(time.Duration(b*len(batch)+i) * time.Millisecond), Day: Day,
+					InstallationID: "dev-" + strconv.Itoa(i%300)}
+			}
+			if err := sink.WriteEvents(t.Context(), batch); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := received(t, h, sink); len(got) != 9000 {
+			t.Fatalf("%d events kept, want 9000", len(got))
 		}
 	})
 	t.Run("CancelledWriteLeavesNothing", func(t *testing.T) {

@@ -58,6 +58,11 @@ type Sink struct {
 	// (first-seen keeps the earliest, bitmaps are unions), so a cache
 	// cleared (past its bound) or missing another node's rows costs
 	// work, never correctness.
+	// fullInsert is the insert of a full chunk of events, prepared once
+	// (outside any transaction: on SQLite the sink has one connection):
+	// parsing a 2000-row insert takes as long as running it on SQLite.
+	fullInsert *sql.Stmt
+
 	mu        sync.Mutex
 	ids       map[idKey]idInfo
 	active    map[activeKey]struct{}
@@ -76,10 +81,16 @@ type idInfo struct {
 	at int64
 }
 
-type activeKey struct {
-	kind core.AnalyticsIDKind
-	day  int
-	n    uint32
+// activeKey packs (kind, day, n) in one word: the cache of active days
+// holds millions of them and is probed twice per event.
+type activeKey uint64
+
+func newActiveKey(kind core.AnalyticsIDKind, day int, n uint32) activeKey {
+	k := activeKey(uint32(day))<<32 | activeKey(n)
+	if kind == core.AnalyticsUsers {
+		k |= 1 << 63
+	}
+	return k
 }
 
 type dayKey struct {
@@ -143,7 +154,12 @@ func newSink(db *sql.DB, d dialect) *Sink {
 }
 
 // Close closes the sink's connections.
-func (s *Sink) Close() error { return s.db.Close() }
+func (s *Sink) Close() error {
+	if s.fullInsert != nil {
+		s.fullInsert.Close()
+	}
+	return s.db.Close()
+}
 
 func (s *Sink) migrate(ctx context.Context) error {
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -196,6 +212,13 @@ func (s *Sink) WriteEvents(ctx context.Context, events []core.AnalyticsEvent) er
 	}
 	s.mu.Unlock()
 
+	if _, bulk := s.d.(bulkInserter); !bulk && len(events) >= rowsPerStatement && s.fullInsert == nil {
+		st, err := s.db.PrepareContext(ctx, s.eventsInsert(rowsPerStatement))
+		if err != nil {
+			return err
+		}
+		s.fullInsert = st
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -243,7 +266,7 @@ func (s *Sink) WriteEvents(ctx context.Context, events []core.AnalyticsEvent) er
 			if !ok {
 				info = s.ids[k]
 			}
-			ak := activeKey{k.kind, ev.Day, info.n}
+			ak := newActiveKey(k.kind, ev.Day, info.n)
 			if _, seen := s.active[ak]; seen {
 				continue
 			}
@@ -317,8 +340,13 @@ func (s *Sink) insertEvents(ctx context.Context, tx *sql.Tx, events []core.Analy
 			}
 			args = append(args, s.d.time(ev.At), ev.Day, ev.Name, ev.InstallationID, ev.UserID, ev.Platform, ev.AppVersion, ev.Channel, dims)
 		}
-		q := s.d.rebind(valuesSQL("INSERT INTO _analytics_events (at, day, name, installation_id, user_id, platform, app_version, channel, dimensions) VALUES ", cols, len(chunk), s.d.jsonPlaceholder(), ""))
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		var err error
+		if len(chunk) == rowsPerStatement {
+			_, err = tx.StmtContext(ctx, s.fullInsert).ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, s.eventsInsert(len(chunk)), args...)
+		}
+		if err != nil {
 			return fmt.Errorf("inserting events: %w", err)
 		}
 	}
@@ -452,6 +480,12 @@ func (s *Sink) mergeParts(ctx context.Context, k dayKey) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// eventsInsert is the insert of n events.
+func (s *Sink) eventsInsert(n int) string {
+	return s.d.rebind(valuesSQL("INSERT INTO _analytics_events (at, day, name, installation_id, user_id, platform, app_version, channel, dimensions) VALUES ",
+		9, n, s.d.jsonPlaceholder(), ""))
 }
 
 // valuesSQL is head followed by n rows of cols "?" placeholders and tail;
