@@ -55,11 +55,11 @@ func AnalyticsDate(day int) time.Time { return time.Unix(int64(day)*86400, 0).UT
 
 // AnalyticsSink is the provider contract of the analytics kind: where
 // events go once the core batched them. The store sink keeps them (and
-// answers queries, AnalyticsReader); others forward them (a webhook, a
-// plugin, a column store).
+// answers the reports: core/analytics.Reader); others forward them (a
+// webhook, a plugin, a column store).
 //
 // Promises the core makes: WriteEvents is called by one goroutine at a
-// time, with 1 to a few thousand events, each checked as documented on
+// time, with 1 to analytics.batchSize events (2000 by default), each checked as documented on
 // AnalyticsEvent; the slice is not reused until WriteEvents returns.
 //
 // Promises a sink makes: a batch is written whole or not at all (an error
