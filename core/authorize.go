@@ -50,13 +50,6 @@ func (a *App) authorizerCovers(point, className string) bool {
 	return true
 }
 
-// AuthorizerCovers reports whether an Authorizer has a say in point and
-// className, for routes that allow only what a policy allows (analytics
-// reports for callers without the master key).
-func (a *App) AuthorizerCovers(point, className string) bool {
-	return a.authorizerCovers(point, className)
-}
-
 // PointOf is the decision point of an operation on className's objects:
 // users and sessions have their own, every other class is "objects".
 func PointOf(className string) string { return pointOf(className) }
@@ -236,4 +229,12 @@ func mergedObject(c *Class, orig Object, body map[string]any) map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// AuthorizerCovers reports whether the installed Authorizer (the policy
+// engine) has a say in point and className. Features whose routes are
+// master-key-only unless a policy is written for them (releases, analytics
+// reports) use it to tell "no policy" from "a policy allowed".
+func (a *App) AuthorizerCovers(point, className string) bool {
+	return a.authorizerCovers(point, className)
 }

@@ -34,6 +34,8 @@ type Handler struct {
 	// analytics serves the analytics routes (SetAnalytics); nil: events
 	// are dropped.
 	analytics Analytics
+	// releases serves app versions (SetReleases); nil: the feature is off.
+	releases Releases
 }
 
 type mount struct {

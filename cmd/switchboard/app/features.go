@@ -31,6 +31,7 @@ var featureList = []struct {
 	{"cloud", wireCloud},
 	{"livequery", wireLiveQuery},
 	{"leancloud", wireLeanCloud},
+	{"releases", wireReleases},
 	{"analytics", wireAnalytics},
 }
 
@@ -54,6 +55,12 @@ type features struct {
 	// fileAPI is the files API (set by the files feature), for features
 	// that take uploads in their own protocol (the LeanCloud dialect).
 	fileAPI *fileapi.Handler
+	// plugins runs the config's plugins (nil without any), for the
+	// providers features open themselves (files: plugin:NAME).
+	plugins core.PluginHost
+	// files is the files provider (set by the files feature), for features
+	// that read stored files themselves (releases measure and diff builds).
+	files   *core.Files
 	closers []func(ctx context.Context) error
 }
 
