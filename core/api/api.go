@@ -31,6 +31,9 @@ type Handler struct {
 	mounts map[string]mount
 	// cloud serves the cloud-code routes (SetCloudCode); nil: none deployed.
 	cloud CloudCode
+	// analytics serves the analytics routes (SetAnalytics); nil: events
+	// are dropped.
+	analytics Analytics
 	// releases serves app versions (SetReleases); nil: the feature is off.
 	releases Releases
 }

@@ -118,6 +118,10 @@ var routes = []route{
 	{"PUT /releases/{id}", "releases.update", (*Handler).updateRelease, false},
 	{"POST /updates/check", "updates.check", (*Handler).checkUpdate, false},
 	{"GET /updates/check", "updates.check_get", (*Handler).checkUpdate, false},
+
+	// analytics: Parse's event ingestion, and Switchboard's reports
+	{"POST /events/{name}", "events.track", (*Handler).trackEvent, true},
+	{"GET /analytics/{report}", "analytics.report", (*Handler).analyticsReport, false},
 }
 
 // RouteInfo describes one route of the API.

@@ -101,6 +101,7 @@ type Config struct {
 	Policies         Policies   `yaml:"policies"`
 	LiveQuery        LiveQuery  `yaml:"liveQuery"`
 	LeanCloud        LeanCloud  `yaml:"leancloud"`
+	Analytics        Analytics  `yaml:"analytics"`
 	Releases         Releases   `yaml:"releases"`
 
 	// Plugins are the out-of-process providers (plugins.go).
@@ -241,6 +242,7 @@ func Default() *Config {
 		SMS:                              ProviderSection{Provider: "log"},
 		Mail:                             ProviderSection{Provider: "log"},
 		Jobs:                             Jobs{Provider: "river", CleanupSchedule: "*/10 * * * *"},
+		Analytics:                        Analytics{Provider: "store", Timezone: "UTC"},
 		LoginRateLimit:                   LoginRateLimit{Requests: 30, Window: Duration(time.Minute)},
 		SMSCode: SMSCode{Length: 6, TTL: Duration(5 * time.Minute), Interval: Duration(time.Minute),
 			DailyLimit: 10, IPHourly: 30, MaxAttempts: 5},

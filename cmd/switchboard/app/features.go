@@ -32,6 +32,7 @@ var featureList = []struct {
 	{"livequery", wireLiveQuery},
 	{"leancloud", wireLeanCloud},
 	{"releases", wireReleases},
+	{"analytics", wireAnalytics},
 }
 
 // features is what the features are wired into.
