@@ -2,7 +2,7 @@
 # HTTP load benchmark: builds the server, starts it on a fresh data folder,
 # seeds an indexed class, deploys cloud code, and runs wrk against create
 # (plain, and with a beforeSave that sets one field), get-by-id, a trivial
-# cloud function and a filtered sorted page. Get and page also run, in the
+# cloud function, a filtered sorted page and a count. Get, page and count also run, in the
 # same run, against bench/bare: the physical limit, a bare handler doing
 # only the store call on the same database; each is reported as a ratio to
 # it. Usage:
@@ -10,6 +10,9 @@
 #   DURATION=5s CONNS=64 bench/http/run.sh
 #   SWITCHBOARD_DATABASE_URL=postgres://... bench/http/run.sh
 #   BENCH_BIN=/path/to/binary bench/http/run.sh   # another build (e.g. bench/noophook)
+#   SCENARIOS="create get page" bench/http/run.sh  # only these (create, hooked, get, function, page, count)
+#   PROFILE=/tmp/prof bench/http/run.sh   # the server built from bench/pprofserve; CPU, allocation
+#                                         # and block profiles of each scenario saved there
 # Needs wrk (apt-get install wrk) and curl. Prints requests/s and p50/p99.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,9 +28,13 @@ trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' E
 command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install wrk" >&2; exit 1; }
 if [ -n "${BENCH_BIN:-}" ]; then
   cp "$BENCH_BIN" "$work/switchboard"
+elif [ -n "${PROFILE:-}" ]; then
+  mkdir -p "$PROFILE"
+  (cd "$root" && go build -o "$work/switchboard" ./bench/pprofserve)
 else
   (cd "$root" && go build -o "$work/switchboard" ./cmd/switchboard)
 fi
+export PPROF_ADDR=127.0.0.1:$((PORT + 2))
 export SWITCHBOARD_APP_ID=bench SWITCHBOARD_MASTER_KEY=benchmaster SWITCHBOARD_LOG_LEVEL=${SWITCHBOARD_LOG_LEVEL:-error}
 "$work/switchboard" serve --http "127.0.0.1:$PORT" --dir "$work/data" >"$work/server.log" 2>&1 &
 pid=$!
@@ -69,8 +76,21 @@ bare_pid=$!
 trap 'kill $pid $bare_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$BARE_PORT/health" >/dev/null && break; sleep 0.1; done
 
+# profile NAME: while a scenario runs on the server, its CPU profile (all
+# but the first and last second), then the allocations and blocking since
+# the start, into $PROFILE/NAME.{cpu,allocs,block}.pprof.
+profile() {
+  local secs=$(( ${DURATION%s} - 2 ))
+  curl -fs "http://$PPROF_ADDR/debug/pprof/allocs" -o "$PROFILE/$1.allocs0.pprof"
+  sleep 1
+  curl -fs "http://$PPROF_ADDR/debug/pprof/profile?seconds=$secs" -o "$PROFILE/$1.cpu.pprof"
+  curl -fs "http://$PPROF_ADDR/debug/pprof/allocs" -o "$PROFILE/$1.allocs.pprof"
+  curl -fs "http://$PPROF_ADDR/debug/pprof/block" -o "$PROFILE/$1.block.pprof"
+}
+
 # wrk_run PORT SCRIPT: requests/s and the percentiles, one line each.
 wrk_run() {
+  if [ -n "${PROFILE:-}" ] && [ "$1" = "$PORT" ]; then profile "${2%.lua}" & fi
   BENCH_IDS="$work/ids.txt" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$here/$2" \
     -H "X-Parse-Application-Id: bench" -H "Content-Type: application/json" "http://127.0.0.1:$1" \
     | grep -E "Requests/sec|Non-2xx|Socket errors|p50="
@@ -90,8 +110,11 @@ vs_bare() {
   echo "$bare" | sed 's/^/bare limit:  /'
   python3 -c 'import re,sys; r=lambda s: float(re.search(r"Requests/sec:\s+([\d.]+)", s).group(1)); print("ratio to the bare limit: %.2fx" % (r(sys.argv[1]) / r(sys.argv[2])))' "$ours" "$bare"
 }
-run "create" create.lua
-run "create, beforeSave sets one field" create_hooked.lua
-vs_bare "get by id" get.lua
-run "cloud function () => 'hi'" function.lua
-vs_bare "filtered sorted page (indexed)" page.lua
+SCENARIOS=" ${SCENARIOS:-create hooked get function page count} "
+want() { [[ "$SCENARIOS" == *" $1 "* ]]; }
+if want create; then run "create" create.lua; fi
+if want hooked; then run "create, beforeSave sets one field" create_hooked.lua; fi
+if want get; then vs_bare "get by id" get.lua; fi
+if want function; then run "cloud function () => 'hi'" function.lua; fi
+if want page; then vs_bare "filtered sorted page (indexed)" page.lua; fi
+if want count; then vs_bare "count (indexed)" count.lua; fi
