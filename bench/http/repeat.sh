@@ -4,7 +4,8 @@
 # median requests/s, p50 and p99 of the server and of the bare limit, and
 # the median of the per-run ratios (each ratio comes from one run: the
 # machine's load changes between runs, not within one). Usage:
-#   bench/http/repeat.sh                               # 3 runs: create, get, page and count
+#   bench/http/repeat.sh                               # 3 runs: create, get, page and count,
+#                                                      # 5 s a scenario, 3 rounds against the bare limit
 #   RUNS=2 DURATION=10s BENCH_BIN=/path/to/binary bench/http/repeat.sh
 #   STORES=sqlite bench/http/repeat.sh
 # PostgreSQL is 127.0.0.1:5432 as user postgres unless PGURL says otherwise
@@ -16,6 +17,8 @@ RUNS=${RUNS:-3}
 STORES=${STORES:-sqlite postgres}
 PGURL=${PGURL:-postgres://postgres@127.0.0.1:5432}
 export SCENARIOS=${SCENARIOS:-create get page count}
+# Each scenario against the bare limit: 3 rounds of 5 s each, alternating.
+export DURATION=${DURATION:-5s} ROUNDS=${ROUNDS:-3}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 for i in $(seq "$RUNS"); do

@@ -7,7 +7,8 @@
 # only the store call on the same database; each is reported as a ratio to
 # it. Usage:
 #   bench/http/run.sh                      # SQLite, c=32, 15 s per scenario
-#   DURATION=5s CONNS=64 bench/http/run.sh
+#                                          # (3 rounds of 15 s each, server and bare alternating)
+#   DURATION=5s ROUNDS=1 CONNS=64 bench/http/run.sh
 #   SWITCHBOARD_DATABASE_URL=postgres://... bench/http/run.sh
 #   BENCH_BIN=/path/to/binary bench/http/run.sh   # another build (e.g. bench/noophook)
 #   SCENARIOS="create get page" bench/http/run.sh  # only these (create, hooked, get, function, page, count)
@@ -18,6 +19,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 DURATION=${DURATION:-15s}
+ROUNDS=${ROUNDS:-3} # rounds of server and bare limit, alternating (vs_bare)
 CONNS=${CONNS:-32}
 THREADS=${THREADS:-2}
 SEED=${SEED:-10000}
@@ -99,16 +101,33 @@ run() {
   echo "== $1 (c=$CONNS, $DURATION)"
   wrk_run "$PORT" "$2"
 }
-# vs_bare runs a scenario on the server, then on the bare limit, and prints
-# the ratio of their requests/s.
+# vs_bare runs a scenario on the server and on the bare limit, ROUNDS
+# times each, alternating, so that both see the same load from whatever
+# else runs on the machine. It prints the mean requests/s of each over its
+# rounds, the median of the rounds' p50 and p99, and the ratio of the means.
 vs_bare() {
-  echo "== $1 (c=$CONNS, $DURATION)"
-  local ours bare
-  ours=$(wrk_run "$PORT" "$2")
-  bare=$(wrk_run "$BARE_PORT" "$2")
-  echo "$ours" | sed 's/^/switchboard: /'
-  echo "$bare" | sed 's/^/bare limit:  /'
-  python3 -c 'import re,sys; r=lambda s: float(re.search(r"Requests/sec:\s+([\d.]+)", s).group(1)); print("ratio to the bare limit: %.2fx" % (r(sys.argv[1]) / r(sys.argv[2])))' "$ours" "$bare"
+  echo "== $1 (c=$CONNS, $ROUNDS × $DURATION each, alternating)"
+  local ours="" bare=""
+  for _ in $(seq "$ROUNDS"); do
+    ours+=$(wrk_run "$PORT" "$2")$'\n'
+    bare+=$(wrk_run "$BARE_PORT" "$2")$'\n'
+  done
+  python3 - "$ours" "$bare" <<'PY'
+import re, statistics, sys
+def summary(text):
+    rps = [float(x) for x in re.findall(r"Requests/sec:\s+([\d.]+)", text)]
+    p50 = [float(x) for x in re.findall(r"p50=([\d.]+)ms", text)]
+    p99 = [float(x) for x in re.findall(r"p99=([\d.]+)ms", text)]
+    extra = [l for l in text.splitlines() if "Non-2xx" in l or "Socket errors" in l]
+    return statistics.mean(rps), statistics.median(p50), statistics.median(p99), extra
+ours, bare = summary(sys.argv[1]), summary(sys.argv[2])
+for who, (rps, p50, p99, extra) in (("switchboard:", ours), ("bare limit: ", bare)):
+    print("%s Requests/sec: %10.2f" % (who, rps))
+    print("%s p50=%.2fms p99=%.2fms" % (who, p50, p99))
+    for l in extra:
+        print(who, l.strip())
+print("ratio to the bare limit: %.2fx" % (ours[0] / bare[0]))
+PY
 }
 SCENARIOS=" ${SCENARIOS:-create hooked get function page count} "
 want() { [[ "$SCENARIOS" == *" $1 "* ]]; }
