@@ -12,9 +12,12 @@
 #   SWITCHBOARD_DATABASE_URL=postgres://... bench/http/run.sh
 #   BENCH_BIN=/path/to/binary bench/http/run.sh   # another build (e.g. bench/noophook)
 #   SCENARIOS="create get page" bench/http/run.sh  # only these (create, hooked, get, function, page, count)
-#   PROFILE=/tmp/prof bench/http/run.sh   # the server built from bench/pprofserve; CPU, allocation
-#                                         # and block profiles of each scenario saved there
-# Needs wrk (apt-get install wrk) and curl. Prints requests/s and p50/p99.
+#   PROFILE=/tmp/prof bench/http/run.sh   # the server built from bench/pprofserve (or BENCH_BIN, built
+#                                         # from it); CPU, allocation and block profiles of each
+#                                         # scenario saved there
+# Needs wrk (apt-get install wrk) and curl. Prints requests/s, p50/p99 and
+# the server's CPU time per request; against the bare limit, the ratio of
+# requests/s and the ratio of CPU per request (bare/ours, 1 is as cheap).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -28,10 +31,10 @@ work=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
 command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install wrk" >&2; exit 1; }
+if [ -n "${PROFILE:-}" ]; then mkdir -p "$PROFILE"; fi
 if [ -n "${BENCH_BIN:-}" ]; then
   cp "$BENCH_BIN" "$work/switchboard"
 elif [ -n "${PROFILE:-}" ]; then
-  mkdir -p "$PROFILE"
   (cd "$root" && go build -o "$work/switchboard" ./bench/pprofserve)
 else
   (cd "$root" && go build -o "$work/switchboard" ./cmd/switchboard)
@@ -90,8 +93,24 @@ profile() {
   curl -fs "http://$PPROF_ADDR/debug/pprof/block" -o "$PROFILE/$1.block.pprof"
 }
 
-# wrk_run PORT SCRIPT: requests/s and the percentiles, one line each.
+# cpu_ticks PID: the CPU time a process has used, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# wrk_run PORT SCRIPT: requests/s, the percentiles, and the CPU time the
+# process serving PORT used per request (its own, not wrk's: steadier than
+# requests/s on a machine other work shares), one line each.
 wrk_run() {
+  local target=$pid out t0 t1
+  if [ "$1" = "$BARE_PORT" ]; then target=$bare_pid; fi
+  if [ -n "${PROFILE:-}" ] && [ "$1" = "$PORT" ]; then profile "${2%.lua}" & fi
+  t0=$(cpu_ticks "$target")
+  out=$(BENCH_IDS="$work/ids.txt" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$here/$2" \
+    -H "X-Parse-Application-Id: bench" -H "Content-Type: application/json" "http://127.0.0.1:$1")
+  t1=$(cpu_ticks "$target")
+  echo "$out" | grep -E "Requests/sec|Non-2xx|Socket errors|p50="
+  echo "$out" | awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '/requests in/ { printf "cpu=%.1fus/req\n", d * 1e6 / hz / $1 }'
+}
+run() {
   if [ -n "${PROFILE:-}" ] && [ "$1" = "$PORT" ]; then profile "${2%.lua}" & fi
   BENCH_IDS="$work/ids.txt" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$here/$2" \
     -H "X-Parse-Application-Id: bench" -H "Content-Type: application/json" "http://127.0.0.1:$1" \
@@ -118,15 +137,18 @@ def summary(text):
     rps = [float(x) for x in re.findall(r"Requests/sec:\s+([\d.]+)", text)]
     p50 = [float(x) for x in re.findall(r"p50=([\d.]+)ms", text)]
     p99 = [float(x) for x in re.findall(r"p99=([\d.]+)ms", text)]
+    cpu = [float(x) for x in re.findall(r"cpu=([\d.]+)us/req", text)]
     extra = [l for l in text.splitlines() if "Non-2xx" in l or "Socket errors" in l]
-    return statistics.mean(rps), statistics.median(p50), statistics.median(p99), extra
+    return statistics.mean(rps), statistics.median(p50), statistics.median(p99), statistics.mean(cpu), extra
 ours, bare = summary(sys.argv[1]), summary(sys.argv[2])
-for who, (rps, p50, p99, extra) in (("switchboard:", ours), ("bare limit: ", bare)):
+for who, (rps, p50, p99, cpu, extra) in (("switchboard:", ours), ("bare limit: ", bare)):
     print("%s Requests/sec: %10.2f" % (who, rps))
     print("%s p50=%.2fms p99=%.2fms" % (who, p50, p99))
+    print("%s cpu=%.1fus/req" % (who, cpu))
     for l in extra:
         print(who, l.strip())
 print("ratio to the bare limit: %.2fx" % (ours[0] / bare[0]))
+print("cpu ratio (bare's CPU per request / ours): %.2fx" % (bare[3] / ours[3]))
 PY
 }
 SCENARIOS=" ${SCENARIOS:-create hooked get function page count} "

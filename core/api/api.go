@@ -389,12 +389,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // same escaping and number forms: TestReplyJSONLikeEncodingJSON) in about
 // half the time with one allocation instead of one per value.
 func marshalReply(status int, v any) (int, []byte) {
-	b, err := gojson.Marshal(v)
+	b, err := MarshalJSON(v)
 	if err != nil {
 		return http.StatusInternalServerError, []byte(`{"code":1,"error":"internal server error"}`)
 	}
 	return status, b
 }
+
+// MarshalJSON is the encoder of the API's replies (see marshalReply): the
+// same bytes as encoding/json's Marshal.
+func MarshalJSON(v any) ([]byte, error) { return gojson.Marshal(v) }
 
 func writeRaw(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
