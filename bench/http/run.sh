@@ -40,7 +40,9 @@ else
   (cd "$root" && go build -o "$work/switchboard" ./cmd/switchboard)
 fi
 export PPROF_ADDR=127.0.0.1:$((PORT + 2))
-export SWITCHBOARD_APP_ID=bench SWITCHBOARD_MASTER_KEY=benchmaster SWITCHBOARD_LOG_LEVEL=${SWITCHBOARD_LOG_LEVEL:-error}
+# The default log level: the request log is on, one line a request, as
+# deployed (SWITCHBOARD_LOG_LEVEL=error turns it off).
+export SWITCHBOARD_APP_ID=bench SWITCHBOARD_MASTER_KEY=benchmaster SWITCHBOARD_LOG_LEVEL=${SWITCHBOARD_LOG_LEVEL:-info}
 "$work/switchboard" serve --http "127.0.0.1:$PORT" --dir "$work/data" >"$work/server.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
