@@ -846,6 +846,13 @@ func (s *Store) find(ctx context.Context, ss session, class *core.Class, q *core
 		return []core.Object{}, nil
 	}
 	p := s.plans.get(s.d, class)
+	if sql, id, ok := p.getByID(q); ok {
+		rows, err := ss.query(ctx, sql, id)
+		if err != nil {
+			return nil, wrap("find in "+p.name, err)
+		}
+		return s.scanObjects(rows, p, p.cols)
+	}
 	cols, sel := selectColumns(p, q.Keys)
 	b := NewBuilder(s.d)
 	c := compiler{s: s, b: b}
@@ -887,6 +894,27 @@ func (s *Store) find(ctx context.Context, ss session, class *core.Class, q *core
 		return nil, wrap("find in "+p.name, err)
 	}
 	return s.scanObjects(rows, p, cols)
+}
+
+// getByID returns the statement of plan.getPublic or plan.getAll and its
+// argument when q is a get by id of a whole object (the shape core gives
+// GET /classes/C/:id) by the public or with no ACL; ok false otherwise.
+func (p *plan) getByID(q *core.Query) (sql string, id string, ok bool) {
+	w, isCmp := q.Where.(core.Cmp)
+	if !isCmp || w.Field != core.FieldObjectID || w.Op != core.OpEq || len(w.Path) > 0 ||
+		q.Limit != 1 || q.Skip != 0 || len(q.Order) > 0 || q.Keys != nil {
+		return "", "", false
+	}
+	if id, ok = w.Value.(string); !ok {
+		return "", "", false
+	}
+	switch {
+	case q.ReadACL == nil:
+		return p.getAll, id, true
+	case len(q.ReadACL) == 1 && q.ReadACL[0] == core.PublicPrincipal:
+		return p.getPublic, id, true
+	}
+	return "", "", false
 }
 
 // sortedDrive reports whether a find reads its candidates in order from

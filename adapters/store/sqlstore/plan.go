@@ -65,6 +65,10 @@ type plan struct {
 	selectAll string // column list for every field (alias "t")
 	returning string // the same columns, unqualified, for RETURNING
 	insert    string // INSERT of every column
+	// getPublic and getAll read one object by objectId, whole, as the
+	// public may read it and with no ACL: a get by id, most reads, skips
+	// compiling its query (find).
+	getPublic, getAll string
 
 	insertReaders string // insert with the readers in one statement (RowInserter), or ""
 	insertBatch   string // insert of many rows (BatchInserter), or ""
@@ -173,6 +177,8 @@ func newPlan(d Dialect, c *core.Class) *plan {
 	}
 	p.selectAll = sb.String()
 	p.returning = strings.ReplaceAll(p.selectAll, `t."`, `"`)
+	p.getAll = "SELECT " + p.selectAll + " FROM " + p.table + ` t WHERE t."objectId" = ` + d.Placeholder(1) + " LIMIT 1"
+	p.getPublic = "SELECT " + p.selectAll + " FROM " + p.table + ` t WHERE t."objectId" = ` + d.Placeholder(1) + ` AND t."_rpub" LIMIT 1`
 
 	b := NewBuilder(d)
 	b.WriteString("INSERT INTO ")
