@@ -1,6 +1,7 @@
 package core
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -22,5 +23,29 @@ func TestFormatTimeLikeLayout(t *testing.T) {
 		if got, want := FormatTime(tm), tm.UTC().Format("2006-01-02T15:04:05.000Z"); got != want {
 			t.Errorf("FormatTime(%v) = %q, want %q", tm, got, want)
 		}
+	}
+}
+
+// encodeOwned turns the store's object into its reply in place; it must
+// give what EncodeObject gives on a copy.
+func TestEncodeOwnedLikeEncodeObject(t *testing.T) {
+	c := &Class{Name: "Doc", Fields: map[string]Field{"rel": {Type: TypeRelation, TargetClass: "Other"}, "p": {Type: TypePointer, TargetClass: "Other"}}}
+	now := time.Date(2026, 12, 6, 7, 30, 39, 123000000, time.UTC)
+	obj := func() Object {
+		return Object{FieldObjectID: "abcdefghij", FieldCreatedAt: now, FieldUpdatedAt: now, FieldACL: ACL{"*": {Read: true}},
+			"p": Pointer{ClassName: "Other", ObjectID: "x"}, "n": 1.5, "gone": nil, "_hashed_password": "secret", "tags": []any{"a"}}
+	}
+	want := EncodeObject(c, obj())
+	got := encodeOwned(c, obj())
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("encodeOwned = %v\nEncodeObject = %v", got, want)
+	}
+	if _, ok := got["_hashed_password"]; ok {
+		t.Error("an internal field was kept")
+	}
+	noACL := obj()
+	noACL[FieldACL] = ACL(nil)
+	if _, ok := encodeOwned(c, noACL)[FieldACL]; ok {
+		t.Error("a nil ACL was kept")
 	}
 }
