@@ -21,7 +21,7 @@ test-parse-import:
 
 # Go benchmarks of the store and the API (no timing assertions anywhere).
 bench:
-	go test -run XXX -bench . -benchtime 2s ./adapters/store/sqlite ./adapters/store/postgres ./test/integration
+	go test -run XXX -bench . -benchtime 2s ./adapters/store/sqlite ./adapters/store/postgres ./test/integration ./core/api
 
 # HTTP load with wrk, c=32, 15 s per scenario.
 bench-http:
