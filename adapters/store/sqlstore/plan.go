@@ -73,15 +73,15 @@ type plan struct {
 	insertReaders string // insert with the readers in one statement (RowInserter), or ""
 	insertBatch   string // insert of many rows (BatchInserter), or ""
 
-	sorts       []sortCol      // the sort fields the readers rows carry
-	sortByName  map[string]int // index in sorts by field name
+	sorts      []sortCol      // the sort fields the readers rows carry
+	sortByName map[string]int // index in sorts by field name
 	// readersView is the readers table seen as a class whose only fields
 	// are the sort fields, for predicates on their copies (countReaders).
 	readersView *plan
 	// only, when set, are all the fields of the plan (see readersView).
-	only map[string]column
-	addReaders  string         // insert of one readers row with its sort values
-	copyReaders string         // insert of one readers row, sort values copied from the row
+	only        map[string]column
+	addReaders  string // insert of one readers row with its sort values
+	copyReaders string // insert of one readers row, sort values copied from the row
 }
 
 // sortCol is a sort field of a class (see sortFields): a column of the
