@@ -44,3 +44,11 @@ func (l *rateLimiter) allow(key string, limit int, period time.Duration) bool {
 	w.count++
 	return w.count <= limit
 }
+
+// AllowRate records one event for key (namespaced by the caller, e.g.
+// "updates:"+ip) and reports whether it is within limit events per period
+// on this node (limit < 0: unlimited). Features with public routes use it
+// to bound abuse the way the App bounds logins and SMS codes.
+func (a *App) AllowRate(key string, limit int, period time.Duration) bool {
+	return a.limiter.allow(key, limit, period)
+}

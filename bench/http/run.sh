@@ -5,13 +5,16 @@
 # cloud function, a filtered sorted page and a count. Get, page and count also run, in the
 # same run, against bench/bare: the physical limit, a bare handler doing
 # only the store call on the same database; each is reported as a ratio to
-# it. Usage:
+# it. The update check of app versions and get-by-id run in interleaved
+# rounds, reported as the median ratio (the issue's bar: at least 0.8). Usage:
 #   bench/http/run.sh                      # SQLite, c=32, 15 s per scenario
 #                                          # (3 rounds of 15 s each, server and bare alternating)
 #   DURATION=5s ROUNDS=1 CONNS=64 bench/http/run.sh
 #   SWITCHBOARD_DATABASE_URL=postgres://... bench/http/run.sh
 #   BENCH_BIN=/path/to/binary bench/http/run.sh   # another build (e.g. bench/noophook)
-#   SCENARIOS="create get page" bench/http/run.sh  # only these (create, hooked, get, function, page, count)
+#   SCENARIOS="create get page" bench/http/run.sh  # only these (create, hooked, get, updates,
+#                                         # function, page, count); updates: get-by-id and the
+#                                         # update check in interleaved rounds
 #   PROFILE=/tmp/prof bench/http/run.sh   # the server built from bench/pprofserve (or BENCH_BIN, built
 #                                         # from it); CPU, allocation and block profiles of each
 #                                         # scenario saved there
@@ -43,6 +46,8 @@ export PPROF_ADDR=127.0.0.1:$((PORT + 2))
 # The default log level: the request log is on, one line a request, as
 # deployed (SWITCHBOARD_LOG_LEVEL=error turns it off).
 export SWITCHBOARD_APP_ID=bench SWITCHBOARD_MASTER_KEY=benchmaster SWITCHBOARD_LOG_LEVEL=${SWITCHBOARD_LOG_LEVEL:-info}
+# wrk comes from one address: the per-IP limit of update checks is off.
+export SWITCHBOARD_RELEASES__CHECK_REQUESTS_PER_MINUTE=-1
 "$work/switchboard" serve --http "127.0.0.1:$PORT" --dir "$work/data" >"$work/server.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
@@ -71,6 +76,26 @@ for start in range(0, n, 500):
     for item in json.load(urllib.request.urlopen(r)):
         ids.append(item["success"]["objectId"])
 open(out, "w").write("\n".join(ids) + "\n")
+PY
+
+# Three Android releases of a small build (release 3 in a 50% rollout);
+# check.lua sends the base sha256 of each version.
+python3 - "$base" "$work/check_shas.txt" <<'PY'
+import hashlib, json, os, sys, urllib.request
+base, out = sys.argv[1], sys.argv[2]
+H = {"X-Parse-Application-Id": "bench", "X-Parse-Master-Key": "benchmaster"}
+def call(method, path, data, ctype="application/json"):
+    r = urllib.request.Request(base + path, data=data, method=method, headers=dict(H, **{"Content-Type": ctype}))
+    return json.load(urllib.request.urlopen(r))
+shas = []
+build = bytearray(os.urandom(200_000))
+for v in (1, 2, 3):
+    build[v * 1000:v * 1000 + 100] = os.urandom(100)
+    name = call("POST", "/files/app.apk", bytes(build), "application/octet-stream")["name"]
+    call("POST", "/releases", json.dumps({"platform": "android", "versionCode": v, "file": {"__type": "File", "name": name},
+        "mandatory": v == 2, "rolloutPercent": 50 if v == 3 else 100}).encode())
+    shas.append(hashlib.sha256(build).hexdigest())
+open(out, "w").write("\n".join(shas) + "\n")
 PY
 
 # The bare limit reads the same database: the SQLite file (WAL lets it
@@ -106,17 +131,11 @@ wrk_run() {
   if [ "$1" = "$BARE_PORT" ]; then target=$bare_pid; fi
   if [ -n "${PROFILE:-}" ] && [ "$1" = "$PORT" ]; then profile "${2%.lua}" & fi
   t0=$(cpu_ticks "$target")
-  out=$(BENCH_IDS="$work/ids.txt" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$here/$2" \
+  out=$(BENCH_IDS="$work/ids.txt" BENCH_SHAS="$work/check_shas.txt" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$here/$2" \
     -H "X-Parse-Application-Id: bench" -H "Content-Type: application/json" "http://127.0.0.1:$1")
   t1=$(cpu_ticks "$target")
   echo "$out" | grep -E "Requests/sec|Non-2xx|Socket errors|p50="
   echo "$out" | awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '/requests in/ { printf "cpu=%.1fus/req\n", d * 1e6 / hz / $1 }'
-}
-run() {
-  if [ -n "${PROFILE:-}" ] && [ "$1" = "$PORT" ]; then profile "${2%.lua}" & fi
-  BENCH_IDS="$work/ids.txt" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$here/$2" \
-    -H "X-Parse-Application-Id: bench" -H "Content-Type: application/json" "http://127.0.0.1:$1" \
-    | grep -E "Requests/sec|Non-2xx|Socket errors|p50="
 }
 run() {
   echo "== $1 (c=$CONNS, $DURATION)"
@@ -153,11 +172,27 @@ print("ratio to the bare limit: %.2fx" % (ours[0] / bare[0]))
 print("cpu ratio (bare's CPU per request / ours): %.2fx" % (bare[3] / ours[3]))
 PY
 }
-SCENARIOS=" ${SCENARIOS:-create hooked get function page count} "
+# vs_get runs get-by-id and the update check in ROUNDS interleaved rounds
+# (default 3), so that load from elsewhere on the machine hits both alike,
+# and prints each round and the median of their ratios.
+vs_get() {
+  echo "== get by id and update check, ${ROUNDS:-3} interleaved rounds (c=$CONNS, $DURATION each)"
+  local get check ratios=""
+  for round in $(seq "${ROUNDS:-3}"); do
+    get=$(wrk_run "$PORT" get.lua)
+    check=$(wrk_run "$PORT" check.lua)
+    echo "$get" | sed "s/^/round $round get by id:    /"
+    echo "$check" | sed "s/^/round $round update check: /"
+    ratios="$ratios $(python3 -c 'import re,sys; r=lambda s: float(re.search(r"Requests/sec:\s+([\d.]+)", s).group(1)); print("%.3f" % (r(sys.argv[2]) / r(sys.argv[1])))' "$get" "$check")"
+  done
+  python3 -c 'import statistics,sys; v=[float(x) for x in sys.argv[1:]]; print("update check / get by id: rounds %s, median %.2fx (bar: >= 0.80)" % (" ".join("%.2f" % x for x in v), statistics.median(v)))' $ratios
+}
+SCENARIOS=" ${SCENARIOS:-create hooked get updates function page count} "
 want() { [[ "$SCENARIOS" == *" $1 "* ]]; }
 if want create; then run "create" create.lua; fi
 if want hooked; then run "create, beforeSave sets one field" create_hooked.lua; fi
 if want get; then vs_bare "get by id" get.lua; fi
+if want updates; then vs_get; fi
 if want function; then run "cloud function () => 'hi'" function.lua; fi
 if want page; then vs_bare "filtered sorted page (indexed)" page.lua; fi
 if want count; then vs_bare "count (indexed)" count.lua; fi

@@ -63,6 +63,7 @@ Usage:
   switchboard policy test [--verbose] [DIR]
   switchboard policy eval --input FILE [--dir DIR] [--schema FILE]
   switchboard import leancloud EXPORT_DIR_OR_ARCHIVE [--config FILE] [--dir DATA_DIR]
+  switchboard release publish FILE --platform P --version-code N [...] | list | rollout | rollback  --server URL
   switchboard version
   switchboard help
 
@@ -123,6 +124,8 @@ func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return policyCommand(ctx, args[1:], stdout, stderr)
 	case "import":
 		return importCommand(ctx, args[1:], environ, stdout, stderr)
+	case "release":
+		return releaseCommand(ctx, args[1:], environ, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "switchboard", versionString())
 		return exitOK
@@ -263,7 +266,7 @@ func run(ctx context.Context, cfg *config.Config, generateKey bool, log *slog.Lo
 	opts.Ready = app.Ready
 	opts.Store = providers.store
 	opts.Logger = log
-	feats := &features{cfg: cfg, log: log, app: app, api: apiHandler, server: &opts, store: providers.store}
+	feats := &features{cfg: cfg, log: log, app: app, api: apiHandler, server: &opts, store: providers.store, plugins: providers.plugins}
 	// Features close before the App: they may still write through it.
 	defer func() {
 		if err := feats.close(context.WithoutCancel(ctx)); err != nil {

@@ -12,8 +12,8 @@ import (
 	"github.com/switchboardhq/switchboard/core/config"
 	"github.com/switchboardhq/switchboard/core/fileapi"
 	"github.com/switchboardhq/switchboard/core/server"
-	"github.com/switchboardhq/switchboard/hooks/coreapp"
 	"github.com/switchboardhq/switchboard/hooks"
+	"github.com/switchboardhq/switchboard/hooks/coreapp"
 )
 
 // featureList is the table of the server's features beyond the data API,
@@ -31,6 +31,7 @@ var featureList = []struct {
 	{"cloud", wireCloud},
 	{"livequery", wireLiveQuery},
 	{"leancloud", wireLeanCloud},
+	{"releases", wireReleases},
 }
 
 // features is what the features are wired into.
@@ -53,6 +54,12 @@ type features struct {
 	// fileAPI is the files API (set by the files feature), for features
 	// that take uploads in their own protocol (the LeanCloud dialect).
 	fileAPI *fileapi.Handler
+	// plugins runs the config's plugins (nil without any), for the
+	// providers features open themselves (files: plugin:NAME).
+	plugins core.PluginHost
+	// files is the files provider (set by the files feature), for features
+	// that read stored files themselves (releases measure and diff builds).
+	files   *core.Files
 	closers []func(ctx context.Context) error
 }
 
