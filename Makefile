@@ -26,7 +26,7 @@ test-parse-import:
 
 # Go benchmarks of the store and the API (no timing assertions anywhere).
 bench:
-	go test -run XXX -bench . -benchtime 2s ./adapters/store/sqlite ./adapters/store/postgres ./test/integration
+	go test -run XXX -bench . -benchtime 2s ./adapters/store/sqlite ./adapters/store/postgres ./test/integration ./core/api
 
 # Analytics: 10M events through the ingestion path into PostgreSQL, then the
 # reports' latency and the raw table's size (README, "Analytics").

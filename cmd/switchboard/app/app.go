@@ -162,7 +162,7 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	if cfg == nil {
 		return code
 	}
-	log := newLogger(cfg, stderr)
+	log := newLogger(cfg, newGroupWriter(stderr))
 	slog.SetDefault(log)
 	if err := run(ctx, cfg, generateKey, log, stdout); err != nil {
 		log.Error("switchboard stopped", "err", err)
