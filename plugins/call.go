@@ -26,7 +26,7 @@ func unary[Resp any](ctx context.Context, p *process, call func(ctx context.Cont
 	var trailer metadata.MD
 	resp, err := call(cctx, conn, grpc.Trailer(&trailer))
 	if err != nil {
-		return zero, p.callError(ctx, cctx.Err() != nil, err, trailer)
+		return zero, p.callError(ctx, ended(cctx) != nil, err, trailer)
 	}
 	return resp, nil
 }
@@ -34,10 +34,24 @@ func unary[Resp any](ctx context.Context, p *process, call func(ctx context.Cont
 // callError is the host's error for a failed call; timedOut says the
 // call's own deadline (not the caller's) cut it off.
 func (p *process) callError(ctx context.Context, timedOut bool, err error, trailer metadata.MD) error {
-	if timedOut && ctx.Err() == nil {
+	if timedOut && ended(ctx) == nil {
 		return core.Errorf(core.CodeConnectionFailed, "plugin %q did not answer within %s (its timeout); it may be overloaded or hung", p.spec.Name, p.spec.Timeout)
 	}
 	return fromStatus(ctx, p.spec.Name, err, trailer)
+}
+
+// ended is ctx's error, or DeadlineExceeded once its deadline has passed
+// even if its timer has not fired yet: gRPC sends the deadline to the
+// plugin, whose side may end the call (RST_STREAM CANCEL) a moment before
+// ours notices.
+func ended(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
 
 // watchdog cancels a stream when one step (sending a chunk, receiving

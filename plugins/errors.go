@@ -97,7 +97,7 @@ func fromStatus(ctx context.Context, plugin string, err error, trailer metadata.
 	if err == nil {
 		return nil
 	}
-	if ctxErr := ctx.Err(); ctxErr != nil {
+	if ctxErr := ended(ctx); ctxErr != nil {
 		return &core.Error{Code: core.CodeConnectionFailed, Message: "plugin " + strconv.Quote(plugin) + ": the call was canceled", Err: ctxErr}
 	}
 	st := status.Convert(err)
