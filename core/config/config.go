@@ -101,6 +101,7 @@ type Config struct {
 	Policies         Policies   `yaml:"policies"`
 	LiveQuery        LiveQuery  `yaml:"liveQuery"`
 	LeanCloud        LeanCloud  `yaml:"leancloud"`
+	Console          Console    `yaml:"console"`
 }
 
 // IdempotencyOptions mirrors Parse Server's idempotencyOptions.
@@ -226,6 +227,7 @@ func Default() *Config {
 		ShutdownTimeout: Duration(15 * time.Second),
 		Files:           defaultFiles(),
 		FileUpload:      defaultFileUpload(),
+		Console:         defaultConsole(),
 
 		SessionLength:                    31536000,
 		RevokeSessionOnPasswordReset:     true,

@@ -12,8 +12,9 @@ import (
 	"github.com/switchboardhq/switchboard/core/config"
 	"github.com/switchboardhq/switchboard/core/fileapi"
 	"github.com/switchboardhq/switchboard/core/server"
-	"github.com/switchboardhq/switchboard/hooks/coreapp"
 	"github.com/switchboardhq/switchboard/hooks"
+	"github.com/switchboardhq/switchboard/hooks/coreapp"
+	"github.com/switchboardhq/switchboard/policies"
 )
 
 // featureList is the table of the server's features beyond the data API,
@@ -31,6 +32,8 @@ var featureList = []struct {
 	{"cloud", wireCloud},
 	{"livequery", wireLiveQuery},
 	{"leancloud", wireLeanCloud},
+	// The console comes last: it shows what the others wired.
+	{"console", wireConsole},
 }
 
 // features is what the features are wired into.
@@ -53,7 +56,13 @@ type features struct {
 	// fileAPI is the files API (set by the files feature), for features
 	// that take uploads in their own protocol (the LeanCloud dialect).
 	fileAPI *fileapi.Handler
-	closers []func(ctx context.Context) error
+	// policies is the policy engine (set by the policies feature), for the
+	// console's policies page.
+	policies *policies.Engine
+	// onServer runs once the HTTP server exists (the console reads its
+	// metrics registry).
+	onServer []func(*server.Server)
+	closers  []func(ctx context.Context) error
 }
 
 // reloadPoliciesLater returns a reload that calls whatever reloadPolicies
