@@ -5,11 +5,13 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"runtime"
 	"slices"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -17,6 +19,7 @@ import (
 	"github.com/switchboardhq/switchboard/core"
 	"github.com/switchboardhq/switchboard/core/console"
 	"github.com/switchboardhq/switchboard/core/server"
+	"github.com/switchboardhq/switchboard/hooks"
 	"github.com/switchboardhq/switchboard/policies"
 )
 
@@ -222,4 +225,32 @@ func policiesPanel(ctx context.Context, engine *policies.Engine, req console.Pan
 	}
 	// Evaluating a decision changes nothing: read-only admins may test.
 	return decide(ctx, engine, in), nil
+}
+
+// deploymentPanel returns the files of one cloud-code version (POST
+// {"version": N}), for the console's diff between deployments. Reading
+// them changes nothing: read-only admins may.
+func deploymentPanel(ctx context.Context, m *hooks.Manager, req console.PanelRequest) (any, error) {
+	if m == nil {
+		return nil, core.Errorf(core.CodeCommandUnavailable, "cloud code is off")
+	}
+	var body struct {
+		Version int `json:"version"`
+	}
+	if err := json.Unmarshal(req.Body, &body); err != nil || body.Version < 1 {
+		return nil, core.Errorf(core.CodeInvalidJSON, `POST {"version": N} with N a version number`)
+	}
+	b, info, err := m.Bundle(ctx, body.Version)
+	if err != nil {
+		return nil, err
+	}
+	files := make(map[string]string, len(b.Files))
+	for p, content := range b.Files {
+		if utf8.Valid(content) {
+			files[p] = string(content)
+		} else {
+			files[p] = fmt.Sprintf("(binary, %d bytes)", len(content))
+		}
+	}
+	return map[string]any{"info": info, "files": files}, nil
 }
