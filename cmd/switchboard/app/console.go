@@ -55,6 +55,9 @@ func wireConsole(_ context.Context, f *features) error {
 			"policies": func(ctx context.Context, req console.PanelRequest) (any, error) {
 				return policiesPanel(ctx, f.policies, req)
 			},
+			"deployment": func(ctx context.Context, req console.PanelRequest) (any, error) {
+				return deploymentPanel(ctx, f.cloud, req)
+			},
 		},
 	})
 	if err != nil {

@@ -78,7 +78,7 @@ export async function logout() {
 export async function batch(requests, onProgress) {
   const out = [];
   for (let i = 0; i < requests.length; i += 50) {
-    const chunk = requests.slice(i, i + 50).map((r) => ({ ...r, path: session.mountPath.replace(/\/$/, '') + r.path }));
+    const chunk = requests.slice(i, i + 50);
     out.push(...await api.post('/batch', { requests: chunk }));
     if (onProgress) onProgress(Math.min(i + 50, requests.length), requests.length);
   }

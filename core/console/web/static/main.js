@@ -73,13 +73,17 @@ async function route() {
   }
   if (cleanup) { cleanup(); cleanup = null; }
   document.title = p.title + ' · Switchboard console';
-  main.replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
+  // Each visit renders into a fresh view, so that a page still loading
+  // when the admin moves on writes into a view no longer shown.
+  const view = h('div', { class: 'view' }, h('p', { class: 'muted' }, 'Loading…'));
+  main.replaceChildren(view);
   try {
     const mod = await import(p.module);
-    main.replaceChildren();
-    cleanup = (await mod.render(main, args.filter(Boolean))) || null;
+    view.replaceChildren();
+    const stop = (await mod.render(view, args.filter(Boolean))) || null;
+    if (view.isConnected) cleanup = stop; else if (stop) stop();
   } catch (e) {
-    main.replaceChildren(h('h1', {}, p.title), h('p', { class: 'bad', role: 'alert' }, e.message || String(e)));
+    view.replaceChildren(h('h1', {}, p.title), h('p', { class: 'bad', role: 'alert' }, e.message || String(e)));
   }
 }
 

@@ -24,10 +24,11 @@ function append(el, children) {
 }
 
 let ids = 0;
-// field is a labelled control: the label names the control for screen readers.
+// field is a labelled control: the label names the control for screen
+// readers (it does not wrap it, so a select's options stay out of its name).
 export function field(label, control, hint) {
   if (!control.id) control.id = 'f' + (++ids);
-  return h('label', { for: control.id }, label, control, hint ? h('small', { class: 'muted' }, hint) : null);
+  return h('div', { class: 'field' }, h('label', { for: control.id }, label), control, hint ? h('small', { class: 'muted' }, hint) : null);
 }
 
 export function select(options, value, attrs) {
@@ -43,9 +44,10 @@ export function toast(message, kind) {
   setTimeout(() => t.remove(), kind === 'error' ? 8000 : 3500);
 }
 
-// guard runs an action and shows its error, so that no click fails silently.
+// guard runs an action and shows its error, so that no click fails
+// silently; it resolves with the action's result, or undefined after an error.
 export async function guard(fn) {
-  try { return await fn(); } catch (e) { toast(e.message || String(e), 'error'); throw e; }
+  try { return await fn(); } catch (e) { toast(e.message || String(e), 'error'); return undefined; }
 }
 
 // dialog opens a modal <dialog> (focus is trapped and Escape closes it) and

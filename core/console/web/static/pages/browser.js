@@ -7,6 +7,12 @@ import { show, fromText, toText, editor } from '../values.js';
 import { parseCSV, toCSV } from '../csv.js';
 
 const PAGE = 50;
+const BASE_FIELDS = { objectId: { type: 'String' }, createdAt: { type: 'Date' }, updatedAt: { type: 'Date' }, ACL: { type: 'ACL' } };
+const SYSTEM_FIELDS = {
+  _User: { username: { type: 'String' }, email: { type: 'String' }, emailVerified: { type: 'Boolean' } },
+  _Role: { name: { type: 'String' }, users: { type: 'Relation', targetClass: '_User' }, roles: { type: 'Relation', targetClass: '_Role' } },
+  _Session: { user: { type: 'Pointer', targetClass: '_User' }, sessionToken: { type: 'String' }, expiresAt: { type: 'Date' }, installationId: { type: 'String' }, createdWith: { type: 'Object' } },
+};
 const READONLY_FIELDS = new Set(['objectId', 'createdAt', 'updatedAt', 'authData', 'sessionToken', 'emailVerified']);
 const OPERATORS = [['eq', 'equals'], ['ne', 'is not'], ['lt', '<'], ['lte', '≤'], ['gt', '>'], ['gte', '≥'],
   ['contains', 'contains'], ['exists', 'exists'], ['missing', 'does not exist'], ['in', 'is one of (comma-separated)']];
@@ -27,7 +33,11 @@ export async function render(main, [className]) {
 // browser renders the browser of one class into el. opts.toolbar adds
 // buttons of the page that embeds it (new user, new role).
 export async function browser(el, className, opts = {}) {
-  const schema = await api.get('/schemas/' + encodeURIComponent(className));
+  const schema = await api.get('/schemas/' + encodeURIComponent(className)).catch((e) => {
+    // A system class has no stored schema until its first object.
+    if (e.code === 103 && SYSTEM_FIELDS[className]) return { fields: { ...BASE_FIELDS, ...SYSTEM_FIELDS[className] } };
+    throw e;
+  });
   const fields = schema.fields;
   const names = ['objectId', ...Object.keys(fields).filter((n) => !['objectId', 'createdAt', 'updatedAt', 'ACL'].includes(n)), 'createdAt', 'updatedAt', 'ACL']
     .filter((n) => fields[n] && fields[n].type !== 'Relation' || n === 'objectId');

@@ -40,10 +40,11 @@ async function renderClass(main, className) {
     h('td', {}, name), h('td', {}, f.type, f.targetClass ? ' → ' + f.targetClass : ''),
     h('td', {}, f.required ? 'required' : ''), h('td', {}, f.defaultValue !== undefined ? JSON.stringify(f.defaultValue) : ''),
     h('td', {}, BUILTIN.has(name) || ro ? '' : h('button', { class: 'danger', type: 'button', 'aria-label': 'Remove field ' + name,
-      onclick: async () => { if (await confirmDialog('Remove field ' + name, 'Its values are deleted from every object.', 'Remove')) update({ fields: { [name]: { __op: 'Delete' } } }, 'Field removed'); } }, 'Remove')))));
+      onclick: async () => { if (await confirmDialog('Remove field ' + name, 'Its values are deleted from every object.', 'Remove')) update({ fields: { [name]: { __op: 'Delete' } } }, 'Field removed'); } }, 'Remove'))));
   const fname = h('input', { type: 'text', required: true, pattern: '[A-Za-z][A-Za-z0-9_]*', name: 'fieldName' });
   const ftype = select(TYPES, 'String', { name: 'fieldType' });
-  const target = select(all.map((c) => c.className), '_User', { name: 'targetClass' });
+  const targets = [...new Set(['_User', '_Role', '_Installation', '_Session', ...all.map((c) => c.className)])];
+  const target = select(targets, '_User', { name: 'targetClass' });
   const targetLabel = field('Target class', target);
   const required = h('input', { type: 'checkbox' });
   const syncTarget = () => { targetLabel.hidden = !['Pointer', 'Relation'].includes(ftype.value); };
@@ -77,12 +78,14 @@ async function renderClass(main, className) {
     ro ? null : card('Danger zone', h('div', { class: 'row' },
       h('button', { class: 'danger', type: 'button', onclick: async () => {
         if (!await confirmDialog('Delete all objects of ' + className, 'Every object of the class is deleted. The schema stays.')) return;
-        await guard(() => api.del('/purge/' + encodeURIComponent(className))); toast('Objects deleted');
+        await guard(async () => { await api.del('/purge/' + encodeURIComponent(className)); toast('Objects deleted'); });
       } }, 'Delete all objects'),
       h('button', { class: 'danger', type: 'button', onclick: async () => {
         if (!await confirmDialog('Delete class ' + className, 'The class must have no objects left.')) return;
-        await guard(() => api.del('/schemas/' + encodeURIComponent(className)));
-        forgetSchemas(); toast('Class deleted'); location.hash = '#/classes';
+        await guard(async () => {
+          await api.del('/schemas/' + encodeURIComponent(className));
+          forgetSchemas(); toast('Class deleted'); location.hash = '#/classes';
+        });
       } }, 'Delete class')))));
 }
 

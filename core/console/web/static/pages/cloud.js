@@ -61,7 +61,7 @@ export async function render(main) {
         active && v.version < active.version ? 'Roll back to this' : 'Activate')))))),
     card('Diff', h('div', { class: 'row' }, field('From', a), field('To', b), h('button', { type: 'button', onclick: () => guard(showDiff) }, 'Show diff')), diffOut),
     card('Logs', h('div', { class: 'row' }, field('Level', level), h('button', { type: 'button', onclick: () => guard(showLogs) }, 'Refresh')), logs));
-  await guard(showLogs).catch(() => {});
+  await guard(showLogs);
 }
 
 function b64(text) {

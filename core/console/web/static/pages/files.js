@@ -23,6 +23,6 @@ export async function render(main) {
       h('td', {}, ro || f.protected ? '' : h('a', { href: '../' + session.mountPath.replace(/^\//, '') + '/files/' + encodeURIComponent(session.appId) + '/' + encodeURIComponent(f.name), target: '_blank', rel: 'noopener' }, 'Open'),
         ro ? '' : h('button', { type: 'button', class: 'danger', 'aria-label': 'Delete ' + f.name, onclick: async () => {
           if (!await confirmDialog('Delete ' + f.name, 'Objects that point to it keep a dead link.')) return;
-          await guard(() => api.del('/files/' + encodeURIComponent(f.name))); toast('Deleted'); await reload();
+          await guard(async () => { await api.del('/files/' + encodeURIComponent(f.name)); toast('Deleted'); await reload(); });
         } }, 'Delete'))))));
 }

@@ -2,7 +2,7 @@
 import { panel } from '../api.js';
 import { h, field, card, guard } from '../ui.js';
 
-const SAMPLE = { point: 'objects', action: 'update', class: 'Post', auth: { user: { objectId: 'u1' }, roles: [] }, object: { author: 'u1' } };
+const SAMPLE = { point: 'objects', action: 'update', class: 'Post', auth: { userId: 'u1', roles: [] }, object: { author: 'u1' } };
 
 export async function render(main) {
   const p = await panel('policies');

@@ -57,7 +57,7 @@ export async function render(main) {
   main.append(h('h1', {}, 'Push'),
     card('Audience', h('div', { class: 'row' }, field('Device type', deviceType), field('Channels (any of)', channels), field('and a where on _Installation (JSON)', whereText),
       h('button', { type: 'button', onclick: () => guard(count) }, 'Count devices')), audience),
-    ro ? null : card('Message', h('div', { class: 'row' }, field('Title', title), field('Badge', badge)), field('Message', alert),
+    ro ? null : card('Compose', h('div', { class: 'row' }, field('Title', title), field('Badge', badge)), field('Message', alert),
       h('div', { class: 'row' }, field('Send at (empty: now)', when), field('Expires after (TTL)', ttl),
         h('button', { class: 'primary', type: 'button', onclick: () => guard(send) }, 'Send push'))),
     card('Status', status));

@@ -14,7 +14,7 @@ export async function render(main) {
       main.replaceChildren(); await render(main);
     }); } }, field('Role name', name), h('button', { class: 'primary', type: 'submit' }, 'Create role'))));
   }
-  const roles = (await api.get('/roles', { limit: 200, order: 'name' })).results;
+  const roles = (await api.get('/roles', { limit: 200, order: 'name' }).catch(() => ({ results: [] }))).results;
   const members = h('div');
   const pick = h('select', { 'aria-label': 'Role' }, roles.map((r) => h('option', { value: r.objectId }, r.name)));
   const showMembers = async () => {
