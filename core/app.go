@@ -52,6 +52,8 @@ type App struct {
 	authHooksMu sync.Mutex
 	authHookID  int
 	authHooks   map[int]func()
+	// push sends POST /push (pushservice.go); nil when push is off.
+	push atomic.Pointer[PushService]
 
 	stop chan struct{}
 	wg   sync.WaitGroup

@@ -84,6 +84,11 @@ type PushRun struct {
 	Devices      PushDeviceSource
 	// Resume continues a push from its last checkpoint; nil starts it.
 	Resume *PushCheckpoint
+	// Generation tells the runs of one push apart (a resume after a crash
+	// is another run). It is part of every batch key: batches are cut
+	// afresh in each run, so a key must never name another device set
+	// than in an earlier run (JPush would take the batch for a retry).
+	Generation int
 	// OnProgress stores a snapshot (in _PushStatus). It is called from one
 	// goroutine at a time, after batches complete (coalesced when it is
 	// slower than they are) and once at the end with Finished set. An error
@@ -95,6 +100,11 @@ type PushRun struct {
 	// crash never loses one, from several goroutines at once (one per batch
 	// in flight). An error stops the push like OnProgress's.
 	OnInvalidTokens func(ctx context.Context, provider string, devices []PushDevice) error
+	// OnDelivered is called, when set, with the devices a batch reached,
+	// before they count as done and from several goroutines at once. A
+	// badge increment stores each device's new badge through it. An error
+	// stops the push like OnProgress's.
+	OnDelivered func(ctx context.Context, provider string, devices []PushDevice) error
 }
 
 // PushRetryPolicy bounds the tries of one batch.
@@ -432,7 +442,7 @@ func (x *pushRun) sendBatch(p *providerRun, seq int, batch []queued) {
 		for i, q := range batch {
 			devices[i] = q.dev
 		}
-		key := fmt.Sprintf("%s/%s/%d.%d", n.ID, p.name, seq, round)
+		key := fmt.Sprintf("%s/%d/%s/%d.%d", n.ID, x.run.Generation, p.name, seq, round)
 		results, err := p.sender.Send(x.ctx, PushBatch{Key: key, Notification: n, Devices: devices})
 		if x.ctx.Err() != nil {
 			return // unknown whether it went out: not done, so resent on resume
@@ -522,6 +532,16 @@ func (x *pushRun) settle(p *providerRun, batch []queued, results []PushResult, a
 		}
 		if err := x.run.OnInvalidTokens(x.ctx, p.name, devs); err != nil {
 			x.fail(fmt.Errorf("push: marking %d invalid installations inactive: %w", len(devs), err))
+			return nil, false
+		}
+	}
+	if len(delivered) > 0 && x.run.OnDelivered != nil {
+		devs := make([]PushDevice, len(delivered))
+		for i, q := range delivered {
+			devs[i] = q.dev
+		}
+		if err := x.run.OnDelivered(x.ctx, p.name, devs); err != nil {
+			x.fail(fmt.Errorf("push: recording %d delivered devices: %w", len(devs), err))
 			return nil, false
 		}
 	}

@@ -106,11 +106,13 @@ func (a *App) bindSessionRules() {
 }
 
 // bindInstallationRules follow Parse Server: clients cannot list or delete
-// installations (each holds a device's push token), and a client changes
-// only the installation of its own device, named by the installation id it
-// sends (X-Parse-Installation-Id).
+// installations (each holds a device's push token), a client changes only
+// the installation of its own device, named by the installation id it
+// sends (X-Parse-Installation-Id), and saves deduplicate devices by
+// installationId and deviceToken (rules_installation.go).
 func (a *App) bindInstallationRules() {
 	h := &a.hooks
+	h.SaveRequest.BindClass(installationClass, a.installationSaveRequest)
 	h.BeforeFind.BindClass(installationClass, func(e *FindEvent) error {
 		if !e.Auth.Master && e.Op != opGet {
 			return Errorf(CodeOperationForbidden, "Clients aren't allowed to perform the find operation on the installation collection.")
@@ -123,13 +125,5 @@ func (a *App) bindInstallationRules() {
 		}
 		return e.Next()
 	})
-	h.BeforeSave.BindClass(installationClass, func(e *SaveEvent) error {
-		if !e.Created && !e.Auth.Master {
-			id, _ := e.Original["installationId"].(string)
-			if id == "" || id != e.Auth.InstallationID {
-				return Errorf(CodeOperationForbidden, "An installation can only be changed from its own device: send its installation id (X-Parse-Installation-Id).")
-			}
-		}
-		return e.Next()
-	})
+	h.BeforeSave.BindClass(installationClass, a.installationBeforeSave)
 }

@@ -120,6 +120,49 @@ var SystemClasses = map[string]map[string]Field{
 		"appName":          {Type: TypeString},
 		"appIdentifier":    {Type: TypeString},
 		"parseVersion":     {Type: TypeString},
+		// JPush's device identity and its own audiences (tags, alias).
+		"registrationId": {Type: TypeString},
+		"tags":           {Type: TypeArray},
+		"alias":          {Type: TypeString},
+		// active is false once a provider reported the device's token as
+		// invalid: pushes skip it until a new token is saved.
+		"active": {Type: TypeBoolean},
+	},
+	// _PushStatus is one push sent through POST /push, in Parse Server's
+	// shape, with the fields Switchboard adds (providers: counts and errors
+	// per provider). The fields starting with "_" are the run's own state:
+	// where it got to, which node runs it and until when (see pushservice.go).
+	"_PushStatus": {
+		"pushTime":            {Type: TypeString},
+		"source":              {Type: TypeString},
+		"query":               {Type: TypeString},
+		"payload":             {Type: TypeString},
+		"title":               {Type: TypeString},
+		"expiry":              {Type: TypeNumber},
+		"expiration_interval": {Type: TypeNumber},
+		"status":              {Type: TypeString},
+		"numSent":             {Type: TypeNumber},
+		"numFailed":           {Type: TypeNumber},
+		"pushHash":            {Type: TypeString},
+		"errorMessage":        {Type: TypeObject},
+		"sentPerType":         {Type: TypeObject},
+		"failedPerType":       {Type: TypeObject},
+		"count":               {Type: TypeNumber},
+		"providers":           {Type: TypeObject},
+		"_run":                {Type: TypeObject},
+		"_runAt":              {Type: TypeDate},
+		"_leaseOwner":         {Type: TypeString},
+		"_leaseUntil":         {Type: TypeDate},
+	},
+	// _PushQueue holds the built-in channel's messages until their device
+	// acknowledges them or they expire (adapters/push/builtin).
+	"_PushQueue": {
+		"installation": {Type: TypeString},
+		"push":         {Type: TypeString},
+		"data":         {Type: TypeObject},
+		"expiresAt":    {Type: TypeDate},
+		// seq orders a device's messages (microseconds, unique per node).
+		"seq": {Type: TypeNumber},
 	},
 	"_Role": {
 		"name":  {Type: TypeString},
@@ -206,6 +249,15 @@ var systemIndexes = map[string]map[string]Index{
 	"_Idempotency": {"reqId_1": {Keys: []IndexKey{{Field: "reqId"}}, Unique: true}},
 	"_SmsCode":     {"phone_1": {Keys: []IndexKey{{Field: "phone"}, {Field: "purpose"}}}},
 	"_File":        {"name_1": {Keys: []IndexKey{{Field: "name"}}, Unique: true}},
+	// One installation per device, even when two of its first saves race;
+	// the device token and the JPush id are how pushes and deduplication
+	// find devices.
+	"_Installation": {
+		"installationId_1": {Keys: []IndexKey{{Field: "installationId"}}, Unique: true},
+		"deviceToken_1":    {Keys: []IndexKey{{Field: "deviceToken"}}},
+	},
+	"_PushStatus": {"status_runAt_1": {Keys: []IndexKey{{Field: "status"}, {Field: "_runAt"}}}},
+	"_PushQueue":  {"installation_1": {Keys: []IndexKey{{Field: "installation"}, {Field: "seq"}}}},
 }
 
 var (

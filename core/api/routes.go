@@ -107,6 +107,8 @@ var routes = []route{
 	{"POST /hooks/triggers", "hooks.triggers.create", (*Handler).webhooks, false},
 	{"GET /hooks/triggers/{class}/{trigger}", "hooks.triggers.get", (*Handler).webhooks, false},
 	{"PUT /hooks/triggers/{class}/{trigger}", "hooks.triggers.update", (*Handler).webhooks, false},
+	{"POST /push", "push.send", (*Handler).sendPush, false},
+	{"POST /push/{id}/cancel", "push.cancel", (*Handler).cancelPush, false},
 }
 
 // RouteInfo describes one route of the API.
@@ -357,7 +359,7 @@ func (h *Handler) serverInfo(_ context.Context, req *request) (*reply, error) {
 			"hooks":        map[string]any{"create": cloud, "read": cloud, "update": cloud, "delete": cloud},
 			"cloudCode":    map[string]any{"jobs": cloud},
 			"logs":         map[string]any{"level": cloud, "size": cloud, "order": cloud, "until": cloud, "from": cloud},
-			"push":         map[string]any{"immediatePush": false, "scheduledPush": false, "storedPushData": false, "pushAudiences": false, "localization": false},
+			"push":         h.pushFeatures(),
 			"schemas": map[string]any{"addField": yes, "removeField": yes, "addClass": yes, "removeClass": yes,
 				"clearAllDataFromClass": yes, "exportClass": false, "editClassLevelPermissions": yes, "editPointerPermissions": yes},
 		},

@@ -196,3 +196,56 @@ func TestTwoNodesSeeANewVersion(t *testing.T) {
 	eventually(t, 10*time.Second, "node a rolled back by node b", func() bool { return a.run("version", nil).body["result"] == 2.0 })
 	t.Logf("worst time for the other node to serve a new version: %s", worst)
 }
+
+// Two nodes on one PostgreSQL database, each with its own policy engine:
+// a policy deployed on one node takes effect on both without a restart,
+// and a bundle whose policy does not compile is refused while the old
+// policy keeps serving on both. The time the second node took is logged
+// (the bar is 1 s), never asserted.
+func TestTwoNodesReloadPolicies(t *testing.T) {
+	if testStore != "postgres" {
+		t.Skip("two nodes share a PostgreSQL database")
+	}
+	db := pgtest.Fresh(t)
+	nodes := make([]*node, 2)
+	for i := range nodes {
+		engine := policies.New(policies.Options{})
+		nodes[i] = startNode(t, nodeOptions{dbURL: db, reload: engine.Load})
+		nodes[i].app.SetAuthorizer(engine)
+	}
+	a := nodes[0]
+	a.must(http.StatusCreated, http.MethodPost, "/classes/Secret", "master", map[string]any{"x": 1.0})
+	for i, n := range nodes {
+		if r := n.call(http.MethodPost, "/classes/Secret", "", map[string]any{"x": 2.0}); r.status != 201 {
+			t.Fatalf("node %d before any policy: %s", i, r.raw)
+		}
+	}
+
+	const masterOnly = "package switchboard.objects.Secret\n\nallow if input.auth.master\n"
+	a.deploy(versionJS(1), "policies/secret.rego", masterOnly)
+	start := time.Now()
+	for i, n := range nodes {
+		eventually(t, 10*time.Second, fmt.Sprintf("node %d refusing clients", i), func() bool {
+			return n.call(http.MethodPost, "/classes/Secret", "", map[string]any{"x": 3.0}).code() == 119
+		})
+	}
+	t.Logf("the policy took %s to apply on both nodes", time.Since(start))
+
+	bad := a.tryDeploy(versionJS(2), "policies/secret.rego", "package switchboard.objects.Secret\n\nallow if {\n  input.auth.master ==\n}\n")
+	if bad.code() != 141 || !strings.Contains(bad.errMsg(), "secret.rego:") {
+		t.Fatalf("a broken policy: %s, want 141 with secret.rego:line", bad.raw)
+	}
+	// The refused bundle never became active: both nodes keep version 1
+	// and its policy.
+	for i, n := range nodes {
+		if v := n.run("version", nil).body["result"]; v != 1.0 {
+			t.Fatalf("node %d serves version %v after a refused deployment", i, v)
+		}
+	}
+	for i, n := range nodes {
+		if r := n.call(http.MethodPost, "/classes/Secret", "", map[string]any{"x": 4.0}); r.code() != 119 {
+			t.Fatalf("node %d after a refused policy: %d %s", i, r.status, r.raw)
+		}
+		n.must(http.StatusCreated, http.MethodPost, "/classes/Secret", "master", map[string]any{"x": 5.0})
+	}
+}

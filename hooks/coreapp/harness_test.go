@@ -5,14 +5,12 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -37,30 +35,9 @@ const (
 // SQLite, then PostgreSQL; SWITCHBOARD_TEST_STORES picks).
 var testStore = "sqlite"
 
+// TestMain runs every test once per store (see pgtest.RunPerStore).
 func TestMain(m *testing.M) {
-	stores := []string{"sqlite", "postgres"}
-	if s := os.Getenv("SWITCHBOARD_TEST_STORES"); s != "" {
-		stores = strings.Split(s, ",")
-	}
-	code := 0
-	for _, name := range stores {
-		if name == "postgres" {
-			if err := pgtest.Available(); err != nil {
-				if pgtest.InCI() {
-					fmt.Fprintln(os.Stderr, "FAIL: PostgreSQL is not reachable:", err)
-					code = 1
-					continue
-				}
-				fmt.Println("skipping the PostgreSQL pass:", err)
-				continue
-			}
-		}
-		testStore = name
-		fmt.Printf("=== store: %s\n", name)
-		code = max(code, m.Run())
-	}
-	pgtest.DropDatabase()
-	os.Exit(code)
+	os.Exit(pgtest.RunPerStore(m, func(store string) { testStore = store }))
 }
 
 // node is one server: a store, the App with a River job queue, the API,

@@ -721,6 +721,9 @@ func (c *compiler) readFilter(p *plan, alias string, principals []string, rp rea
 	b.WriteString("))")
 }
 
+// neverNull are the built-in fields every row has.
+var neverNull = map[string]bool{core.FieldObjectID: true, core.FieldCreatedAt: true, core.FieldUpdatedAt: true}
+
 // orderPage writes ORDER BY, LIMIT and OFFSET.
 func (c *compiler) orderPage(p *plan, alias string, q *core.Query) error {
 	b := c.b
@@ -751,7 +754,12 @@ func (c *compiler) orderPage(p *plan, alias string, q *core.Query) error {
 		} else {
 			b.WriteString(" ASC")
 		}
-		b.WriteString(c.s.d.NullsOrder(k.Desc))
+		if !neverNull[k.Field] {
+			// objectId and the dates are never NULL: without a NULLS
+			// clause PostgreSQL walks their index in order (keyset
+			// pages) instead of sorting every row after the cursor.
+			b.WriteString(c.s.d.NullsOrder(k.Desc))
+		}
 	}
 	if q.Limit >= 0 {
 		b.WriteString(" LIMIT ")

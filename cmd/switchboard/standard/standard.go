@@ -24,6 +24,13 @@ import (
 	_ "github.com/switchboardhq/switchboard/adapters/sms/tencent"
 	_ "github.com/switchboardhq/switchboard/adapters/sms/twilio"
 
+	// Push providers.
+	_ "github.com/switchboardhq/switchboard/adapters/push/apns"
+	_ "github.com/switchboardhq/switchboard/adapters/push/builtin"
+	_ "github.com/switchboardhq/switchboard/adapters/push/fcm"
+	_ "github.com/switchboardhq/switchboard/adapters/push/jpush"
+	_ "github.com/switchboardhq/switchboard/adapters/push/webpush"
+
 	// Third-party logins (authData).
 	_ "github.com/switchboardhq/switchboard/adapters/auth/anonymous"
 	_ "github.com/switchboardhq/switchboard/adapters/auth/apple"

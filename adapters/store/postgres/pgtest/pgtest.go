@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -156,4 +157,47 @@ func redact(s string) string {
 		return "(an unparsable URL)"
 	}
 	return u.Redacted()
+}
+
+// EnvStores chooses the stores that per-store test packages run on,
+// comma-separated (sqlite, postgres); both by default.
+const EnvStores = "SWITCHBOARD_TEST_STORES"
+
+// RunPerStore runs the package's tests once per store named by EnvStores,
+// calling use with the store's name before each pass, then drops the test
+// database. A PostgreSQL server that cannot be reached fails the run under
+// CI=true and skips that pass otherwise. Use it from TestMain:
+//
+//	func TestMain(m *testing.M) { os.Exit(pgtest.RunPerStore(m, func(s string) { testStore = s })) }
+func RunPerStore(m *testing.M, use func(store string)) int {
+	stores := []string{"sqlite", "postgres"}
+	if s := os.Getenv(EnvStores); s != "" {
+		stores = strings.Split(s, ",")
+	}
+	code := 0
+	for _, name := range stores {
+		if name != "sqlite" && name != "postgres" {
+			fmt.Fprintf(os.Stderr, "%s: unknown store %q (sqlite or postgres)\n", EnvStores, name)
+			return 2
+		}
+		if name == "postgres" {
+			if err := Available(); err != nil {
+				msg := fmt.Sprintf("PostgreSQL is not reachable (set %s, or %s=sqlite): %v", EnvURL, EnvStores, err)
+				if InCI() {
+					fmt.Fprintln(os.Stderr, "FAIL:", msg)
+					code = 1
+					continue
+				}
+				fmt.Println("skipping the PostgreSQL pass:", msg)
+				continue
+			}
+		}
+		use(name)
+		if len(stores) > 1 {
+			fmt.Printf("=== store: %s\n", name)
+		}
+		code = max(code, m.Run())
+	}
+	DropDatabase()
+	return code
 }
