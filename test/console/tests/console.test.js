@@ -236,12 +236,23 @@ test('the console end to end', { skip: missing || false }, async (t) => {
     await page.getByLabel('Expires after (TTL)').fill('3600');
     assert.deepEqual(await unlabelled(), []);
     await shot('push-composer');
-    // Sending answers as the server's POST /push does; a server without
-    // the push route says so, and the console shows it.
-    const probe = await server.rest('POST', '/push', { where: { deviceType: 'none' }, data: { alert: 'x' } });
     await page.getByRole('button', { name: 'Send push' }).click();
-    if (probe.status < 300) await toast('Push sent to 1 devices');
-    else await page.locator('#toasts .toast.error').first().waitFor();
+    await toast('Push sent to 1 devices');
+    const sent = (await server.rest('GET', '/classes/_PushStatus?order=-createdAt')).body.results;
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0].expiration_interval, 3600);
+    await page.locator(`tr[data-id="${sent[0].objectId}"]`).waitFor();
+    // A scheduled push, then cancelled.
+    const tomorrow = new Date(Date.now() + 86400e3);
+    const pad = (n) => String(n).padStart(2, '0');
+    await page.getByLabel('Send at (empty: now)').fill(`${tomorrow.getFullYear()}-${pad(tomorrow.getMonth() + 1)}-${pad(tomorrow.getDate())}T09:00`);
+    await page.getByRole('button', { name: 'Send push' }).click();
+    await toast('Push scheduled for 1 devices');
+    const scheduled = (await server.rest('GET', '/classes/_PushStatus?order=-createdAt')).body.results[0];
+    assert.equal(scheduled.status, 'scheduled');
+    await page.getByRole('button', { name: 'Cancel push ' + scheduled.objectId }).click();
+    await toast('Push cancelled');
+    assert.equal((await server.rest('GET', '/classes/_PushStatus/' + scheduled.objectId)).body.status, 'cancelled');
     await shot('push-sent');
   });
 

@@ -46,9 +46,11 @@ export async function render(main) {
   const showStatus = async () => {
     try {
       const res = await api.get('/classes/_PushStatus', { limit: 50, order: '-createdAt' });
-      status.replaceChildren(table(['Created', 'Status', 'Sent', 'Failed', 'Scheduled for', 'Message'], res.results.map((p) => h('tr', {},
-        h('td', {}, p.createdAt), h('td', {}, p.status), h('td', {}, p.numSent ?? ''), h('td', {}, p.numFailed ?? ''),
-        h('td', {}, p.pushTime ?? ''), h('td', {}, typeof p.payload === 'string' ? p.payload : JSON.stringify(p.payload ?? ''))))));
+      status.replaceChildren(table(['Created', 'Status', 'Devices', 'Sent', 'Failed', 'Scheduled for', 'Message', ''], res.results.map((p) => h('tr', { 'data-id': p.objectId },
+        h('td', {}, p.createdAt), h('td', {}, p.status), h('td', {}, p.count ?? ''), h('td', {}, p.numSent ?? ''), h('td', {}, p.numFailed ?? ''),
+        h('td', {}, p.pushTime ?? ''), h('td', {}, typeof p.payload === 'string' ? p.payload : JSON.stringify(p.payload ?? '')),
+        h('td', {}, ro || !['pending', 'scheduled', 'running'].includes(p.status) ? '' : h('button', { type: 'button', class: 'danger', 'aria-label': 'Cancel push ' + p.objectId,
+          onclick: () => guard(async () => { await api.post('/push/' + p.objectId + '/cancel', {}); toast('Push cancelled'); await showStatus(); }) }, 'Cancel'))))));
     } catch (e) {
       status.replaceChildren(h('p', { class: 'muted' }, 'No push status yet (' + e.message + ').'));
     }
