@@ -200,6 +200,16 @@ test('the console end to end', { skip: missing || false }, async (t) => {
     await toast('Imported 120 of 120');
     assert.equal(await page.locator('progress').evaluate((p) => p.value === p.max), true);
     await shot('csv-imported');
+    if (process.env.SB_CONSOLE_README_SHOT) {
+      // The README's picture: the browser without the step's toasts.
+      await page.evaluate(() => { document.getElementById('toasts').replaceChildren(); for (const s of document.querySelectorAll('.scroll')) s.scrollLeft = 0; });
+      await page.getByRole('button', { name: '+ Add a condition' }).click();
+      await page.getByLabel('Filter field').selectOption('score');
+      await page.getByLabel('Filter operator').selectOption('gte');
+      await page.getByLabel('Filter value').fill('10');
+      await page.screenshot({ path: process.env.SB_CONSOLE_README_SHOT });
+      await page.getByRole('button', { name: 'Remove filter' }).click();
+    }
     const count = (await server.rest('GET', '/classes/Game?count=1&limit=0')).body.count;
     assert.equal(count, 122);
     const p7 = (await server.rest('GET', '/classes/Game?where=' + encodeURIComponent('{"score":7}'))).body.results[0];
