@@ -122,6 +122,11 @@ test('the console end to end', { skip: missing || false }, async (t) => {
     await fill(dlg);
     await dlg.getByRole('button', { name: 'Save' }).click();
     await dlg.waitFor({ state: 'detached' });
+    // Saved and redrawn: the focus is back on the edited cell.
+    await page.waitForFunction(([i, f]) => {
+      const a = document.activeElement;
+      return a && a.dataset.field === f && a.closest('tr').dataset.id === i;
+    }, [id, field]);
   };
 
   let ids;
@@ -221,12 +226,23 @@ test('the console end to end', { skip: missing || false }, async (t) => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()]);
     const exported = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
     assert.equal(exported.results.length, 122);
+    // The export imports again, as new objects.
+    const jsonFile = path.join(os.tmpdir(), 'console-export.json');
+    fs.writeFileSync(jsonFile, JSON.stringify({ results: exported.results.slice(0, 5) }));
+    await page.getByLabel('Import CSV or JSON').setInputFiles(jsonFile);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await toast('Imported 5 of 5');
+    assert.equal((await server.rest('GET', '/classes/Game?count=1&limit=0')).body.count, 127);
+    await page.getByRole('button', { name: 'Next →' }).click();
+    await page.getByRole('status').filter({ hasText: '51–100 of 127' }).waitFor();
+    await page.getByRole('button', { name: '← Previous' }).click();
+    await page.getByRole('status').filter({ hasText: '1–50 of 127' }).waitFor();
 
     await page.getByLabel('Select all rows on this page').check();
     await page.getByRole('button', { name: 'Delete selected' }).click();
     await page.locator('dialog').getByRole('button', { name: 'Delete' }).click();
     await toast('Deleted 50');
-    assert.equal((await server.rest('GET', '/classes/Game?count=1&limit=0')).body.count, 72);
+    assert.equal((await server.rest('GET', '/classes/Game?count=1&limit=0')).body.count, 77);
     await shot('bulk-deleted');
   });
 
@@ -288,6 +304,21 @@ test('the console end to end', { skip: missing || false }, async (t) => {
     assert.equal((await server.rest('POST', '/functions/hello', {})).body.result, 'v-one');
     await page.getByRole('button', { name: 'Refresh' }).click();
     await shot('cloud-rolled-back');
+  });
+
+  await t.test('roles and their members', async () => {
+    await gotoPage('roles');
+    await page.getByLabel('Role name').fill('editors');
+    await page.getByRole('button', { name: 'Create role' }).click();
+    await toast('Role editors created');
+    await page.getByLabel('Add a member').fill(user.objectId);
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await toast('Member added');
+    await page.locator('main td', { hasText: 'ada' }).first().waitFor();
+    const role = (await server.rest('GET', '/roles?where=' + encodeURIComponent('{"name":"editors"}'))).body.results[0];
+    const members = await server.rest('GET', '/users?where=' + encodeURIComponent(JSON.stringify({ $relatedTo: { object: { __type: 'Pointer', className: '_Role', objectId: role.objectId }, key: 'users' } })));
+    assert.deepEqual(members.body.results.map((u) => u.username), ['ada']);
+    await shot('role-members');
   });
 
   await t.test('the other pages open', async () => {
