@@ -78,6 +78,10 @@ type Options struct {
 	LoginWindow   time.Duration
 	// Panels are the console's own endpoints by name.
 	Panels map[string]Panel
+	// Routes are the labels of the API's routes (api.Routes): the page
+	// shows the pages of the features this server has (analytics.report,
+	// releases.list, ...) and hides the others.
+	Routes []string
 	Logger *slog.Logger
 }
 

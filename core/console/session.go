@@ -324,5 +324,6 @@ func (h *Handler) sessionInfo(who identity) map[string]any {
 	return map[string]any{
 		"user": name, "readOnly": who.readOnly, "csrf": h.sessions.csrfToken(who.nonce),
 		"expiresAt": who.expires.UTC().Format(time.RFC3339), "appId": h.opts.AppID, "mountPath": h.opts.MountPath,
+		"routes": h.opts.Routes,
 	}
 }

@@ -17,6 +17,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/switchboardhq/switchboard/core"
+	"github.com/switchboardhq/switchboard/core/api"
 	"github.com/switchboardhq/switchboard/core/console"
 	"github.com/switchboardhq/switchboard/core/server"
 	"github.com/switchboardhq/switchboard/hooks"
@@ -41,12 +42,16 @@ func wireConsole(_ context.Context, f *features) error {
 	var registry atomic.Pointer[prometheus.Registry]
 	f.onServer = append(f.onServer, func(s *server.Server) { registry.Store(s.Registry()) })
 	started := time.Now()
+	var routes []string
+	for _, r := range api.Routes() {
+		routes = append(routes, r.Label)
+	}
 	h, err := console.New(console.Options{
 		Prefix: consolePrefix, API: f.api, MountPath: f.cfg.MountPath,
 		AppID: f.cfg.AppID, MasterKey: f.cfg.MasterKey, ReadOnlyMasterKey: f.cfg.ReadOnlyMasterKey,
 		Admins: admins, SessionLength: time.Duration(cc.SessionLength),
 		LoginAttempts: cc.LoginAttempts, LoginWindow: time.Duration(cc.LoginWindow),
-		Logger: f.log,
+		Logger: f.log, Routes: routes,
 		Panels: map[string]console.Panel{
 			"server": func(ctx context.Context, _ console.PanelRequest) (any, error) {
 				return serverPanel(ctx, f, started, registry.Load()), nil

@@ -6,7 +6,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { startServer, openBrowser, shooter, chromiumMissing, MASTER_KEY } = require('../harness');
+const { startServer, openBrowser, shooter, chromiumMissing, MASTER_KEY, APP_ID } = require('../harness');
 
 const missing = chromiumMissing();
 
@@ -123,9 +123,10 @@ test('the console end to end', { skip: missing || false }, async (t) => {
     await dlg.getByRole('button', { name: 'Save' }).click();
     await dlg.waitFor({ state: 'detached' });
     // Saved and redrawn: the focus is back on the edited cell.
+    await page.locator('table.data[aria-busy="false"]').waitFor();
     await page.waitForFunction(([i, f]) => {
       const a = document.activeElement;
-      return a && a.dataset.field === f && a.closest('tr').dataset.id === i;
+      return a && a.isConnected && a.dataset.field === f && a.closest('tr').dataset.id === i;
     }, [id, field]);
   };
 
@@ -334,6 +335,56 @@ test('the console end to end', { skip: missing || false }, async (t) => {
     await page.getByRole('button', { name: 'Evaluate' }).click();
     await page.getByText('Decision:').waitFor();
     await shot('policy-decision');
+  });
+
+  // Analytics and app versions have pages when the server has their routes.
+  const has = async (p) => (await server.rest('GET', p)).body.error?.startsWith('no route') !== true;
+
+  await t.test('analytics charts', async (st) => {
+    if (!await has('/analytics/active')) { st.skip('this server has no analytics routes'); return; }
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(server.base + '/parse/events/search', { method: 'POST', body: JSON.stringify({ dimensions: { category: 'books' } }),
+        headers: { 'X-Parse-Application-Id': APP_ID, 'X-Parse-Installation-Id': 'dev-' + i, 'Content-Type': 'application/json' } });
+      assert.equal(res.status, 200);
+    }
+    // Events are written in the background (every 200 ms).
+    const searches = async () => (await server.rest('GET', '/analytics/events?days=1')).body.results?.find((e) => e.key === 'search')?.count;
+    for (let i = 0; i < 50 && await searches() !== 3; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await searches(), 3);
+    await gotoPage('analytics');
+    await page.getByRole('img', { name: 'New devices and users' }).waitFor();
+    await page.getByRole('img', { name: /^Active devices: DAU/ }).waitFor();
+    await page.getByText('Retention (classic').waitFor();
+    await page.getByRole('cell', { name: 'search', exact: true }).waitFor();
+    assert.deepEqual(await unlabelled(), []);
+    await shot('analytics');
+  });
+
+  await t.test('app versions: publish, roll out, take back, check', async (st) => {
+    if (!await has('/releases')) { st.skip('this server has no app-versions routes'); return; }
+    await gotoPage('versions');
+    const apk = path.join(os.tmpdir(), 'console-app.apk');
+    fs.writeFileSync(apk, 'not really an apk, but bytes to store');
+    await page.getByLabel('Version code', { exact: true }).fill('42');
+    await page.getByLabel('Version name', { exact: true }).fill('4.2.0');
+    await page.getByLabel('Rollout %').fill('20');
+    await page.getByLabel('Build (APK, IPA or bundle)').setInputFiles(apk);
+    await page.getByRole('button', { name: 'Publish' }).click();
+    await toast('Published 4.2.0');
+    await page.getByLabel('Rollout percent of 4.2.0').fill('100');
+    await page.getByRole('button', { name: 'Save rollout of 4.2.0' }).click();
+    await toast('Rollout saved');
+    let rel = (await server.rest('GET', '/releases')).body.results[0];
+    assert.equal(rel.rolloutPercent, 100);
+    await page.getByLabel('Installed version code').fill('41');
+    await page.getByRole('button', { name: 'Check' }).click();
+    await page.locator('main pre', { hasText: '"hasUpdate": true' }).waitFor();
+    await page.getByRole('button', { name: 'Take back 4.2.0' }).click();
+    await toast('Release taken back');
+    rel = (await server.rest('GET', '/releases')).body.results[0];
+    assert.equal(rel.enabled, false);
+    assert.deepEqual(await unlabelled(), []);
+    await shot('versions');
   });
 
   await t.test('keyboard: the navigation is reachable with Tab', async () => {

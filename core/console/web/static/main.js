@@ -16,6 +16,9 @@ const pages = [
   { id: 'policies', title: 'Policies', module: './pages/policies.js' },
   { id: 'files', title: 'Files', module: './pages/files.js' },
   { id: 'push', title: 'Push', module: './pages/push.js' },
+  // Shown when the server has the feature's routes.
+  { id: 'analytics', title: 'Analytics', module: './pages/analytics.js', route: 'analytics.report' },
+  { id: 'versions', title: 'App versions', module: './pages/versions.js', route: 'releases.list' },
   { id: 'providers', title: 'Providers', module: './pages/providers.js' },
   { id: 'server', title: 'Server', module: './pages/server.js' },
 ];
@@ -50,10 +53,13 @@ function loginView() {
   key.focus();
 }
 
+// available are the pages of the features this server has.
+const available = () => pages.filter((p) => !p.route || (session.routes || []).includes(p.route));
+
 function shell() {
   const nav = h('nav', { class: 'side', 'aria-label': 'Console pages' },
     h('div', { class: 'brand' }, 'Switchboard'),
-    pages.map((p) => h('a', { href: '#/' + p.id, 'data-page': p.id }, p.title)),
+    available().map((p) => h('a', { href: '#/' + p.id, 'data-page': p.id }, p.title)),
     h('div', { class: 'who' },
       h('div', {}, 'Signed in: ', session.user, session.readOnly ? ' (read-only)' : ''),
       h('div', {}, 'App ', session.appId),
@@ -67,7 +73,7 @@ async function route() {
   const main = document.getElementById('main');
   if (!main || !session) return;
   const [id, ...args] = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
-  const p = pages.find((x) => x.id === id) || pages[0];
+  const p = available().find((x) => x.id === id) || pages[0];
   for (const a of document.querySelectorAll('nav.side a')) {
     if (a.dataset.page === p.id) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }

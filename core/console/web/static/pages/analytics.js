@@ -37,7 +37,7 @@ function chart(title, dates, series) {
 function heat(rows, ns) {
   const cell = (r, n) => {
     const v = r.classic?.[n];
-    if (v === undefined) return h('td', { class: 'muted' }, '');
+    if (v === undefined || !r.cohort) return h('td', { class: 'muted' }, '');
     const pct = r.cohort ? (100 * v) / r.cohort : 0;
     const td = h('td', { title: `${v} of ${r.cohort}` }, pct.toFixed(1) + '%');
     td.style.background = `rgba(36, 84, 214, ${Math.min(1, pct / 60).toFixed(2)})`;

@@ -79,6 +79,7 @@ export async function browser(el, className, opts = {}) {
   const status = h('span', { class: 'muted', role: 'status' });
   const thead = h('thead');
   const tbody = h('tbody');
+  const grid = h('table', { class: 'data', 'aria-label': 'Objects of ' + className, 'aria-busy': 'false' }, thead, tbody);
   const all = h('input', { type: 'checkbox', 'aria-label': 'Select all rows on this page',
     onchange: (ev) => { for (const r of rows) { if (ev.target.checked) selected.add(r.objectId); else selected.delete(r.objectId); } draw(); } });
   thead.append(h('tr', {}, h('th', { scope: 'col' }, all), names.map((n) => h('th', { scope: 'col' }, n, ' ', h('small', {}, fields[n]?.type || '')))));
@@ -115,10 +116,17 @@ export async function browser(el, className, opts = {}) {
       onOk: async () => {
         const v = clear.querySelector('input').checked ? undefined : await ed.read();
         await api.put(path + '/' + o.objectId, { [n]: v === undefined ? { __op: 'Delete' } : v });
+        // Busy until the rows are redrawn and the edited cell has the focus again.
+        grid.setAttribute('aria-busy', 'true');
         return true;
       },
     });
-    if (saved) { toast('Saved ' + n); await load(); tbody.querySelector(`tr[data-id="${o.objectId}"] td[data-field="${n}"]`)?.focus(); }
+    if (!saved) return;
+    toast('Saved ' + n);
+    try {
+      await load();
+      tbody.querySelector(`tr[data-id="${o.objectId}"] td[data-field="${n}"]`)?.focus();
+    } finally { grid.setAttribute('aria-busy', 'false'); }
   };
 
   const prev = h('button', { type: 'button', onclick: () => { skip = Math.max(0, skip - PAGE); guard(load); } }, '← Previous');
@@ -206,7 +214,7 @@ export async function browser(el, className, opts = {}) {
       ro ? null : field('Import CSV or JSON', fileInput),
       ro ? null : h('button', { type: 'button', onclick: () => guard(importFile) }, 'Import'),
       progress, progressText),
-    h('div', { class: 'scroll' }, h('table', { class: 'data', 'aria-label': 'Objects of ' + className }, thead, tbody)),
+    h('div', { class: 'scroll' }, grid),
     h('div', { class: 'row' }, prev, next, status));
   await load();
 }
