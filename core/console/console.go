@@ -137,12 +137,6 @@ func New(opts Options) (*Handler, error) {
 	}, nil
 }
 
-// Assets returns the embedded front end, to measure or list it.
-func Assets() fs.FS {
-	sub, _ := fs.Sub(webFS, "web")
-	return sub
-}
-
 // contentSecurityPolicy allows only the console's own files and calls to
 // its own origin: no inline script, no third party, no framing.
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
