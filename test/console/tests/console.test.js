@@ -178,6 +178,10 @@ test('the console end to end', { skip: missing || false }, async (t) => {
     await page.getByRole('status').filter({ hasText: '1–1 of 1' }).waitFor();
     assert.equal(await page.locator('tbody tr[data-id]').count(), 1);
     await shot('filtered');
+    // Arrow keys move between cells.
+    await cell(ids[0], 'player').focus();
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.field), 'score');
     await edit(ids[0], 'score', (d) => d.getByLabel('score').fill('42'));
     await cell(ids[0], 'score').filter({ hasText: '42' }).waitFor();
     await edit(ids[0], 'ACL', async (d) => {
@@ -224,6 +228,10 @@ test('the console end to end', { skip: missing || false }, async (t) => {
     assert.equal(p7.playedAt.iso, '2026-01-01T00:00:00.000Z');
     assert.deepEqual([p7.place.latitude, p7.place.longitude], [7, 1]);
 
+    const [csvDownload] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    const csvText = fs.readFileSync(await csvDownload.path(), 'utf8');
+    assert.equal(csvText.trim().split('\r\n').length, 123); // header + 122 rows
+    assert.ok(csvText.includes('"p7, the ""7th"""'));
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()]);
     const exported = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
     assert.equal(exported.results.length, 122);

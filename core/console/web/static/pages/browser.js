@@ -94,13 +94,31 @@ export async function browser(el, className, opts = {}) {
         const td = h('td', { class: 'editable', tabindex: '0', title: text, 'data-field': n, 'aria-label': n + ': ' + (text || 'empty') + '. Press Enter to edit.' }, text);
         const open = () => editCell(o, n);
         td.addEventListener('dblclick', open);
-        td.addEventListener('keydown', (ev) => { if (ev.key === 'Enter' || ev.key === 'F2') { ev.preventDefault(); open(); } });
+        td.addEventListener('keydown', (ev) => {
+          if (ev.key === 'Enter' || ev.key === 'F2') { ev.preventDefault(); open(); return; }
+          const next = move(td, ev.key);
+          if (next) { ev.preventDefault(); next.focus(); }
+        });
         return td;
       }))));
     if (!rows.length) tbody.append(h('tr', {}, h('td', { colspan: names.length + 1, class: 'muted' }, 'No objects match.')));
     status.textContent = total ? `${skip + 1}–${skip + rows.length} of ${total}` : '0 objects';
     prev.disabled = skip === 0;
     next.disabled = skip + PAGE >= total;
+  };
+  // move finds the editable cell an arrow key goes to from td.
+  const move = (td, key) => {
+    const tr = td.parentElement;
+    const col = [...tr.children].indexOf(td);
+    const at = (row, c) => (row?.children[c]?.classList.contains('editable') ? row.children[c] : null);
+    const step = (n, dir) => { while (n && !n.classList.contains('editable')) n = n[dir]; return n; };
+    switch (key) {
+      case 'ArrowRight': return step(td.nextElementSibling, 'nextElementSibling');
+      case 'ArrowLeft': return step(td.previousElementSibling, 'previousElementSibling');
+      case 'ArrowDown': return at(tr.nextElementSibling, col);
+      case 'ArrowUp': return at(tr.previousElementSibling, col);
+    }
+    return null;
   };
   const load = async () => {
     const res = await api.get(path, { where: Object.keys(where).length ? where : undefined, limit: PAGE, skip, count: 1, order: '-createdAt' });
