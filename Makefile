@@ -1,10 +1,15 @@
 # The one place the test command lives: README's "make test" and .ci/run use it.
-.PHONY: test test-go lint test-sdk test-parse-import test-console test-parse-dashboard bench bench-http fuzz
+.PHONY: test test-go lint test-sdk test-parse-import test-console test-parse-dashboard bench bench-http fuzz proto test-plugins-node
 
 test: test-go test-sdk test-parse-import test-console test-parse-dashboard
 
-test-go: lint
+test-go: lint test-plugins-node
 	go test -count=1 ./...
+
+# The Node.js example plugin's dependencies, for its Go tests
+# (plugins/node_test.go, cmd/switchboard/app/plugins_test.go).
+test-plugins-node:
+	cd plugins/examples/sms-node && npm ci --no-audit --no-fund
 
 # go vet and staticcheck (pinned, from the Go module proxy).
 lint:
@@ -44,3 +49,14 @@ fuzz:
 	go test ./core -run XXX -fuzz FuzzParseWhere -fuzztime 60s
 	SWITCHBOARD_TEST_STORES=sqlite go test ./test/integration -run XXX -fuzz FuzzRequest -fuzztime 60s
 	SWITCHBOARD_TEST_STORES=sqlite go test ./test/integration -run XXX -fuzz FuzzAuthData -fuzztime 60s
+
+# Regenerate the plugin contracts' Go code (committed; CI does not run this).
+# Needs protoc (apt-get install protobuf-compiler) and the two generators:
+#   go install google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+#   go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
+proto:
+	cd plugins/proto && PATH="$$PATH:$$(go env GOPATH)/bin" protoc -I . \
+		--go_out=. --go_opt=paths=source_relative \
+		--go-grpc_out=. --go-grpc_opt=paths=source_relative \
+		switchboard/files/v1/files.proto switchboard/push/v1/push.proto \
+		switchboard/sms/v1/sms.proto switchboard/mail/v1/mail.proto

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"slices"
+	"strings"
 )
 
 // The provider lifecycle every kind shares (store, jobs, sms, mail, auth,
@@ -41,6 +44,25 @@ type ProviderEnv struct {
 	Store Store
 	// Logger is the server's logger (nil: slog.Default()).
 	Logger *slog.Logger
+	// Plugins runs the out-of-process providers of the config's plugins
+	// list; nil when there are none. Providers named "plugin:NAME" are
+	// opened through it.
+	Plugins PluginHost
+}
+
+// PluginPrefix starts the name of a provider served by an out-of-process
+// plugin: "plugin:NAME" names the entry NAME of the config's plugins list,
+// for any provider kind.
+const PluginPrefix = "plugin:"
+
+// PluginHost runs out-of-process providers (package plugins implements it).
+// OpenPlugin returns the provider of kind ("files", "push", "sms", ...)
+// that the plugin name serves; it implements that kind's interface
+// (FileDriver, PushSender, ...) and is closed like any other provider.
+// Errors name the plugin and say what to fix (an unknown name lists the
+// configured ones; a plugin that does not serve kind says so).
+type PluginHost interface {
+	OpenPlugin(ctx context.Context, kind, name string, env ProviderEnv) (any, error)
 }
 
 // StoreConfig is what a store is opened with: a ProviderEnv.
@@ -60,7 +82,7 @@ type Validator interface {
 // Errors name the kind and the provider.
 func OpenProvider[T any](ctx context.Context, reg *Registry[OpenFunc[T]], name string, env ProviderEnv) (T, error) {
 	var zero T
-	open, err := reg.Lookup(name)
+	open, err := lookupProvider(reg, name)
 	if err != nil {
 		return zero, err
 	}
@@ -75,6 +97,34 @@ func OpenProvider[T any](ctx context.Context, reg *Registry[OpenFunc[T]], name s
 		}
 	}
 	return p, nil
+}
+
+// lookupProvider finds name in reg, or, for "plugin:NAME", an OpenFunc that
+// asks env.Plugins for the plugin's provider of reg's kind.
+func lookupProvider[T any](reg *Registry[OpenFunc[T]], name string) (OpenFunc[T], error) {
+	plugin, isPlugin := strings.CutPrefix(name, PluginPrefix)
+	if !isPlugin {
+		return reg.Lookup(name)
+	}
+	return func(ctx context.Context, env ProviderEnv) (T, error) {
+		var zero T
+		if env.Plugins == nil {
+			return zero, fmt.Errorf("no plugins are configured: add an entry named %q to plugins (name, path, sha256)", plugin)
+		}
+		if len(env.Options) > 0 {
+			return zero, fmt.Errorf("a plugin provider takes no options section (got %s): configure the plugin with args and env in its plugins entry", strings.Join(slices.Sorted(maps.Keys(env.Options)), ", "))
+		}
+		p, err := env.Plugins.OpenPlugin(ctx, reg.kind, plugin, env)
+		if err != nil {
+			return zero, err
+		}
+		t, ok := p.(T)
+		if !ok {
+			_ = CloseProvider(p)
+			return zero, fmt.Errorf("plugin %q gave a %T, not a %s provider", plugin, p, reg.kind)
+		}
+		return t, nil
+	}, nil
 }
 
 // CloseProvider closes a provider that holds resources (io.Closer); others

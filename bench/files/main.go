@@ -36,9 +36,10 @@ import (
 
 func main() {
 	size := flag.String("size", "1GiB", "file size (bytes, or with KiB, MiB, GiB)")
-	dir := flag.String("dir", "", "working folder on the disk to measure (default: a new folder in the current one)")
+	dir := flag.String("dir", "", "where to make the working folder, on the disk to measure (default: the current folder)")
 	maxRSS := flag.Int64("max-rss", 100, "fail when the server's peak RSS is over this many MB")
 	bin := flag.String("bin", "", "switchboard binary (default: build ./cmd/switchboard)")
+	viaPlugin := flag.Bool("plugin", false, "store through the files-dir example plugin (files: plugin:dirstore) instead of the built-in local provider, and report the plugin process's peak RSS too")
 	flag.Parse()
 	n, err := parseSize(*size)
 	if err != nil {
@@ -52,6 +53,12 @@ func main() {
 		fail(err)
 	}
 	*bin = binary
+	if *viaPlugin {
+		pluginConfig = filepath.Join(work, "plugin.yaml")
+		if err := writePluginConfig(work, pluginConfig); err != nil {
+			fail(err)
+		}
+	}
 	if err := run(*bin, work, n, *maxRSS); err != nil {
 		fail(err)
 	}
@@ -162,6 +169,12 @@ func run(bin, work string, size int64, maxRSSMB int64) error {
 	if err != nil {
 		return err
 	}
+	var pluginRSS int64
+	if pluginConfig != "" {
+		if pluginRSS, err = childrenPeakRSS(srv.cmd.Process.Pid); err != nil {
+			return err
+		}
+	}
 	rate := func(d time.Duration) float64 { return float64(size) / (1 << 20) / d.Seconds() }
 	fmt.Printf("%-36s %8s %10s\n", "", "seconds", "MiB/s")
 	fmt.Printf("%-36s %8.2f %10.0f\n", "cp", cpTime.Seconds(), rate(cpTime))
@@ -169,6 +182,12 @@ func run(bin, work string, size int64, maxRSSMB int64) error {
 	fmt.Printf("%-36s %8.2f %10.0f\n", "upload (POST /parse/files, fsync)", upTime.Seconds(), rate(upTime))
 	fmt.Printf("%-36s %8.2f %10.0f\n", "download (GET /parse/files, fsync)", downTime.Seconds(), rate(downTime))
 	fmt.Printf("peak RSS of the server process (VmHWM): %d MB (limit %d MB)\n", rss>>20, maxRSSMB)
+	if pluginConfig != "" {
+		fmt.Printf("peak RSS of the files plugin process (VmHWM): %d MB (limit %d MB)\n", pluginRSS>>20, maxRSSMB)
+		if pluginRSS>>20 > maxRSSMB {
+			return fmt.Errorf("the plugin's peak RSS %d MB is over %d MB", pluginRSS>>20, maxRSSMB)
+		}
+	}
 	if got != want {
 		return errors.New("the downloaded file differs from the source")
 	}
@@ -203,7 +222,11 @@ func startServer(bin, work string, size int64) (*server, error) {
 	env = append(env, "SWITCHBOARD_APP_ID=bench", "SWITCHBOARD_MASTER_KEY=bench-master-key",
 		"SWITCHBOARD_MAX_UPLOAD_SIZE="+strconv.FormatInt(2*size, 10), "SWITCHBOARD_LOG_LEVEL=warn")
 	s := &server{base: "http://" + addr + "/parse", log: &bytes.Buffer{}}
-	s.cmd = exec.Command(bin, "serve", "--http", addr, "--dir", filepath.Join(work, "data"))
+	args := []string{"serve", "--http", addr, "--dir", filepath.Join(work, "data")}
+	if pluginConfig != "" {
+		args = append(args, "--config", pluginConfig)
+	}
+	s.cmd = exec.Command(bin, args...)
 	s.cmd.Env, s.cmd.Stdout, s.cmd.Stderr = env, s.log, s.log
 	if err := s.cmd.Start(); err != nil {
 		return nil, err
@@ -272,4 +295,57 @@ func peakRSS(pid int) (int64, error) {
 		}
 	}
 	return 0, errors.New("no VmHWM in /proc/PID/status")
+}
+
+// pluginConfig is the config file that sends files through the files-dir
+// plugin ("" without -plugin).
+var pluginConfig string
+
+// writePluginConfig builds the files-dir example into work and writes a
+// config that stores files through it, in work/plugin-files.
+func writePluginConfig(work, config string) error {
+	bin := filepath.Join(work, "files-dir")
+	if out, err := exec.Command("go", "build", "-o", bin, "./plugins/examples/files-dir").CombinedOutput(); err != nil {
+		return fmt.Errorf("building the files-dir plugin: %v\n%s", err, out)
+	}
+	f, err := os.Open(bin)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sum := sha256.New()
+	if _, err := io.Copy(sum, f); err != nil {
+		return err
+	}
+	yaml := fmt.Sprintf("plugins:\n  - name: dirstore\n    path: %q\n    sha256: %x\n    args: [\"-dir\", %q]\nfiles:\n  provider: plugin:dirstore\n",
+		bin, sum.Sum(nil), filepath.Join(work, "plugin-files"))
+	return os.WriteFile(config, []byte(yaml), 0o600)
+}
+
+// childrenPeakRSS is the largest VmHWM among pid's child processes (the
+// plugin), whichever of its threads started them.
+func childrenPeakRSS(pid int) (int64, error) {
+	lists, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	if err != nil {
+		return 0, err
+	}
+	var children []string
+	for _, list := range lists {
+		raw, _ := os.ReadFile(list)
+		children = append(children, strings.Fields(string(raw))...)
+	}
+	var most int64
+	for _, child := range children {
+		n, err := strconv.Atoi(child)
+		if err != nil {
+			continue
+		}
+		if rss, err := peakRSS(n); err == nil {
+			most = max(most, rss)
+		}
+	}
+	if most == 0 {
+		return 0, errors.New("no plugin process found under the server")
+	}
+	return most, nil
 }

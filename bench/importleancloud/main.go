@@ -35,7 +35,7 @@ func main() {
 	objects := flag.Int("objects", 1_000_000, "posts in the export")
 	users := flag.Int("users", 1000, "users in the export (each with a session)")
 	batch := flag.Int("batch", 500, "objects per transaction (the import's --batch)")
-	dir := flag.String("dir", "", "working folder (default: a new folder in the current one)")
+	dir := flag.String("dir", "", "where to make the working folder (default: the current folder)")
 	pg := flag.String("pg", "", "PostgreSQL URL: import into a fresh schema there instead of SQLite")
 	bin := flag.String("bin", "", "switchboard binary (default: build ./cmd/switchboard)")
 	var extra envList

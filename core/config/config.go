@@ -102,6 +102,9 @@ type Config struct {
 	LiveQuery        LiveQuery  `yaml:"liveQuery"`
 	LeanCloud        LeanCloud  `yaml:"leancloud"`
 	Console          Console    `yaml:"console"`
+
+	// Plugins are the out-of-process providers (plugins.go).
+	Plugins []Plugin `yaml:"plugins"`
 }
 
 // IdempotencyOptions mirrors Parse Server's idempotencyOptions.

@@ -342,6 +342,16 @@ func TestValidate(t *testing.T) {
 		{"http", func(c *Config) { c.HTTP = "abc" }, `http: invalid listen address "abc"`},
 		{"http port", func(c *Config) { c.HTTP = "127.0.0.1:99999" }, `http: invalid listen address "127.0.0.1:99999": port must be a number`},
 		{"dir", func(c *Config) { c.Dir = "" }, "dir: must not be empty"},
+		{"plugin name", func(c *Config) { c.Plugins = []Plugin{{Name: "My Store", Path: "/p", SHA256: strings.Repeat("a", 64)}} }, `plugins[0].name: must be 1 to 63 lower-case letters`},
+		{"plugin twice", func(c *Config) {
+			p := Plugin{Name: "x", Path: "/p", SHA256: strings.Repeat("a", 64)}
+			c.Plugins = []Plugin{p, p}
+		}, `plugins[1].name: "x" is listed twice`},
+		{"plugin path", func(c *Config) { c.Plugins = []Plugin{{Name: "x", SHA256: strings.Repeat("a", 64)}} }, "plugins[0].path: must be the plugin's executable"},
+		{"plugin sha256", func(c *Config) { c.Plugins = []Plugin{{Name: "x", Path: "/p", SHA256: "abc"}} }, "plugins[0].sha256: must be the executable's SHA-256 as 64 hex digits (run: sha256sum /p)"},
+		{"plugin timeout", func(c *Config) {
+			c.Plugins = []Plugin{{Name: "x", Path: "/p", SHA256: strings.Repeat("a", 64), Timeout: Duration(-time.Second)}}
+		}, "plugins[0].timeout: must not be negative"},
 		{"store provider conflict", func(c *Config) { c.Store.Provider = "sqlite"; c.DatabaseURL = "postgres://h/db" }, "store.provider: is sqlite but databaseURL is a postgres:// URL"},
 		{"maxOrWidth", func(c *Config) { c.QueryLimits.MaxOrWidth = 0 }, "queryLimits.maxOrWidth: must be a positive integer, got 0"},
 		{"maxDepth", func(c *Config) { c.QueryLimits.MaxDepth = -1 }, "queryLimits.maxDepth: must be a positive integer, got -1"},

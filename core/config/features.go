@@ -12,5 +12,6 @@ func (c *Config) validateFeatures() []error {
 	errs = append(errs, c.LiveQuery.validate(c)...)
 	errs = append(errs, c.LeanCloud.validate(c)...)
 	errs = append(errs, c.Console.validate(c)...)
+	errs = append(errs, c.validatePlugins()...)
 	return errs
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/switchboardhq/switchboard/adapters/store/postgres/pgtest"
+	"github.com/switchboardhq/switchboard/plugins/plugintest"
 )
 
 // testStore is the store of the current pass.
@@ -12,7 +13,9 @@ var testStore = "sqlite"
 
 // TestMain runs every test once per store (see pgtest.RunPerStore).
 func TestMain(m *testing.M) {
-	os.Exit(pgtest.RunPerStore(m, func(store string) { testStore = store }))
+	code := pgtest.RunPerStore(m, func(store string) { testStore = store })
+	plugintest.Cleanup() // the plugins built by plugin_test.go
+	os.Exit(code)
 }
 
 // storeEnv points a server at the store of the current pass.

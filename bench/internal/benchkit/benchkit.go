@@ -9,16 +9,20 @@ import (
 	"path/filepath"
 )
 
-// Prepare returns the working folder (dir, made if needed, or a new
-// folder prefix* in the current one) and the binary to run: bin, or
-// ./cmd/switchboard built into the folder. The caller removes the folder.
+// Prepare returns the working folder, always a new folder prefix* inside
+// dir (made if needed; the current folder when empty), and the binary to
+// run: bin, or ./cmd/switchboard built into the folder. The caller removes
+// the folder; since it is always a new one, removing it never touches
+// what dir held before (running with -dir /var/tmp once removed all of
+// /var/tmp).
 func Prepare(dir, prefix, bin string) (work, binary string, err error) {
-	work = dir
-	if work == "" {
-		if work, err = os.MkdirTemp(".", prefix); err != nil {
-			return "", "", err
-		}
-	} else if err := os.MkdirAll(work, 0o750); err != nil {
+	if dir == "" {
+		dir = "."
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return "", "", err
+	}
+	if work, err = os.MkdirTemp(dir, prefix); err != nil {
 		return "", "", err
 	}
 	if bin != "" {

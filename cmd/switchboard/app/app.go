@@ -263,7 +263,7 @@ func run(ctx context.Context, cfg *config.Config, generateKey bool, log *slog.Lo
 	opts.Ready = app.Ready
 	opts.Store = providers.store
 	opts.Logger = log
-	feats := &features{cfg: cfg, log: log, app: app, api: apiHandler, server: &opts, store: providers.store}
+	feats := &features{cfg: cfg, log: log, app: app, api: apiHandler, server: &opts, store: providers.store, plugins: providers.plugins}
 	// Features close before the App: they may still write through it.
 	defer func() {
 		if err := feats.close(context.WithoutCancel(ctx)); err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/switchboardhq/switchboard/core/console"
 	"github.com/switchboardhq/switchboard/core/server"
 	"github.com/switchboardhq/switchboard/hooks"
+	"github.com/switchboardhq/switchboard/plugins"
 	"github.com/switchboardhq/switchboard/policies"
 )
 
@@ -198,6 +199,16 @@ func providersPanel(ctx context.Context, f *features) []providerStatus {
 	}
 	if f.cloud != nil {
 		out = append(out, providerStatus{Kind: "cloudCode", Provider: "goja", Status: "ok", Detail: "running"})
+	}
+	// Plugins are checked by their host every second (gRPC health).
+	if host, ok := f.plugins.(interface{ Status() []plugins.PluginStatus }); ok {
+		for _, p := range host.Status() {
+			st := providerStatus{Kind: "plugin", Provider: p.Name, Status: "ok", Detail: "up since " + p.Since.UTC().Format(time.RFC3339) + " (" + p.Path + ")"}
+			if !p.Up {
+				st.Status, st.Detail = "error", p.Down
+			}
+			out = append(out, st)
+		}
 	}
 	return out
 }

@@ -62,7 +62,10 @@ type features struct {
 	// onServer runs once the HTTP server exists (the console reads its
 	// metrics registry).
 	onServer []func(*server.Server)
-	closers  []func(ctx context.Context) error
+	// plugins runs the config's plugins (nil without any), for the
+	// providers features open themselves (files: plugin:NAME).
+	plugins core.PluginHost
+	closers []func(ctx context.Context) error
 }
 
 // reloadPoliciesLater returns a reload that calls whatever reloadPolicies

@@ -25,7 +25,7 @@ import (
 // _File registry, and makes File fields of objects come back with URLs
 // that work for the caller (signed ones for protected files).
 func wireFiles(ctx context.Context, f *features) error {
-	files, err := openFiles(ctx, f.cfg, f.store, f.log)
+	files, err := openFiles(ctx, f.cfg, f.store, f.plugins, f.log)
 	if err != nil {
 		return err
 	}
@@ -51,7 +51,7 @@ func filesServerURL(cfg *config.Config) string {
 
 // openFiles opens the configured files provider through the provider
 // lifecycle.
-func openFiles(ctx context.Context, cfg *config.Config, store core.Store, log *slog.Logger) (*core.Files, error) {
+func openFiles(ctx context.Context, cfg *config.Config, store core.Store, plugins core.PluginHost, log *slog.Logger) (*core.Files, error) {
 	name := cfg.Files.Provider
 	files, err := core.OpenFiles(ctx, name, core.FilesConfig{
 		Options:   cfg.Files.Section(name),
@@ -59,6 +59,7 @@ func openFiles(ctx context.Context, cfg *config.Config, store core.Store, log *s
 		PublicURL: fileapi.PublicURL(filesServerURL(cfg), cfg.AppID),
 		Store:     store,
 		Logger:    log,
+		Plugins:   plugins,
 	})
 	if err != nil {
 		return nil, err

@@ -108,20 +108,22 @@ func collectFiles(ctx context.Context, cfg *config.Config, log *slog.Logger, opt
 	coreOpts := cfg.CoreOptions()
 	w := &wiring{cfg: cfg, log: log, opts: &coreOpts}
 	for _, k := range providerKinds {
-		if k.name != "store" {
+		if k.name != "store" && k.name != "plugins" {
 			continue
 		}
 		if err := k.open(ctx, w); err != nil {
+			_ = w.close(true)
 			return rep, err
 		}
 	}
+	defer w.close(false)
 	app, err := core.NewApp(ctx, w.store, coreOpts)
 	if err != nil {
 		_ = w.close(true)
 		return rep, fmt.Errorf("starting app: %w", err)
 	}
 	defer app.Close()
-	files, err := openFiles(ctx, cfg, w.store, log)
+	files, err := openFiles(ctx, cfg, w.store, w.plugins, log)
 	if err != nil {
 		return rep, err
 	}

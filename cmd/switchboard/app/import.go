@@ -195,7 +195,12 @@ func runImport(ctx context.Context, cfg *config.Config, export string, batch int
 
 // fetchFiles copies the imported files' bytes into the files provider.
 func fetchFiles(ctx context.Context, cfg *config.Config, app *core.App, store core.Store, fetch fetchFlags, stdout io.Writer) (*leancloud.FetchReport, error) {
-	files, err := openFiles(ctx, cfg, store, slog.Default())
+	host, stopPlugins, err := startPlugins(ctx, cfg, slog.Default())
+	if err != nil {
+		return nil, err
+	}
+	defer stopPlugins()
+	files, err := openFiles(ctx, cfg, store, host, slog.Default())
 	if err != nil {
 		return nil, fmt.Errorf("opening the files provider: %w", err)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/switchboardhq/switchboard/adapters/store/postgres/pgtest"
 	"github.com/switchboardhq/switchboard/core/config"
 	"github.com/switchboardhq/switchboard/core/parseimport"
+	"github.com/switchboardhq/switchboard/plugins/plugintest"
 )
 
 // parseFixture is what test/parseserver/make-db.js made with the real
@@ -275,4 +276,8 @@ func TestImportParseErrors(t *testing.T) {
 }
 
 // TestMain drops the PostgreSQL test database of pgtest when the tests end.
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+func TestMain(m *testing.M) {
+	code := pgtest.Main(m)
+	plugintest.Cleanup() // the plugins built by plugins_test.go
+	os.Exit(code)
+}

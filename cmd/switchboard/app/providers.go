@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/switchboardhq/switchboard/core"
 	"github.com/switchboardhq/switchboard/core/config"
+	"github.com/switchboardhq/switchboard/plugins"
 )
 
 // providerKinds is the table of provider kinds the binary opens, in order:
@@ -18,6 +20,14 @@ import (
 // the same lifecycle (core.OpenProvider: strict decode, open, validate;
 // closed in reverse order at shutdown).
 var providerKinds = []providerKind{
+	{"plugins", func(ctx context.Context, w *wiring) error {
+		// Out-of-process providers start first, so that any kind may name
+		// one (provider: plugin:NAME), and stop last.
+		host, stop, err := startPlugins(ctx, w.cfg, w.log)
+		w.plugins = host
+		w.own(stop, false, err)
+		return err
+	}},
 	{"store", func(ctx context.Context, w *wiring) error {
 		st, err := openKind(ctx, w, core.Stores, w.cfg.StoreProvider(), w.cfg.Store.Section(w.cfg.StoreProvider()))
 		w.store = st
@@ -70,6 +80,8 @@ type wiring struct {
 	log   *slog.Logger
 	opts  *core.Options
 	store core.Store
+	// plugins runs the config's plugins (nil without any).
+	plugins core.PluginHost
 	// closers are the opened providers' cleanups in opening order; the
 	// App owns (and closes) those marked byApp once it exists.
 	closers []closer
@@ -115,8 +127,30 @@ func (w *wiring) close(withApp bool) error {
 // openKind opens the named provider of reg's kind with its section.
 func openKind[T any](ctx context.Context, w *wiring, reg *core.Registry[core.OpenFunc[T]], name string, section map[string]any) (T, error) {
 	return core.OpenProvider(ctx, reg, name, core.ProviderEnv{
-		Options: section, DataDir: w.cfg.Dir, URL: w.cfg.DatabaseURL, Store: w.store, Logger: w.log,
+		Options: section, DataDir: w.cfg.Dir, URL: w.cfg.DatabaseURL, Store: w.store, Logger: w.log, Plugins: w.plugins,
 	})
+}
+
+// startPlugins starts the config's plugins; host is nil (and stop does
+// nothing) when there are none.
+func startPlugins(ctx context.Context, cfg *config.Config, log *slog.Logger) (host core.PluginHost, stop func() error, err error) {
+	if len(cfg.Plugins) == 0 {
+		return nil, func() error { return nil }, nil
+	}
+	h, err := plugins.Start(ctx, pluginSpecs(cfg.Plugins), log)
+	if err != nil {
+		return nil, nil, fmt.Errorf("plugins: %w", err)
+	}
+	return h, h.Close, nil
+}
+
+// pluginSpecs turns the config's plugins list into the host's specs.
+func pluginSpecs(list []config.Plugin) []plugins.Spec {
+	specs := make([]plugins.Spec, len(list))
+	for i, p := range list {
+		specs[i] = plugins.Spec{Name: p.Name, Path: p.Path, SHA256: p.SHA256, Args: p.Args, Env: p.Env, Timeout: time.Duration(p.Timeout)}
+	}
+	return specs
 }
 
 // authSections are the enabled third-party logins and their sections:

@@ -17,7 +17,7 @@ import (
 // without the built-in channel and with no provider configured runs
 // without push.
 func wirePush(ctx context.Context, f *features) error {
-	pc, err := f.cfg.Push.PushConfig(core.ProviderEnv{DataDir: f.cfg.Dir, URL: f.cfg.DatabaseURL, PublicURL: f.cfg.ServerURL, Store: f.store, Logger: f.log})
+	pc, err := f.cfg.Push.PushConfig(core.ProviderEnv{DataDir: f.cfg.Dir, URL: f.cfg.DatabaseURL, PublicURL: f.cfg.ServerURL, Store: f.store, Logger: f.log, Plugins: f.plugins})
 	if err != nil {
 		return err
 	}
