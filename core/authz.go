@@ -14,15 +14,16 @@ import (
 // Decision points: the API families an Authorizer is asked about. A policy
 // for a point is written for these names (data.switchboard.<point>.allow).
 const (
-	PointObjects   = "objects"   // /classes: get, find, count, create, update, delete, aggregate
-	PointUsers     = "users"     // _User objects and /users, /login, /logout, /requestPasswordReset, ...
-	PointSessions  = "sessions"  // _Session objects and /sessions
-	PointFiles     = "files"     // upload, download, delete
-	PointPush      = "push"      // send
-	PointFunctions = "functions" // run (Class holds the function's name)
-	PointJobs      = "jobs"      // run (Class holds the job's name)
-	PointSchemas   = "schemas"   // get, find, create, update, delete (Class holds the class changed)
-	PointConfig    = "config"    // get, update
+	PointObjects     = "objects"     // /classes: get, find, count, create, update, delete, aggregate
+	PointUsers       = "users"       // _User objects and /users, /login, /logout, /requestPasswordReset, ...
+	PointSessions    = "sessions"    // _Session objects and /sessions
+	PointFiles       = "files"       // upload, download, delete
+	PointPush        = "push"        // send
+	PointFunctions   = "functions"   // run (Class holds the function's name)
+	PointJobs        = "jobs"        // run (Class holds the job's name)
+	PointSchemas     = "schemas"     // get, find, create, update, delete (Class holds the class changed)
+	PointConfig      = "config"      // get, update
+	PointAppVersions = "appVersions" // releases: list, get, publish, update (Class holds the platform)
 )
 
 // Actions the pipeline names. A point uses the ones that apply to it.

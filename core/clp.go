@@ -23,7 +23,8 @@ const (
 // internalClasses are system classes only the server and the master key may
 // touch through the data API.
 var internalClasses = map[string]bool{"_Idempotency": true, "_SmsCode": true, "_GlobalConfig": true, "_File": true,
-	"_JobSchedule": true, "_Hooks": true, "_CloudCode": true, "_PushStatus": true, "_PushQueue": true}
+	"_JobSchedule": true, "_Hooks": true, "_CloudCode": true, "_PushStatus": true, "_PushQueue": true,
+	"_Release": true, "_ReleasePatch": true}
 
 // checkClassAccess refuses non-master access to internal classes.
 func checkClassAccess(className string, auth *Auth) *Error {

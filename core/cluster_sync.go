@@ -50,6 +50,9 @@ type clusterSync struct {
 	// of changes is one message per kind and a write never waits.
 	pending atomic.Uint32
 	wake    chan struct{}
+	// missReload is when a read last reloaded the schema for a class this
+	// node did not know (unix ns; see classAfterMiss).
+	missReload atomic.Int64
 }
 
 // startClusterSync starts listening and publishing when the store is a
@@ -211,6 +214,34 @@ func (a *App) authInvalidated() {
 	for _, fn := range fns {
 		fn()
 	}
+}
+
+// classAfterMiss looks once more for a class this node does not know, when
+// other nodes share the store: a class another node created a moment ago is
+// stored before its announcement arrives here, and a read right after (of
+// the object whose id that node just answered) must find it. It reloads at
+// most once a second, so reads of classes that never existed do not each
+// read the schema; nil when the class is still unknown.
+func (a *App) classAfterMiss(ctx context.Context, name string) *Class {
+	s := a.sync
+	if s == nil {
+		return nil
+	}
+	now := time.Now().UnixNano()
+	last := s.missReload.Load()
+	if now-last < int64(time.Second) || !s.missReload.CompareAndSwap(last, now) {
+		return nil
+	}
+	a.schemaMu.Lock()
+	defer a.schemaMu.Unlock()
+	if a.schemaTxs > 0 {
+		return nil // a local transaction's changes would be dropped (see below)
+	}
+	if err := a.ReloadSchemas(ctx); err != nil {
+		LoggerFrom(ctx).Warn("reloading the schema for an unknown class", "class", name, "err", err)
+		return nil
+	}
+	return a.Class(name)
 }
 
 // reloadSchemasShared reloads the schema after another node changed it,

@@ -654,6 +654,9 @@ func (a *App) runFind(e *FindEvent) error {
 		return err
 	}
 	e.Class = a.Class(e.ClassName)
+	if e.Class == nil {
+		e.Class = a.classAfterMiss(e.Ctx, e.ClassName)
+	}
 
 	// 3. Authorize.
 	filter, err := a.authorizeFind(e)

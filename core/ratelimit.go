@@ -58,3 +58,11 @@ func NewRateLimiter() *RateLimiter { return &RateLimiter{l: newRateLimiter()} }
 func (r *RateLimiter) Allow(key string, limit int, period time.Duration) bool {
 	return r.l.allow(key, limit, period)
 }
+
+// AllowRate records one event for key (namespaced by the caller, e.g.
+// "updates:"+ip) and reports whether it is within limit events per period
+// on this node (limit < 0: unlimited). Features with public routes use it
+// to bound abuse the way the App bounds logins and SMS codes.
+func (a *App) AllowRate(key string, limit int, period time.Duration) bool {
+	return a.limiter.allow(key, limit, period)
+}

@@ -224,6 +224,36 @@ var SystemClasses = map[string]map[string]Field{
 		"triggerName":  {Type: TypeString},
 		"url":          {Type: TypeString},
 	},
+	// App versions: one row per release (platform, channel, versionCode
+	// unique) and one per built patch (release and base sha256 unique).
+	"_Release": {
+		"platform":                {Type: TypeString},
+		"channel":                 {Type: TypeString},
+		"versionCode":             {Type: TypeNumber},
+		"versionName":             {Type: TypeString},
+		"notes":                   {Type: TypeObject},
+		"minSupportedVersionCode": {Type: TypeNumber},
+		"mandatory":               {Type: TypeBoolean},
+		"rolloutPercent":          {Type: TypeNumber},
+		"enabled":                 {Type: TypeBoolean},
+		"file":                    {Type: TypeFile},
+		"size":                    {Type: TypeNumber},
+		"md5":                     {Type: TypeString},
+		"sha256":                  {Type: TypeString},
+		"storeUrl":                {Type: TypeString},
+	},
+	"_ReleasePatch": {
+		"release":     {Type: TypeString},
+		"fromRelease": {Type: TypeString},
+		"fromSha256":  {Type: TypeString},
+		"toSha256":    {Type: TypeString},
+		"algo":        {Type: TypeString},
+		"file":        {Type: TypeFile},
+		"size":        {Type: TypeNumber},
+		"sha256":      {Type: TypeString},
+		"buildMillis": {Type: TypeNumber},
+		"peakBytes":   {Type: TypeNumber},
+	},
 	"_CloudCode": {
 		"version":   {Type: TypeNumber},
 		"hash":      {Type: TypeString},
@@ -256,8 +286,10 @@ var systemIndexes = map[string]map[string]Index{
 		"installationId_1": {Keys: []IndexKey{{Field: "installationId"}}, Unique: true},
 		"deviceToken_1":    {Keys: []IndexKey{{Field: "deviceToken"}}},
 	},
-	"_PushStatus": {"status_runAt_1": {Keys: []IndexKey{{Field: "status"}, {Field: "_runAt"}}}},
-	"_PushQueue":  {"installation_1": {Keys: []IndexKey{{Field: "installation"}, {Field: "seq"}}}},
+	"_PushStatus":   {"status_runAt_1": {Keys: []IndexKey{{Field: "status"}, {Field: "_runAt"}}}},
+	"_PushQueue":    {"installation_1": {Keys: []IndexKey{{Field: "installation"}, {Field: "seq"}}}},
+	"_Release":      {"platform_1_channel_1_versionCode_1": {Keys: []IndexKey{{Field: "platform"}, {Field: "channel"}, {Field: "versionCode"}}, Unique: true}},
+	"_ReleasePatch": {"release_1_fromSha256_1": {Keys: []IndexKey{{Field: "release"}, {Field: "fromSha256"}}, Unique: true}},
 }
 
 var (

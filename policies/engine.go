@@ -24,7 +24,7 @@ import (
 var DefaultPoints = []string{
 	core.PointObjects, core.PointUsers, core.PointSessions, core.PointFiles, core.PointPush,
 	core.PointFunctions, core.PointJobs, core.PointSchemas, core.PointConfig,
-	"analytics", "appVersions",
+	core.PointAppVersions, "analytics",
 }
 
 // Options configure an Engine; the zero value is usable. They mirror the

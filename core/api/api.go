@@ -31,6 +31,8 @@ type Handler struct {
 	mounts map[string]mount
 	// cloud serves the cloud-code routes (SetCloudCode); nil: none deployed.
 	cloud CloudCode
+	// releases serves app versions (SetReleases); nil: the feature is off.
+	releases Releases
 }
 
 type mount struct {

@@ -109,6 +109,15 @@ var routes = []route{
 	{"PUT /hooks/triggers/{class}/{trigger}", "hooks.triggers.update", (*Handler).webhooks, false},
 	{"POST /push", "push.send", (*Handler).sendPush, false},
 	{"POST /push/{id}/cancel", "push.cancel", (*Handler).cancelPush, false},
+
+	// App versions (core/versions): releases with the master key (or a
+	// policy for the appVersions point), the public rate-limited update check.
+	{"POST /releases", "releases.publish", (*Handler).publishRelease, false},
+	{"GET /releases", "releases.list", (*Handler).listReleases, false},
+	{"GET /releases/{id}", "releases.get", (*Handler).getRelease, false},
+	{"PUT /releases/{id}", "releases.update", (*Handler).updateRelease, false},
+	{"POST /updates/check", "updates.check", (*Handler).checkUpdate, false},
+	{"GET /updates/check", "updates.check_get", (*Handler).checkUpdate, false},
 }
 
 // RouteInfo describes one route of the API.

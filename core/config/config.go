@@ -90,7 +90,7 @@ type Config struct {
 
 	// Features beyond the data API, each configured in its own file of
 	// this package (files.go, push.go, cloud.go, policies.go,
-	// livequery.go, leancloud.go).
+	// livequery.go, leancloud.go, releases.go).
 	Files            Files      `yaml:"files"`
 	FileUpload       FileUpload `yaml:"fileUpload"`
 	PreserveFileName bool       `yaml:"preserveFileName"`
@@ -102,6 +102,7 @@ type Config struct {
 	LiveQuery        LiveQuery  `yaml:"liveQuery"`
 	LeanCloud        LeanCloud  `yaml:"leancloud"`
 	Console          Console    `yaml:"console"`
+	Releases         Releases   `yaml:"releases"`
 
 	// Plugins are the out-of-process providers (plugins.go).
 	Plugins []Plugin `yaml:"plugins"`

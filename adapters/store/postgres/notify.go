@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 
 	"github.com/switchboardhq/switchboard/core"
 )
@@ -60,6 +62,13 @@ func (s *Store) Listen(ctx context.Context, channel string, fn func(payload stri
 	}
 	if cfg.RuntimeParams["application_name"] == "" {
 		cfg.RuntimeParams["application_name"] = ListenApplicationName
+	}
+	// The pool's connections cancel a call's statement on the server when
+	// its ctx ends; a listening connection runs none, so that cancel is
+	// ignored and the call would wait out the fallback deadline (5s) at
+	// every shutdown. Closing the socket at once is right here.
+	cfg.BuildContextWatcherHandler = func(pc *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.DeadlineContextWatcherHandler{Conn: pc.Conn()}
 	}
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {

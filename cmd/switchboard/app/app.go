@@ -63,6 +63,7 @@ Usage:
   switchboard policy test [--verbose] [DIR]
   switchboard policy eval --input FILE [--dir DIR] [--schema FILE]
   switchboard import leancloud EXPORT_DIR_OR_ARCHIVE [--config FILE] [--dir DATA_DIR]
+  switchboard release publish FILE --platform P --version-code N [...] | list | rollout | rollback  --server URL
   switchboard version
   switchboard help
 
@@ -123,6 +124,8 @@ func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return policyCommand(ctx, args[1:], stdout, stderr)
 	case "import":
 		return importCommand(ctx, args[1:], environ, stdout, stderr)
+	case "release":
+		return releaseCommand(ctx, args[1:], environ, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "switchboard", versionString())
 		return exitOK

@@ -32,6 +32,7 @@ var featureList = []struct {
 	{"cloud", wireCloud},
 	{"livequery", wireLiveQuery},
 	{"leancloud", wireLeanCloud},
+	{"releases", wireReleases},
 	// The console comes last: it shows what the others wired.
 	{"console", wireConsole},
 }
@@ -65,6 +66,9 @@ type features struct {
 	// plugins runs the config's plugins (nil without any), for the
 	// providers features open themselves (files: plugin:NAME).
 	plugins core.PluginHost
+	// files is the files provider (set by the files feature), for features
+	// that read stored files themselves (releases measure and diff builds).
+	files   *core.Files
 	closers []func(ctx context.Context) error
 }
 

@@ -36,6 +36,7 @@ func wireFiles(ctx context.Context, f *features) error {
 	}
 	f.app.SetFileURLResolver(h)
 	f.fileAPI = h
+	f.files = files
 	f.api.Mount("files", "files", filesMount{h})
 	return nil
 }
