@@ -149,6 +149,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("X-Frame-Options", "DENY")
 	hdr.Set("Referrer-Policy", "no-referrer")
 	rest := strings.TrimPrefix(r.URL.Path, h.opts.Prefix)
+	// The request's label in logs and /metrics; a call through the API
+	// proxy is relabelled by the API with its route.
+	if info := core.RequestInfoFrom(r.Context()); info != nil {
+		info.Route = "console"
+	}
 	switch {
 	case rest == "":
 		http.Redirect(w, r, h.opts.Prefix+"/", http.StatusMovedPermanently)

@@ -336,6 +336,7 @@ test('the console end to end', { skip: missing || false }, async (t) => {
       await gotoPage(hash);
       await page.locator('main').getByText(text).first().waitFor();
       assert.deepEqual(await unlabelled(), [], hash);
+      assert.ok(!/(^|\n)\s*null\s*(\n|$)/.test(await page.locator('main').innerText()), hash);
       await shot(hash);
     }
     // A policy decision with an input.
@@ -429,6 +430,18 @@ test('a read-only admin sees data and cannot change it', { skip: missing || fals
   await page.locator('main td', { hasText: 'hello' }).waitFor();
   assert.equal(await page.getByRole('button', { name: 'Add a row' }).count(), 0);
   await shot('browser');
+  // Every page opens for the read-only admin, with nothing to write and no stray text.
+  for (const hash of ['classes', 'classes/Note', 'users', 'roles', 'config', 'cloud', 'files', 'push', 'server']) {
+    await page.goto(server.base + '/dashboard/#/' + hash);
+    await page.locator('main h1').first().waitFor();
+    await page.waitForFunction(() => !document.querySelector('main').innerText.includes('Loading…'));
+    const text = await page.locator('main').innerText();
+    assert.ok(!/(^|\n)\s*null\s*(\n|$)/.test(text), hash + ': ' + text.slice(0, 200));
+    for (const name of ['Create class', 'Add field', 'Create user', 'Create role', 'Deploy', 'Upload', 'Send push', 'Save']) {
+      assert.equal(await page.getByRole('button', { name, exact: true }).count(), 0, hash + ': ' + name);
+    }
+  }
+  await shot('pages');
   // Even a hand-made write through the console is refused by the API.
   const res = await page.evaluate(async () => {
     const s = await (await fetch('auth/session')).json();

@@ -12,11 +12,15 @@ export function h(tag, attrs, ...children) {
     else if (k === 'checked' || k === 'selected' || k === 'disabled' || k === 'multiple') el[k] = Boolean(v);
     else el.setAttribute(k, v === true ? '' : v);
   }
-  append(el, children);
+  add(el, children);
   return el;
 }
 
-function append(el, children) {
+// put appends children to el, skipping null, undefined and false (a
+// control left out, as for read-only admins), which append would print.
+export function put(el, ...children) { add(el, children); }
+
+function add(el, children) {
   for (const c of children.flat(Infinity)) {
     if (c === undefined || c === null || c === false) continue;
     el.append(c instanceof Node ? c : document.createTextNode(String(c)));
@@ -80,7 +84,7 @@ export function confirmDialog(title, text, okText = 'Delete') {
 }
 
 export function page(title, ...children) {
-  return [h('h1', {}, title), ...children];
+  return [h('h1', {}, title), ...children.filter((c) => c !== null && c !== undefined && c !== false)];
 }
 
 export function card(title, ...children) {

@@ -2,7 +2,7 @@
 // the events, from GET /analytics/:report. Charts are plain SVG drawn
 // here: a chart library would be the console's largest file by far.
 import { api } from '../api.js';
-import { h, field, select, card, guard, table } from '../ui.js';
+import { h, field, select, card, guard, table, put } from '../ui.js';
 
 const NS = 'http://www.w3.org/2000/svg';
 function s(tag, attrs, ...children) {
@@ -72,7 +72,7 @@ export async function render(main) {
         return h('tr', {}, h('td', {}, e.key ?? e.name), h('td', {}, e.count), h('td', {}, bar), h('td', {}, e.devices), h('td', {}, e.users));
       }))));
   };
-  main.append(h('h1', {}, 'Analytics'),
+  put(main, h('h1', {}, 'Analytics'),
     h('div', { class: 'row' }, field('Period', days), field('Count', of), h('button', { type: 'button', onclick: () => guard(draw) }, 'Show')), body);
   await draw();
 }

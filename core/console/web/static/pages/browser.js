@@ -2,7 +2,7 @@
 // editing with an editor per type, bulk delete, and CSV/JSON import and
 // export with a progress bar. Users, roles and sessions reuse it.
 import { api, batch, schemas, session } from '../api.js';
-import { h, field, select, card, guard, toast, dialog, confirmDialog, download, readFile } from '../ui.js';
+import { h, field, select, card, guard, toast, dialog, confirmDialog, download, readFile, put } from '../ui.js';
 import { show, fromText, toText, editor } from '../values.js';
 import { parseCSV, toCSV } from '../csv.js';
 
@@ -20,12 +20,12 @@ const OPERATORS = [['eq', 'equals'], ['ne', 'is not'], ['lt', '<'], ['lte', '≤
 export async function render(main, [className]) {
   const list = await schemas(true);
   if (!className) {
-    main.append(h('h1', {}, 'Data browser'), h('ul', {}, list.map((s) => h('li', {}, h('a', { href: '#/browser/' + encodeURIComponent(s.className) }, s.className)))));
+    put(main, h('h1', {}, 'Data browser'), h('ul', {}, list.map((s) => h('li', {}, h('a', { href: '#/browser/' + encodeURIComponent(s.className) }, s.className)))));
     return;
   }
   const pick = select(list.map((s) => s.className), className, { name: 'class' });
   pick.addEventListener('change', () => { location.hash = '#/browser/' + encodeURIComponent(pick.value); });
-  main.append(h('h1', {}, 'Data browser: ' + className), h('div', { class: 'row' }, field('Class', pick),
+  put(main, h('h1', {}, 'Data browser: ' + className), h('div', { class: 'row' }, field('Class', pick),
     h('a', { href: '#/classes/' + encodeURIComponent(className) }, 'Edit the schema')));
   return browser(main, className);
 }

@@ -1,7 +1,7 @@
 // Classes: the list, creating a class, and one class's schema: fields with
 // their types, indexes, class-level permissions and protected fields.
 import { api, schemas, forgetSchemas, session } from '../api.js';
-import { h, field, select, card, table, guard, toast, confirmDialog, page } from '../ui.js';
+import { h, field, select, card, table, guard, toast, confirmDialog, page, put } from '../ui.js';
 
 export const TYPES = ['String', 'Number', 'Boolean', 'Date', 'Object', 'Array', 'GeoPoint', 'File', 'Pointer', 'Relation', 'Polygon', 'Bytes'];
 const BUILTIN = new Set(['objectId', 'createdAt', 'updatedAt', 'ACL']);
@@ -13,7 +13,7 @@ export async function render(main, [className]) {
   const name = h('input', { type: 'text', required: true, pattern: '[A-Za-z][A-Za-z0-9_]*', placeholder: 'GameScore' });
   const counts = await Promise.all(list.map((s) => api.get('/classes/' + encodeURIComponent(s.className), { count: 1, limit: 0 })
     .then((r) => r.count, () => '?')));
-  main.append(...page('Classes',
+  put(main, ...page('Classes',
     session.readOnly ? null : card('Create a class',
       h('form', { class: 'row', onsubmit: (ev) => { ev.preventDefault(); guard(async () => {
         await api.post('/schemas/' + encodeURIComponent(name.value), { className: name.value, fields: {} });
@@ -70,7 +70,7 @@ async function renderClass(main, className) {
     update({ indexes: { [iname.value]: { [ifield.value]: Number(idir.value) } } }, 'Index added'); } },
   field('Index name', iname), field('Field', ifield), field('Order', idir), h('button', { type: 'submit' }, 'Add index')));
 
-  main.append(...page('Class ' + className,
+  put(main, ...page('Class ' + className,
     h('p', {}, h('a', { href: '#/classes' }, '← All classes'), ' · ', h('a', { href: '#/browser/' + encodeURIComponent(className) }, 'Browse data')),
     card('Fields', table(['Field', 'Type', '', 'Default', ''], fieldRows), addField),
     indexes,

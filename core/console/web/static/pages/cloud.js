@@ -1,7 +1,7 @@
 // Cloud code: deployments (upload, activate, roll back), the diff between
 // two versions, and the logs.
 import { api, panel, session } from '../api.js';
-import { h, field, select, card, guard, toast, table, fmtBytes, readFile } from '../ui.js';
+import { h, field, select, card, guard, toast, table, fmtBytes, readFile, put } from '../ui.js';
 
 export async function render(main) {
   const ro = session.readOnly;
@@ -9,7 +9,7 @@ export async function render(main) {
   try {
     versions = (await api.get('/deployments')).results;
   } catch (e) {
-    main.append(h('h1', {}, 'Cloud code'), h('p', { class: 'bad', role: 'alert' }, e.message));
+    put(main, h('h1', {}, 'Cloud code'), h('p', { class: 'bad', role: 'alert' }, e.message));
     return;
   }
   const reload = async () => { main.replaceChildren(); await render(main); };
@@ -49,7 +49,7 @@ export async function render(main) {
       h('td', {}, e.timestamp), h('td', { class: e.level === 'error' ? 'bad' : '' }, e.level), h('td', {}, e.version ?? ''), h('td', { title: e.message }, e.message)))));
   };
 
-  main.append(h('h1', {}, 'Cloud code'),
+  put(main, h('h1', {}, 'Cloud code'),
     h('p', {}, active ? `Active: version ${active.version} (${active.note || 'no note'}), ${active.files} files.` : 'No version is active.'),
     ro ? null : card('Deploy a new version',
       field('main.js', code), h('div', { class: 'row' }, field('More files (optional)', extra), field('Note', note),

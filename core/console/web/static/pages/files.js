@@ -1,6 +1,6 @@
 // Files: the stored files (the _File records), upload and delete.
 import { api, session } from '../api.js';
-import { h, field, card, guard, toast, table, fmtBytes, confirmDialog } from '../ui.js';
+import { h, field, card, guard, toast, table, fmtBytes, confirmDialog, put } from '../ui.js';
 
 export async function render(main) {
   const ro = session.readOnly;
@@ -15,7 +15,7 @@ export async function render(main) {
     toast('Uploaded ' + r.name);
     await reload();
   };
-  main.append(h('h1', {}, 'Files'), h('p', { class: 'muted' }, `${res.count} files stored; the newest 100 are listed.`),
+  put(main, h('h1', {}, 'Files'), h('p', { class: 'muted' }, `${res.count} files stored; the newest 100 are listed.`),
     ro ? null : card('Upload', h('div', { class: 'row' }, field('File', up), h('button', { class: 'primary', type: 'button', onclick: () => guard(upload) }, 'Upload'))),
     table(['Name', 'Type', 'Size', 'Protected', 'Created', ''], res.results.map((f) => h('tr', {},
       h('td', { title: f.name }, f.name), h('td', {}, f.contentType || ''), h('td', {}, fmtBytes(f.size)), h('td', {}, f.protected ? 'yes' : ''),

@@ -1,7 +1,7 @@
 // Push: a composer that counts the audience before sending, with a
 // schedule and a TTL, and the status of past pushes (_PushStatus).
 import { api, session } from '../api.js';
-import { h, field, select, card, guard, toast, table } from '../ui.js';
+import { h, field, select, card, guard, toast, table, put } from '../ui.js';
 
 export async function render(main) {
   const ro = session.readOnly;
@@ -56,7 +56,7 @@ export async function render(main) {
     }
   };
 
-  main.append(h('h1', {}, 'Push'),
+  put(main, h('h1', {}, 'Push'),
     card('Audience', h('div', { class: 'row' }, field('Device type', deviceType), field('Channels (any of)', channels), field('and a where on _Installation (JSON)', whereText),
       h('button', { type: 'button', onclick: () => guard(count) }, 'Count devices')), audience),
     ro ? null : card('Compose', h('div', { class: 'row' }, field('Title', title), field('Badge', badge)), field('Message', alert),

@@ -1,14 +1,14 @@
 // Roles: the _Role browser, creating a role, and a role's members.
 import { api, session } from '../api.js';
-import { h, field, card, guard, toast, table } from '../ui.js';
+import { h, field, card, guard, toast, table, put } from '../ui.js';
 import { browser } from './browser.js';
 
 export async function render(main) {
-  main.append(h('h1', {}, 'Roles'));
+  put(main, h('h1', {}, 'Roles'));
   const ro = session.readOnly;
   if (!ro) {
     const name = h('input', { type: 'text', required: true, pattern: '[A-Za-z0-9_ -]+' });
-    main.append(card('New role', h('form', { class: 'row', onsubmit: (ev) => { ev.preventDefault(); guard(async () => {
+    put(main, card('New role', h('form', { class: 'row', onsubmit: (ev) => { ev.preventDefault(); guard(async () => {
       await api.post('/roles', { name: name.value, ACL: { '*': { read: true } } });
       toast('Role ' + name.value + ' created');
       main.replaceChildren(); await render(main);
@@ -27,15 +27,15 @@ export async function render(main) {
       toast(op === 'AddRelation' ? 'Member added' : 'Member removed'); await showMembers();
     });
     const uid = h('input', { type: 'text', placeholder: 'user objectId' });
-    members.replaceChildren(table(['User', 'objectId', ''], users.map((u) => h('tr', {}, h('td', {}, u.username), h('td', {}, u.objectId),
+    members.replaceChildren(); put(members, table(['User', 'objectId', ''], users.map((u) => h('tr', {}, h('td', {}, u.username), h('td', {}, u.objectId),
       h('td', {}, ro ? '' : h('button', { type: 'button', class: 'danger', onclick: () => change('RemoveRelation', u.objectId) }, 'Remove'))))),
     ro ? null : h('form', { class: 'row', onsubmit: (ev) => { ev.preventDefault(); change('AddRelation', uid.value.trim()); } },
       field('Add a member', uid), h('button', { type: 'submit' }, 'Add')));
   };
   pick.addEventListener('change', () => guard(showMembers));
-  main.append(card('Members', h('div', { class: 'row' }, field('Role', pick)), members));
+  put(main, card('Members', h('div', { class: 'row' }, field('Role', pick)), members));
   await showMembers();
   const el = h('div');
-  main.append(el);
+  put(main, el);
   await browser(el, '_Role', { noAdd: true });
 }

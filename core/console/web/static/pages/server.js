@@ -1,11 +1,11 @@
 // Server: health, build, memory and the API's traffic by route, refreshed
 // every 5 seconds while the page is open.
 import { panel } from '../api.js';
-import { h, table, fmtBytes } from '../ui.js';
+import { h, table, fmtBytes, put } from '../ui.js';
 
 export async function render(main) {
   const body = h('div');
-  main.append(h('h1', {}, 'Server'), body);
+  put(main, h('h1', {}, 'Server'), body);
   const draw = async () => {
     const s = await panel('server');
     const stat = (label, value) => h('div', { class: 'stat' }, h('span', { class: 'muted' }, label), h('b', {}, value));
@@ -14,7 +14,7 @@ export async function render(main) {
         stat('Health', s.ready ? 'ready' : 'not ready'), stat('Version', s.version), stat('Uptime', dur(s.uptimeSeconds)),
         stat('Requests', s.requests ?? '–'), stat('In flight', s.inFlight ?? '–'), stat('Goroutines', s.goroutines),
         stat('Heap', fmtBytes(s.heapBytes)), stat('Memory from the OS', fmtBytes(s.sysBytes))),
-      s.readyError ? h('p', { class: 'bad', role: 'alert' }, s.readyError) : null,
+      ...(s.readyError ? [h('p', { class: 'bad', role: 'alert' }, s.readyError)] : []),
       h('p', { class: 'muted' }, 'App ', s.appId, ' · API ', s.serverURL, s.metricsPath ? ' · Prometheus metrics at ' + s.metricsPath : ''),
       h('h2', {}, 'API routes'),
       table(['Route', 'Requests', 'Errors', 'Mean time'], (s.routes || []).map((r) => h('tr', {},

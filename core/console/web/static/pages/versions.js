@@ -2,7 +2,7 @@
 // its build uploaded through the files API), staged rollouts, taking a
 // release back, and trying the update check as an app would.
 import { api, session } from '../api.js';
-import { h, field, select, card, guard, toast, table, fmtBytes } from '../ui.js';
+import { h, field, select, card, guard, toast, table, fmtBytes, put } from '../ui.js';
 
 export async function render(main) {
   const ro = session.readOnly;
@@ -70,7 +70,7 @@ export async function render(main) {
     cOut.textContent = JSON.stringify(res, null, 2);
   };
 
-  main.append(h('h1', {}, 'App versions'),
+  put(main, h('h1', {}, 'App versions'),
     ro ? null : card('Publish a release', h('div', { class: 'row' }, field('Platform', p), field('Channel', ch), field('Version code', code), field('Version name', name),
       field('Rollout %', rollout), field('Minimum supported code', minSup), h('label', { class: 'inline' }, mandatory, 'Mandatory')),
     h('div', { class: 'row' }, field('Release notes', notes), field('Build (APK, IPA or bundle)', build), field('or App Store URL (iOS)', storeUrl), progress,
