@@ -284,6 +284,12 @@ func (ch *Channel) Send(ctx context.Context, b core.PushBatch) ([]core.PushResul
 		}
 		return nil, pushkit.Unavailable(Name, fmt.Errorf("storing %d messages: %w", len(msgs), err))
 	}
+	// A device that connected while the messages were being stored read
+	// the queue before they were in it: offer them again now. Connections
+	// that have one in flight, or acknowledged it, skip it.
+	for i := range msgs {
+		ch.hub.deliver(&msgs[i])
+	}
 	// Other nodes read the messages from the store: only now can they.
 	if ch.relay != nil && len(elsewhere) > 0 {
 		ch.relay.announce(ctx, elsewhere)
