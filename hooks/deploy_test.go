@@ -190,7 +190,9 @@ func TestTwoNodesSeeNewVersion(t *testing.T) {
 }
 
 func TestPoolQueue(t *testing.T) {
-	e := newEnv(t, `Parse.Cloud.define('slow', () => new Promise(r => setTimeout(() => r('done'), 300)));`,
+	// slow runs far longer than the queue timeout, so that the three calls
+	// overlap even when a loaded machine starts them late.
+	e := newEnv(t, `Parse.Cloud.define('slow', () => new Promise(r => setTimeout(() => r('done'), 2000)));`,
 		hooks.Options{PoolSize: 1, QueueLength: 1, QueueTimeout: 100 * time.Millisecond})
 	ctx := context.Background()
 	var wg sync.WaitGroup
