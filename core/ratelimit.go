@@ -45,20 +45,6 @@ func (l *rateLimiter) allow(key string, limit int, period time.Duration) bool {
 	return w.count <= limit
 }
 
-// RateLimiter is the same fixed-window limiter for the parts of the binary
-// outside core that guard their own sign-ins (the admin console), so that
-// every login limit counts the same way.
-type RateLimiter struct{ l *rateLimiter }
-
-// NewRateLimiter returns an empty limiter.
-func NewRateLimiter() *RateLimiter { return &RateLimiter{l: newRateLimiter()} }
-
-// Allow records one event for key and reports whether it is within limit
-// events per period (a negative limit allows everything).
-func (r *RateLimiter) Allow(key string, limit int, period time.Duration) bool {
-	return r.l.allow(key, limit, period)
-}
-
 // AllowRate records one event for key (namespaced by the caller, e.g.
 // "updates:"+ip) and reports whether it is within limit events per period
 // on this node (limit < 0: unlimited). Features with public routes use it

@@ -76,6 +76,10 @@ type Options struct {
 	// 10 per 5 minutes; -1: no limit).
 	LoginAttempts int
 	LoginWindow   time.Duration
+	// AllowRate counts sign-in attempts: it records one event for key and
+	// reports whether it is within limit events per period (the App's
+	// limiter, App.AllowRate, so that every login limit counts alike).
+	AllowRate func(key string, limit int, period time.Duration) bool
 	// Panels are the console's own endpoints by name.
 	Panels map[string]Panel
 	// Routes are the labels of the API's routes (api.Routes): the page
@@ -90,7 +94,6 @@ type Options struct {
 type Handler struct {
 	opts     Options
 	sessions *sessions
-	limiter  *core.RateLimiter
 	static   http.Handler
 	index    []byte
 }
@@ -104,6 +107,9 @@ func New(opts Options) (*Handler, error) {
 	}
 	if opts.MasterKey == "" {
 		return nil, errors.New("console: no master key")
+	}
+	if opts.AllowRate == nil {
+		return nil, errors.New("console: Options.AllowRate is nil")
 	}
 	if opts.Prefix == "" {
 		opts.Prefix = "/dashboard"
@@ -131,7 +137,6 @@ func New(opts Options) (*Handler, error) {
 	return &Handler{
 		opts:     opts,
 		sessions: newSessions(opts.MasterKey, opts.SessionLength),
-		limiter:  core.NewRateLimiter(),
 		static:   http.StripPrefix(opts.Prefix, http.FileServerFS(sub)),
 		index:    index,
 	}, nil

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,6 +28,19 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// countingLimiter counts events per key with no window: enough for the
+// tests, which never wait a window out (core tests the windows).
+func countingLimiter() func(string, int, time.Duration) bool {
+	var mu sync.Mutex
+	seen := map[string]int{}
+	return func(key string, limit int, _ time.Duration) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		seen[key]++
+		return limit < 0 || seen[key] <= limit
+	}
+}
+
 func hash(t *testing.T, pw string) string {
 	t.Helper()
 	b, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.MinCost)
@@ -39,7 +53,7 @@ func hash(t *testing.T, pw string) string {
 func newConsole(t *testing.T, mod func(*Options)) (*Handler, *fakeAPI) {
 	t.Helper()
 	api := &fakeAPI{}
-	o := Options{API: api, AppID: "app", MasterKey: "mk", ReadOnlyMasterKey: "romk", MountPath: "/parse",
+	o := Options{API: api, AppID: "app", AllowRate: countingLimiter(), MasterKey: "mk", ReadOnlyMasterKey: "romk", MountPath: "/parse",
 		Admins: []Admin{{Username: "ada", PasswordHash: hash(t, "s3cret")}, {Username: "viewer", PasswordHash: hash(t, "look"), ReadOnly: true}},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Panels: map[string]Panel{"echo": func(_ context.Context, req PanelRequest) (any, error) {

@@ -235,8 +235,8 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	limit, window := h.opts.LoginAttempts, h.opts.LoginWindow
-	if !h.limiter.Allow("ip:"+clientIP(r), limit, window) ||
-		(body.Username != "" && !h.limiter.Allow("user:"+body.Username, limit, window)) {
+	if !h.opts.AllowRate("console:ip:"+clientIP(r), limit, window) ||
+		(body.Username != "" && !h.opts.AllowRate("console:user:"+body.Username, limit, window)) {
 		writeError(w, core.Errorf(core.CodeRequestLimitExceeded, "too many sign-in attempts: wait %s and try again", window))
 		return
 	}

@@ -51,7 +51,7 @@ func wireConsole(_ context.Context, f *features) error {
 		Prefix: consolePrefix, API: f.api, MountPath: f.cfg.MountPath,
 		AppID: f.cfg.AppID, MasterKey: f.cfg.MasterKey, ReadOnlyMasterKey: f.cfg.ReadOnlyMasterKey,
 		Admins: admins, SessionLength: time.Duration(cc.SessionLength),
-		LoginAttempts: cc.LoginAttempts, LoginWindow: time.Duration(cc.LoginWindow),
+		LoginAttempts: cc.LoginAttempts, LoginWindow: time.Duration(cc.LoginWindow), AllowRate: f.app.AllowRate,
 		Logger: f.log, Routes: routes,
 		Panels: map[string]console.Panel{
 			"server": func(ctx context.Context, _ console.PanelRequest) (any, error) {
