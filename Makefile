@@ -1,5 +1,5 @@
 # The one place the test command lives: README's "make test" and .ci/run use it.
-.PHONY: test test-go lint test-sdk test-parse-import test-console test-parse-dashboard bench bench-http fuzz proto test-plugins-node
+.PHONY: test test-go lint test-sdk test-parse-import test-console test-parse-dashboard bench bench-http bench-analytics fuzz proto test-plugins-node
 
 test: test-go test-sdk test-parse-import test-console test-parse-dashboard
 
@@ -38,7 +38,12 @@ test-parse-import:
 
 # Go benchmarks of the store and the API (no timing assertions anywhere).
 bench:
-	go test -run XXX -bench . -benchtime 2s ./adapters/store/sqlite ./adapters/store/postgres ./test/integration
+	go test -run XXX -bench . -benchtime 2s ./adapters/store/sqlite ./adapters/store/postgres ./test/integration ./core/api
+
+# Analytics: 10M events through the ingestion path into PostgreSQL, then the
+# reports' latency and the raw table's size (README, "Analytics").
+bench-analytics:
+	go test ./bench/analytics -run '^$$' -bench Ingest -benchtime 1x -args -store=postgres -events=10000000
 
 # HTTP load with wrk, c=32, 15 s per scenario.
 bench-http:

@@ -31,6 +31,9 @@ type App struct {
 	reloadAfterTxs bool
 
 	idempotencyPaths []*regexp.Regexp
+	// queryTimeoutErr is the cause of a read cut by the query time limit
+	// (QueryContext), made once: no one changes an *Error once made.
+	queryTimeoutErr *Error
 
 	cache          *authCache
 	roleGeneration atomic.Uint64
@@ -66,6 +69,7 @@ type App struct {
 func NewApp(ctx context.Context, store Store, opts Options) (*App, error) {
 	opts = opts.WithDefaults()
 	a := &App{opts: opts, store: store, stop: make(chan struct{}), cache: newAuthCache(), limiter: newRateLimiter()}
+	a.queryTimeoutErr = queryTimeoutError(opts.Limits.QueryTimeout)
 	for _, p := range opts.Idempotency.Paths {
 		re, err := regexp.Compile("^(?:" + p + ")$")
 		if err != nil {

@@ -233,8 +233,8 @@ func mergedObject(c *Class, orig Object, body map[string]any) map[string]any {
 
 // AuthorizerCovers reports whether the installed Authorizer (the policy
 // engine) has a say in point and className. Features whose routes are
-// master-key-only unless a policy is written for them (releases) use it
-// to tell "no policy" from "a policy allowed".
+// master-key-only unless a policy is written for them (releases, analytics
+// reports) use it to tell "no policy" from "a policy allowed".
 func (a *App) AuthorizerCovers(point, className string) bool {
 	return a.authorizerCovers(point, className)
 }

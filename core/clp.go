@@ -145,6 +145,14 @@ func protectedFields(c *Class, auth *Auth) map[string]bool {
 		return nil
 	}
 	pf, _ := c.CLP["protectedFields"].(map[string]any)
+	if emptyList(pf["*"]) {
+		// "*" applies to every caller, so the intersection is empty: the
+		// default CLP, and every read of a class without protected fields.
+		if c.Name == userClass {
+			return map[string]bool{"authData": true}
+		}
+		return nil
+	}
 	var sets [][]string
 	add := func(key string) {
 		if list, ok := pf[key]; ok {
@@ -168,6 +176,17 @@ func protectedFields(c *Class, auth *Auth) map[string]bool {
 		out["authData"] = true
 	}
 	return out
+}
+
+// emptyList reports whether v is a list with nothing in it.
+func emptyList(v any) bool {
+	switch l := v.(type) {
+	case []any:
+		return l != nil && len(l) == 0
+	case []string:
+		return l != nil && len(l) == 0
+	}
+	return false
 }
 
 func intersect(sets [][]string) map[string]bool {

@@ -312,33 +312,61 @@ func EncodeValue(v any) any {
 func EncodeObject(class *Class, obj Object) map[string]any {
 	out := make(map[string]any, len(obj)+2)
 	for k, v := range obj {
-		switch k {
-		case FieldCreatedAt, FieldUpdatedAt:
-			if t, ok := v.(time.Time); ok {
-				out[k] = FormatTime(t)
-				continue
-			}
-		case FieldACL:
-			if a, ok := v.(ACL); ok {
-				if a != nil {
-					out[k] = EncodeACL(a)
-				}
-				continue
-			}
-		}
-		if v == nil || k[0] == '_' {
-			continue // internal fields never leave the server
-		}
-		out[k] = EncodeValue(v)
-	}
-	if class != nil {
-		for name, f := range class.Fields {
-			if f.Type == TypeRelation {
-				out[name] = map[string]any{"__type": "Relation", "className": f.TargetClass}
-			}
+		if e, keep := encodeField(k, v); keep {
+			out[k] = e
 		}
 	}
+	addRelations(class, out)
 	return out
+}
+
+// encodeOwned is EncodeObject for an object no one else holds (the
+// store's answer to this read, see Store.Find): it converts the values in
+// obj itself and returns it, instead of copying them into a new map, which
+// saves a map per object of every read.
+func encodeOwned(class *Class, obj Object) map[string]any {
+	for k, v := range obj {
+		if e, keep := encodeField(k, v); keep {
+			obj[k] = e
+		} else {
+			delete(obj, k)
+		}
+	}
+	addRelations(class, obj)
+	return obj
+}
+
+// encodeField is the Parse JSON of field k with value v, or keep false for
+// fields that do not leave the server (internal ones, and nil values).
+func encodeField(k string, v any) (e any, keep bool) {
+	switch k {
+	case FieldCreatedAt, FieldUpdatedAt:
+		if t, ok := v.(time.Time); ok {
+			return FormatTime(t), true
+		}
+	case FieldACL:
+		if a, ok := v.(ACL); ok {
+			if a == nil {
+				return nil, false
+			}
+			return EncodeACL(a), true
+		}
+	}
+	if v == nil || k[0] == '_' {
+		return nil, false // internal fields never leave the server
+	}
+	return EncodeValue(v), true
+}
+
+func addRelations(class *Class, out map[string]any) {
+	if class == nil {
+		return
+	}
+	for name, f := range class.Fields {
+		if f.Type == TypeRelation {
+			out[name] = map[string]any{"__type": "Relation", "className": f.TargetClass}
+		}
+	}
 }
 
 // typeName renders a field type for error messages, with the target class of

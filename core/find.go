@@ -242,7 +242,7 @@ func (a *App) query(e *FindEvent) error {
 	}
 	e.Results = make([]map[string]any, len(objs))
 	for i, o := range objs {
-		e.Results[i] = EncodeObject(c, o)
+		e.Results[i] = encodeOwned(c, o)
 	}
 	stripProtected(c, auth, e.Results)
 	applyKeys(e.Results, opts.Keys, opts.ExcludeKeys)
@@ -448,7 +448,7 @@ func (a *App) includeLevel(ctx context.Context, auth *Auth, c *Class, objs []map
 			}
 			encoded := make([]map[string]any, len(found))
 			for i, o := range found {
-				encoded[i] = EncodeObject(target, o)
+				encoded[i] = encodeOwned(target, o)
 			}
 			stripProtected(target, auth, encoded)
 			for _, enc := range encoded {

@@ -1,6 +1,9 @@
 package core
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Limits that bound what one request may cost the database, beside the
 // query parser's own (where.go). See QueryLimits for the configuration.
@@ -15,9 +18,16 @@ func (a *App) QueryContext(ctx context.Context) (context.Context, context.Cancel
 	if d <= 0 {
 		return ctx, func() {}
 	}
-	ctx, cancel := context.WithTimeoutCause(ctx, d, &Error{Code: CodeTimeout,
-		Message: "the query took longer than the limit of " + d.String() + " (queryLimits.queryTimeout) and was stopped; narrow it or add an index"})
-	return ctx, cancel
+	cause := a.queryTimeoutErr
+	if cause == nil { // an App not made by NewApp
+		cause = queryTimeoutError(d)
+	}
+	return context.WithTimeoutCause(ctx, d, cause)
+}
+
+func queryTimeoutError(d time.Duration) *Error {
+	return &Error{Code: CodeTimeout,
+		Message: "the query took longer than the limit of " + d.String() + " (queryLimits.queryTimeout) and was stopped; narrow it or add an index"}
 }
 
 // TimeoutError turns the error of a store read that ran under a

@@ -67,7 +67,9 @@ type Store interface {
 	// events need what was deleted. No match is CodeObjectNotFound.
 	DeleteObject(ctx context.Context, class *Class, id string, where Expr, writeACL []string) (Object, error)
 
-	// Find returns the objects that match q, in q's order and page.
+	// Find returns the objects that match q, in q's order and page. They
+	// are the caller's: the core turns them into its reply in place, so a
+	// store must not keep or share them (no cache of Objects).
 	Find(ctx context.Context, class *Class, q *Query) ([]Object, error)
 	// Count returns how many objects match q's Where and ReadACL (ignoring
 	// order, limit and skip).

@@ -91,7 +91,43 @@ func NewObjectID() string {
 }
 
 // FormatTime renders t the way Parse does: ISO-8601, UTC, milliseconds, "Z".
-func FormatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+//
+// It writes the digits itself: every object a read returns has two dates,
+// and time.Format's general layout interpreter cost a few percent of a
+// 20-row page. Years outside 0–9999, which that layout cannot show in four
+// digits either, go through time.Format.
+func FormatTime(t time.Time) string {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.Format(isoLayout)
+	}
+	hour, minute, sec := t.Clock()
+	var b [24]byte
+	put := func(i, n, width int) {
+		for j := i + width - 1; j >= i; j-- {
+			b[j] = byte('0' + n%10)
+			n /= 10
+		}
+	}
+	put(0, year, 4)
+	b[4] = '-'
+	put(5, int(month), 2)
+	b[7] = '-'
+	put(8, day, 2)
+	b[10] = 'T'
+	put(11, hour, 2)
+	b[13] = ':'
+	put(14, minute, 2)
+	b[16] = ':'
+	put(17, sec, 2)
+	b[19] = '.'
+	put(20, t.Nanosecond()/int(time.Millisecond), 3)
+	b[23] = 'Z'
+	return string(b[:])
+}
+
+const isoLayout = "2006-01-02T15:04:05.000Z"
 
 // ParseTime accepts the ISO-8601 forms Parse clients send.
 func ParseTime(s string) (time.Time, error) {

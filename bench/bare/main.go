@@ -8,9 +8,10 @@
 //	bare -db sqlite:/path/to/data.db   -http 127.0.0.1:18400
 //	bare -db postgres://...            -http 127.0.0.1:18400
 //
-// It serves GET /parse/classes/BenchItem/:id (get by id) and
+// It serves GET /parse/classes/BenchItem/:id (get by id),
 // GET /parse/classes/BenchItem?where={"score":{"$gte":N}}... (the 20-row
-// page of run.sh, sorted on the indexed score), reading N from the where.
+// page of run.sh, sorted on the indexed score), reading N from the where,
+// and the same with count=1&limit=0 (the count of those rows).
 package main
 
 import (
@@ -45,6 +46,7 @@ type row struct {
 type store interface {
 	get(ctx context.Context, id string) (*row, error)
 	page(ctx context.Context, min float64) ([]row, error)
+	count(ctx context.Context, min float64) (int64, error)
 }
 
 const cols = `"objectId", "createdAt", "updatedAt", "name", "score", "tags", "active"`
@@ -87,6 +89,15 @@ func main() {
 		if m != nil {
 			min, _ = strconv.ParseFloat(m[1], 64)
 		}
+		if r.URL.Query().Get("count") == "1" && r.URL.Query().Get("limit") == "0" {
+			n, err := st.count(r.Context(), min)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			writeJSON(w, map[string]any{"results": []row{}, "count": n})
+			return
+		}
 		rows, err := st.page(r.Context(), min)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
@@ -109,7 +120,7 @@ func writeJSON(w http.ResponseWriter, v any) {
 
 // sqliteStore reads the file with a pool of query-only connections, as the
 // store's reader pool does.
-type sqliteStore struct{ getStmt, pageStmt *sql.Stmt }
+type sqliteStore struct{ getStmt, pageStmt, countStmt *sql.Stmt }
 
 func openSQLite(path string) (*sqliteStore, error) {
 	db, err := sql.Open("sqlite", path+"?_pragma=query_only(1)&_pragma=busy_timeout(5000)&_pragma=cache_size(-65536)&_pragma=mmap_size(268435456)")
@@ -123,6 +134,9 @@ func openSQLite(path string) (*sqliteStore, error) {
 		return nil, err
 	}
 	if s.pageStmt, err = db.Prepare(`SELECT ` + cols + ` FROM "BenchItem" WHERE "score" >= ? ORDER BY "score" DESC LIMIT 20`); err != nil {
+		return nil, err
+	}
+	if s.countStmt, err = db.Prepare(`SELECT count(*) FROM "BenchItem" WHERE "score" >= ?`); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -164,8 +178,16 @@ func (s *sqliteStore) page(ctx context.Context, min float64) ([]row, error) {
 	return out, rs.Err()
 }
 
+func (s *sqliteStore) count(ctx context.Context, min float64) (n int64, err error) {
+	err = s.countStmt.QueryRowContext(ctx, min).Scan(&n)
+	return n, err
+}
+
 // pgStore reads with a pgx pool, whose statement cache prepares each query
-// once per connection.
+// once per connection. Its page query sorts as the server's does on
+// PostgreSQL (NULLS LAST descending, the order the Parse API gives NULLs),
+// so that both walk the score index backwards: without it the bare query
+// would need a sort the server's does not, and the limit would be too low.
 type pgStore struct{ pool *pgxpool.Pool }
 
 func openPostgres(url string) (*pgStore, error) {
@@ -178,10 +200,11 @@ func openPostgres(url string) (*pgStore, error) {
 
 func scanPG(sc interface{ Scan(...any) error }) (row, error) {
 	var o row
-	var created, updated time.Time
+	// Dates are bigint milliseconds, as the store writes them.
+	var created, updated int64
 	var tags []byte
 	err := sc.Scan(&o.ObjectID, &created, &updated, &o.Name, &o.Score, &tags, &o.Active)
-	o.CreatedAt, o.UpdatedAt, o.Tags = iso(created), iso(updated), rawJSON(tags)
+	o.CreatedAt, o.UpdatedAt, o.Tags = iso(time.UnixMilli(created)), iso(time.UnixMilli(updated)), rawJSON(tags)
 	return o, err
 }
 
@@ -194,7 +217,7 @@ func (s *pgStore) get(ctx context.Context, id string) (*row, error) {
 }
 
 func (s *pgStore) page(ctx context.Context, min float64) ([]row, error) {
-	rs, err := s.pool.Query(ctx, `SELECT `+cols+` FROM "BenchItem" WHERE "score" >= $1 ORDER BY "score" DESC LIMIT 20`, min)
+	rs, err := s.pool.Query(ctx, `SELECT `+cols+` FROM "BenchItem" WHERE "score" >= $1 ORDER BY "score" DESC NULLS LAST LIMIT 20`, min)
 	if err != nil {
 		return nil, err
 	}
@@ -208,6 +231,11 @@ func (s *pgStore) page(ctx context.Context, min float64) ([]row, error) {
 		out = append(out, o)
 	}
 	return out, rs.Err()
+}
+
+func (s *pgStore) count(ctx context.Context, min float64) (n int64, err error) {
+	err = s.pool.QueryRow(ctx, `SELECT count(*) FROM "BenchItem" WHERE "score" >= $1`, min).Scan(&n)
+	return n, err
 }
 
 func iso(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }

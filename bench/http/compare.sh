@@ -10,7 +10,7 @@
 # Builds to compare: `git worktree add /tmp/old REV && (cd /tmp/old && go
 # build -o /tmp/old-bin ./cmd/switchboard)`, and `go build ./bench/noophook`
 # for the cost of one no-op trigger. SQLite only (each server its own file).
-# Needs wrk and curl.
+# The request log stays on (info), as in production. Needs wrk and curl.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 ROUNDS=${ROUNDS:-5}
@@ -24,7 +24,7 @@ command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install wrk" 
 work=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
-export SWITCHBOARD_APP_ID=bench SWITCHBOARD_MASTER_KEY=benchmaster SWITCHBOARD_LOG_LEVEL=${SWITCHBOARD_LOG_LEVEL:-error}
+export SWITCHBOARD_APP_ID=bench SWITCHBOARD_MASTER_KEY=benchmaster SWITCHBOARD_LOG_LEVEL=${SWITCHBOARD_LOG_LEVEL:-info}
 
 bins=("$@")
 for i in "${!bins[@]}"; do

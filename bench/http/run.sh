@@ -2,21 +2,30 @@
 # HTTP load benchmark: builds the server, starts it on a fresh data folder,
 # seeds an indexed class, deploys cloud code, and runs wrk against create
 # (plain, and with a beforeSave that sets one field), get-by-id, a trivial
-# cloud function and a filtered sorted page. Get and page also run, in the
+# cloud function, a filtered sorted page and a count. Get, page and count also run, in the
 # same run, against bench/bare: the physical limit, a bare handler doing
 # only the store call on the same database; each is reported as a ratio to
 # it. The update check of app versions and get-by-id run in interleaved
 # rounds, reported as the median ratio (the issue's bar: at least 0.8). Usage:
 #   bench/http/run.sh                      # SQLite, c=32, 15 s per scenario
-#   DURATION=5s CONNS=64 bench/http/run.sh
+#                                          # (3 rounds of 15 s each, server and bare alternating)
+#   DURATION=5s ROUNDS=1 CONNS=64 bench/http/run.sh
 #   SWITCHBOARD_DATABASE_URL=postgres://... bench/http/run.sh
 #   BENCH_BIN=/path/to/binary bench/http/run.sh   # another build (e.g. bench/noophook)
-#   SCENARIOS=updates bench/http/run.sh    # only get-by-id and the update check
-# Needs wrk (apt-get install wrk) and curl. Prints requests/s and p50/p99.
+#   SCENARIOS="create get page" bench/http/run.sh  # only these (create, hooked, get, updates,
+#                                         # function, page, count); updates: get-by-id and the
+#                                         # update check in interleaved rounds
+#   PROFILE=/tmp/prof bench/http/run.sh   # the server built from bench/pprofserve (or BENCH_BIN, built
+#                                         # from it); CPU, allocation and block profiles of each
+#                                         # scenario saved there
+# Needs wrk (apt-get install wrk) and curl. Prints requests/s, p50/p99 and
+# the server's CPU time per request; against the bare limit, the ratio of
+# requests/s and the ratio of CPU per request (bare/ours, 1 is as cheap).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 DURATION=${DURATION:-15s}
+ROUNDS=${ROUNDS:-3} # rounds of server and bare limit, alternating (vs_bare)
 CONNS=${CONNS:-32}
 THREADS=${THREADS:-2}
 SEED=${SEED:-10000}
@@ -25,15 +34,20 @@ work=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
 command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install wrk" >&2; exit 1; }
+if [ -n "${PROFILE:-}" ]; then mkdir -p "$PROFILE"; fi
 if [ -n "${BENCH_BIN:-}" ]; then
   cp "$BENCH_BIN" "$work/switchboard"
+elif [ -n "${PROFILE:-}" ]; then
+  (cd "$root" && go build -o "$work/switchboard" ./bench/pprofserve)
 else
   (cd "$root" && go build -o "$work/switchboard" ./cmd/switchboard)
 fi
-export SWITCHBOARD_APP_ID=bench SWITCHBOARD_MASTER_KEY=benchmaster SWITCHBOARD_LOG_LEVEL=${SWITCHBOARD_LOG_LEVEL:-error}
+export PPROF_ADDR=127.0.0.1:$((PORT + 2))
+# The default log level: the request log is on, one line a request, as
+# deployed (SWITCHBOARD_LOG_LEVEL=error turns it off).
+export SWITCHBOARD_APP_ID=bench SWITCHBOARD_MASTER_KEY=benchmaster SWITCHBOARD_LOG_LEVEL=${SWITCHBOARD_LOG_LEVEL:-info}
 # wrk comes from one address: the per-IP limit of update checks is off.
 export SWITCHBOARD_RELEASES__CHECK_REQUESTS_PER_MINUTE=-1
-SCENARIOS=${SCENARIOS:-all}
 "$work/switchboard" serve --http "127.0.0.1:$PORT" --dir "$work/data" >"$work/server.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
@@ -94,26 +108,69 @@ bare_pid=$!
 trap 'kill $pid $bare_pid 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$BARE_PORT/health" >/dev/null && break; sleep 0.1; done
 
-# wrk_run PORT SCRIPT: requests/s and the percentiles, one line each.
+# profile NAME: while a scenario runs on the server, its CPU profile (all
+# but the first and last second), then the allocations and blocking since
+# the start, into $PROFILE/NAME.{cpu,allocs,block}.pprof.
+profile() {
+  local secs=$(( ${DURATION%s} - 2 ))
+  curl -fs "http://$PPROF_ADDR/debug/pprof/allocs" -o "$PROFILE/$1.allocs0.pprof"
+  sleep 1
+  curl -fs "http://$PPROF_ADDR/debug/pprof/profile?seconds=$secs" -o "$PROFILE/$1.cpu.pprof"
+  curl -fs "http://$PPROF_ADDR/debug/pprof/allocs" -o "$PROFILE/$1.allocs.pprof"
+  curl -fs "http://$PPROF_ADDR/debug/pprof/block" -o "$PROFILE/$1.block.pprof"
+}
+
+# cpu_ticks PID: the CPU time a process has used, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# wrk_run PORT SCRIPT: requests/s, the percentiles, and the CPU time the
+# process serving PORT used per request (its own, not wrk's: steadier than
+# requests/s on a machine other work shares), one line each.
 wrk_run() {
-  BENCH_IDS="$work/ids.txt" BENCH_SHAS="$work/check_shas.txt" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$here/$2" \
-    -H "X-Parse-Application-Id: bench" -H "Content-Type: application/json" "http://127.0.0.1:$1" \
-    | grep -E "Requests/sec|Non-2xx|Socket errors|p50="
+  local target=$pid out t0 t1
+  if [ "$1" = "$BARE_PORT" ]; then target=$bare_pid; fi
+  if [ -n "${PROFILE:-}" ] && [ "$1" = "$PORT" ]; then profile "${2%.lua}" & fi
+  t0=$(cpu_ticks "$target")
+  out=$(BENCH_IDS="$work/ids.txt" BENCH_SHAS="$work/check_shas.txt" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$here/$2" \
+    -H "X-Parse-Application-Id: bench" -H "Content-Type: application/json" "http://127.0.0.1:$1")
+  t1=$(cpu_ticks "$target")
+  echo "$out" | grep -E "Requests/sec|Non-2xx|Socket errors|p50="
+  echo "$out" | awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '/requests in/ { printf "cpu=%.1fus/req\n", d * 1e6 / hz / $1 }'
 }
 run() {
   echo "== $1 (c=$CONNS, $DURATION)"
   wrk_run "$PORT" "$2"
 }
-# vs_bare runs a scenario on the server, then on the bare limit, and prints
-# the ratio of their requests/s.
+# vs_bare runs a scenario on the server and on the bare limit, ROUNDS
+# times each, alternating, so that both see the same load from whatever
+# else runs on the machine. It prints the mean requests/s of each over its
+# rounds, the median of the rounds' p50 and p99, and the ratio of the means.
 vs_bare() {
-  echo "== $1 (c=$CONNS, $DURATION)"
-  local ours bare
-  ours=$(wrk_run "$PORT" "$2")
-  bare=$(wrk_run "$BARE_PORT" "$2")
-  echo "$ours" | sed 's/^/switchboard: /'
-  echo "$bare" | sed 's/^/bare limit:  /'
-  python3 -c 'import re,sys; r=lambda s: float(re.search(r"Requests/sec:\s+([\d.]+)", s).group(1)); print("ratio to the bare limit: %.2fx" % (r(sys.argv[1]) / r(sys.argv[2])))' "$ours" "$bare"
+  echo "== $1 (c=$CONNS, $ROUNDS × $DURATION each, alternating)"
+  local ours="" bare=""
+  for _ in $(seq "$ROUNDS"); do
+    ours+=$(wrk_run "$PORT" "$2")$'\n'
+    bare+=$(wrk_run "$BARE_PORT" "$2")$'\n'
+  done
+  python3 - "$ours" "$bare" <<'PY'
+import re, statistics, sys
+def summary(text):
+    rps = [float(x) for x in re.findall(r"Requests/sec:\s+([\d.]+)", text)]
+    p50 = [float(x) for x in re.findall(r"p50=([\d.]+)ms", text)]
+    p99 = [float(x) for x in re.findall(r"p99=([\d.]+)ms", text)]
+    cpu = [float(x) for x in re.findall(r"cpu=([\d.]+)us/req", text)]
+    extra = [l for l in text.splitlines() if "Non-2xx" in l or "Socket errors" in l]
+    return statistics.mean(rps), statistics.median(p50), statistics.median(p99), statistics.mean(cpu), extra
+ours, bare = summary(sys.argv[1]), summary(sys.argv[2])
+for who, (rps, p50, p99, cpu, extra) in (("switchboard:", ours), ("bare limit: ", bare)):
+    print("%s Requests/sec: %10.2f" % (who, rps))
+    print("%s p50=%.2fms p99=%.2fms" % (who, p50, p99))
+    print("%s cpu=%.1fus/req" % (who, cpu))
+    for l in extra:
+        print(who, l.strip())
+print("ratio to the bare limit: %.2fx" % (ours[0] / bare[0]))
+print("cpu ratio (bare's CPU per request / ours): %.2fx" % (bare[3] / ours[3]))
+PY
 }
 # vs_get runs get-by-id and the update check in ROUNDS interleaved rounds
 # (default 3), so that load from elsewhere on the machine hits both alike,
@@ -130,13 +187,12 @@ vs_get() {
   done
   python3 -c 'import statistics,sys; v=[float(x) for x in sys.argv[1:]]; print("update check / get by id: rounds %s, median %.2fx (bar: >= 0.80)" % (" ".join("%.2f" % x for x in v), statistics.median(v)))' $ratios
 }
-if [ "$SCENARIOS" = updates ]; then
-  vs_get
-  exit 0
-fi
-run "create" create.lua
-run "create, beforeSave sets one field" create_hooked.lua
-vs_bare "get by id" get.lua
-vs_get
-run "cloud function () => 'hi'" function.lua
-vs_bare "filtered sorted page (indexed)" page.lua
+SCENARIOS=" ${SCENARIOS:-create hooked get updates function page count} "
+want() { [[ "$SCENARIOS" == *" $1 "* ]]; }
+if want create; then run "create" create.lua; fi
+if want hooked; then run "create, beforeSave sets one field" create_hooked.lua; fi
+if want get; then vs_bare "get by id" get.lua; fi
+if want updates; then vs_get; fi
+if want function; then run "cloud function () => 'hi'" function.lua; fi
+if want page; then vs_bare "filtered sorted page (indexed)" page.lua; fi
+if want count; then vs_bare "count (indexed)" count.lua; fi

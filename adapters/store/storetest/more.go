@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 
@@ -158,6 +159,30 @@ func testACL(t *testing.T, open func(t *testing.T) core.Store) {
 		{"staff", []string{"u9", "role:staff"}, byKind(0, 2, 3)},
 		{"u1 and staff", []string{"u1", "role:staff"}, byKind(0, 1, 2, 3)},
 		{"u2 can write but not read", []string{"u2"}, byKind(0, 3)},
+	}
+	// A get by id (the query the core makes for GET /classes/C/:id, which
+	// a store may answer with a statement of its own), as each caller and
+	// with no ACL: each object is there exactly when the caller may read it.
+	for _, tc := range append(cases, struct {
+		name       string
+		principals []string
+		want       []string
+	}{"master", nil, byKind(0, 1, 2, 3)}) {
+		for i := 0; i < 40; i++ {
+			q := &core.Query{Where: core.Cmp{Field: core.FieldObjectID, Op: core.OpEq, Value: str(i)}, Limit: 1}
+			if tc.name != "master" {
+				q.ReadACL = append([]string{"*"}, tc.principals...)
+			}
+			var want []string
+			if slices.Contains(tc.want, str(i)) {
+				want = []string{str(i)}
+			}
+			got := find(t, s, c, q)
+			wantIDs(t, "get "+str(i)+" as "+tc.name, got, want...)
+			if len(got) == 1 && got[0]["n"] != float64(i) {
+				t.Errorf("get %s as %s: n = %v", str(i), tc.name, got[0]["n"])
+			}
+		}
 	}
 	for _, tc := range cases {
 		t.Run("read "+tc.name, func(t *testing.T) {

@@ -63,6 +63,7 @@ Usage:
   switchboard policy test [--verbose] [DIR]
   switchboard policy eval --input FILE [--dir DIR] [--schema FILE]
   switchboard import leancloud EXPORT_DIR_OR_ARCHIVE [--config FILE] [--dir DATA_DIR]
+  switchboard analytics report [--days N] [--config FILE | --dir DATA_DIR]
   switchboard release publish FILE --platform P --version-code N [...] | list | rollout | rollback  --server URL
   switchboard version
   switchboard help
@@ -124,6 +125,8 @@ func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 		return policyCommand(ctx, args[1:], stdout, stderr)
 	case "import":
 		return importCommand(ctx, args[1:], environ, stdout, stderr)
+	case "analytics":
+		return analyticsCommand(ctx, args[1:], environ, stdout, stderr)
 	case "release":
 		return releaseCommand(ctx, args[1:], environ, stdout, stderr)
 	case "version", "--version", "-version":
@@ -159,7 +162,7 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	if cfg == nil {
 		return code
 	}
-	log := newLogger(cfg, stderr)
+	log := newLogger(cfg, newGroupWriter(stderr))
 	slog.SetDefault(log)
 	if err := run(ctx, cfg, generateKey, log, stdout); err != nil {
 		log.Error("switchboard stopped", "err", err)

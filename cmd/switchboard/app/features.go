@@ -33,6 +33,7 @@ var featureList = []struct {
 	{"livequery", wireLiveQuery},
 	{"leancloud", wireLeanCloud},
 	{"releases", wireReleases},
+	{"analytics", wireAnalytics},
 	// The console comes last: it shows what the others wired.
 	{"console", wireConsole},
 }

@@ -24,6 +24,10 @@ import (
 	_ "github.com/switchboardhq/switchboard/adapters/sms/tencent"
 	_ "github.com/switchboardhq/switchboard/adapters/sms/twilio"
 
+	// Analytics sinks.
+	_ "github.com/switchboardhq/switchboard/adapters/analytics/store"
+	_ "github.com/switchboardhq/switchboard/adapters/analytics/webhook"
+
 	// Push providers.
 	_ "github.com/switchboardhq/switchboard/adapters/push/apns"
 	_ "github.com/switchboardhq/switchboard/adapters/push/builtin"

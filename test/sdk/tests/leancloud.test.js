@@ -401,7 +401,7 @@ describe('LeanCloud dialect: keys and the request signature', () => {
     assert.equal(res.json.code, 209);
   });
 
-  it('stats/open/collect is accepted (and dropped until analytics exists)', async () => {
+  it('stats/open/collect is accepted (and dropped: its format is not translated)', async () => {
     const res = await raw('POST', 'stats/open/collect', { headers: { 'X-LC-Id': APP_ID, 'X-LC-Key': APP_KEY }, body: { events: [] } });
     assert.equal(res.status, 200);
   });
