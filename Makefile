@@ -1,7 +1,7 @@
 # The one place the test command lives: README's "make test" and .ci/run use it.
-.PHONY: test test-go lint test-sdk test-parse-import bench bench-http bench-analytics fuzz proto test-plugins-node
+.PHONY: test test-go lint test-sdk test-parse-import test-console test-parse-dashboard bench bench-http bench-analytics fuzz proto test-plugins-node
 
-test: test-go test-sdk test-parse-import
+test: test-go test-sdk test-parse-import test-console test-parse-dashboard
 
 test-go: lint test-plugins-node
 	go test -count=1 ./...
@@ -18,6 +18,18 @@ lint:
 
 test-sdk:
 	cd test/sdk && npm ci --no-audit --no-fund && npm test
+
+# The admin console end to end in headless Chromium (Debian's chromium at
+# /usr/bin/chromium, driven by playwright-core); screenshots of each step
+# land in test/console/screenshots (a CI artifact).
+test-console:
+	cd test/console && npm ci --no-audit --no-fund && npm test
+
+# Parse Dashboard (the parse-dashboard npm package, ~250 MB installed, about
+# 30 s of npm ci) pointed at Switchboard: classes listed, a row opened and edited.
+test-parse-dashboard:
+	cd test/console && npm ci --no-audit --no-fund
+	cd test/parsedashboard && npm ci --no-audit --no-fund && npm test
 
 # switchboard import parse, from a database the real Parse Server 9 makes.
 test-parse-import:

@@ -279,6 +279,12 @@ func (m *Manager) Versions(ctx context.Context) ([]VersionInfo, error) {
 	return list, nil
 }
 
+// Bundle returns a stored version's files, to show or compare them (the
+// admin console's diff between deployments).
+func (m *Manager) Bundle(ctx context.Context, version int) (*Bundle, VersionInfo, error) {
+	return m.store.Get(ctx, version)
+}
+
 // Options returns the options in effect, defaults filled in.
 func (m *Manager) Options() Options { return m.opts }
 

@@ -114,6 +114,34 @@ func (h *Host) OpenPlugin(ctx context.Context, kind, name string, _ core.Provide
 	return nil, fmt.Errorf("plugins cannot serve %s providers (only %s)", kind, strings.Join(slices.Sorted(maps.Keys(Services)), ", "))
 }
 
+// PluginStatus is one plugin's state, for the admin console's providers
+// page.
+type PluginStatus struct {
+	Name  string    `json:"name"`
+	Path  string    `json:"path"`
+	Up    bool      `json:"up"`
+	Since time.Time `json:"since,omitzero"` // when it last came up
+	Down  string    `json:"down,omitempty"` // why it is down (being restarted, or stopped)
+}
+
+// Status reports each plugin's state, sorted by name.
+func (h *Host) Status() []PluginStatus {
+	out := make([]PluginStatus, 0, len(h.procs))
+	for _, name := range slices.Sorted(maps.Keys(h.procs)) {
+		p := h.procs[name]
+		p.mu.Lock()
+		st := PluginStatus{Name: name, Path: p.spec.Path, Up: p.down == nil && !p.closed, Since: p.upAt}
+		if p.down != nil {
+			st.Down = p.down.Error()
+		} else if p.closed {
+			st.Down = "stopped"
+		}
+		p.mu.Unlock()
+		out = append(out, st)
+	}
+	return out
+}
+
 // Close stops every plugin: supervision first, then the processes
 // (go-plugin asks each to exit and kills it after two seconds).
 func (h *Host) Close() error {

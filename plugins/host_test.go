@@ -234,8 +234,14 @@ func TestCloseStopsPlugins(t *testing.T) {
 	}
 	files := openFiles(t, h, "dirstore")
 	pid := plugins.PID(h, "dirstore")
+	if st := h.Status(); len(st) != 1 || st[0].Name != "dirstore" || !st[0].Up || st[0].Since.IsZero() {
+		t.Errorf("status of a running plugin: %+v", st)
+	}
 	if err := h.Close(); err != nil {
 		t.Fatal(err)
+	}
+	if st := h.Status(); len(st) != 1 || st[0].Up || st[0].Down == "" {
+		t.Errorf("status after Close: %+v", st)
 	}
 	for deadline := time.Now().Add(10 * time.Second); syscall.Kill(pid, 0) == nil; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {

@@ -101,6 +101,7 @@ type Config struct {
 	Policies         Policies   `yaml:"policies"`
 	LiveQuery        LiveQuery  `yaml:"liveQuery"`
 	LeanCloud        LeanCloud  `yaml:"leancloud"`
+	Console          Console    `yaml:"console"`
 	Analytics        Analytics  `yaml:"analytics"`
 	Releases         Releases   `yaml:"releases"`
 
@@ -231,6 +232,7 @@ func Default() *Config {
 		ShutdownTimeout: Duration(15 * time.Second),
 		Files:           defaultFiles(),
 		FileUpload:      defaultFileUpload(),
+		Console:         defaultConsole(),
 
 		SessionLength:                    31536000,
 		RevokeSessionOnPasswordReset:     true,

@@ -11,6 +11,7 @@ func (c *Config) validateFeatures() []error {
 	errs = append(errs, c.Policies.validate(c)...)
 	errs = append(errs, c.LiveQuery.validate(c)...)
 	errs = append(errs, c.LeanCloud.validate(c)...)
+	errs = append(errs, c.Console.validate(c)...)
 	errs = append(errs, c.Analytics.validate(c)...)
 	errs = append(errs, c.validatePlugins()...)
 	errs = append(errs, c.Releases.validate(c)...)

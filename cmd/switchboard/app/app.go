@@ -294,6 +294,9 @@ func run(ctx context.Context, cfg *config.Config, generateKey bool, log *slog.Lo
 	if err != nil {
 		return err
 	}
+	for _, fn := range feats.onServer {
+		fn(srv)
+	}
 
 	dataDir, _ := filepath.Abs(cfg.Dir)
 	log.Info("switchboard started",

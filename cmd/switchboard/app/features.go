@@ -14,6 +14,7 @@ import (
 	"github.com/switchboardhq/switchboard/core/server"
 	"github.com/switchboardhq/switchboard/hooks"
 	"github.com/switchboardhq/switchboard/hooks/coreapp"
+	"github.com/switchboardhq/switchboard/policies"
 )
 
 // featureList is the table of the server's features beyond the data API,
@@ -33,6 +34,8 @@ var featureList = []struct {
 	{"leancloud", wireLeanCloud},
 	{"releases", wireReleases},
 	{"analytics", wireAnalytics},
+	// The console comes last: it shows what the others wired.
+	{"console", wireConsole},
 }
 
 // features is what the features are wired into.
@@ -55,6 +58,12 @@ type features struct {
 	// fileAPI is the files API (set by the files feature), for features
 	// that take uploads in their own protocol (the LeanCloud dialect).
 	fileAPI *fileapi.Handler
+	// policies is the policy engine (set by the policies feature), for the
+	// console's policies page.
+	policies *policies.Engine
+	// onServer runs once the HTTP server exists (the console reads its
+	// metrics registry).
+	onServer []func(*server.Server)
 	// plugins runs the config's plugins (nil without any), for the
 	// providers features open themselves (files: plugin:NAME).
 	plugins core.PluginHost

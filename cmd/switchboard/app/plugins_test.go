@@ -70,6 +70,24 @@ func TestFilesThroughPlugin(t *testing.T) {
 	if a := s.do("GET", fileURL, nil); a.status != 404 {
 		t.Fatalf("after delete: %d %s", a.status, a.body)
 	}
+
+	// The console's providers page shows the plugin up.
+	c := newConsoleClient(t, s)
+	c.signIn(`{"masterKey":"mk"}`)
+	req, _ := http.NewRequest("GET", c.base+"/x/providers", nil)
+	req.Header.Set("X-Switchboard-Csrf", c.csrf)
+	res := sendWith(t, c.http, req)
+	var list []map[string]any
+	_ = json.Unmarshal(res.body, &list)
+	found := false
+	for _, p := range list {
+		if p["kind"] == "plugin" && p["provider"] == "dirstore" {
+			found = p["status"] == "ok"
+		}
+	}
+	if res.status != 200 || !found {
+		t.Errorf("providers panel: %d %s", res.status, res.body)
+	}
 }
 
 // A plugin binary that does not match its sha256 stops the server at

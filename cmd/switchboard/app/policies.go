@@ -37,5 +37,6 @@ func wirePolicies(ctx context.Context, f *features) error {
 	}
 	f.app.SetAuthorizer(engine)
 	f.reloadPolicies = engine.Load
+	f.policies = engine
 	return nil
 }

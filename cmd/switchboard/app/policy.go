@@ -133,6 +133,29 @@ type evalResult struct {
 	Rules    []string       `json:"rules"`
 }
 
+// decide answers one decision as the server would, and explains a denial
+// (the CLI's policy eval and the console's policies page).
+func decide(ctx context.Context, engine *policies.Engine, in *core.AuthzInput) evalResult {
+	res := evalResult{Revision: engine.Revision(), Rules: engine.Rules()}
+	filter, err := engine.Authorize(ctx, in)
+	switch {
+	case err != nil:
+		ce := core.AsError(err)
+		res.Decision, res.Code, res.Error = "deny", int(ce.Code), ce.Message
+		if ce.Code != core.CodeOperationForbidden {
+			res.Decision = "error"
+		}
+		if ce.Err != nil {
+			res.Error += ": " + ce.Err.Error()
+		}
+	case filter != nil:
+		res.Decision, res.Filter = "filter", policies.Where(filter)
+	default:
+		res.Decision = "allow"
+	}
+	return res
+}
+
 func policyEval(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := policyFlags("eval", stderr)
 	inputFile := fs.String("input", "", "the input document, a JSON file (- for standard input)")
@@ -189,24 +212,10 @@ func policyEval(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if err := engine.Load(ctx, root.FS()); err != nil {
 		return fail("%v", err)
 	}
-	res := evalResult{Revision: engine.Revision(), Rules: engine.Rules()}
-	filter, err := engine.Authorize(ctx, in)
+	res := decide(ctx, engine, in)
 	code := exitOK
-	switch {
-	case err != nil:
-		ce := core.AsError(err)
-		res.Decision, res.Code, res.Error = "deny", int(ce.Code), ce.Message
-		if ce.Code != core.CodeOperationForbidden {
-			res.Decision = "error"
-		}
-		if ce.Err != nil {
-			res.Error += ": " + ce.Err.Error()
-		}
+	if res.Decision == "deny" || res.Decision == "error" {
 		code = exitFailure
-	case filter != nil:
-		res.Decision, res.Filter = "filter", policies.Where(filter)
-	default:
-		res.Decision = "allow"
 	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
