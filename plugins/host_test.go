@@ -1,7 +1,6 @@
 package plugins_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -13,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/switchboardhq/switchboard/internal/syncbuf"
 
 	"github.com/switchboardhq/switchboard/core"
 	"github.com/switchboardhq/switchboard/plugins"
@@ -29,24 +30,6 @@ func openFiles(t *testing.T, h *plugins.Host, name string) *core.Files {
 	return f
 }
 
-// syncBuffer is a log sink safe for the host's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // kill -9 in the middle of traffic: calls during the outage fail with a
 // clear CodeConnectionFailed within the call timeout, the plugin comes
 // back on its own, and later calls succeed.
@@ -56,7 +39,7 @@ func TestKillMidTraffic(t *testing.T) {
 	}
 	spec := filesDirSpec(t, "dirstore", t.TempDir())
 	spec.Timeout = 2 * time.Second
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	h, err := plugins.Start(context.Background(), []plugins.Spec{spec}, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatal(err)

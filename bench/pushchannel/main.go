@@ -39,6 +39,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/switchboardhq/switchboard/internal/syncbuf"
+
 	"github.com/switchboardhq/switchboard/adapters/push/builtin/builtinclient"
 )
 
@@ -109,7 +111,7 @@ func startServer(bin, dir string) (*exec.Cmd, string) {
 	cmd := exec.Command(bin, "serve", "--http", "127.0.0.1:0", "--dir", dir)
 	cmd.Env = append(os.Environ(), "SWITCHBOARD_APP_ID="+appID, "SWITCHBOARD_MASTER_KEY="+masterKey, "SWITCHBOARD_LOG_LEVEL=warn",
 		"SWITCHBOARD_LOG_FORMAT=text", "SWITCHBOARD_MAX_UPLOAD_SIZE=64mb")
-	var logBuf syncBuffer
+	var logBuf syncbuf.Buffer
 	cmd.Stdout, cmd.Stderr = &logBuf, &logBuf
 	if err := cmd.Start(); err != nil {
 		log.Fatal(err)
@@ -326,21 +328,4 @@ func raiseFileLimit() {
 		l.Cur = l.Max
 		_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -16,27 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboardhq/switchboard/internal/syncbuf"
+
 	"github.com/switchboardhq/switchboard/core"
 	"github.com/switchboardhq/switchboard/core/config"
 )
-
-// syncBuffer is a log sink safe for concurrent handlers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // fakeAPI mimics core/api: it labels the route, maps body errors the way the
 // API must, and has a few test routes.
@@ -89,9 +72,9 @@ func fakeAPI(t *testing.T) http.Handler {
 	return mux
 }
 
-func newTestServer(t *testing.T, mutate func(o *Options)) (*Server, *httptest.Server, *syncBuffer) {
+func newTestServer(t *testing.T, mutate func(o *Options)) (*Server, *httptest.Server, *syncbuf.Buffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	o := Options{
 		API:          fakeAPI(t),
 		MountPath:    "/parse",

@@ -14,6 +14,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/adapters/store/postgres/pgtest"
 	"github.com/switchboardhq/switchboard/core/leancloud/leancloudtest"
+	"github.com/switchboardhq/switchboard/internal/syncbuf"
 )
 
 // TestImportKilledMidway runs a real `switchboard import leancloud`
@@ -67,7 +68,7 @@ func postLines(dir string) int64 {
 
 func killAndResume(t *testing.T, export, dir string, users, posts int, env ...string) {
 	cmd := importCmd(t, export, dir, env)
-	log := &syncBuffer{}
+	log := &syncbuf.Buffer{}
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

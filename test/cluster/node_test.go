@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/switchboardhq/switchboard/internal/syncbuf"
 )
 
 // The real binary, built once per test process.
@@ -59,26 +61,8 @@ type node struct {
 	t    *testing.T
 	cmd  *exec.Cmd
 	base string // http://127.0.0.1:PORT/parse
-	log  *syncBuffer
+	log  *syncbuf.Buffer
 	done chan struct{}
-}
-
-// syncBuffer is a bytes.Buffer safe for the process's writes and our reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 var addrRE = regexp.MustCompile(`address=(127\.0\.0\.1:\d+)`)
@@ -91,7 +75,7 @@ func startNode(t *testing.T, dir string, env ...string) *node {
 	cmd := exec.Command(binary(t), "serve", "--http", "127.0.0.1:0", "--dir", dir)
 	cmd.Env = append(os.Environ(), "SWITCHBOARD_APP_ID="+appID, "SWITCHBOARD_MASTER_KEY="+masterKey, "SWITCHBOARD_LOG_LEVEL=info")
 	cmd.Env = append(cmd.Env, env...)
-	n := &node{t: t, cmd: cmd, log: &syncBuffer{}, done: make(chan struct{})}
+	n := &node{t: t, cmd: cmd, log: &syncbuf.Buffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = n.log, n.log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -16,9 +16,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/switchboardhq/switchboard/internal/syncbuf"
 
 	"go.yaml.in/yaml/v3"
 
@@ -35,26 +36,9 @@ const (
 type server struct {
 	t      *testing.T
 	base   string // http://127.0.0.1:PORT/parse
-	log    *syncBuffer
+	log    *syncbuf.Buffer
 	cancel context.CancelFunc
 	done   chan int
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 var addrRE = regexp.MustCompile(`address=(127\.0\.0\.1:\d+)`)
@@ -74,7 +58,7 @@ func start(t *testing.T, dir string, cfg map[string]any, env ...string) *server 
 	}
 	env = append(append([]string{"SWITCHBOARD_APP_ID=" + appID, "SWITCHBOARD_MASTER_KEY=" + masterKey, "SWITCHBOARD_LOG_LEVEL=info"}, storeEnv(t)...), env...)
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{t: t, log: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
+	s := &server{t: t, log: &syncbuf.Buffer{}, cancel: cancel, done: make(chan int, 1)}
 	go func() {
 		s.done <- app.Run(ctx, []string{"serve", "--config", cfgFile, "--http", "127.0.0.1:0", "--dir", dir}, env, s.log, s.log)
 	}()
