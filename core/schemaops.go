@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -327,10 +328,42 @@ func (a *App) systemClass(ctx context.Context, name string) (*Class, error) {
 		}
 	}
 	if err := st.UpdateClass(ctx, old, c); err != nil {
-		return nil, fmt.Errorf("upgrading %s: %w", name, err)
+		relaxed, names := withoutNewUniqueness(old, c)
+		if len(names) == 0 {
+			return nil, fmt.Errorf("upgrading %s: %w", name, err)
+		}
+		// Rows already break a unique rule (data imported from a server
+		// that did not enforce it, say two installations with one
+		// installationId): the fields are indexed without uniqueness, so
+		// the class keeps working, and the rules still deduplicate on
+		// write. Removing the duplicates and re-creating the index
+		// restores it.
+		if rerr := st.UpdateClass(ctx, old, relaxed); rerr != nil {
+			return nil, fmt.Errorf("upgrading %s: %w", name, err)
+		}
+		LoggerFrom(ctx).Warn("existing rows break a unique index the server adds; indexed without uniqueness until the duplicates are removed",
+			"class", name, "indexes", names, "err", err)
+		c = relaxed
 	}
 	a.setClass(ctx, name, c)
 	return c, nil
+}
+
+// withoutNewUniqueness returns c with the unique indexes that old lacks
+// made non-unique, and their names; none when c adds no unique index.
+func withoutNewUniqueness(old, c *Class) (*Class, []string) {
+	var names []string
+	relaxed := c.Clone()
+	for k, idx := range c.Indexes {
+		if _, had := old.Indexes[k]; had || !idx.Unique {
+			continue
+		}
+		idx.Unique = false
+		relaxed.Indexes[k] = idx
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return relaxed, names
 }
 
 func hasSystemShape(c *Class) bool {
