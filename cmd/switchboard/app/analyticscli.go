@@ -39,8 +39,8 @@ func analyticsCommand(ctx context.Context, args, environ []string, stdout, stder
 	fset := flag.NewFlagSet("analytics report", flag.ContinueOnError)
 	fset.SetOutput(stderr)
 	fset.Usage = func() { fmt.Fprint(stderr, analyticsUsage) }
-	cfgPath := fset.String("config", "", "YAML configuration file")
-	dir := fset.String("dir", "", "data folder")
+	fset.String("config", "", "YAML configuration file")
+	fset.String("dir", "", "data folder")
 	days := fset.Int("days", 30, "days to report, ending today (or --to)")
 	to := fset.String("to", "", "last day to report, YYYY-MM-DD (default today)")
 	if err := fset.Parse(args[1:]); err != nil {
@@ -50,19 +50,16 @@ func analyticsCommand(ctx context.Context, args, environ []string, stdout, stder
 		fmt.Fprintf(stderr, "switchboard analytics report: unexpected argument %q\n", fset.Arg(0))
 		return exitUsage
 	}
-	cfg, err := config.Load(*cfgPath, environ)
-	if err == nil {
-		if *dir != "" {
-			cfg.Dir = *dir
+	// The rest is the configuration every command reads.
+	var common []string
+	fset.Visit(func(f *flag.Flag) {
+		if f.Name == "config" || f.Name == "dir" {
+			common = append(common, "--"+f.Name, f.Value.String())
 		}
-		if cfg.MasterKey == "" {
-			cfg.MasterKey = "(not needed to report)"
-		}
-		err = cfg.Validate()
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "switchboard: invalid configuration:\n%s\n", indent(err.Error()))
-		return exitFailure
+	})
+	cfg, _, code := commandConfig("analytics report", common, environ, stderr, "(not needed to report)")
+	if cfg == nil {
+		return code
 	}
 	slog.SetDefault(newLogger(cfg, stderr))
 	params := map[string]any{"days": strconv.Itoa(*days)}
