@@ -42,12 +42,17 @@ elif [ -n "${PROFILE:-}" ]; then
 else
   (cd "$root" && go build -o "$work/switchboard" ./cmd/switchboard)
 fi
+# Which scenarios run (SCENARIOS); the setup skips what no chosen scenario
+# needs, so that older builds (no cloud code, no app versions) can be
+# measured too.
+SCENARIOS=" ${SCENARIOS:-create hooked get updates function page count} "
+want() { [[ "$SCENARIOS" == *" $1 "* ]]; }
 export PPROF_ADDR=127.0.0.1:$((PORT + 2))
 # The default log level: the request log is on, one line a request, as
 # deployed (SWITCHBOARD_LOG_LEVEL=error turns it off).
 export SWITCHBOARD_APP_ID=bench SWITCHBOARD_MASTER_KEY=benchmaster SWITCHBOARD_LOG_LEVEL=${SWITCHBOARD_LOG_LEVEL:-info}
 # wrk comes from one address: the per-IP limit of update checks is off.
-export SWITCHBOARD_RELEASES__CHECK_REQUESTS_PER_MINUTE=-1
+if want updates; then export SWITCHBOARD_RELEASES__CHECK_REQUESTS_PER_MINUTE=-1; fi
 "$work/switchboard" serve --http "127.0.0.1:$PORT" --dir "$work/data" >"$work/server.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
@@ -57,10 +62,6 @@ H=(-H "X-Parse-Application-Id: bench" -H "X-Parse-Master-Key: benchmaster" -H "C
 # Class with an index on score, then SEED objects in batches of 500.
 curl -fs "${H[@]}" -X POST "$base/schemas/BenchItem" \
   -d '{"className":"BenchItem","fields":{"name":{"type":"String"},"score":{"type":"Number"},"tags":{"type":"Array"},"active":{"type":"Boolean"}},"indexes":{"score_1":{"score":1}}}' >/dev/null
-# Which scenarios run (SCENARIOS, below); builds without cloud code run
-# those that need none.
-SCENARIOS=" ${SCENARIOS:-create hooked get updates function page count} "
-want() { [[ "$SCENARIOS" == *" $1 "* ]]; }
 # The same class again, with a cloud-code beforeSave that sets one field,
 # and a trivial cloud function.
 curl -fs "${H[@]}" -X POST "$base/schemas/BenchHooked" \
@@ -86,6 +87,7 @@ PY
 
 # Three Android releases of a small build (release 3 in a 50% rollout);
 # check.lua sends the base sha256 of each version.
+if want updates; then
 python3 - "$base" "$work/check_shas.txt" <<'PY'
 import hashlib, json, os, sys, urllib.request
 base, out = sys.argv[1], sys.argv[2]
@@ -103,6 +105,7 @@ for v in (1, 2, 3):
     shas.append(hashlib.sha256(build).hexdigest())
 open(out, "w").write("\n".join(shas) + "\n")
 PY
+fi
 
 # The bare limit reads the same database: the SQLite file (WAL lets it
 # read beside the server) or the PostgreSQL URL.
