@@ -162,7 +162,10 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	if cfg == nil {
 		return code
 	}
-	log := newLogger(cfg, newGroupWriter(stderr))
+	logs := newLogBuffer(stderr, logFlushEvery)
+	defer logs.Flush()
+	log := newLogger(cfg, logs)
+	log = slog.New(flushOnWarn{Handler: log.Handler(), buf: logs})
 	slog.SetDefault(log)
 	if err := run(ctx, cfg, generateKey, log, stdout); err != nil {
 		log.Error("switchboard stopped", "err", err)

@@ -1,54 +1,109 @@
 package app
 
 import (
+	"context"
 	"io"
+	"log/slog"
 	"sync"
+	"time"
 )
 
-// groupWriter writes log lines to w, coalescing the lines that arrive
-// while a write to w is under way into the next one, the way a database
-// groups commits. Each request's access line used to cost a write system
-// call of its own, a tenth of the CPU of a get by id under load; now
-// concurrent requests share them. A line written while no other write is
-// under way goes out at once, before Write returns, as before; one that
-// arrives during another's write goes out when that goroutine, which keeps
-// writing until nothing is left, gets to it. Nothing waits on a timer, and
-// no line is held once the writes stop. Hand-written: slog and the
-// buffered writers we know of flush on a timer or on a size, which would
-// hold lines back when traffic is light.
-type groupWriter struct {
-	w io.Writer
+// Limits of the log buffer: lines wait at most logFlushEvery, and never
+// more than logBufferSize bytes of them.
+const (
+	logFlushEvery = 100 * time.Millisecond
+	logBufferSize = 64 << 10
+)
 
-	mu      sync.Mutex
-	pending []byte // lines waiting for the write under way
-	spare   []byte // the last written buffer, reused
-	writing bool   // a goroutine is writing and will take pending next
+// logBuffer holds log lines and writes them to w in batches: when
+// logBufferSize bytes are waiting, when the oldest waiting line is
+// logFlushEvery old, and on Flush. Under load every request writes an
+// access line; one write system call per line was, after the database
+// read, the largest single cost of a get by id. Batched, hundreds of lines
+// share one. The price is that an info line can reach the log up to
+// logFlushEvery late, and that a process killed outright loses that much:
+// warnings and errors are not held (see flushOnWarn), and serve flushes
+// on the way out. Hand-written because it is a few lines: slog has no
+// buffering of its own, and bufio.Writer alone never flushes on time.
+type logBuffer struct {
+	w     io.Writer
+	every time.Duration
+
+	mu    sync.Mutex // held across the write to w, so batches keep their order
+	buf   []byte
+	timer *time.Timer // flushes the buffer; armed while it holds lines
+	armed bool
 }
 
-func newGroupWriter(w io.Writer) *groupWriter { return &groupWriter{w: w} }
+func newLogBuffer(w io.Writer, every time.Duration) *logBuffer {
+	return &logBuffer{w: w, every: every}
+}
 
-func (g *groupWriter) Write(p []byte) (int, error) {
-	g.mu.Lock()
-	if g.writing {
-		g.pending = append(g.pending, p...)
-		g.mu.Unlock()
+// Write keeps p for the next batch. It reports success: a failing log
+// output cannot fail the request that logged.
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf = append(b.buf, p...)
+	if len(b.buf) >= logBufferSize {
+		b.writeLocked()
 		return len(p), nil
 	}
-	g.writing = true
-	g.mu.Unlock()
-	n, err := g.w.Write(p)
-	g.mu.Lock()
-	for len(g.pending) > 0 {
-		b := g.pending
-		g.pending = g.spare[:0]
-		g.mu.Unlock()
-		_, _ = g.w.Write(b) // their writers were told they succeeded
-		g.mu.Lock()
-		if cap(b) <= 1<<20 {
-			g.spare = b
+	if !b.armed {
+		b.armed = true
+		if b.timer == nil {
+			b.timer = time.AfterFunc(b.every, b.Flush)
+		} else {
+			b.timer.Reset(b.every)
 		}
 	}
-	g.writing = false
-	g.mu.Unlock()
-	return n, err
+	return len(p), nil
+}
+
+// Flush writes every waiting line now.
+func (b *logBuffer) Flush() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.writeLocked()
+}
+
+func (b *logBuffer) writeLocked() {
+	if b.armed {
+		b.timer.Stop()
+		b.armed = false
+	}
+	if len(b.buf) == 0 {
+		return
+	}
+	_, _ = b.w.Write(b.buf)
+	if cap(b.buf) > 4*logBufferSize {
+		b.buf = nil // one burst of huge lines should not stay allocated
+	} else {
+		b.buf = b.buf[:0]
+	}
+}
+
+// flushOnWarn is a slog.Handler that flushes the log buffer after each
+// record at warning level or above, so that what an operator most needs
+// is never the part a crash loses, and comes out in order after the info
+// lines before it.
+type flushOnWarn struct {
+	slog.Handler
+	buf *logBuffer
+}
+
+func (h flushOnWarn) Handle(ctx context.Context, r slog.Record) error {
+	err := h.Handler.Handle(ctx, r)
+	if r.Level >= slog.LevelWarn {
+		h.buf.Flush()
+	}
+	return err
+}
+
+func (h flushOnWarn) WithAttrs(as []slog.Attr) slog.Handler {
+	return flushOnWarn{Handler: h.Handler.WithAttrs(as), buf: h.buf}
+}
+
+func (h flushOnWarn) WithGroup(name string) slog.Handler {
+	return flushOnWarn{Handler: h.Handler.WithGroup(name), buf: h.buf}
 }

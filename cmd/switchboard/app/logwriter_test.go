@@ -3,48 +3,61 @@ package app
 import (
 	"bytes"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
-// slowWriter records writes, each taking a while, so that lines pile up.
-type slowWriter struct {
+// recordingWriter records what reaches the log output, write by write.
+type recordingWriter struct {
 	mu     sync.Mutex
 	buf    bytes.Buffer
 	writes int
 }
 
-func (s *slowWriter) Write(p []byte) (int, error) {
-	time.Sleep(200 * time.Microsecond)
+func (s *recordingWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.writes++
 	return s.buf.Write(p)
 }
 
-// Every line written through a groupWriter reaches the writer whole, once,
-// in an order that keeps each goroutine's lines in order, and none is left
-// behind when the writes stop.
-func TestGroupWriterKeepsEveryLine(t *testing.T) {
-	out := &slowWriter{}
-	g := newGroupWriter(out)
-	const goroutines, lines = 16, 200
+func (s *recordingWriter) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
+}
+
+func (s *recordingWriter) Writes() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.writes
+}
+
+// Every line written through a logBuffer reaches the writer whole, once,
+// in an order that keeps each goroutine's lines in order, in far fewer
+// writes than lines, and none is left behind after Flush.
+func TestLogBufferKeepsEveryLine(t *testing.T) {
+	out := &recordingWriter{}
+	b := newLogBuffer(out, time.Hour) // only size and Flush write here
+	const goroutines, lines = 16, 2000
 	var wg sync.WaitGroup
 	for i := range goroutines {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for j := range lines {
-				if n, err := fmt.Fprintf(g, "g%d line %d\n", i, j); err != nil || n == 0 {
+				if n, err := fmt.Fprintf(b, "g%d line %d\n", i, j); err != nil || n == 0 {
 					t.Errorf("write: %d %v", n, err)
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	got := strings.Split(strings.TrimSuffix(out.buf.String(), "\n"), "\n")
+	b.Flush()
+	got := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
 	if len(got) != goroutines*lines {
 		t.Fatalf("%d lines written, want %d", len(got), goroutines*lines)
 	}
@@ -59,13 +72,47 @@ func TestGroupWriterKeepsEveryLine(t *testing.T) {
 		}
 		next[i]++
 	}
-	if out.writes >= goroutines*lines {
-		t.Errorf("%d writes for %d lines: nothing was grouped", out.writes, goroutines*lines)
+	if w := out.Writes(); w > goroutines*lines/100 {
+		t.Errorf("%d writes for %d lines: the lines were not batched", w, goroutines*lines)
 	}
-	// Alone, a line is written before Write returns.
-	before := out.writes
-	fmt.Fprintln(g, "alone")
-	if out.writes != before+1 || !strings.HasSuffix(out.buf.String(), "alone\n") {
-		t.Error("a line written alone was not written at once")
+}
+
+// A line written alone reaches the output without any further write or
+// Flush: the timer writes it.
+func TestLogBufferWritesALoneLineOnItsOwn(t *testing.T) {
+	out := &recordingWriter{}
+	b := newLogBuffer(out, 10*time.Millisecond)
+	for round := range 3 { // the timer is armed again after each batch
+		line := fmt.Sprintf("alone %d\n", round)
+		fmt.Fprint(b, line)
+		deadline := time.Now().Add(10 * time.Second)
+		for !strings.HasSuffix(out.String(), line) {
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: the line never reached the output; got %q", round, out.String())
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+}
+
+// Warnings and errors are written before the logging call returns, after
+// the info lines logged before them; info lines wait for the batch.
+func TestWarningsAreNotHeld(t *testing.T) {
+	out := &recordingWriter{}
+	b := newLogBuffer(out, time.Hour)
+	log := slog.New(flushOnWarn{Handler: slog.NewTextHandler(b, nil), buf: b}).With("node", "a")
+	log.Info("first")
+	if out.String() != "" {
+		t.Fatalf("an info line was written at once: %q", out.String())
+	}
+	log.WithGroup("g").Warn("second", "k", 1)
+	got := out.String()
+	first, second := strings.Index(got, "msg=first"), strings.Index(got, "msg=second")
+	if first < 0 || second < first {
+		t.Fatalf("after a warning the output is %q, want the info line and then the warning", got)
+	}
+	log.Error("third")
+	if !strings.Contains(out.String(), "msg=third") {
+		t.Fatalf("an error was held: %q", out.String())
 	}
 }
