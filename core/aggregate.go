@@ -491,7 +491,7 @@ func (ap *aggParser) stage(name string, arg any) (Stage, *Error) {
 
 // validOutputName reports whether a stage may name an output field so.
 func validOutputName(s string) bool {
-	return fieldNamePattern.MatchString(s) && !invalidFieldNames[s]
+	return isName(s) && !invalidFieldNames[s]
 }
 
 // field looks a field of the current documents up by any of its names.
