@@ -15,6 +15,7 @@
 #   SCENARIOS="create get page" bench/http/run.sh  # only these (create, hooked, get, updates,
 #                                         # function, page, count); updates: get-by-id and the
 #                                         # update check in interleaved rounds
+#   SERVER_ENV="GOGC=200" bench/http/run.sh  # environment for the server only, not the bare limit
 #   PROFILE=/tmp/prof bench/http/run.sh   # the server built from bench/pprofserve (or BENCH_BIN, built
 #                                         # from it); CPU, allocation and block profiles of each
 #                                         # scenario saved there
@@ -53,7 +54,7 @@ export PPROF_ADDR=127.0.0.1:$((PORT + 2))
 export SWITCHBOARD_APP_ID=bench SWITCHBOARD_MASTER_KEY=benchmaster SWITCHBOARD_LOG_LEVEL=${SWITCHBOARD_LOG_LEVEL:-info}
 # wrk comes from one address: the per-IP limit of update checks is off.
 if want updates; then export SWITCHBOARD_RELEASES__CHECK_REQUESTS_PER_MINUTE=-1; fi
-"$work/switchboard" serve --http "127.0.0.1:$PORT" --dir "$work/data" >"$work/server.log" 2>&1 &
+env ${SERVER_ENV:-} "$work/switchboard" serve --http "127.0.0.1:$PORT" --dir "$work/data" >"$work/server.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.1; done
 base="http://127.0.0.1:$PORT/parse"
