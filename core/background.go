@@ -33,7 +33,7 @@ func (a *App) afterAnswer(ctx context.Context, what string, fn func(ctx context.
 	b.wg.Add(1)
 	b.mu.Unlock()
 	var answered <-chan struct{}
-	if ans, _ := ctx.Value(answerKey{}).(*Answer); ans != nil {
+	if ans := answerFrom(ctx); ans != nil {
 		answered = ans.wait()
 	}
 	go func() {
@@ -74,10 +74,27 @@ type Answer struct {
 
 type answerKey struct{}
 
-// WithAnswer returns ctx carrying a new Answer.
+// WithAnswer returns ctx carrying a new Answer. Within the HTTP shell,
+// whose RequestInfo has room for one, ctx itself is returned and the
+// Answer is the request's.
 func WithAnswer(ctx context.Context) (context.Context, *Answer) {
+	if info := RequestInfoFrom(ctx); info != nil && !info.answerTaken {
+		info.answerTaken = true
+		return ctx, &info.answer
+	}
 	ans := &Answer{}
 	return context.WithValue(ctx, answerKey{}, ans), ans
+}
+
+// answerFrom returns the Answer ctx carries, or nil.
+func answerFrom(ctx context.Context) *Answer {
+	if ans, _ := ctx.Value(answerKey{}).(*Answer); ans != nil {
+		return ans
+	}
+	if info := RequestInfoFrom(ctx); info != nil && info.answerTaken {
+		return &info.answer
+	}
+	return nil
 }
 
 // wait returns a channel closed once the answer is out.

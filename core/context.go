@@ -14,6 +14,12 @@ type RequestInfo struct {
 	ID     string
 	Route  string
 	Logger *slog.Logger
+
+	// answer is the request's Answer once WithAnswer took it: kept here
+	// rather than in a context of its own, which would cost every request
+	// a context and a copy of its http.Request.
+	answer      Answer
+	answerTaken bool
 }
 
 // WithRequestInfo returns ctx carrying info.

@@ -104,7 +104,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Work the App does after the answer (a mail that only an account's
 	// address gets) waits until the client has it.
 	ctx, answer := core.WithAnswer(r.Context())
-	r = r.WithContext(ctx)
+	if ctx != r.Context() {
+		r = r.WithContext(ctx)
+	}
 	defer answer.Done()
 	if len(h.mounts) > 0 {
 		seg, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
