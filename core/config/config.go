@@ -87,6 +87,9 @@ type Config struct {
 	QueryLimits     QueryLimits     `yaml:"queryLimits"`
 	Metrics         Metrics         `yaml:"metrics"`
 	ShutdownTimeout Duration        `yaml:"shutdownTimeout"`
+	// GCHeapTarget is the heap size the Go garbage collector may grow to
+	// before collecting while the live heap is small (see GCHeapTargetBytes).
+	GCHeapTarget string `yaml:"gcHeapTarget"`
 
 	// Features beyond the data API, each configured in its own file of
 	// this package (files.go, push.go, cloud.go, policies.go,
@@ -230,6 +233,7 @@ func Default() *Config {
 		},
 		Metrics:         Metrics{Enabled: true, Path: "/metrics"},
 		ShutdownTimeout: Duration(15 * time.Second),
+		GCHeapTarget:    "32mb",
 		Files:           defaultFiles(),
 		FileUpload:      defaultFileUpload(),
 		Console:         defaultConsole(),
@@ -424,6 +428,24 @@ func (c *Config) CoreOptions() core.Options {
 			},
 		},
 	}.WithDefaults()
+}
+
+// GCHeapTargetBytes returns gcHeapTarget in bytes: 0 when it is "0" or
+// "off" (or does not parse; Validate rejects that).
+func (c *Config) GCHeapTargetBytes() int64 {
+	if off(c.GCHeapTarget) {
+		return 0
+	}
+	n, err := ParseSize(c.GCHeapTarget)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+func off(s string) bool {
+	s = strings.ToLower(strings.TrimSpace(s))
+	return s == "0" || s == "off"
 }
 
 // MaxUploadBytes returns maxUploadSize in bytes (0 if it does not parse;

@@ -41,6 +41,7 @@ func TestDefaults(t *testing.T) {
 		{"metrics.enabled", c.Metrics.Enabled, true},
 		{"metrics.path", c.Metrics.Path, "/metrics"},
 		{"shutdownTimeout", time.Duration(c.ShutdownTimeout), 15 * time.Second},
+		{"gcHeapTarget", c.GCHeapTargetBytes(), int64(32 << 20)},
 		{"queryLimits.maxInValues", c.QueryLimits.MaxInValues, 10000},
 		{"queryLimits.maxRegexLength", c.QueryLimits.MaxRegexLength, 1000},
 		{"queryLimits.maxPolygonPoints", c.QueryLimits.MaxPolygonPoints, 10000},
@@ -187,6 +188,8 @@ func TestEnv(t *testing.T) {
 			return reflect.DeepEqual([]string(c.AllowOrigin), []string{"https://a.com", "https://b.com"})
 		}},
 		{"duration", []string{"SWITCHBOARD_SHUTDOWN_TIMEOUT=1m"}, func(c *Config) bool { return time.Duration(c.ShutdownTimeout) == time.Minute }},
+		{"gc heap target", []string{"SWITCHBOARD_GC_HEAP_TARGET=128mb"}, func(c *Config) bool { return c.GCHeapTargetBytes() == 128<<20 }},
+		{"gc heap target off", []string{"SWITCHBOARD_GC_HEAP_TARGET=off"}, func(c *Config) bool { return c.GCHeapTarget == "off" && c.GCHeapTargetBytes() == 0 }},
 		{"nested bool", []string{"SWITCHBOARD_METRICS__ENABLED=false"}, func(c *Config) bool { return !c.Metrics.Enabled }},
 		{"query limits", []string{"SWITCHBOARD_QUERY_LIMITS__MAX_OR_WIDTH=3"}, func(c *Config) bool { return c.QueryLimits.MaxOrWidth == 3 }},
 		{"regex length", []string{"SWITCHBOARD_QUERY_LIMITS__MAX_REGEX_LENGTH=64"}, func(c *Config) bool { return c.QueryLimits.MaxRegexLength == 64 }},
@@ -328,6 +331,7 @@ func TestValidate(t *testing.T) {
 		{"idempotency paths", func(c *Config) { c.IdempotencyOptions.Paths = []string{"classes/(.*"} }, `idempotencyOptions.paths: "classes/(.*" is not a valid regular expression`},
 		{"idempotency ttl", func(c *Config) { c.IdempotencyOptions.TTL = 0 }, "idempotencyOptions.ttl: must be a positive number of seconds, got 0"},
 		{"maxUploadSize unit", func(c *Config) { c.MaxUploadSize = "20 parsecs" }, `maxUploadSize: expected a size like "20mb", got "20 parsecs"`},
+		{"gcHeapTarget unit", func(c *Config) { c.GCHeapTarget = "lots" }, `gcHeapTarget: expected a size like "20mb", got "lots", or "off"`},
 		{"maxUploadSize zero", func(c *Config) { c.MaxUploadSize = "0mb" }, `maxUploadSize: expected a size like "20mb"`},
 		{"bodyReadTimeout", func(c *Config) { c.BodyReadTimeout = Duration(-time.Second) }, `bodyReadTimeout: must be a duration like "10s", or 0 for no limit`},
 		{"bodyReadMinRate", func(c *Config) { c.BodyReadMinRate = "fast" }, `bodyReadMinRate: expected a size like "20mb", got "fast" (bytes a second)`},
@@ -392,6 +396,8 @@ func TestValidateAccepts(t *testing.T) {
 		{"port only", func(c *Config) { c.HTTP = ":0" }},
 		{"ipv6 listen", func(c *Config) { c.HTTP = "[::1]:1337" }},
 		{"sizes", func(c *Config) { c.MaxUploadSize = "512KB" }},
+		{"gc tuning off", func(c *Config) { c.GCHeapTarget = "off" }},
+		{"gc tuning 0", func(c *Config) { c.GCHeapTarget = "0" }},
 		{"origins", func(c *Config) { c.AllowOrigin = StringList{"https://a.com", "http://localhost:3000"} }},
 		{"verbose level", func(c *Config) { c.LogLevel = "verbose" }},
 	}

@@ -167,6 +167,9 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	log := newLogger(cfg, logs)
 	log = slog.New(flushOnWarn{Handler: log.Handler(), buf: logs})
 	slog.SetDefault(log)
+	if gc := tuneGC(cfg, log); gc != nil {
+		defer gc.stop() // tests run serve many times in one process
+	}
 	if err := run(ctx, cfg, generateKey, log, stdout); err != nil {
 		log.Error("switchboard stopped", "err", err)
 		return exitFailure
