@@ -224,8 +224,12 @@ func (a *App) query(e *FindEvent) error {
 	}
 	st := a.storeFor(ctx)
 	// The query time limit bounds every read of this request, includes too.
-	qctx, cancel := a.QueryContext(ctx)
-	defer cancel()
+	qctx := ctx
+	if !primaryKeyLookup(q, opts) {
+		var cancel context.CancelFunc
+		qctx, cancel = a.QueryContext(ctx)
+		defer cancel()
+	}
 	if opts.Count {
 		n, err := st.Count(qctx, c, q)
 		if err != nil {
@@ -250,6 +254,19 @@ func (a *App) query(e *FindEvent) error {
 		return TimeoutError(qctx, a.include(qctx, auth, c, e.Results, opts.Include, opts.Keys))
 	}
 	return nil
+}
+
+// primaryKeyLookup reports whether q is a get by objectId and nothing
+// else: one primary-key lookup, whose cost is bounded, so the query time
+// limit (a timer and a cancelable context, a microsecond of every get)
+// would guard nothing. The request's own context still ends it.
+func primaryKeyLookup(q *Query, opts FindOptions) bool {
+	w, ok := q.Where.(Cmp)
+	if !ok || w.Field != FieldObjectID || w.Op != OpEq || len(w.Path) > 0 || opts.Count || len(opts.Include) > 0 {
+		return false
+	}
+	_, ok = w.Value.(string)
+	return ok && q.Limit == 1
 }
 
 // Distinct returns the distinct values of a field among the matching objects.
