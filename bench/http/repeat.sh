@@ -48,8 +48,10 @@ def parse(text):
         if m: res[name][who + "_rps"] = float(m.group(1))
         m = re.search(r"p50=([\d.]+)ms p99=([\d.]+)ms", line)
         if m: res[name][who + "_p50"], res[name][who + "_p99"] = float(m.group(1)), float(m.group(2))
-        m = re.search(r"cpu=([\d.]+)us/req", line)
+        m = re.search(r"(?<!db )cpu=([\d.]+)us/req", line)
         if m: res[name][who + "_cpu"] = float(m.group(1))
+        m = re.search(r"db cpu=([\d.]+)us/req", line)
+        if m: res[name][who + "_db"] = float(m.group(1))
         m = re.search(r"ratio to the bare limit: ([\d.]+)x", line)
         if m: res[name]["ratio"] = float(m.group(1))
         m = re.search(r"cpu ratio .*: ([\d.]+)x", line)
@@ -62,11 +64,13 @@ for store in stores:
     runs = [parse(open(f).read()) for f in sorted(glob.glob(f"{out}/{store}.*"))]
     for name in runs[0]:
         get = lambda k: [r[name][k] for r in runs if k in r.get(name, {})]
-        row = [store, name, "%.0f" % med(get("ours_rps")), "%.2f / %.2f" % (med(get("ours_p50")), med(get("ours_p99"))),
-               "%.0f" % med(get("ours_cpu"))]
+        cpu = "%.0f" % med(get("ours_cpu"))
+        if get("ours_db"):
+            cpu += " + db %.0f" % med(get("ours_db"))
+        row = [store, name, "%.0f" % med(get("ours_rps")), "%.2f / %.2f" % (med(get("ours_p50")), med(get("ours_p99"))), cpu]
         if get("bare_rps"):
             row += ["%.0f" % med(get("bare_rps")), "%.2f / %.2f" % (med(get("bare_p50")), med(get("bare_p99"))),
-                    "%.0f" % med(get("bare_cpu")),
+                    "%.0f" % med(get("bare_cpu")) + (" + db %.0f" % med(get("bare_db")) if get("bare_db") else ""),
                     "**%.2f×** (%s)" % (med(get("ratio")), ", ".join("%.2f" % x for x in get("ratio"))),
                     "%.2f×" % med(get("cpu_ratio"))]
         else:

@@ -20,7 +20,8 @@
 #                                         # from it); CPU, allocation and block profiles of each
 #                                         # scenario saved there
 # Needs wrk (apt-get install wrk) and curl. Prints requests/s, p50/p99 and
-# the server's CPU time per request; against the bare limit, the ratio of
+# the server's CPU time per request (on PostgreSQL also the database's,
+# "db cpu"); against the bare limit, the ratio of
 # requests/s and the ratio of CPU per request (bare/ours, 1 is as cheap).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -132,6 +133,14 @@ profile() {
 
 # cpu_ticks PID: the CPU time a process has used, in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# db_ticks: the CPU time PostgreSQL's processes have used (their own, and
+# that of the backends that exited, which their parent collected); 0 on
+# SQLite, which runs inside the server.
+db_ticks() {
+  if [ -z "${SWITCHBOARD_DATABASE_URL:-}" ]; then echo 0; return; fi
+  local p
+  for p in $(pgrep -x postgres); do cat "/proc/$p/stat" 2>/dev/null; done | awk '{s += $14 + $15 + $16 + $17} END {print s + 0}'
+}
 
 # wrk_run PORT SCRIPT: requests/s, the percentiles, and the CPU time the
 # process serving PORT used per request (its own, not wrk's: steadier than
@@ -140,12 +149,15 @@ wrk_run() {
   local target=$pid out t0 t1
   if [ "$1" = "$BARE_PORT" ]; then target=$bare_pid; fi
   if [ -n "${PROFILE:-}" ] && [ "$1" = "$PORT" ]; then profile "${2%.lua}" & fi
-  t0=$(cpu_ticks "$target")
+  t0=$(cpu_ticks "$target") d0=$(db_ticks)
   out=$(BENCH_IDS="$work/ids.txt" BENCH_SHAS="$work/check_shas.txt" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency -s "$here/$2" \
     -H "X-Parse-Application-Id: bench" -H "Content-Type: application/json" "http://127.0.0.1:$1")
-  t1=$(cpu_ticks "$target")
+  t1=$(cpu_ticks "$target") d1=$(db_ticks)
   echo "$out" | grep -E "Requests/sec|Non-2xx|Socket errors|p50="
   echo "$out" | awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '/requests in/ { printf "cpu=%.1fus/req\n", d * 1e6 / hz / $1 }'
+  if [ -n "${SWITCHBOARD_DATABASE_URL:-}" ]; then
+    echo "$out" | awk -v d=$((d1 - d0)) -v hz="$(getconf CLK_TCK)" '/requests in/ { printf "db cpu=%.1fus/req\n", d * 1e6 / hz / $1 }'
+  fi
 }
 run() {
   echo "== $1 (c=$CONNS, $DURATION)"
@@ -168,14 +180,17 @@ def summary(text):
     rps = [float(x) for x in re.findall(r"Requests/sec:\s+([\d.]+)", text)]
     p50 = [float(x) for x in re.findall(r"p50=([\d.]+)ms", text)]
     p99 = [float(x) for x in re.findall(r"p99=([\d.]+)ms", text)]
-    cpu = [float(x) for x in re.findall(r"cpu=([\d.]+)us/req", text)]
+    cpu = [float(x) for x in re.findall(r"(?<!db )cpu=([\d.]+)us/req", text)]
+    db = [float(x) for x in re.findall(r"db cpu=([\d.]+)us/req", text)]
     extra = [l for l in text.splitlines() if "Non-2xx" in l or "Socket errors" in l]
-    return statistics.mean(rps), statistics.median(p50), statistics.median(p99), statistics.mean(cpu), extra
+    return statistics.mean(rps), statistics.median(p50), statistics.median(p99), statistics.mean(cpu), extra, db
 ours, bare = summary(sys.argv[1]), summary(sys.argv[2])
-for who, (rps, p50, p99, cpu, extra) in (("switchboard:", ours), ("bare limit: ", bare)):
+for who, (rps, p50, p99, cpu, extra, db) in (("switchboard:", ours), ("bare limit: ", bare)):
     print("%s Requests/sec: %10.2f" % (who, rps))
     print("%s p50=%.2fms p99=%.2fms" % (who, p50, p99))
     print("%s cpu=%.1fus/req" % (who, cpu))
+    if db:
+        print("%s db cpu=%.1fus/req" % (who, statistics.mean(db)))
     for l in extra:
         print(who, l.strip())
 print("ratio to the bare limit: %.2fx" % (ours[0] / bare[0]))
