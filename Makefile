@@ -52,6 +52,7 @@ bench-http:
 # Run the fuzzers for a while (CI runs only their seed corpora, via go test).
 fuzz:
 	go test ./core -run XXX -fuzz FuzzParseWhere -fuzztime 60s
+	go test ./core -run XXX -fuzz FuzzIsName -fuzztime 30s
 	SWITCHBOARD_TEST_STORES=sqlite go test ./test/integration -run XXX -fuzz FuzzRequest -fuzztime 60s
 	SWITCHBOARD_TEST_STORES=sqlite go test ./test/integration -run XXX -fuzz FuzzAuthData -fuzztime 60s
 
