@@ -163,7 +163,7 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 		return code
 	}
 	logs := newLogBuffer(stderr, logFlushEvery)
-	defer logs.Flush()
+	defer logs.Close()
 	log := newLogger(cfg, logs)
 	log = slog.New(flushOnWarn{Handler: log.Handler(), buf: logs})
 	slog.SetDefault(log)

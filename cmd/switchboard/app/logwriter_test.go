@@ -42,6 +42,7 @@ func (s *recordingWriter) Writes() int {
 func TestLogBufferKeepsEveryLine(t *testing.T) {
 	out := &recordingWriter{}
 	b := newLogBuffer(out, time.Hour) // only size and Flush write here
+	defer b.Close()
 	const goroutines, lines = 16, 2000
 	var wg sync.WaitGroup
 	for i := range goroutines {
@@ -82,6 +83,7 @@ func TestLogBufferKeepsEveryLine(t *testing.T) {
 func TestLogBufferWritesALoneLineOnItsOwn(t *testing.T) {
 	out := &recordingWriter{}
 	b := newLogBuffer(out, 10*time.Millisecond)
+	defer b.Close()
 	for round := range 3 { // the timer is armed again after each batch
 		line := fmt.Sprintf("alone %d\n", round)
 		fmt.Fprint(b, line)
@@ -100,6 +102,7 @@ func TestLogBufferWritesALoneLineOnItsOwn(t *testing.T) {
 func TestWarningsAreNotHeld(t *testing.T) {
 	out := &recordingWriter{}
 	b := newLogBuffer(out, time.Hour)
+	defer b.Close()
 	log := slog.New(flushOnWarn{Handler: slog.NewTextHandler(b, nil), buf: b}).With("node", "a")
 	log.Info("first")
 	if out.String() != "" {
@@ -114,5 +117,63 @@ func TestWarningsAreNotHeld(t *testing.T) {
 	log.Error("third")
 	if !strings.Contains(out.String(), "msg=third") {
 		t.Fatalf("an error was held: %q", out.String())
+	}
+}
+
+// stuckWriter blocks every write until release is closed.
+type stuckWriter struct {
+	recordingWriter
+	started chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func (s *stuckWriter) Write(p []byte) (int, error) {
+	s.once.Do(func() { close(s.started) })
+	<-s.release
+	return s.recordingWriter.Write(p)
+}
+
+// A request that logs never waits for the output: while a batch is stuck
+// in a slow write, lines keep being accepted (up to logBufferMax), and
+// none is lost once the output moves again. After Close, lines go out at
+// once.
+func TestLogBufferDoesNotMakeWritersWait(t *testing.T) {
+	out := &stuckWriter{started: make(chan struct{}), release: make(chan struct{})}
+	b := newLogBuffer(out, time.Hour)
+	line := strings.Repeat("x", 99) + "\n"
+	n := 0
+	for n*len(line) <= logBufferSize { // enough for a batch: the writer starts and sticks
+		fmt.Fprint(b, line)
+		n++
+	}
+	select {
+	case <-out.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a full batch was not written")
+	}
+	accepted := make(chan int)
+	go func() {
+		m := 0
+		for m*len(line) < logBufferMax/2 { // half the hard limit more while the write is stuck
+			fmt.Fprint(b, line)
+			m++
+		}
+		accepted <- m
+	}()
+	var more int
+	select {
+	case more = <-accepted:
+	case <-time.After(10 * time.Second):
+		t.Fatal("writers waited for a stuck output")
+	}
+	close(out.release)
+	b.Close()
+	if got, want := strings.Count(out.String(), line), n+more; got != want {
+		t.Fatalf("%d lines reached the output, want %d", got, want)
+	}
+	fmt.Fprint(b, "after close\n")
+	if !strings.HasSuffix(out.String(), "after close\n") {
+		t.Fatal("a line written after Close was held")
 	}
 }
