@@ -845,13 +845,23 @@ func (s *Store) find(ctx context.Context, ss session, class *core.Class, q *core
 	if q.Limit == 0 {
 		return []core.Object{}, nil
 	}
+	rows, p, cols, err := s.findRows(ctx, ss, class, q)
+	if err != nil {
+		return nil, err
+	}
+	return s.scanObjects(rows, p, cols)
+}
+
+// findRows runs the query of a find (q.Limit is not 0) and returns its
+// rows, whose columns are the four system ones and then cols.
+func (s *Store) findRows(ctx context.Context, ss session, class *core.Class, q *core.Query) (*sql.Rows, *plan, []column, error) {
 	p := s.plans.get(s.d, class)
 	if sql, id, ok := p.getByID(q); ok {
 		rows, err := ss.query(ctx, sql, id)
 		if err != nil {
-			return nil, wrap("find in "+p.name, err)
+			return nil, nil, nil, wrap("find in "+p.name, err)
 		}
-		return s.scanObjects(rows, p, p.cols)
+		return rows, p, p.cols, nil
 	}
 	cols, sel := selectColumns(p, q.Keys)
 	b := NewBuilder(s.d)
@@ -860,7 +870,7 @@ func (s *Store) find(ctx context.Context, ss session, class *core.Class, q *core
 	if rcol, ok := sortedDrive(p, q, rp); ok {
 		b.WriteString("SELECT " + sel + " FROM " + p.table + ` t WHERE t."_rid" IN (`)
 		if err := c.sortedReaders(p, q, rcol); err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
 		b.WriteString(")")
 		if len(q.Order) == 0 {
@@ -878,22 +888,22 @@ func (s *Store) find(ctx context.Context, ss session, class *core.Class, q *core
 		b.ArgList(append(nonPublic(q.ReadACL), core.PublicPrincipal))
 		b.WriteString(" AND ")
 		if err := c.expr(p, "t", q.Where); err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
 	} else {
 		b.WriteString("SELECT " + sel + " FROM " + p.table + " t WHERE ")
 		if err := c.filter(p, "t", q, rp); err != nil {
-			return nil, err
+			return nil, nil, nil, err
 		}
 	}
 	if err := c.orderPage(p, "t", q); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	rows, err := ss.query(ctx, b.String(), b.Args...)
 	if err != nil {
-		return nil, wrap("find in "+p.name, err)
+		return nil, nil, nil, wrap("find in "+p.name, err)
 	}
-	return s.scanObjects(rows, p, cols)
+	return rows, p, cols, nil
 }
 
 // getByID returns the statement of plan.getPublic or plan.getAll and its

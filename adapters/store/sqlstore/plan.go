@@ -82,6 +82,11 @@ type plan struct {
 	only        map[string]column
 	addReaders  string // insert of one readers row with its sort values
 	copyReaders string // insert of one readers row, sort values copied from the row
+
+	// json is the key order of the objects' JSON read with cols (see
+	// FindJSON), made once on first use.
+	jsonOnce sync.Once
+	json     []jsonField
 }
 
 // sortCol is a sort field of a class (see sortFields): a column of the
