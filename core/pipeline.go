@@ -233,6 +233,9 @@ type FindEvent struct {
 	Count   *int64
 	Context map[string]any
 	filter  Expr
+	// json holds the objects instead of Results when the store wrote them
+	// as JSON (FindOptions.JSON).
+	json []byte
 }
 
 // LoginEvent is a login or logout.
@@ -604,17 +607,33 @@ func (a *App) Find(ctx context.Context, auth *Auth, className string, opts FindO
 
 // Get returns one object by id, or 101.
 func (a *App) Get(ctx context.Context, auth *Auth, className, id string, opts FindOptions) (map[string]any, error) {
+	opts.JSON = false
+	obj, _, err := a.GetJSON(ctx, auth, className, id, opts)
+	return obj, err
+}
+
+// GetJSON is Get for a caller that writes the object as JSON: with
+// opts.JSON, the object may come as its JSON (see FindOptions.JSON)
+// instead of as a map; exactly one of the two is set.
+func (a *App) GetJSON(ctx context.Context, auth *Auth, className, id string, opts FindOptions) (map[string]any, []byte, error) {
 	one := 1
 	opts.Where = map[string]any{FieldObjectID: id}
 	opts.Limit, opts.Skip, opts.Count, opts.Order = &one, 0, false, ""
 	res, err := a.find(ctx, auth, className, opts, opGet)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if res.JSON != nil {
+		// The array of at most one object: "[]" or "[{...}]".
+		if len(res.JSON) <= 2 {
+			return nil, nil, ErrNotFound()
+		}
+		return nil, res.JSON[1 : len(res.JSON)-1], nil
 	}
 	if len(res.Results) == 0 {
-		return nil, ErrNotFound()
+		return nil, nil, ErrNotFound()
 	}
-	return res.Results[0], nil
+	return res.Results[0], nil, nil
 }
 
 // find runs the query pipeline, checked against the CLP operation op.
@@ -623,7 +642,7 @@ func (a *App) find(ctx context.Context, auth *Auth, className string, opts FindO
 	if err := a.runFind(e); err != nil {
 		return nil, err
 	}
-	res := &FindResult{Results: e.Results, Count: e.Count}
+	res := &FindResult{Results: e.Results, JSON: e.json, Count: e.Count}
 	if e.ClassName != className {
 		res.ClassName = e.ClassName
 	}

@@ -119,6 +119,22 @@ type Aggregator interface {
 	Aggregate(ctx context.Context, class *Class, p *Pipeline) ([]Object, error)
 }
 
+// JSONFinder is a Store that can also answer a find with the Parse JSON of
+// its objects, written straight from its rows: no Object per row, no
+// EncodeObject, no encoder walking maps. The core asks for it only when
+// nothing would change the objects between the store and the reply (no
+// afterFind trigger, include, keys, protected fields or File fields; see
+// App.findJSON) and the caller wants JSON.
+type JSONFinder interface {
+	// FindJSON appends to dst the JSON array of the objects q matches,
+	// each byte for byte what encoding/json writes for EncodeObject of
+	// the object Find would return, and returns how many there are. ok is
+	// false, with dst returned unchanged, when a row holds what only the
+	// core may write (a File inside an Object or Array, whose URL depends
+	// on the caller): the caller then uses Find.
+	FindJSON(ctx context.Context, class *Class, q *Query, dst []byte) (out []byte, n int, ok bool, err error)
+}
+
 // StoreStats is an optional interface: a store that has a connection pool
 // reports it for the /metrics endpoint.
 type StoreStats interface {

@@ -16,9 +16,8 @@ import (
 	"strconv"
 	"strings"
 
-	gojson "github.com/goccy/go-json"
-
 	"github.com/switchboardhq/switchboard/core"
+	"github.com/switchboardhq/switchboard/internal/jsonenc"
 )
 
 // Handler serves the API. Paths are relative to the mount path.
@@ -84,12 +83,19 @@ type request struct {
 	http   *http.Request
 	route  routeRef // the route it matched
 	ctx    context.Context
+	// direct is an HTTP request the handler answers itself, as opposed to
+	// a /batch entry or an in-process Call, whose replies are values: only
+	// its reads may come back as JSON written by the store (reply.raw).
+	direct bool
 }
 
 // reply is what a route returns: a status and a JSON value.
 type reply struct {
-	status   int
-	body     any
+	status int
+	body   any
+	// raw, when not nil, is the body's JSON, written by the store (see
+	// request.direct); body is nil then.
+	raw      []byte
 	location string
 	headers  map[string]string
 }
@@ -143,6 +149,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.route = ref
+	req.direct = true
 	if info != nil {
 		info.Route = ref.label
 	}
@@ -157,13 +164,20 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for k, v := range rep.headers {
 		w.Header().Set(k, v)
 	}
+	if rep.raw != nil && !answer.Pending() {
+		writeRaw(w, rep.status, rep.raw)
+		return
+	}
 	if !answer.Pending() {
 		writeJSON(w, rep.status, rep.body)
 		return
 	}
 	// The reply goes out whole (a Content-Length, flushed) before the work
 	// waiting for it starts, so the client's wait does not include it.
-	status, b := marshalReply(rep.status, rep.body)
+	status, b := rep.status, rep.raw
+	if b == nil {
+		status, b = marshalReply(rep.status, rep.body)
+	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	writeRaw(w, status, b)
 	_ = http.NewResponseController(w).Flush()
@@ -405,7 +419,7 @@ func marshalReply(status int, v any) (int, []byte) {
 
 // MarshalJSON is the encoder of the API's replies (see marshalReply): the
 // same bytes as encoding/json's Marshal.
-func MarshalJSON(v any) ([]byte, error) { return gojson.Marshal(v) }
+func MarshalJSON(v any) ([]byte, error) { return jsonenc.Marshal(v) }
 
 func writeRaw(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

@@ -4,9 +4,11 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/switchboardhq/switchboard/core"
+	"github.com/switchboardhq/switchboard/internal/jsonenc"
 )
 
 // Version is the Switchboard version reported by /serverInfo.
@@ -281,9 +283,13 @@ func (h *Handler) find(ctx context.Context, req *request) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
+	opts.JSON = req.direct
 	res, err := h.app.Find(ctx, req.auth, class, opts)
 	if err != nil {
 		return nil, err
+	}
+	if res.JSON != nil {
+		return &reply{status: http.StatusOK, raw: findReplyJSON(res)}, nil
 	}
 	out := map[string]any{"results": res.Results}
 	if res.ClassName != "" {
@@ -318,7 +324,36 @@ func (h *Handler) get(ctx context.Context, req *request) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	return result(h.app.Get(ctx, req.auth, class, req.value("id"), opts))
+	opts.JSON = req.direct
+	obj, raw, err := h.app.GetJSON(ctx, req.auth, class, req.value("id"), opts)
+	if err != nil {
+		return nil, err
+	}
+	if raw != nil {
+		return &reply{status: http.StatusOK, raw: raw}, nil
+	}
+	return ok(obj), nil
+}
+
+// findReplyJSON is the reply of a find whose objects the store wrote as
+// JSON: the keys in the order encoding/json writes them (className,
+// count, results), as the reply made of values would be.
+func findReplyJSON(res *core.FindResult) []byte {
+	b := make([]byte, 0, len(res.JSON)+64)
+	b = append(b, '{')
+	if res.ClassName != "" {
+		b = append(b, `"className":`...)
+		b = jsonenc.AppendString(b, res.ClassName)
+		b = append(b, ',')
+	}
+	if res.Count != nil {
+		b = append(b, `"count":`...)
+		b = strconv.AppendInt(b, *res.Count, 10)
+		b = append(b, ',')
+	}
+	b = append(b, `"results":`...)
+	b = append(b, res.JSON...)
+	return append(b, '}')
 }
 
 func (h *Handler) update(ctx context.Context, req *request) (*reply, error) {
