@@ -124,6 +124,24 @@ func TestStoreWrittenJSONMatchesObjects(t *testing.T) {
 			}
 		}
 	}
+	// Users, with the master key (which the store may answer for: no
+	// protected fields) and as themselves (which it may not: authData is
+	// protected): the internal fields never leave, and the bytes are the
+	// objects' either way.
+	for _, c := range []struct {
+		auth    *core.Auth
+		headers map[string]string
+	}{{&core.Auth{Master: true}, map[string]string{"X-Parse-Master-Key": masterKey}}, {userAuth, map[string]string{"X-Parse-Session-Token": user.token}}} {
+		got := h.request("GET", "/classes/_User/"+user.id, nil, c.headers)
+		obj, err := h.app.Get(ctx, c.auth, "_User", user.id, core.FindOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := api.MarshalJSON(obj)
+		if !bytes.Equal(got.raw, want) || strings.Contains(string(got.raw), "hashed") || strings.Contains(string(got.raw), `"_`) {
+			t.Errorf("user %s:\n got %s\nwant %s", user.id, got.raw, want)
+		}
+	}
 	// The public never sees the user's own object, in a get or a find.
 	hidden := ids[5]
 	if res := h.do("GET", "/classes/Everything/"+hidden, "", nil); res.status != 404 {
