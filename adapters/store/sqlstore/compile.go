@@ -762,8 +762,15 @@ func (c *compiler) orderPage(p *plan, alias string, q *core.Query) error {
 		}
 	}
 	if q.Limit >= 0 {
+		// The limit is written into the statement, not passed as an
+		// argument: PostgreSQL plans a prepared statement without its
+		// arguments once it finds that plan no worse than the ones made
+		// with them, and with an unknown limit it is always worse, so
+		// every page was planned anew (two fifths of the database's CPU
+		// for a 20-row page). An int, so nothing to escape; pages use few
+		// distinct limits, so the statement caches stay small.
 		b.WriteString(" LIMIT ")
-		b.Arg(int64(q.Limit))
+		b.WriteString(strconv.Itoa(q.Limit))
 	} else if q.Skip > 0 {
 		b.WriteString(" LIMIT ")
 		b.Arg(int64(math.MaxInt64))

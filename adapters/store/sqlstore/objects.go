@@ -7,6 +7,7 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/switchboardhq/switchboard/core"
@@ -999,7 +1000,11 @@ func (c *compiler) sortedReaders(p *plan, q *core.Query, rcol string) error {
 			b.Arg(pr)
 		}
 		b.WriteString(" ORDER BY " + r + "." + rcol + dir + " LIMIT ")
-		b.Arg(int64(q.Limit) + int64(q.Skip))
+		if q.Skip == 0 {
+			b.WriteString(strconv.Itoa(q.Limit)) // see orderPage
+		} else {
+			b.Arg(int64(q.Limit) + int64(q.Skip))
+		}
 		b.WriteString(") " + c.newAlias())
 	}
 	return nil
