@@ -139,10 +139,11 @@ func Open(ctx context.Context, cfg core.StoreConfig) (core.Store, error) {
 	rdb.SetMaxIdleConns(opts.MaxReadConns)
 	rdb.SetConnMaxIdleTime(0)
 	st, err := sqlstore.New(ctx, sqlstore.Config{
-		Dialect: dialect{},
-		Writers: []*sql.Conn{wconn},
-		Reader:  rdb,
-		OnClose: func() error { return errors.Join(rdb.Close(), wdb.Close()) },
+		Dialect:   dialect{},
+		Writers:   []*sql.Conn{wconn},
+		Reader:    rdb,
+		OnClose:   func() error { return errors.Join(rdb.Close(), wdb.Close()) },
+		InProcess: true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite store: %s: %w", path, err)

@@ -858,6 +858,9 @@ func (s *Store) find(ctx context.Context, ss session, class *core.Class, q *core
 func (s *Store) findRows(ctx context.Context, ss session, class *core.Class, q *core.Query) (*sql.Rows, *plan, []column, error) {
 	p := s.plans.get(s.d, class)
 	if sql, id, ok := p.getByID(q); ok {
+		if s.inProcess {
+			ctx = context.WithoutCancel(ctx) // see Config.InProcess
+		}
 		rows, err := ss.query(ctx, sql, id)
 		if err != nil {
 			return nil, nil, nil, wrap("find in "+p.name, err)

@@ -39,6 +39,13 @@ type Config struct {
 	// store prepares none of its own. Statements the store prepared would
 	// outlive a schema change that alters their result columns.
 	DriverCachesStatements bool
+	// InProcess: the engine runs inside this process (SQLite), so a read
+	// by primary key cannot hang on a network or a lock held elsewhere,
+	// and runs without watching its context: database/sql and the driver
+	// each start a goroutine per statement to watch one, the largest
+	// part of a get by id that was neither SQL nor HTTP. Admission to the
+	// reader pool still honours the context.
+	InProcess bool
 	// NewWriter, if set, opens a writer connection to replace one that
 	// died (a server engine restarted, a network cut); it is checked each
 	// time a writer is given back. SQLite's never dies and needs none.
@@ -61,6 +68,7 @@ type Store struct {
 	closed    atomic.Bool
 
 	autocommit bool // Config.Autocommit
+	inProcess  bool // Config.InProcess
 	noPrepare  bool // Config.DriverCachesStatements
 	newWriter  func(ctx context.Context) (*sql.Conn, error)
 
@@ -93,7 +101,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, errors.New("sqlstore: Config needs a Dialect, at least one writer connection and a reader pool")
 	}
 	s := &Store{d: cfg.Dialect, writers: make(chan *writerConn, len(cfg.Writers)), r: cfg.Reader, onClose: cfg.OnClose,
-		autocommit: cfg.Autocommit, noPrepare: cfg.DriverCachesStatements, newWriter: cfg.NewWriter}
+		autocommit: cfg.Autocommit, inProcess: cfg.InProcess, noPrepare: cfg.DriverCachesStatements, newWriter: cfg.NewWriter}
 	s.rstmts.off = s.noPrepare
 	for _, c := range cfg.Writers {
 		wc := &writerConn{conn: c, stmts: map[string]*sql.Stmt{}, noPrepare: s.noPrepare}
