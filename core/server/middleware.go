@@ -89,10 +89,15 @@ func (s *Server) finish(r *http.Request, st *reqState, start time.Time) {
 	}
 	s.metrics.observe(route, status, elapsed)
 	if st.lh.base.Enabled(r.Context(), slog.LevelInfo) {
+		now := time.Now()
+		if al, ok := st.lh.base.(AccessLogger); ok && al.LogAccess(AccessEntry{Time: now, Method: r.Method, Path: r.URL.Path,
+			Route: route, Status: status, Duration: elapsed, Bytes: st.sw.written, Remote: r.RemoteAddr, RequestID: st.lh.id}) {
+			return
+		}
 		// The record is made here rather than by Logger.LogAttrs, which
 		// looks up its caller's program counter on every call (a tenth of
 		// the line's cost) for a source the access line never shows.
-		rec := slog.NewRecord(time.Now(), slog.LevelInfo, "request", 0)
+		rec := slog.NewRecord(now, slog.LevelInfo, "request", 0)
 		rec.AddAttrs(
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
@@ -104,6 +109,27 @@ func (s *Server) finish(r *http.Request, st *reqState, start time.Time) {
 		)
 		_ = st.lh.Handle(r.Context(), rec)
 	}
+}
+
+// AccessLogger is implemented by log handlers that write a request's
+// access line themselves, faster than from a slog record: the line is an
+// Info record "request" with the attributes method, path, route, status,
+// duration, bytes, remote and request_id, in that order, and LogAccess
+// must write exactly what the handler would write for that record. It
+// reports false when it cannot (the handler has attributes or groups of
+// its own, say); the server then logs the record.
+type AccessLogger interface {
+	LogAccess(e AccessEntry) bool
+}
+
+// AccessEntry is what a request's access line says.
+type AccessEntry struct {
+	Time                        time.Time
+	Method, Path, Route, Remote string
+	Status                      int
+	Duration                    time.Duration
+	Bytes                       int64
+	RequestID                   string
 }
 
 // recoverAPI turns a panic in the API into Parse's internal-error JSON. It

@@ -165,7 +165,11 @@ func serve(ctx context.Context, args, environ []string, stdout, stderr io.Writer
 	logs := newLogBuffer(stderr, logFlushEvery)
 	defer logs.Close()
 	log := newLogger(cfg, logs)
-	log = slog.New(flushOnWarn{Handler: log.Handler(), buf: logs})
+	format := accessText
+	if strings.EqualFold(cfg.LogFormat, "json") {
+		format = accessJSON
+	}
+	log = slog.New(flushOnWarn{Handler: log.Handler(), buf: logs, access: format})
 	slog.SetDefault(log)
 	if gc := tuneGC(cfg, log); gc != nil {
 		defer gc.stop() // tests run serve many times in one process

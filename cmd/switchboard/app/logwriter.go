@@ -145,6 +145,9 @@ func (b *logBuffer) Flush() {
 type flushOnWarn struct {
 	slog.Handler
 	buf *logBuffer
+	// access is the format of Handler when it writes to buf with no
+	// attributes or groups of its own, for LogAccess; accessNone else.
+	access accessFormat
 }
 
 func (h flushOnWarn) Handle(ctx context.Context, r slog.Record) error {
