@@ -53,6 +53,9 @@ bench-http:
 fuzz:
 	go test ./core -run XXX -fuzz FuzzParseWhere -fuzztime 60s
 	go test ./core -run XXX -fuzz FuzzIsName -fuzztime 30s
+	go test ./internal/jsonenc -run XXX -fuzz FuzzAppendString -fuzztime 30s
+	go test ./internal/jsonenc -run XXX -fuzz FuzzAppendFloat -fuzztime 30s
+	go test ./cmd/switchboard/app -run XXX -fuzz FuzzAccessLineLikeSlog -fuzztime 30s
 	SWITCHBOARD_TEST_STORES=sqlite go test ./test/integration -run XXX -fuzz FuzzRequest -fuzztime 60s
 	SWITCHBOARD_TEST_STORES=sqlite go test ./test/integration -run XXX -fuzz FuzzAuthData -fuzztime 60s
 
