@@ -97,10 +97,17 @@ func NewObjectID() string {
 // 20-row page. Years outside 0–9999, which that layout cannot show in four
 // digits either, go through time.Format.
 func FormatTime(t time.Time) string {
+	var b [24]byte
+	return string(AppendTime(b[:0], t))
+}
+
+// AppendTime appends FormatTime(t) to dst, for writers that make no string
+// of it.
+func AppendTime(dst []byte, t time.Time) []byte {
 	t = t.UTC()
 	year, month, day := t.Date()
 	if year < 0 || year > 9999 {
-		return t.Format(isoLayout)
+		return t.AppendFormat(dst, isoLayout)
 	}
 	hour, minute, sec := t.Clock()
 	var b [24]byte
@@ -124,7 +131,7 @@ func FormatTime(t time.Time) string {
 	b[19] = '.'
 	put(20, t.Nanosecond()/int(time.Millisecond), 3)
 	b[23] = 'Z'
-	return string(b[:])
+	return append(dst, b[:]...)
 }
 
 const isoLayout = "2006-01-02T15:04:05.000Z"

@@ -224,6 +224,8 @@ func (h *Handler) decode(r *http.Request) (*request, error) {
 	if req.method == http.MethodGet {
 		if req.body != nil {
 			req.params = req.body
+		} else if r.URL.RawQuery == "" {
+			req.params = map[string]any{}
 		} else {
 			q := r.URL.Query()
 			req.params = make(map[string]any, len(q))
@@ -421,8 +423,13 @@ func marshalReply(status int, v any) (int, []byte) {
 // same bytes as encoding/json's Marshal.
 func MarshalJSON(v any) ([]byte, error) { return jsonenc.Marshal(v) }
 
+// jsonContentType is every reply's Content-Type, one slice for all: the
+// header map takes it as is (nothing appends to it), instead of a new one
+// a reply.
+var jsonContentType = []string{"application/json; charset=utf-8"}
+
 func writeRaw(w http.ResponseWriter, status int, b []byte) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -150,14 +151,11 @@ func appendObjectJSON(dst []byte, raw []any, cols []column, fields []jsonField, 
 		case f.col == 3:
 			dst, out, err = acls.append(dst, v)
 		case f.col == 1 || f.col == 2:
-			// createdAt and updatedAt leave as bare ISO strings.
-			var d any
-			if d, err = decodeValue(core.TypeDate, v, ""); err == nil {
-				if tm, isTime := d.(time.Time); isTime {
-					dst = jsonenc.AppendString(dst, core.FormatTime(tm))
-				} else {
-					out = skipped
-				}
+			// createdAt and updatedAt leave as bare ISO strings (which
+			// need no escaping).
+			var tm time.Time
+			if tm, err = storedTime(v); err == nil {
+				dst = append(core.AppendTime(append(dst, '"'), tm), '"')
 			}
 		default:
 			target := ""
@@ -274,6 +272,19 @@ func appendValueJSON(dst []byte, t core.Type, stored any, target string) ([]byte
 		return dst, cannot, nil // Find's path answers it as it always has
 	}
 	return append(dst, b...), written, nil
+}
+
+// storedTime is decodeValue of a Date column, without a time in an any.
+func storedTime(stored any) (time.Time, error) {
+	switch x := stored.(type) {
+	case int64:
+		return time.UnixMilli(x).UTC(), nil
+	case float64:
+		return time.UnixMilli(int64(math.Round(x))).UTC(), nil
+	case time.Time:
+		return x.UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("unexpected stored value %T for a Date field", stored)
 }
 
 func appendBool(dst []byte, b bool) []byte {
