@@ -56,6 +56,7 @@ fuzz:
 	go test ./internal/jsonenc -run XXX -fuzz FuzzAppendString -fuzztime 30s
 	go test ./internal/jsonenc -run XXX -fuzz FuzzAppendFloat -fuzztime 30s
 	go test ./cmd/switchboard/app -run XXX -fuzz FuzzAccessLineLikeSlog -fuzztime 30s
+	go test ./adapters/store/sqlstore -run XXX -fuzz FuzzAppendCanonical -fuzztime 30s
 	SWITCHBOARD_TEST_STORES=sqlite go test ./test/integration -run XXX -fuzz FuzzRequest -fuzztime 60s
 	SWITCHBOARD_TEST_STORES=sqlite go test ./test/integration -run XXX -fuzz FuzzAuthData -fuzztime 60s
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/core"
 	"github.com/switchboardhq/switchboard/internal/jsonenc"
+	"github.com/tidwall/gjson"
 )
 
 var _ core.JSONFinder = (*Store)(nil)
@@ -251,10 +252,21 @@ func appendValueJSON(dst []byte, t core.Type, stored any, target string) ([]byte
 			return append(jsonenc.AppendString(dst, id), '}'), written, nil
 		}
 	case core.TypeObject, core.TypeArray:
+		doc, ok := storedText(stored)
+		if !ok {
+			break
+		}
 		// A File inside is written with a URL for the caller, which only
 		// the core knows.
-		if b, ok := asBytes(stored); ok && bytes.Contains(b, []byte(`"File"`)) {
+		if strings.Contains(doc, `"File"`) {
 			return dst, cannot, nil
+		}
+		if gjson.Valid(doc) {
+			if r := gjson.Parse(doc); r.Type != gjson.Null {
+				if out, ok := appendCanonical(dst, r); ok {
+					return out, written, nil
+				}
+			}
 		}
 	}
 	// The other types (Date, GeoPoint, Polygon, Bytes, Object, Array, and
@@ -272,6 +284,77 @@ func appendValueJSON(dst []byte, t core.Type, stored any, target string) ([]byte
 		return dst, cannot, nil // Find's path answers it as it always has
 	}
 	return append(dst, b...), written, nil
+}
+
+// storedText is a stored JSON column as text, without a copy.
+func storedText(stored any) (string, bool) {
+	switch x := stored.(type) {
+	case string:
+		return x, true
+	case []byte:
+		return string(x), true
+	}
+	return "", false
+}
+
+// appendCanonical writes the JSON value r as encoding/json writes what
+// decodeJSON makes of it (objects with their keys sorted, strings escaped
+// and numbers written its way), without making it: no map or slice per
+// object and array, no encoder. ok is false for what decodeJSON's own
+// path must decide (a number too big for a float64, a key that appears
+// twice), and dst is then garbage past its length on entry.
+func appendCanonical(dst []byte, r gjson.Result) ([]byte, bool) {
+	switch r.Type {
+	case gjson.Null:
+		return append(dst, "null"...), true
+	case gjson.False:
+		return append(dst, "false"...), true
+	case gjson.True:
+		return append(dst, "true"...), true
+	case gjson.Number:
+		return jsonenc.AppendFloat(dst, r.Num)
+	case gjson.String:
+		return jsonenc.AppendString(dst, r.Str), true
+	}
+	ok := true
+	if r.IsArray() {
+		dst = append(dst, '[')
+		first := true
+		r.ForEach(func(_, e gjson.Result) bool {
+			if !first {
+				dst = append(dst, ',')
+			}
+			first = false
+			dst, ok = appendCanonical(dst, e)
+			return ok
+		})
+		return append(dst, ']'), ok
+	}
+	type member struct {
+		key string
+		val gjson.Result
+	}
+	var members []member
+	r.ForEach(func(k, e gjson.Result) bool {
+		members = append(members, member{k.Str, e})
+		return true
+	})
+	sort.Slice(members, func(i, j int) bool { return members[i].key < members[j].key })
+	dst = append(dst, '{')
+	for i, m := range members {
+		if i > 0 {
+			if m.key == members[i-1].key {
+				return dst, false // decodeJSON keeps the last; let it
+			}
+			dst = append(dst, ',')
+		}
+		dst = jsonenc.AppendString(dst, m.key)
+		dst = append(dst, ':')
+		if dst, ok = appendCanonical(dst, m.val); !ok {
+			return dst, false
+		}
+	}
+	return append(dst, '}'), true
 }
 
 // storedTime is decodeValue of a Date column, without a time in an any.
