@@ -25,6 +25,8 @@ import (
 //	        principals (auth-session: a session token resolved to its user)
 //	plan    the where document parsed against the schema into a core.Query
 //	store   the store call: SQL built, run, rows decoded
+//	store-json  the store call that writes the objects' JSON itself
+//	        (core.JSONFinder), as the API's plain gets and finds use it
 //	encode  objects to Parse JSON, protected fields stripped, the reply
 //	        marshalled (api.MarshalJSON, as the API does)
 //	http    the whole request through the server, in process (no socket):
@@ -129,6 +131,17 @@ func BenchmarkReadPath(b *testing.B) {
 				}
 			}
 		})
+		if jf, ok := st.(core.JSONFinder); ok && !s.count {
+			runCPU(b, s.name+"/store-json", func(b *testing.B) {
+				b.ReportAllocs()
+				for i := 0; b.Loop(); i++ {
+					q := benchPlan(b, h, anon, s.where(i), s.order, s.limit)
+					if out, n, ok, err := jf.FindJSON(ctx, c, q, nil); err != nil || !ok || n == 0 || len(out) == 0 {
+						b.Fatalf("FindJSON: %d objects, ok %v, %v", n, ok, err)
+					}
+				}
+			})
+		}
 		if !s.count {
 			objs, err := st.Find(ctx, c, benchPlan(b, h, anon, s.where(0), s.order, s.limit))
 			if err != nil {
