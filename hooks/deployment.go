@@ -249,10 +249,10 @@ func (d *Deployment) invoke(ctx context.Context, what, name, className, label st
 		d.log("error", label, err.Message)
 		return nil, err
 	}
-	return d.response(label, r)
+	return d.response(label, r, req)
 }
 
-func (d *Deployment) response(label string, r execResult) (*Response, error) {
+func (d *Deployment) response(label string, r execResult, req *Request) (*Response, error) {
 	if r.err != nil {
 		ce := engineError(label, r.err)
 		d.logError(label, ce)
@@ -274,7 +274,7 @@ func (d *Deployment) response(label string, r execResult) (*Response, error) {
 		return nil, ce
 	}
 	if r.answer != nil {
-		return answerResponse(r.answer), nil
+		return answerResponse(r.answer, req), nil
 	}
 	var jr jsResponse
 	if err := json.Unmarshal([]byte(r.payload), &jr); err != nil {
@@ -292,11 +292,14 @@ func (d *Deployment) response(label string, r execResult) (*Response, error) {
 }
 
 // answerResponse reads a trigger's exported answer.
-func answerResponse(a map[string]any) *Response {
+func answerResponse(a map[string]any, req *Request) *Response {
 	r := &Response{}
 	r.HasResult = a["hasResult"] == true
 	r.Result = a["result"]
 	r.Update, _ = a["update"].(map[string]any)
+	if delta, ok := a["delta"].(map[string]any); ok {
+		r.Update = applyDelta(req.Update, delta)
+	}
 	r.Query, _ = a["query"].(map[string]any)
 	r.File, _ = a["file"].(map[string]any)
 	r.Context, _ = a["context"].(map[string]any)
@@ -309,6 +312,118 @@ func answerResponse(a map[string]any) *Response {
 		}
 	}
 	return r
+}
+
+// plainUpdate reports whether a beforeSave's write is one cloud.js's light
+// request.object takes as it is (lightWrite there makes the same checks):
+// field names it accepts, values that are plain JSON (dates, pointers,
+// files and the like included, but no full objects or relations) and no
+// operator but Delete and a numeric Increment. Checked here, natively, it
+// spares each beforeSave a walk of the write in JavaScript; a write it
+// does not recognise (false) is checked there.
+func plainUpdate(update map[string]any) bool {
+	for k, v := range update {
+		if readOnlyFields[k] {
+			continue
+		}
+		if !lightKeyName(k) {
+			return false
+		}
+		if m, ok := v.(map[string]any); ok {
+			if op, isOp := m["__op"].(string); isOp {
+				if op == "Delete" {
+					continue
+				}
+				if _, isNumber := m["amount"].(float64); op == "Increment" && isNumber {
+					continue
+				}
+				return false
+			}
+		}
+		if !plainJSONValue(v, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// lightKeyName matches cloud.js's KEY_NAME, /^[A-Za-z_][0-9A-Za-z_.]*$/.
+func lightKeyName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_':
+		case (c >= '0' && c <= '9') || c == '.':
+			if i == 0 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// plainJSONValue matches cloud.js's plainJSON for the values JSON decodes
+// to; any other Go value is left to cloud.js (false).
+func plainJSONValue(v any, depth int) bool {
+	switch x := v.(type) {
+	case nil, string, bool, float64:
+		return true
+	case []any:
+		if depth > 32 {
+			return false
+		}
+		for _, e := range x {
+			if !plainJSONValue(e, depth+1) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		if depth > 32 {
+			return false
+		}
+		if _, isOp := x["__op"].(string); isOp {
+			return false
+		}
+		if t := x["__type"]; t == "Object" || t == "Relation" {
+			return false
+		}
+		for _, e := range x {
+			if !plainJSONValue(e, depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// readOnlyFields are the fields of a write a beforeSave's request.object
+// leaves out (the server sets them), as cloud.js's READ_ONLY_KEYS.
+var readOnlyFields = map[string]bool{"objectId": true, "createdAt": true, "updatedAt": true, "sessionToken": true, "className": true, "__type": true}
+
+// applyDelta makes a beforeSave's write from the client's and what the
+// script changed (cloud.js's deltaJSON: the fields it read or changed, as
+// request.object._getSaveJSON() has them): the fields of update it did not
+// touch are the client's values as they are, which is what the whole
+// _getSaveJSON() would have answered for them; the read-only ones are
+// left out, as _getSaveJSON() leaves them out.
+func applyDelta(update, delta map[string]any) map[string]any {
+	out := make(map[string]any, len(update)+len(delta))
+	for k, v := range update {
+		if !readOnlyFields[k] {
+			out[k] = v
+		}
+	}
+	for k, v := range delta {
+		out[k] = v
+	}
+	return out
 }
 
 func (d *Deployment) logError(label string, ce *core.Error) {
@@ -442,6 +557,9 @@ func requestValue(rt *goja.Runtime, req *Request) goja.Value {
 		if m.v != nil {
 			set(m.key, m.v)
 		}
+	}
+	if req.Update != nil && plainUpdate(req.Update) {
+		set("plainUpdate", true)
 	}
 	if req.Objects != nil {
 		list := make([]any, len(req.Objects))

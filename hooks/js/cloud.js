@@ -600,6 +600,24 @@
   const BaseObject = Parse.Object;
   const Base = BaseObject.prototype;
   const KEY_NAME = /^[A-Za-z_][0-9A-Za-z_.]*$/;
+  // Field names already checked against KEY_NAME, which a runtime sees the
+  // same few of again and again: a regular expression costs more than the
+  // rest of a set. Bounded, so that a script making up names cannot grow it.
+  const validKeys = new Map();
+  function validKey(key) {
+    if (typeof key !== 'string') {
+      return KEY_NAME.test(key);
+    }
+    const known = validKeys.get(key);
+    if (known !== undefined) {
+      return known;
+    }
+    const ok = KEY_NAME.test(key);
+    if (validKeys.size < 4096) {
+      validKeys.set(key, ok);
+    }
+    return ok;
+  }
   const lightState = new WeakMap();
   let lightCount = 1e9; // the SDK's own objects count from 0
   const READ_ONLY_KEYS = { objectId: true, createdAt: true, updatedAt: true, sessionToken: true, className: true, __type: true };
@@ -698,30 +716,112 @@
   }
 
   // The light state of an object: the server's JSON, its decoded fields,
-  // and its changes in order (keys) with one entry each (changes).
-  function newState(json) {
+  // the client's write (update) and the changes made since. A field of the
+  // write gets its entry in changes only when something reads or changes
+  // it (lookup): most triggers touch one field of a write of many, and the
+  // answer (deltaJSON) then carries only what was touched. The order of
+  // the changes, as dirtyKeys lists them, is the write's fields, then the
+  // others in the order they were first changed (keys). The tables are
+  // made when first needed.
+  const NO_CHANGES = Object.freeze(Object.create(null));
+  const NO_KEYS = Object.freeze([]);
+
+  function newState(json, update) {
     return {
       server: json,
       existed: typeof json.objectId === 'string',
-      decoded: Object.create(null),
-      encodedKeys: [], // decoded object fields, to notice changes in place
-      encoded: Object.create(null),
-      keys: [],
-      changes: Object.create(null),
+      decoded: null,
+      encodedKeys: null, // decoded object fields, to notice changes in place
+      encoded: null,
+      update: update || null,
+      clientKeys: null,
+      keys: NO_KEYS,
+      changes: NO_CHANGES,
     };
   }
 
+  // clientKeys lists the write's fields, in order, without the read-only
+  // ones the server ignores.
+  function clientKeys(s) {
+    if (s.clientKeys === null) {
+      const out = [];
+      if (s.update !== null) {
+        const keys = objectKeys(s.update);
+        for (let i = 0; i < keys.length; i++) {
+          if (READ_ONLY_KEYS[keys[i]] !== true) {
+            out.push(keys[i]);
+          }
+        }
+      }
+      s.clientKeys = out;
+    }
+    return s.clientKeys;
+  }
+
+  function isClientKey(s, key) {
+    return s.update !== null && READ_ONLY_KEYS[key] !== true && hasOwn.call(s.update, key);
+  }
+
+  // hasChange: the field has a pending change (the write's or the script's).
+  function hasChange(s, key) {
+    return key in s.changes || isClientKey(s, key);
+  }
+
+  // allKeys lists every field with a pending change, in the SDK's order.
+  function allKeys(s) {
+    const client = clientKeys(s);
+    if (s.keys.length === 0) {
+      return client;
+    }
+    return client.length === 0 ? s.keys : client.concat(s.keys);
+  }
+
+  function entry(op, value, json) {
+    return { op, value, json, hasValue: json === undefined };
+  }
+
+  // lookup returns a field's pending change, or undefined; a field of the
+  // write gets its entry now.
+  function lookup(s, key) {
+    let c = s.changes[key];
+    if (c === undefined && isClientKey(s, key)) {
+      const v = s.update[key];
+      if (v !== null && typeof v === 'object' && v.__op === 'Delete') {
+        c = entry(OP_UNSET);
+      } else if (v !== null && typeof v === 'object' && v.__op === 'Increment') {
+        c = entry(OP_INC, v.amount);
+      } else {
+        c = entry(OP_SET, undefined, v);
+      }
+      if (s.changes === NO_CHANGES) {
+        s.changes = Object.create(null);
+      }
+      s.changes[key] = c;
+    }
+    return c;
+  }
+
   function change(s, key, op, value, json) {
-    if (!(key in s.changes)) {
+    if (s.changes === NO_CHANGES) {
+      s.changes = Object.create(null);
+    }
+    if (!(key in s.changes) && !isClientKey(s, key)) {
+      if (s.keys === NO_KEYS) {
+        s.keys = [];
+      }
       s.keys.push(key);
     }
-    s.changes[key] = { op, value, json, hasValue: json === undefined };
+    s.changes[key] = entry(op, value, json);
   }
 
   // A field as stored, decoded once. Object values remember their encoded
   // form, as the SDK's object cache does, to notice changes made in place.
   function serverValue(s, key) {
-    if (key in s.decoded) {
+    if (s.decoded === null) {
+      s.decoded = Object.create(null);
+      s.encodedKeys = [];
+      s.encoded = Object.create(null);
+    } else if (key in s.decoded) {
       return s.decoded[key];
     }
     let v;
@@ -747,9 +847,12 @@
   // changed without set (req.object.get('tags').push('x')).
   function changedInPlace(s) {
     const out = [];
+    if (s.encodedKeys === null) {
+      return out;
+    }
     for (let i = 0; i < s.encodedKeys.length; i++) {
       const key = s.encodedKeys[i];
-      if (!(key in s.changes) && stringify(sdkEncode(s.decoded[key], false, true)) !== s.encoded[key]) {
+      if (!hasChange(s, key) && stringify(sdkEncode(s.decoded[key], false, true)) !== s.encoded[key]) {
         out.push(key);
       }
     }
@@ -796,15 +899,15 @@
       Base._setExisted.call(o, true);
     }
     // Objects the script already holds stay the object's own values.
-    if (s.encodedKeys.length > 0) {
+    if (s.encodedKeys !== null && s.encodedKeys.length > 0) {
       const held = {};
       for (const k of s.encodedKeys) {
         held[k] = s.decoded[k];
       }
       CoreManager.getObjectStateController().setServerData(o._getStateIdentifier(), held);
     }
-    for (const key of s.keys) {
-      const c = s.changes[key];
+    for (const key of allKeys(s)) {
+      const c = lookup(s, key);
       if (c.op === OP_UNSET) {
         Base.unset.call(o, key);
       } else if (c.op === OP_INC) {
@@ -820,7 +923,7 @@
     if (key === 'createdAt' || key === 'updatedAt') {
       return true;
     }
-    if (key === 'objectId' || key === 'id' || !KEY_NAME.test(key) || (!unset && !plainValue(value, 0))) {
+    if (key === 'objectId' || key === 'id' || !validKey(key) || (!unset && !plainValue(value, 0))) {
       return false;
     }
     return true;
@@ -846,7 +949,7 @@
       if (!s) {
         return super.get(key);
       }
-      const c = s.changes[key];
+      const c = lookup(s, key);
       if (c === undefined) {
         const raw = s.server[key];
         if (raw !== null && typeof raw === 'object' && raw.__type === 'Relation') {
@@ -927,7 +1030,7 @@
       if (typeof amount !== 'number') {
         throw new Error('Cannot increment by a non-numeric amount.');
       }
-      if (!KEY_NAME.test(key)) {
+      if (!validKey(key)) {
         materialize(this);
         return super.increment(key, amount);
       }
@@ -935,7 +1038,7 @@
       if (cur !== undefined && typeof cur !== 'number') {
         throw new TypeError('Cannot increment a non-numeric value.');
       }
-      const c = s.changes[key];
+      const c = lookup(s, key);
       if (c === undefined) {
         change(s, key, OP_INC, amount);
       } else if (c.op === OP_INC) {
@@ -970,9 +1073,9 @@
         return true;
       }
       if (key) {
-        return key in s.changes || changedInPlace(s).includes(key);
+        return hasChange(s, key) || changedInPlace(s).includes(key);
       }
-      return s.keys.length > 0 || changedInPlace(s).length > 0;
+      return allKeys(s).length > 0 || changedInPlace(s).length > 0;
     }
 
     dirtyKeys() {
@@ -980,7 +1083,7 @@
       if (!s) {
         return super.dirtyKeys();
       }
-      return s.keys.concat(changedInPlace(s));
+      return allKeys(s).concat(changedInPlace(s));
     }
 
     existed() {
@@ -1015,13 +1118,12 @@
         return super._getSaveJSON();
       }
       const json = {};
-      if (s.encodedKeys.length > 0) {
-        for (const key of changedInPlace(s)) {
-          json[key] = encodeField(s.decoded[key]);
-        }
+      for (const key of changedInPlace(s)) {
+        json[key] = encodeField(s.decoded[key]);
       }
-      for (let i = 0; i < s.keys.length; i++) {
-        json[s.keys[i]] = opJSON(s.changes[s.keys[i]]);
+      const keys = allKeys(s);
+      for (let i = 0; i < keys.length; i++) {
+        json[keys[i]] = opJSON(lookup(s, keys[i]));
       }
       return json;
     }
@@ -1040,7 +1142,7 @@
         if (key === 'objectId' || key === 'className' || key === '__type') {
           continue;
         }
-        if (key in s.decoded && key !== 'createdAt' && key !== 'updatedAt') {
+        if (s.decoded !== null && key in s.decoded && key !== 'createdAt' && key !== 'updatedAt') {
           json[key] = sdkEncode(s.decoded[key], false, false, seen, offline);
         } else {
           json[key] = s.server[key];
@@ -1049,10 +1151,11 @@
       if (json.createdAt !== undefined && json.updatedAt === undefined) {
         json.updatedAt = json.createdAt;
       }
-      for (let i = 0; i < s.keys.length; i++) {
-        const key = s.keys[i];
+      const changed = allKeys(s);
+      for (let i = 0; i < changed.length; i++) {
+        const key = changed[i];
         if (key.indexOf('.') < 0) {
-          json[key] = opJSON(s.changes[key], offline);
+          json[key] = opJSON(lookup(s, key), offline);
         }
       }
       if (this.id) {
@@ -1118,19 +1221,21 @@
   // lightWrite applies a client's write to a light object; false when the
   // write holds something only the SDK handles (other operators, full
   // objects): the caller then builds an ordinary object.
-  function lightWrite(o, update) {
+  function lightWrite(o, update, checked) {
     if (!update) {
       return true;
     }
     const s = lightState.get(o);
-    const keys = objectKeys(update);
+    // checked: the server already found the write fit (plainUpdate in
+    // hooks/deployment.go, the same checks as below).
+    const keys = checked ? NO_KEYS : objectKeys(update);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
       const v = update[key];
       if (READ_ONLY_KEYS[key] === true) {
         continue;
       }
-      if (!KEY_NAME.test(key)) {
+      if (!validKey(key)) {
         return false;
       }
       if (v !== null && typeof v === 'object' && typeof v.__op === 'string') {
@@ -1141,21 +1246,28 @@
         return false;
       }
     }
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i];
-      if (READ_ONLY_KEYS[key] === true) {
-        continue;
-      }
-      const v = update[key];
-      if (v !== null && typeof v === 'object' && v.__op === 'Delete') {
-        change(s, key, OP_UNSET);
-      } else if (v !== null && typeof v === 'object' && v.__op === 'Increment') {
-        change(s, key, OP_INC, v.amount);
-      } else {
-        change(s, key, OP_SET, undefined, v);
+    // The write's fields become changes when first read or changed.
+    s.update = update;
+    s.clientKeys = null;
+    return true;
+  }
+
+  // deltaJSON is what _getSaveJSON() answers for the fields that are not
+  // the write's own values as the client sent them: those the script
+  // changed, or read (a value read may have been changed in place), and the
+  // stored ones changed in place.
+  function deltaJSON(s) {
+    const json = {};
+    if (s.encodedKeys !== null) {
+      for (const key of changedInPlace(s)) {
+        json[key] = encodeField(s.decoded[key]);
       }
     }
-    return true;
+    const keys = objectKeys(s.changes);
+    for (let i = 0; i < keys.length; i++) {
+      json[keys[i]] = opJSON(s.changes[keys[i]]);
+    }
+    return json;
   }
 
   // ---- Request objects, shaped as on Parse Server ----
@@ -1417,7 +1529,7 @@
     req.context = copyContext(p.context);
     if (kind === 'beforeSave') {
       req.object = inflate(className, p.object || {});
-      if (!lightState.get(req.object) || !lightWrite(req.object, p.update)) {
+      if (!lightState.get(req.object) || !lightWrite(req.object, p.update, p.plainUpdate === true)) {
         req.object = Parse.Object.fromJSON(Object.assign({}, p.object, { className }));
         applyUpdate(req.object, p.update);
       }
@@ -1435,7 +1547,15 @@
     }
     return call(name, handler, req, () => {
       if (kind === 'beforeSave') {
-        out.update = req.object._getSaveJSON();
+        // A light object of this very write answers with what changed
+        // (the server applies it to the write); any other object, with
+        // the whole write.
+        const s = lightState.get(req.object);
+        if (s !== undefined && s.update !== null && s.update === p.update) {
+          out.delta = deltaJSON(s);
+        } else {
+          out.update = req.object._getSaveJSON();
+        }
       }
       out.context = req.context;
       return out;
