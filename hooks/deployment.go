@@ -208,17 +208,16 @@ func (d *Deployment) invoke(ctx context.Context, what, name, className, label st
 	}
 	d.inflight.Add(1)
 	defer d.inflight.Add(-1)
-	inv := d.newInvocation(ctx, label, timeout)
+	inv := d.newInvocationAt(ctx, level, label, timeout)
 	inv.jobMessage = jobMessage
-	var claimed atomic.Bool
-	results := make(chan execResult, 1)
+	inv.results = make(chan execResult, 1)
 	v.do(func() {
 		r := v.exec(inv, func(rt *goja.Runtime) error {
 			_, err := v.run(goja.Undefined(), rt.ToValue(what), rt.ToValue(name), rt.ToValue(className), requestValue(rt, req), v.doneFn)
 			return err
 		})
 		inv.cancel()
-		if !claimed.CompareAndSwap(false, true) {
+		if !inv.claimed.CompareAndSwap(false, true) {
 			// The caller gave up on this runtime and already replaced it.
 			d.vms.Delete(v.rt)
 			v.stop()
@@ -228,20 +227,13 @@ func (d *Deployment) invoke(ctx context.Context, what, name, className, label st
 			d.vms.Delete(v.rt)
 		}
 		d.pool.release(v)
-		results <- r
+		inv.results <- r
 	})
-	stuck := time.NewTimer(inv.timeout + stuckGrace)
-	defer stuck.Stop()
-	var r execResult
-	select {
-	case r = <-results:
-	case <-stuck.C:
-		if !claimed.CompareAndSwap(false, true) {
-			r = <-results
-			break
-		}
-		// A Go built-in ignored the interrupt for longer than the grace:
-		// answer now and let the runtime finish (and be dropped) alone.
+	// The answer, or abandoned when a Go built-in ignored the timeout's
+	// interrupt for longer than stuckGrace (see invocation.timedOut).
+	r := <-inv.results
+	if r.abandoned {
+		// Answer now and let the runtime finish (and be dropped) alone.
 		v.abandoned.Store(true)
 		d.pool.discard(v)
 		d.opts.Logger.Error("cloud code: a runtime did not stop after its timeout; replaced it", "script", label, "version", d.Info.Version)

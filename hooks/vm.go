@@ -326,7 +326,7 @@ func (v *jsvm) bridge(rt *goja.Runtime) *goja.Object {
 
 func (v *jsvm) ctx() context.Context {
 	if v.inv != nil {
-		return v.inv.ctx
+		return v.inv.ctx()
 	}
 	return context.Background()
 }
@@ -385,6 +385,8 @@ type execResult struct {
 	// answer is the exported answer of a trigger (payload is then empty).
 	answer map[string]any
 	err    error
+	// abandoned: no result, the runtime did not stop in time (giveUp).
+	abandoned bool
 }
 
 // exec runs start on the runtime's event loop and waits until the
@@ -397,7 +399,7 @@ func (v *jsvm) exec(inv *invocation, start func(rt *goja.Runtime) error) execRes
 	v.inv = inv
 	d := v.dep
 	d.mem.add(inv)
-	timer := time.AfterFunc(inv.timeout, func() { inv.interrupt(errTimedOut) })
+	timer := time.AfterFunc(inv.timeout, inv.timedOut)
 	stopCancel := context.AfterFunc(inv.parent, func() { inv.interrupt(errCancelled) })
 	// The invocation starts outside the event loop: most settle at once
 	// (a synchronous handler, promise reactions run when the call returns)

@@ -731,7 +731,8 @@
       server: json,
       existed: typeof json.objectId === 'string',
       decoded: null,
-      encodedKeys: null, // decoded object fields, to notice changes in place
+      // The decoded object fields, to notice changes in place: {keys, text}.
+      // (At most eight fields: goja stores more in a bigger table.)
       encoded: null,
       update: update || null,
       clientKeys: null,
@@ -819,8 +820,6 @@
   function serverValue(s, key) {
     if (s.decoded === null) {
       s.decoded = Object.create(null);
-      s.encodedKeys = [];
-      s.encoded = Object.create(null);
     } else if (key in s.decoded) {
       return s.decoded[key];
     }
@@ -837,8 +836,11 @@
     }
     s.decoded[key] = v;
     if (isObject(v) && !(v instanceof BaseObject) && !(v instanceof Parse.File)) {
-      s.encodedKeys.push(key);
-      s.encoded[key] = stringify(sdkEncode(v, false, true));
+      if (s.encoded === null) {
+        s.encoded = { keys: [], text: Object.create(null) };
+      }
+      s.encoded.keys.push(key);
+      s.encoded.text[key] = stringify(sdkEncode(v, false, true));
     }
     return v;
   }
@@ -846,13 +848,14 @@
   // changedInPlace lists decoded object fields whose content the script
   // changed without set (req.object.get('tags').push('x')).
   function changedInPlace(s) {
-    const out = [];
-    if (s.encodedKeys === null) {
-      return out;
+    if (s.encoded === null) {
+      return NO_KEYS;
     }
-    for (let i = 0; i < s.encodedKeys.length; i++) {
-      const key = s.encodedKeys[i];
-      if (!hasChange(s, key) && stringify(sdkEncode(s.decoded[key], false, true)) !== s.encoded[key]) {
+    const out = [];
+    const keys = s.encoded.keys;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      if (!hasChange(s, key) && stringify(sdkEncode(s.decoded[key], false, true)) !== s.encoded.text[key]) {
         out.push(key);
       }
     }
@@ -899,9 +902,9 @@
       Base._setExisted.call(o, true);
     }
     // Objects the script already holds stay the object's own values.
-    if (s.encodedKeys !== null && s.encodedKeys.length > 0) {
+    if (s.encoded !== null) {
       const held = {};
-      for (const k of s.encodedKeys) {
+      for (const k of s.encoded.keys) {
         held[k] = s.decoded[k];
       }
       CoreManager.getObjectStateController().setServerData(o._getStateIdentifier(), held);
@@ -1118,8 +1121,9 @@
         return super._getSaveJSON();
       }
       const json = {};
-      for (const key of changedInPlace(s)) {
-        json[key] = encodeField(s.decoded[key]);
+      const inPlace = changedInPlace(s);
+      for (let i = 0; i < inPlace.length; i++) {
+        json[inPlace[i]] = encodeField(s.decoded[inPlace[i]]);
       }
       const keys = allKeys(s);
       for (let i = 0; i < keys.length; i++) {
@@ -1258,10 +1262,9 @@
   // stored ones changed in place.
   function deltaJSON(s) {
     const json = {};
-    if (s.encodedKeys !== null) {
-      for (const key of changedInPlace(s)) {
-        json[key] = encodeField(s.decoded[key]);
-      }
+    const inPlace = changedInPlace(s);
+    for (let i = 0; i < inPlace.length; i++) {
+      json[inPlace[i]] = encodeField(s.decoded[inPlace[i]]);
     }
     const keys = objectKeys(s.changes);
     for (let i = 0; i < keys.length; i++) {
