@@ -213,7 +213,7 @@ func (d *Deployment) invoke(ctx context.Context, what, name, className, label st
 	inv.results = make(chan execResult, 1)
 	v.do(func() {
 		r := v.exec(inv, func(rt *goja.Runtime) error {
-			_, err := v.run(goja.Undefined(), rt.ToValue(what), rt.ToValue(name), rt.ToValue(className), requestValue(rt, req), v.doneFn)
+			_, err := v.run(goja.Undefined(), rt.ToValue(what), rt.ToValue(name), rt.ToValue(className), v.requestValue(rt, req), v.doneFn)
 			return err
 		})
 		inv.cancel()
@@ -516,58 +516,88 @@ func (l *rateLimiter) allow(key string, limit int, span time.Duration) bool {
 	return w.count <= limit
 }
 
+// payloadKeys are the fields of the object requestValue fills.
+var payloadKeys = [...]string{"master", "user", "installationId", "ip", "headers", "context", "params", "object",
+	"original", "update", "query", "file", "event", "objects", "isGet", "count", "fileSize", "plainUpdate"}
+
 // requestValue is the request as the JavaScript object cloud.js reads,
 // built without a JSON round trip: maps and slices are wrapped, not
 // copied. cloud.js copies what it hands to scripts (params, context,
 // headers) and decodes the rest into new values, so scripts never write
 // into the caller's maps.
-func requestValue(rt *goja.Runtime, req *Request) goja.Value {
-	o := rt.NewObject()
-	set := func(k string, v any) { _ = o.Set(k, v) }
-	set("master", req.Master)
-	if req.User != nil {
-		set("user", req.User)
+//
+// The object itself is the runtime's own, refilled for each invocation
+// (fields the request lacks are undefined): cloud.js reads it during the
+// invocation and never hands it to a script, and filling the fields an
+// object already has costs a fraction of making a new one.
+func (v *jsvm) requestValue(rt *goja.Runtime, req *Request) goja.Value {
+	if v.payload == nil {
+		v.payload = rt.NewObject()
+		for _, k := range payloadKeys {
+			_ = v.payload.Set(k, goja.Undefined())
+		}
 	}
-	if req.InstallationID != "" {
-		set("installationId", req.InstallationID)
+	o := v.payload
+	undef := goja.Undefined()
+	setMap := func(k string, m map[string]any) {
+		if m != nil {
+			_ = o.Set(k, m)
+		} else {
+			_ = o.Set(k, undef)
+		}
 	}
-	if req.IP != "" {
-		set("ip", req.IP)
+	setString := func(k, s string) {
+		if s != "" {
+			_ = o.Set(k, s)
+		} else {
+			_ = o.Set(k, undef)
+		}
 	}
+	setTrue := func(k string, b bool) {
+		if b {
+			_ = o.Set(k, true)
+		} else {
+			_ = o.Set(k, undef)
+		}
+	}
+	_ = o.Set("master", req.Master)
+	setMap("user", req.User)
+	setString("installationId", req.InstallationID)
+	setString("ip", req.IP)
 	if len(req.Headers) > 0 {
+		// A new object each time: scripts see it as request.headers.
 		h := rt.NewObject()
 		for k, v := range req.Headers {
-			_ = h.Set(k, v)
+			_ = h.DefineDataProperty(k, rt.ToValue(v), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE)
 		}
-		set("headers", h)
+		_ = o.Set("headers", h)
+	} else {
+		_ = o.Set("headers", undef)
 	}
-	for _, m := range []struct {
-		key string
-		v   map[string]any
-	}{{"context", req.Context}, {"params", req.Params}, {"object", req.Object}, {"original", req.Original},
-		{"update", req.Update}, {"query", req.Query}, {"file", req.File}, {"event", req.Event}} {
-		if m.v != nil {
-			set(m.key, m.v)
-		}
-	}
-	if req.Update != nil && plainUpdate(req.Update) {
-		set("plainUpdate", true)
-	}
+	setMap("context", req.Context)
+	setMap("params", req.Params)
+	setMap("object", req.Object)
+	setMap("original", req.Original)
+	setMap("update", req.Update)
+	setMap("query", req.Query)
+	setMap("file", req.File)
+	setMap("event", req.Event)
 	if req.Objects != nil {
 		list := make([]any, len(req.Objects))
 		for i, obj := range req.Objects {
 			list[i] = obj
 		}
-		set("objects", list)
+		_ = o.Set("objects", list)
+	} else {
+		_ = o.Set("objects", undef)
 	}
-	if req.IsGet {
-		set("isGet", true)
-	}
-	if req.Count {
-		set("count", true)
-	}
+	setTrue("isGet", req.IsGet)
+	setTrue("count", req.Count)
 	if req.FileSize != 0 {
-		set("fileSize", req.FileSize)
+		_ = o.Set("fileSize", req.FileSize)
+	} else {
+		_ = o.Set("fileSize", undef)
 	}
+	setTrue("plainUpdate", req.Update != nil && plainUpdate(req.Update))
 	return o
 }

@@ -266,6 +266,8 @@ func TestLightAnswerIsTheWholeWrite(t *testing.T) {
 		{"update, stored fields changed in place", stored, map[string]any{"score": 11.0},
 			[][]any{{"push", "tags", "b"}, {"nested", "meta", 2.0}, {"increment", "score"}}, true},
 		{"update, the SDK takes over", stored, write(), [][]any{{"pointer", "other", "o1"}, {"set", "y", true}}, true},
+		{"names Object.prototype has", nil, map[string]any{"name": "n"},
+			[][]any{{"set", "toString", 1.0}, {"set", "valueOf", true}, {"set", "hasOwnProperty", "h"}}, true},
 		{"a write with an array operator", stored, map[string]any{"tags": map[string]any{"__op": "Add", "objects": []any{"z"}}, "k": 1.0},
 			[][]any{{"set", "checked", true}}, false},
 	}

@@ -154,6 +154,8 @@ type jsvm struct {
 	rawStringify goja.Value
 	settled      bool
 	result       execResult
+	// payload is the request object cloud.js reads (requestValue).
+	payload *goja.Object
 }
 
 // newVM creates a runtime and loads the deployment into it: guards, Node
