@@ -210,6 +210,7 @@ func (d *Deployment) invoke(ctx context.Context, what, name, className, label st
 	defer d.inflight.Add(-1)
 	inv := d.newInvocationAt(ctx, level, label, timeout)
 	inv.jobMessage = jobMessage
+	inv.req = req
 	inv.results = make(chan execResult, 1)
 	v.do(func() {
 		r := v.exec(inv, func(rt *goja.Runtime) error {
@@ -241,10 +242,10 @@ func (d *Deployment) invoke(ctx context.Context, what, name, className, label st
 		d.log("error", label, err.Message)
 		return nil, err
 	}
-	return d.response(label, r, req)
+	return d.response(label, r)
 }
 
-func (d *Deployment) response(label string, r execResult, req *Request) (*Response, error) {
+func (d *Deployment) response(label string, r execResult) (*Response, error) {
 	if r.err != nil {
 		ce := engineError(label, r.err)
 		d.logError(label, ce)
@@ -265,8 +266,11 @@ func (d *Deployment) response(label string, r execResult, req *Request) (*Respon
 		d.logError(label, ce)
 		return nil, ce
 	}
+	if r.save != nil {
+		return r.save, nil
+	}
 	if r.answer != nil {
-		return answerResponse(r.answer, req), nil
+		return answerResponse(r.answer), nil
 	}
 	var jr jsResponse
 	if err := json.Unmarshal([]byte(r.payload), &jr); err != nil {
@@ -284,14 +288,11 @@ func (d *Deployment) response(label string, r execResult, req *Request) (*Respon
 }
 
 // answerResponse reads a trigger's exported answer.
-func answerResponse(a map[string]any, req *Request) *Response {
+func answerResponse(a map[string]any) *Response {
 	r := &Response{}
 	r.HasResult = a["hasResult"] == true
 	r.Result = a["result"]
 	r.Update, _ = a["update"].(map[string]any)
-	if delta, ok := a["delta"].(map[string]any); ok {
-		r.Update = applyDelta(req.Update, delta)
-	}
 	r.Query, _ = a["query"].(map[string]any)
 	r.File, _ = a["file"].(map[string]any)
 	r.Context, _ = a["context"].(map[string]any)
@@ -396,27 +397,9 @@ func plainJSONValue(v any, depth int) bool {
 }
 
 // readOnlyFields are the fields of a write a beforeSave's request.object
-// leaves out (the server sets them), as cloud.js's READ_ONLY_KEYS.
+// leaves out (the server sets them), as cloud.js's READ_ONLY_KEYS; see
+// exportSave.
 var readOnlyFields = map[string]bool{"objectId": true, "createdAt": true, "updatedAt": true, "sessionToken": true, "className": true, "__type": true}
-
-// applyDelta makes a beforeSave's write from the client's and what the
-// script changed (cloud.js's deltaJSON: the fields it read or changed, as
-// request.object._getSaveJSON() has them): the fields of update it did not
-// touch are the client's values as they are, which is what the whole
-// _getSaveJSON() would have answered for them; the read-only ones are
-// left out, as _getSaveJSON() leaves them out.
-func applyDelta(update, delta map[string]any) map[string]any {
-	out := make(map[string]any, len(update)+len(delta))
-	for k, v := range update {
-		if !readOnlyFields[k] {
-			out[k] = v
-		}
-	}
-	for k, v := range delta {
-		out[k] = v
-	}
-	return out
-}
 
 func (d *Deployment) logError(label string, ce *core.Error) {
 	msg := fmt.Sprintf("failed with code %d: %s", ce.Code, ce.Message)

@@ -30,6 +30,45 @@ func (v *jsvm) exportAnswer(val goja.Value) (map[string]any, error) {
 	return m, nil
 }
 
+// exportSave reads a beforeSave's answer from a light request.object
+// (cloud.js's deltaJSON: the fields the script read or changed, as
+// _getSaveJSON() has them) straight into the write to store: the client's
+// write (the invocation's Request.Update) without the read-only fields,
+// which _getSaveJSON() leaves out, with the delta's fields over it. The
+// fields the script did not touch are the client's values as they are,
+// which is what the whole _getSaveJSON() answers for them. Values are
+// exported as exportAnswer does.
+func (v *jsvm) exportSave(delta *goja.Object, context goja.Value) (*Response, error) {
+	var update map[string]any
+	if inv := v.inv; inv != nil && inv.req != nil {
+		update = inv.req.Update
+	}
+	e := exporter{vm: v}
+	keys := delta.Keys()
+	out := make(map[string]any, len(update)+len(keys))
+	for k, val := range update {
+		if !readOnlyFields[k] {
+			out[k] = val
+		}
+	}
+	for _, k := range keys {
+		x, err := e.value(delta.Get(k), 1)
+		if err != nil {
+			return nil, err
+		}
+		if _, omitted := x.(skip); !omitted {
+			out[k] = x
+		}
+	}
+	r := &Response{Update: out}
+	ctx, err := e.value(context, 0)
+	if err != nil {
+		return nil, err
+	}
+	r.Context, _ = ctx.(map[string]any)
+	return r, nil
+}
+
 type exporter struct {
 	vm     *jsvm
 	visits int

@@ -63,6 +63,8 @@ type invocation struct {
 
 	memoryLimit int64
 	jobMessage  func(string)
+	// req is the request the invocation serves (nil when loading main.js).
+	req *Request
 }
 
 func (d *Deployment) newInvocation(parent context.Context, label string, timeout time.Duration) *invocation {

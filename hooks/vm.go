@@ -232,6 +232,19 @@ func (v *jsvm) setup(rt *goja.Runtime) error {
 	v.run, _ = goja.AssertFunction(apiObj.Get("run"))
 	v.doneFn = rt.ToValue(func(c goja.FunctionCall) goja.Value {
 		ok, answer := c.Argument(0).ToBoolean(), c.Argument(1)
+		if delta, isDelta := c.Argument(2).(*goja.Object); ok && isDelta {
+			// A beforeSave's light answer: what changed, and the context.
+			save, err := v.exportSave(delta, c.Argument(3))
+			if err != nil {
+				panic(rt.NewGoError(err))
+			}
+			if !v.settled {
+				v.settled = true
+				v.result.ok, v.result.save = true, save
+				v.loop.StopNoWait()
+			}
+			return goja.Undefined()
+		}
 		if _, isObject := answer.(*goja.Object); !isObject || !ok {
 			v.settle(ok, answer.String())
 			return goja.Undefined()
@@ -387,6 +400,8 @@ type execResult struct {
 	// answer is the exported answer of a trigger (payload is then empty).
 	answer map[string]any
 	err    error
+	// save is a beforeSave's answer from a light object (exportSave).
+	save *Response
 	// abandoned: no result, the runtime did not stop in time (giveUp).
 	abandoned bool
 }

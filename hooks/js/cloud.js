@@ -1479,14 +1479,15 @@
   function objectAnswer(kind, req, p, out) {
     if (kind === 'beforeSave') {
       // A light object of this very write answers with what changed (the
-      // server applies it to the write); any other object, with the whole
-      // write.
+      // server applies it to the write, see succeed); any other object,
+      // with the whole write.
       const s = lightState.get(req.object);
       if (s !== undefined && s.update !== null && s.update === p.update) {
-        out.delta = deltaJSON(s);
-      } else {
-        out.update = req.object._getSaveJSON();
+        savedDelta = deltaJSON(s);
+        savedContext = req.context;
+        return SAVE_ANSWER;
       }
+      out.update = req.object._getSaveJSON();
     }
     out.context = req.context;
     return out;
@@ -1627,10 +1628,24 @@
     done(false, json);
   }
 
+  // SAVE_ANSWER is what a beforeSave with a light object answers: its
+  // delta and context go to done as they are (savedDelta, savedContext),
+  // without an answer object around them (see doneFn in hooks/vm.go).
+  const SAVE_ANSWER = Object.freeze(Object.create(null));
+  let savedDelta = null;
+  let savedContext = null;
+
   // Functions and jobs answer JSON text; a trigger answers an object, which
   // the server reads without JSON (see exportAnswer in hooks/export.go).
   function succeed(res) {
     try {
+      if (res === SAVE_ANSWER) {
+        const delta = savedDelta;
+        const context = savedContext;
+        savedDelta = savedContext = null;
+        currentDone(true, res, delta, context);
+        return;
+      }
       currentDone(true, res);
     } catch (e) {
       fail(resolveError(e, Parse.Error.SCRIPT_FAILED, 'the result cannot be encoded'));
