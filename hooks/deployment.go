@@ -37,6 +37,8 @@ type Deployment struct {
 	functions map[string]bool
 	jobs      map[string]bool
 	triggers  map[string]bool
+	// labels are the triggers' labels (triggerLabel).
+	labels sync.Map
 
 	inflight atomic.Int64
 }
@@ -170,7 +172,24 @@ func (d *Deployment) RunTrigger(ctx context.Context, kind Kind, className string
 	if !d.HasTrigger(kind, className) {
 		return nil, nil
 	}
-	return d.invoke(ctx, "trigger", string(kind), className, string(kind)+" "+className, d.opts.Timeout, req, nil)
+	return d.invoke(ctx, "trigger", string(kind), className, d.triggerLabel(kind, className), d.opts.Timeout, req, nil)
+}
+
+// triggerLabel is "kind className", which names a trigger's invocation in
+// errors and logs, made once per trigger.
+func (d *Deployment) triggerLabel(kind Kind, className string) string {
+	key := triggerKey{kind, className}
+	if l, ok := d.labels.Load(key); ok {
+		return l.(string)
+	}
+	l := string(kind) + " " + className
+	d.labels.Store(key, l)
+	return l
+}
+
+type triggerKey struct {
+	kind      Kind
+	className string
 }
 
 // jsResponse is the JSON cloud.js answers with.
@@ -210,26 +229,9 @@ func (d *Deployment) invoke(ctx context.Context, what, name, className, label st
 	defer d.inflight.Add(-1)
 	inv := d.newInvocationAt(ctx, level, label, timeout)
 	inv.jobMessage = jobMessage
-	inv.req = req
+	inv.what, inv.name, inv.className, inv.req = what, name, className, req
 	inv.results = make(chan execResult, 1)
-	v.do(func() {
-		r := v.exec(inv, func(rt *goja.Runtime) error {
-			_, err := v.run(goja.Undefined(), rt.ToValue(what), rt.ToValue(name), rt.ToValue(className), v.requestValue(rt, req), v.doneFn)
-			return err
-		})
-		inv.cancel()
-		if !inv.claimed.CompareAndSwap(false, true) {
-			// The caller gave up on this runtime and already replaced it.
-			d.vms.Delete(v.rt)
-			v.stop()
-			return
-		}
-		if v.broken {
-			d.vms.Delete(v.rt)
-		}
-		d.pool.release(v)
-		inv.results <- r
-	})
+	v.do(inv)
 	// The answer, or abandoned when a Go built-in ignored the timeout's
 	// interrupt for longer than stuckGrace (see invocation.timedOut).
 	r := <-inv.results
@@ -499,8 +501,30 @@ func (l *rateLimiter) allow(key string, limit int, span time.Duration) bool {
 	return w.count <= limit
 }
 
-// payloadKeys are the fields of the object requestValue fills.
-var payloadKeys = [...]string{"master", "user", "installationId", "ip", "headers", "context", "params", "object",
+// The fields of the object requestValue fills, by index.
+const (
+	pMaster = iota
+	pUser
+	pInstallationID
+	pIP
+	pHeaders
+	pContext
+	pParams
+	pObject
+	pOriginal
+	pUpdate
+	pQuery
+	pFile
+	pEvent
+	pObjects
+	pIsGet
+	pCount
+	pFileSize
+	pPlainUpdate
+	pFields
+)
+
+var payloadKeys = [pFields]string{"master", "user", "installationId", "ip", "headers", "context", "params", "object",
 	"original", "update", "query", "file", "event", "objects", "isGet", "count", "fileSize", "plainUpdate"}
 
 // requestValue is the request as the JavaScript object cloud.js reads,
@@ -509,10 +533,11 @@ var payloadKeys = [...]string{"master", "user", "installationId", "ip", "headers
 // headers) and decodes the rest into new values, so scripts never write
 // into the caller's maps.
 //
-// The object itself is the runtime's own, refilled for each invocation
-// (fields the request lacks are undefined): cloud.js reads it during the
-// invocation and never hands it to a script, and filling the fields an
-// object already has costs a fraction of making a new one.
+// The object itself is the runtime's own, refilled for each invocation:
+// cloud.js reads it during the invocation and never hands it to a script,
+// and filling the fields an object already has costs a fraction of making
+// a new one. Fields the request lacks are undefined; only those the last
+// invocation set are cleared (payloadSet).
 func (v *jsvm) requestValue(rt *goja.Runtime, req *Request) goja.Value {
 	if v.payload == nil {
 		v.payload = rt.NewObject()
@@ -521,66 +546,62 @@ func (v *jsvm) requestValue(rt *goja.Runtime, req *Request) goja.Value {
 		}
 	}
 	o := v.payload
-	undef := goja.Undefined()
-	setMap := func(k string, m map[string]any) {
-		if m != nil {
-			_ = o.Set(k, m)
-		} else {
-			_ = o.Set(k, undef)
-		}
+	var set uint32
+	put := func(i int, val any) {
+		set |= 1 << i
+		_ = o.Set(payloadKeys[i], val)
 	}
-	setString := func(k, s string) {
-		if s != "" {
-			_ = o.Set(k, s)
-		} else {
-			_ = o.Set(k, undef)
-		}
+	put(pMaster, req.Master)
+	if req.User != nil {
+		put(pUser, req.User)
 	}
-	setTrue := func(k string, b bool) {
-		if b {
-			_ = o.Set(k, true)
-		} else {
-			_ = o.Set(k, undef)
-		}
+	if req.InstallationID != "" {
+		put(pInstallationID, req.InstallationID)
 	}
-	_ = o.Set("master", req.Master)
-	setMap("user", req.User)
-	setString("installationId", req.InstallationID)
-	setString("ip", req.IP)
+	if req.IP != "" {
+		put(pIP, req.IP)
+	}
 	if len(req.Headers) > 0 {
 		// A new object each time: scripts see it as request.headers.
 		h := rt.NewObject()
 		for k, v := range req.Headers {
 			_ = h.DefineDataProperty(k, rt.ToValue(v), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE)
 		}
-		_ = o.Set("headers", h)
-	} else {
-		_ = o.Set("headers", undef)
+		put(pHeaders, h)
 	}
-	setMap("context", req.Context)
-	setMap("params", req.Params)
-	setMap("object", req.Object)
-	setMap("original", req.Original)
-	setMap("update", req.Update)
-	setMap("query", req.Query)
-	setMap("file", req.File)
-	setMap("event", req.Event)
+	for _, m := range [...]struct {
+		i int
+		v map[string]any
+	}{{pContext, req.Context}, {pParams, req.Params}, {pObject, req.Object}, {pOriginal, req.Original},
+		{pUpdate, req.Update}, {pQuery, req.Query}, {pFile, req.File}, {pEvent, req.Event}} {
+		if m.v != nil {
+			put(m.i, m.v)
+		}
+	}
 	if req.Objects != nil {
 		list := make([]any, len(req.Objects))
 		for i, obj := range req.Objects {
 			list[i] = obj
 		}
-		_ = o.Set("objects", list)
-	} else {
-		_ = o.Set("objects", undef)
+		put(pObjects, list)
 	}
-	setTrue("isGet", req.IsGet)
-	setTrue("count", req.Count)
+	if req.IsGet {
+		put(pIsGet, true)
+	}
+	if req.Count {
+		put(pCount, true)
+	}
 	if req.FileSize != 0 {
-		_ = o.Set("fileSize", req.FileSize)
-	} else {
-		_ = o.Set("fileSize", undef)
+		put(pFileSize, req.FileSize)
 	}
-	setTrue("plainUpdate", req.Update != nil && plainUpdate(req.Update))
+	if req.Update != nil && plainUpdate(req.Update) {
+		put(pPlainUpdate, true)
+	}
+	for i := range pFields {
+		if v.payloadSet&^set&(1<<i) != 0 {
+			_ = o.Set(payloadKeys[i], goja.Undefined())
+		}
+	}
+	v.payloadSet = set
 	return o
 }

@@ -63,8 +63,10 @@ type invocation struct {
 
 	memoryLimit int64
 	jobMessage  func(string)
-	// req is the request the invocation serves (nil when loading main.js).
-	req *Request
+	// what, name, className and req are what invoke runs: cloud.js's
+	// run(what, name, className, request) (unset when loading main.js).
+	what, name, className string
+	req                   *Request
 }
 
 func (d *Deployment) newInvocation(parent context.Context, label string, timeout time.Duration) *invocation {

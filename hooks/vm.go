@@ -146,7 +146,11 @@ type jsvm struct {
 	abandoned atomic.Bool
 
 	// work feeds the runtime's own goroutine (see do).
-	work chan func()
+	work chan *invocation
+	// startFn starts an invocation of invoke (see serve); strs are the
+	// names it passes, as JavaScript strings (see str).
+	startFn func(*goja.Runtime) error
+	strs    map[string]goja.Value
 	// doneFn is the JavaScript function cloud.js calls with the outcome;
 	// settled and result hold it for the invocation running now.
 	doneFn       goja.Value
@@ -154,8 +158,10 @@ type jsvm struct {
 	rawStringify goja.Value
 	settled      bool
 	result       execResult
-	// payload is the request object cloud.js reads (requestValue).
-	payload *goja.Object
+	// payload is the request object cloud.js reads (requestValue);
+	// payloadSet, the fields it holds values in.
+	payload    *goja.Object
+	payloadSet uint32
 }
 
 // newVM creates a runtime and loads the deployment into it: guards, Node
@@ -469,19 +475,64 @@ func (v *jsvm) settleValue(m map[string]any) {
 	v.loop.StopNoWait()
 }
 
-// do runs f on the runtime's own goroutine. The goroutine lives as long as
-// the runtime, so the stack goja's interpreter grows is kept between
-// invocations instead of being grown again (copied) by each new one.
-func (v *jsvm) do(f func()) {
+// do runs inv on the runtime's own goroutine (serve). The goroutine lives
+// as long as the runtime, so the stack goja's interpreter grows is kept
+// between invocations instead of being grown again (copied) by each new
+// one.
+func (v *jsvm) do(inv *invocation) {
 	if v.work == nil {
-		v.work = make(chan func())
-		go func(work chan func()) {
-			for f := range work {
-				f()
+		v.work = make(chan *invocation)
+		go func(work chan *invocation) {
+			for inv := range work {
+				v.serve(inv)
 			}
 		}(v.work)
 	}
-	v.work <- f
+	v.work <- inv
+}
+
+// serve runs an invocation of invoke on the runtime's goroutine, gives the
+// runtime back to the pool and answers the caller on inv.results, unless
+// the caller gave up on it (invocation.giveUp).
+func (v *jsvm) serve(inv *invocation) {
+	d := v.dep
+	if v.startFn == nil {
+		// Made once per runtime: exec sets v.inv before calling it.
+		v.startFn = func(rt *goja.Runtime) error {
+			inv := v.inv
+			_, err := v.run(goja.Undefined(), v.str(inv.what), v.str(inv.name), v.str(inv.className), v.requestValue(rt, inv.req), v.doneFn)
+			return err
+		}
+	}
+	r := v.exec(inv, v.startFn)
+	inv.cancel()
+	if !inv.claimed.CompareAndSwap(false, true) {
+		// The caller gave up on this runtime and already replaced it.
+		d.vms.Delete(v.rt)
+		v.stop()
+		return
+	}
+	if v.broken {
+		d.vms.Delete(v.rt)
+	}
+	d.pool.release(v)
+	inv.results <- r
+}
+
+// str is s as a JavaScript string, kept for the names invocations pass
+// again and again (what, trigger kinds, class and function names).
+func (v *jsvm) str(s string) goja.Value {
+	if val, ok := v.strs[s]; ok {
+		return val
+	}
+	val := v.rt.ToValue(s)
+	if v.strs == nil {
+		v.strs = map[string]goja.Value{}
+	}
+	if len(v.strs) < 1024 {
+		v.strs[s] = val
+	}
+	return val
 }
 
 // stop ends the runtime's goroutine once it is done with the current
