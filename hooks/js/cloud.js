@@ -727,6 +727,7 @@
   // made when first needed.
   const NO_CHANGES = Object.freeze(Object.create(null));
   const NO_KEYS = Object.freeze([]);
+  const NO_JSON = Object.freeze({});
 
   function newState(json, update) {
     return {
@@ -1493,8 +1494,26 @@
     return out;
   }
 
+  // triggerName is "kind.className", the key of triggers and validators,
+  // made once per trigger.
+  const triggerNames = Object.create(null);
+  function triggerName(kind, className) {
+    let byClass = triggerNames[kind];
+    if (byClass === undefined) {
+      byClass = triggerNames[kind] = Object.create(null);
+    }
+    let name = byClass[className];
+    if (name === undefined) {
+      name = `${kind}.${className}`;
+      if (triggers[name]) {
+        byClass[className] = name;
+      }
+    }
+    return name;
+  }
+
   function runTrigger(kind, className, p) {
-    const name = `${kind}.${className}`;
+    const name = triggerName(kind, className);
     const handler = triggers[name];
     if (!handler) {
       return '{}';
@@ -1592,7 +1611,9 @@
     // Object triggers: save, delete, login, logout, password reset.
     req.context = copyContext(p.context);
     if (kind === 'beforeSave') {
-      req.object = inflate(className, p.object || {});
+      // A light object only reads its stored JSON: a create's can be the
+      // shared empty one.
+      req.object = inflate(className, p.object || NO_JSON);
       if (!lightState.get(req.object) || !lightWrite(req.object, p.update, p.plainUpdate === true)) {
         req.object = Parse.Object.fromJSON(Object.assign({}, p.object, { className }));
         applyUpdate(req.object, p.update);
