@@ -238,9 +238,11 @@ func (v *jsvm) setup(rt *goja.Runtime) error {
 	v.run, _ = goja.AssertFunction(apiObj.Get("run"))
 	v.doneFn = rt.ToValue(func(c goja.FunctionCall) goja.Value {
 		ok, answer := c.Argument(0).ToBoolean(), c.Argument(1)
-		if delta, isDelta := c.Argument(2).(*goja.Object); ok && isDelta {
-			// A beforeSave's light answer: what changed, and the context.
-			save, err := v.exportSave(delta, c.Argument(3))
+		if keys, isDelta := c.Argument(2).(*goja.Object); ok && isDelta {
+			// A beforeSave's light answer: the fields it changed, their
+			// values, and the context.
+			values, _ := c.Argument(3).(*goja.Object)
+			save, err := v.exportSave(keys, values, c.Argument(4))
 			if err != nil {
 				panic(rt.NewGoError(err))
 			}

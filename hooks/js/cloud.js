@@ -1276,29 +1276,37 @@
     return true;
   }
 
-  // deltaJSON is what _getSaveJSON() answers for the fields that are not
-  // the write's own values as the client sent them: those the script
+  // deltaJSON lists what _getSaveJSON() answers for the fields that are
+  // not the write's own values as the client sent them: those the script
   // changed, or read (a value read may have been changed in place), and the
-  // stored ones changed in place.
+  // stored ones changed in place. The fields and their values go in the
+  // runtime's two lists, deltaKeys and deltaValues (no object made per
+  // save), which succeed hands to the server and empties.
+  const deltaKeys = [];
+  const deltaValues = [];
   function deltaJSON(s) {
-    const json = {};
+    let n = 0;
     const inPlace = changedInPlace(s);
     for (let i = 0; i < inPlace.length; i++) {
-      json[inPlace[i]] = encodeField(s.decoded[inPlace[i]]);
+      deltaKeys[n] = inPlace[i];
+      deltaValues[n++] = encodeField(s.decoded[inPlace[i]]);
     }
     if (s.promoted > 0) {
       const client = clientKeys(s);
       for (let i = 0; i < client.length; i++) {
         const c = s.changes[client[i]];
         if (c !== undefined) {
-          json[client[i]] = opJSON(c);
+          deltaKeys[n] = client[i];
+          deltaValues[n++] = opJSON(c);
         }
       }
     }
     for (let i = 0; i < s.keys.length; i++) {
-      json[s.keys[i]] = opJSON(s.changes[s.keys[i]]);
+      deltaKeys[n] = s.keys[i];
+      deltaValues[n++] = opJSON(s.changes[s.keys[i]]);
     }
-    return json;
+    deltaKeys.length = n;
+    deltaValues.length = n;
   }
 
   // ---- Request objects, shaped as on Parse Server ----
@@ -1484,7 +1492,7 @@
       // with the whole write.
       const s = lightState.get(req.object);
       if (s !== undefined && s.update !== null && s.update === p.update) {
-        savedDelta = deltaJSON(s);
+        deltaJSON(s);
         savedContext = req.context;
         return SAVE_ANSWER;
       }
@@ -1650,10 +1658,9 @@
   }
 
   // SAVE_ANSWER is what a beforeSave with a light object answers: its
-  // delta and context go to done as they are (savedDelta, savedContext),
+  // delta (deltaKeys, deltaValues) and context go to done as they are,
   // without an answer object around them (see doneFn in hooks/vm.go).
   const SAVE_ANSWER = Object.freeze(Object.create(null));
-  let savedDelta = null;
   let savedContext = null;
 
   // Functions and jobs answer JSON text; a trigger answers an object, which
@@ -1661,10 +1668,14 @@
   function succeed(res) {
     try {
       if (res === SAVE_ANSWER) {
-        const delta = savedDelta;
         const context = savedContext;
-        savedDelta = savedContext = null;
-        currentDone(true, res, delta, context);
+        savedContext = null;
+        try {
+          currentDone(true, res, deltaKeys, deltaValues, context);
+        } finally {
+          deltaKeys.length = 0;
+          deltaValues.length = 0;
+        }
         return;
       }
       currentDone(true, res);
