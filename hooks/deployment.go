@@ -230,7 +230,12 @@ func (d *Deployment) invoke(ctx context.Context, what, name, className, label st
 	inv := d.newInvocationAt(ctx, level, label, timeout)
 	inv.jobMessage = jobMessage
 	inv.what, inv.name, inv.className, inv.req = what, name, className, req
-	inv.results = make(chan execResult, 1)
+	// A runtime's invocations answer on its own channel: one answers at a
+	// time, and a runtime whose invocation was given up is not used again.
+	if v.results == nil {
+		v.results = make(chan execResult, 1)
+	}
+	inv.results = v.results
 	v.do(inv)
 	// The answer, or abandoned when a Go built-in ignored the timeout's
 	// interrupt for longer than stuckGrace (see invocation.timedOut).

@@ -145,8 +145,13 @@ type jsvm struct {
 	// goroutine running it drops it when it returns.
 	abandoned atomic.Bool
 
-	// work feeds the runtime's own goroutine (see do).
-	work chan *invocation
+	// work feeds the runtime's own goroutine (see do); results is where
+	// its invocations answer (invocation.results).
+	work    chan *invocation
+	results chan execResult
+	// timer interrupts the invocation timing holds at its timeout (exec).
+	timer  *time.Timer
+	timing atomic.Pointer[invocation]
 	// startFn starts an invocation of invoke (see serve); strs are the
 	// names it passes, as JavaScript strings (see str).
 	startFn func(*goja.Runtime) error
@@ -424,7 +429,12 @@ func (v *jsvm) exec(inv *invocation, start func(rt *goja.Runtime) error) execRes
 	v.inv = inv
 	d := v.dep
 	d.mem.add(inv)
-	timer := time.AfterFunc(inv.timeout, inv.timedOut)
+	if v.timer == nil {
+		v.timer = time.AfterFunc(time.Hour, v.timedOut)
+		v.timer.Stop()
+	}
+	v.timing.Store(inv)
+	v.timer.Reset(inv.timeout)
 	stopCancel := context.AfterFunc(inv.parent, func() { inv.interrupt(errCancelled) })
 	// The invocation starts outside the event loop: most settle at once
 	// (a synchronous handler, promise reactions run when the call returns)
@@ -436,7 +446,8 @@ func (v *jsvm) exec(inv *invocation, start func(rt *goja.Runtime) error) execRes
 	if !v.settled && inv.state.Load() == invRunning {
 		v.loop.Run(func(*goja.Runtime) {})
 	}
-	timer.Stop()
+	v.timer.Stop()
+	v.timing.Store(nil)
 	stopCancel()
 	d.mem.remove(inv)
 	res := v.result
@@ -454,6 +465,15 @@ func (v *jsvm) exec(inv *invocation, start func(rt *goja.Runtime) error) execRes
 	v.loop.Terminate()
 	v.inv = nil
 	return res
+}
+
+// timedOut is the runtime's timeout timer, reset for each invocation. A
+// firing meant for an earlier invocation (its Stop came too late) finds one
+// that has not run for its timeout yet, and does nothing.
+func (v *jsvm) timedOut() {
+	if inv := v.timing.Load(); inv != nil && time.Since(inv.started) >= inv.timeout {
+		inv.timedOut()
+	}
 }
 
 // settle records the invocation's outcome (the first one counts) and stops
