@@ -230,12 +230,10 @@ func (d *Deployment) invoke(ctx context.Context, what, name, className, label st
 	inv := d.newInvocationAt(ctx, level, label, timeout)
 	inv.jobMessage = jobMessage
 	inv.what, inv.name, inv.className, inv.req = what, name, className, req
-	// A runtime's invocations answer on its own channel: one answers at a
-	// time, and a runtime whose invocation was given up is not used again.
-	if v.results == nil {
-		v.results = make(chan execResult, 1)
-	}
-	inv.results = v.results
+	// Each invocation answers on a channel of its own: the runtime goes
+	// back to the pool before its answer is read, and the next caller must
+	// not read this one's.
+	inv.results = make(chan execResult, 1)
 	v.do(inv)
 	// The answer, or abandoned when a Go built-in ignored the timeout's
 	// interrupt for longer than stuckGrace (see invocation.timedOut).

@@ -2,7 +2,9 @@ package hooks_test
 
 import (
 	"context"
+	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 
 	"github.com/switchboardhq/switchboard/core"
@@ -78,5 +80,44 @@ func TestRequestFieldsDoNotCarryOver(t *testing.T) {
 	resp, err = e.m.RunTrigger(ctx, hooks.BeforeSave, "Thing", &hooks.Request{})
 	if err != nil || resp.Context["sawUpdate"] != "none" {
 		t.Fatalf("a trigger without a write saw %v (%v)", resp, err)
+	}
+}
+
+// Callers that share a runtime, one after another as it frees up, each get
+// their own invocation's answer.
+func TestEachCallerGetsItsOwnAnswer(t *testing.T) {
+	e := newEnv(t, `
+		Parse.Cloud.define('echo', req => req.params.n);
+		Parse.Cloud.beforeSave('Echo', req => { req.object.set('n2', req.object.get('n')); });
+	`, hooks.Options{PoolSize: 1})
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 300 {
+				n := float64(w*1000 + i)
+				if w%2 == 0 {
+					resp, err := e.m.RunFunction(ctx, "echo", &hooks.Request{Params: map[string]any{"n": n}})
+					if err != nil || resp.Result != n {
+						errs <- fmt.Errorf("echo %v answered %+v, %v", n, resp, err)
+						return
+					}
+					continue
+				}
+				resp, err := e.m.RunTrigger(ctx, hooks.BeforeSave, "Echo", &hooks.Request{Update: map[string]any{"n": n}})
+				if err != nil || resp.Update["n2"] != n {
+					errs <- fmt.Errorf("beforeSave of %v answered %+v, %v", n, resp, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

@@ -145,10 +145,8 @@ type jsvm struct {
 	// goroutine running it drops it when it returns.
 	abandoned atomic.Bool
 
-	// work feeds the runtime's own goroutine (see do); results is where
-	// its invocations answer (invocation.results).
-	work    chan *invocation
-	results chan execResult
+	// work feeds the runtime's own goroutine (see do).
+	work chan *invocation
 	// timer interrupts the invocation timing holds at its timeout (exec).
 	timer  *time.Timer
 	timing atomic.Pointer[invocation]
