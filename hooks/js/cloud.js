@@ -1472,20 +1472,20 @@
   // callObjectTrigger is call for the object triggers, whose answer
   // (objectAnswer) needs no closure on the synchronous path: one less
   // function made per save.
-  function callObjectTrigger(name, handler, req, kind, p, out) {
+  function callObjectTrigger(name, handler, req, kind, p) {
     if (validators[name]) {
       return runValidator(name, req)
         .then(() => (req.skipWithMasterKey ? undefined : handler(req)))
-        .then(() => objectAnswer(kind, req, p, out));
+        .then(() => objectAnswer(kind, req, p));
     }
     const result = handler(req);
     if (isThenable(result)) {
-      return Promise.resolve(result).then(() => objectAnswer(kind, req, p, out));
+      return Promise.resolve(result).then(() => objectAnswer(kind, req, p));
     }
-    return objectAnswer(kind, req, p, out);
+    return objectAnswer(kind, req, p);
   }
 
-  function objectAnswer(kind, req, p, out) {
+  function objectAnswer(kind, req, p) {
     if (kind === 'beforeSave') {
       // A light object of this very write answers with what changed (the
       // server applies it to the write, see succeed); any other object,
@@ -1496,10 +1496,9 @@
         savedContext = req.context;
         return SAVE_ANSWER;
       }
-      out.update = req.object._getSaveJSON();
+      return { update: req.object._getSaveJSON(), context: req.context };
     }
-    out.context = req.context;
-    return out;
+    return { context: req.context };
   }
 
   // triggerName is "kind.className", the key of triggers and validators,
@@ -1527,8 +1526,8 @@
       return '{}';
     }
     const req = baseRequest(p, kind);
-    const out = {};
     if (kind === 'beforeFind' || kind === 'beforeSubscribe') {
+      const out = {};
       req.query = Parse.Query.fromJSON(className, p.query || {});
       req.count = !!p.count;
       req.isGet = !!p.isGet;
@@ -1547,6 +1546,7 @@
       });
     }
     if (kind === 'afterFind') {
+      const out = {};
       req.objects = (p.objects || []).map(o => inflate(o.className || className, o));
       req.query = Parse.Query.fromJSON(className, p.query || {});
       req.isGet = !!p.isGet;
@@ -1564,6 +1564,7 @@
       });
     }
     if (className === '@File') {
+      const out = {};
       req.file = p.file ? Parse.File.fromJSON(p.file) : undefined;
       if (req.file && p.file.metadata) {
         req.file.setMetadata(p.file.metadata);
@@ -1584,6 +1585,7 @@
       });
     }
     if (kind === 'beforeConnect' || kind === 'afterEvent') {
+      const out = {};
       Object.assign(req, p.event || {});
       if (p.object) {
         req.object = inflate(className, p.object);
@@ -1621,8 +1623,8 @@
     if (kind === 'beforeSave') {
       // A light object only reads its stored JSON: a create's can be the
       // shared empty one.
-      req.object = inflate(className, p.object || NO_JSON);
-      if (!lightState.get(req.object) || !lightWrite(req.object, p.update, p.plainUpdate === true)) {
+      req.object = lightObject(className, p.object || NO_JSON);
+      if (req.object === null || !lightWrite(req.object, p.update, p.plainUpdate === true)) {
         req.object = Parse.Object.fromJSON(Object.assign({}, p.object, { className }));
         applyUpdate(req.object, p.update);
       }
@@ -1638,7 +1640,7 @@
         req.object._setExisted(false);
       }
     }
-    return callObjectTrigger(name, handler, req, kind, p, out);
+    return callObjectTrigger(name, handler, req, kind, p);
   }
 
   // The invocation running now: its done callback. One invocation runs at
