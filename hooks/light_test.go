@@ -332,3 +332,28 @@ func TestPlainUpdateMatchesLightWrite(t *testing.T) {
 		}
 	}
 }
+
+// A script that puts fields on Object.prototype does not reach the light
+// object's own state.
+func TestLightObjectIgnoresObjectPrototype(t *testing.T) {
+	e := newEnv(t, `
+Parse.Cloud.beforeSave('Proto', req => {
+  for (const k of ['decoded', 'encoded', 'clientKeys', 'promoted', 'keys', 'changes']) Object.prototype[k] = { junk: true };
+  try {
+    req.object.set('checked', req.object.get('score') + 1);
+    req.context.dirty = req.object.dirtyKeys().sort().join(',');
+    req.context.tags = req.object.get('tags').length;
+  } finally {
+    for (const k of ['decoded', 'encoded', 'clientKeys', 'promoted', 'keys', 'changes']) delete Object.prototype[k];
+  }
+});
+`, hooks.Options{})
+	stored := map[string]any{"objectId": "p1", "score": 1.0, "tags": []any{"a", "b"}}
+	resp, err := e.m.RunTrigger(context.Background(), hooks.BeforeSave, "Proto", &hooks.Request{Object: stored, Update: map[string]any{"name": "n"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(resp.Update, map[string]any{"name": "n", "checked": 2.0}) || resp.Context["dirty"] != "checked,name" || resp.Context["tags"] != 2.0 {
+		t.Fatalf("update %#v, context %#v", resp.Update, resp.Context)
+	}
+}

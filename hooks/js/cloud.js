@@ -729,17 +729,22 @@
   const NO_KEYS = Object.freeze([]);
   const NO_JSON = Object.freeze({});
 
+  // The state starts with the fields every object uses; the others are
+  // added when first needed (in goja each field of a new object costs an
+  // allocation or two, and most objects never need them):
+  //   decoded     the stored fields decoded so far (serverValue)
+  //   encoded     the decoded object fields, to notice changes in place:
+  //               {keys, text}
+  //   clientKeys  the write's fields, in order (clientKeys)
+  //   promoted    how many of the write's fields have an entry in changes
   function newState(json, update) {
     return {
+      // No prototype: a field not added yet reads undefined whatever a
+      // script puts on Object.prototype.
+      __proto__: null,
       server: json,
       existed: typeof json.objectId === 'string',
-      decoded: null,
-      // The decoded object fields, to notice changes in place: {keys, text}.
-      encoded: null,
       update: update || null,
-      clientKeys: null,
-      // promoted: how many of the write's fields have an entry in changes.
-      promoted: 0,
       keys: NO_KEYS,
       changes: NO_CHANGES,
     };
@@ -748,7 +753,7 @@
   // clientKeys lists the write's fields, in order, without the read-only
   // ones the server ignores.
   function clientKeys(s) {
-    if (s.clientKeys === null) {
+    if (s.clientKeys === undefined) {
       const out = [];
       if (s.update !== null) {
         const keys = objectKeys(s.update);
@@ -812,7 +817,7 @@
         s.changes = Object.create(null);
       }
       s.changes[key] = c;
-      s.promoted++;
+      s.promoted = (s.promoted || 0) + 1;
     }
     return c;
   }
@@ -823,7 +828,7 @@
     }
     if (!(key in s.changes)) {
       if (isClientKey(s, key)) {
-        s.promoted++;
+        s.promoted = (s.promoted || 0) + 1;
       } else {
         if (s.keys === NO_KEYS) {
           s.keys = [key];
@@ -838,7 +843,7 @@
   // A field as stored, decoded once. Object values remember their encoded
   // form, as the SDK's object cache does, to notice changes made in place.
   function serverValue(s, key) {
-    if (s.decoded === null) {
+    if (s.decoded === undefined) {
       s.decoded = Object.create(null);
     } else if (key in s.decoded) {
       return s.decoded[key];
@@ -856,7 +861,7 @@
     }
     s.decoded[key] = v;
     if (isObject(v) && !(v instanceof BaseObject) && !(v instanceof Parse.File)) {
-      if (s.encoded === null) {
+      if (s.encoded === undefined) {
         s.encoded = { keys: [], text: Object.create(null) };
       }
       s.encoded.keys.push(key);
@@ -868,7 +873,7 @@
   // changedInPlace lists decoded object fields whose content the script
   // changed without set (req.object.get('tags').push('x')).
   function changedInPlace(s) {
-    if (s.encoded === null) {
+    if (s.encoded === undefined) {
       return NO_KEYS;
     }
     const out = [];
@@ -922,7 +927,7 @@
       Base._setExisted.call(o, true);
     }
     // Objects the script already holds stay the object's own values.
-    if (s.encoded !== null) {
+    if (s.encoded !== undefined) {
       const held = {};
       for (const k of s.encoded.keys) {
         held[k] = s.decoded[k];
@@ -1166,7 +1171,7 @@
         if (key === 'objectId' || key === 'className' || key === '__type') {
           continue;
         }
-        if (s.decoded !== null && key in s.decoded && key !== 'createdAt' && key !== 'updatedAt') {
+        if (s.decoded !== undefined && key in s.decoded && key !== 'createdAt' && key !== 'updatedAt') {
           json[key] = sdkEncode(s.decoded[key], false, false, seen, offline);
         } else {
           json[key] = s.server[key];
@@ -1272,7 +1277,6 @@
     }
     // The write's fields become changes when first read or changed.
     s.update = update;
-    s.clientKeys = null;
     return true;
   }
 
