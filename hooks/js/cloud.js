@@ -814,7 +814,7 @@
         c = entry(OP_SET, undefined, v);
       }
       if (s.changes === NO_CHANGES) {
-        s.changes = Object.create(null);
+        s.changes = { __proto__: null };
       }
       s.changes[key] = c;
       s.promoted = (s.promoted || 0) + 1;
@@ -824,7 +824,7 @@
 
   function change(s, key, op, value, json) {
     if (s.changes === NO_CHANGES) {
-      s.changes = Object.create(null);
+      s.changes = { __proto__: null };
     }
     if (!(key in s.changes)) {
       if (isClientKey(s, key)) {
@@ -844,7 +844,7 @@
   // form, as the SDK's object cache does, to notice changes made in place.
   function serverValue(s, key) {
     if (s.decoded === undefined) {
-      s.decoded = Object.create(null);
+      s.decoded = { __proto__: null };
     } else if (key in s.decoded) {
       return s.decoded[key];
     }
@@ -862,7 +862,7 @@
     s.decoded[key] = v;
     if (isObject(v) && !(v instanceof BaseObject) && !(v instanceof Parse.File)) {
       if (s.encoded === undefined) {
-        s.encoded = { keys: [], text: Object.create(null) };
+        s.encoded = { keys: [], text: { __proto__: null } };
       }
       s.encoded.keys.push(key);
       s.encoded.text[key] = stringify(sdkEncode(v, false, true));
@@ -1358,7 +1358,7 @@
   }
 
   function copyContext(ctx) {
-    const out = Object.create(null);
+    const out = { __proto__: null };
     return ctx ? Object.assign(out, ctx) : out;
   }
 
