@@ -48,14 +48,20 @@ func TimeoutError(ctx context.Context, err error) error {
 // CodeObjectTooLarge. Call it on every decoded create or update.
 func (a *App) CheckValueLimits(u Update) *Error {
 	for field, op := range u {
-		set, ok := op.(Set)
-		if !ok {
-			continue
+		if set, ok := op.(Set); ok {
+			if err := a.checkValueLimit(field, set.Value); err != nil {
+				return err
+			}
 		}
-		if poly, ok := set.Value.(Polygon); ok && len(poly) > a.opts.Limits.MaxPolygonPoints {
-			return Errorf(CodeObjectTooLarge, "%s: the Polygon has %d points, more than the limit of %d (queryLimits.maxPolygonPoints)",
-				field, len(poly), a.opts.Limits.MaxPolygonPoints)
-		}
+	}
+	return nil
+}
+
+// checkValueLimit is CheckValueLimits for one field's new value.
+func (a *App) checkValueLimit(field string, v any) *Error {
+	if poly, ok := v.(Polygon); ok && len(poly) > a.opts.Limits.MaxPolygonPoints {
+		return Errorf(CodeObjectTooLarge, "%s: the Polygon has %d points, more than the limit of %d (queryLimits.maxPolygonPoints)",
+			field, len(poly), a.opts.Limits.MaxPolygonPoints)
 	}
 	return nil
 }

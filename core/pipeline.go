@@ -151,8 +151,29 @@ type SaveEvent struct {
 }
 
 // SetBody replaces the write's body (a BeforeSave trigger changed the
-// object); it is checked again as in stage 1.
+// object); it is checked again as in stage 1. When the new body changes
+// only plain fields of the one already decoded, only those are decoded
+// again (decodedWrite.planPatch): the rules that change the decoded write do so
+// after the triggers, so it is still the decoding of e.Body here.
 func (e *SaveEvent) SetBody(body map[string]any) error {
+	if e.write != nil {
+		changes, ok, err := e.write.planPatch(e.Body, body)
+		if err != nil {
+			return err
+		}
+		if ok {
+			if e.app != nil {
+				for _, c := range changes {
+					if err := e.app.checkValueLimit(c.key, c.v); err != nil {
+						return err
+					}
+				}
+			}
+			e.write.applyPatch(changes)
+			e.Body = body
+			return nil
+		}
+	}
 	w, err := decodeWrite(body, e.Created)
 	if err != nil {
 		return err

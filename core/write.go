@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"math"
+	"reflect"
 	"strings"
 	"time"
 )
@@ -88,21 +89,119 @@ func decodeWrite(body map[string]any, creating bool) (*decodedWrite, *Error) {
 		if err != nil {
 			return nil, err
 		}
-		switch t {
-		case "":
-			w.update[key] = Unset{}
-		case TypeRelation:
-			// {"__type":"Relation"} declares the field; it holds no value.
-			w.fields[key] = Field{Type: TypeRelation, TargetClass: v.(string)}
-		case TypePointer:
-			w.fields[key] = Field{Type: TypePointer, TargetClass: v.(Pointer).ClassName}
-			w.update[key] = Set{Value: v}
-		default:
-			w.fields[key] = Field{Type: t}
-			w.update[key] = Set{Value: v}
-		}
+		w.setValue(key, t, v)
 	}
 	return w, nil
+}
+
+// setValue records a field's plain (operator-free) value, decoded.
+func (w *decodedWrite) setValue(key string, t Type, v any) {
+	switch t {
+	case "":
+		w.update[key] = Unset{}
+	case TypeRelation:
+		// {"__type":"Relation"} declares the field; it holds no value.
+		w.fields[key] = Field{Type: TypeRelation, TargetClass: v.(string)}
+	case TypePointer:
+		w.fields[key] = Field{Type: TypePointer, TargetClass: v.(Pointer).ClassName}
+		w.update[key] = Set{Value: v}
+	default:
+		w.fields[key] = Field{Type: t}
+		w.update[key] = Set{Value: v}
+	}
+}
+
+// fieldChange is one field a patch decodes again (del: drops).
+type fieldChange struct {
+	key string
+	t   Type
+	v   any
+	del bool
+}
+
+// planPatch works out how to make w, decoded from old, the decoding of
+// body by decoding again only the fields whose values differ (a beforeSave
+// trigger that sets one field of a write of many): applied (applyPatch),
+// the same result as decodeWrite(body), at a fraction of its cost. It takes
+// only changes to plain top-level fields (no ACL, dotted key or operator,
+// before or after, and no dotted key in the write), between two different
+// maps whose unchanged values are the very same (sameRaw); for anything
+// else it answers false, and the caller decodes the whole body.
+func (w *decodedWrite) planPatch(old, body map[string]any) ([]fieldChange, bool, *Error) {
+	if len(w.nested) > 0 || sameRaw(old, body) {
+		// The same map may have been changed in place: decode it all.
+		return nil, false, nil
+	}
+	plain := func(key string, raw any) bool {
+		switch key {
+		case FieldACL, FieldObjectID, FieldCreatedAt, FieldUpdatedAt:
+			return false
+		}
+		if strings.Contains(key, ".") {
+			return false
+		}
+		if m, ok := raw.(map[string]any); ok {
+			if _, isOp := m["__op"].(string); isOp {
+				return false
+			}
+		}
+		return true
+	}
+	var changes []fieldChange
+	for key, raw := range body {
+		was, had := old[key]
+		if had && sameRaw(was, raw) {
+			continue
+		}
+		if !plain(key, raw) || (had && !plain(key, was)) {
+			return nil, false, nil
+		}
+		if !ValidFieldName(key) || strings.HasPrefix(key, "_") {
+			return nil, false, Errorf(CodeInvalidKeyName, "Invalid field name: %s.", key)
+		}
+		t, v, err := DecodeValue(raw)
+		if err != nil {
+			return nil, false, err
+		}
+		changes = append(changes, fieldChange{key: key, t: t, v: v})
+	}
+	for key, was := range old {
+		if _, kept := body[key]; !kept {
+			if !plain(key, was) {
+				return nil, false, nil
+			}
+			changes = append(changes, fieldChange{key: key, del: true})
+		}
+	}
+	return changes, true, nil
+}
+
+func (w *decodedWrite) applyPatch(changes []fieldChange) {
+	for _, c := range changes {
+		delete(w.update, c.key)
+		delete(w.fields, c.key)
+		if !c.del {
+			w.setValue(c.key, c.t, c.v)
+		}
+	}
+}
+
+// sameRaw reports whether two values of a write are the very same: equal
+// scalars, or the same map or slice (not merely equal contents).
+func sameRaw(a, b any) bool {
+	switch x := a.(type) {
+	case nil:
+		return b == nil
+	case string, float64, bool:
+		return a == b
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		return ok && reflect.ValueOf(x).UnsafePointer() == reflect.ValueOf(y).UnsafePointer()
+	case []any:
+		y, ok := b.([]any)
+		return ok && len(x) == len(y) && (len(x) == 0 || &x[0] == &y[0])
+	}
+	return false
 }
 
 // decodeNested reads a change to a key inside an Object field.

@@ -291,3 +291,16 @@ func TestStartFromFolder(t *testing.T) {
 		t.Fatal("an edited folder takes effect at restart")
 	}
 }
+
+// The pool hands out the runtime freed last: calls one after another are
+// all served by the same runtime (whose memory is still in the caches), not
+// by each runtime of the pool in turn.
+func TestPoolReusesTheLastFreedRuntime(t *testing.T) {
+	e := newEnv(t, `Parse.Cloud.define('count', () => { globalThis.calls = (globalThis.calls || 0) + 1; return globalThis.calls; });`,
+		hooks.Options{PoolSize: 4})
+	for i := 1; i <= 10; i++ {
+		if got := e.mustRun(t, "count", nil); got != float64(i) {
+			t.Fatalf("call %d was runtime's call %v: the calls went round the pool", i, got)
+		}
+	}
+}

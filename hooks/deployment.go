@@ -37,6 +37,8 @@ type Deployment struct {
 	functions map[string]bool
 	jobs      map[string]bool
 	triggers  map[string]bool
+	// labels are the triggers' labels (triggerLabel).
+	labels sync.Map
 
 	inflight atomic.Int64
 }
@@ -170,7 +172,24 @@ func (d *Deployment) RunTrigger(ctx context.Context, kind Kind, className string
 	if !d.HasTrigger(kind, className) {
 		return nil, nil
 	}
-	return d.invoke(ctx, "trigger", string(kind), className, string(kind)+" "+className, d.opts.Timeout, req, nil)
+	return d.invoke(ctx, "trigger", string(kind), className, d.triggerLabel(kind, className), d.opts.Timeout, req, nil)
+}
+
+// triggerLabel is "kind className", which names a trigger's invocation in
+// errors and logs, made once per trigger.
+func (d *Deployment) triggerLabel(kind Kind, className string) string {
+	key := triggerKey{kind, className}
+	if l, ok := d.labels.Load(key); ok {
+		return l.(string)
+	}
+	l := string(kind) + " " + className
+	d.labels.Store(key, l)
+	return l
+}
+
+type triggerKey struct {
+	kind      Kind
+	className string
 }
 
 // jsResponse is the JSON cloud.js answers with.
@@ -208,40 +227,19 @@ func (d *Deployment) invoke(ctx context.Context, what, name, className, label st
 	}
 	d.inflight.Add(1)
 	defer d.inflight.Add(-1)
-	inv := d.newInvocation(ctx, label, timeout)
+	inv := d.newInvocationAt(ctx, level, label, timeout)
 	inv.jobMessage = jobMessage
-	var claimed atomic.Bool
-	results := make(chan execResult, 1)
-	v.do(func() {
-		r := v.exec(inv, func(rt *goja.Runtime) error {
-			_, err := v.run(goja.Undefined(), rt.ToValue(what), rt.ToValue(name), rt.ToValue(className), requestValue(rt, req), v.doneFn)
-			return err
-		})
-		inv.cancel()
-		if !claimed.CompareAndSwap(false, true) {
-			// The caller gave up on this runtime and already replaced it.
-			d.vms.Delete(v.rt)
-			v.stop()
-			return
-		}
-		if v.broken {
-			d.vms.Delete(v.rt)
-		}
-		d.pool.release(v)
-		results <- r
-	})
-	stuck := time.NewTimer(inv.timeout + stuckGrace)
-	defer stuck.Stop()
-	var r execResult
-	select {
-	case r = <-results:
-	case <-stuck.C:
-		if !claimed.CompareAndSwap(false, true) {
-			r = <-results
-			break
-		}
-		// A Go built-in ignored the interrupt for longer than the grace:
-		// answer now and let the runtime finish (and be dropped) alone.
+	inv.what, inv.name, inv.className, inv.req = what, name, className, req
+	// Each invocation answers on a channel of its own: the runtime goes
+	// back to the pool before its answer is read, and the next caller must
+	// not read this one's.
+	inv.results = make(chan execResult, 1)
+	v.do(inv)
+	// The answer, or abandoned when a Go built-in ignored the timeout's
+	// interrupt for longer than stuckGrace (see invocation.timedOut).
+	r := <-inv.results
+	if r.abandoned {
+		// Answer now and let the runtime finish (and be dropped) alone.
 		v.abandoned.Store(true)
 		d.pool.discard(v)
 		d.opts.Logger.Error("cloud code: a runtime did not stop after its timeout; replaced it", "script", label, "version", d.Info.Version)
@@ -272,6 +270,9 @@ func (d *Deployment) response(label string, r execResult) (*Response, error) {
 		}
 		d.logError(label, ce)
 		return nil, ce
+	}
+	if r.save != nil {
+		return r.save, nil
 	}
 	if r.answer != nil {
 		return answerResponse(r.answer), nil
@@ -310,6 +311,100 @@ func answerResponse(a map[string]any) *Response {
 	}
 	return r
 }
+
+// plainUpdate reports whether a beforeSave's write is one cloud.js's light
+// request.object takes as it is (lightWrite there makes the same checks):
+// field names it accepts, values that are plain JSON (dates, pointers,
+// files and the like included, but no full objects or relations) and no
+// operator but Delete and a numeric Increment. Checked here, natively, it
+// spares each beforeSave a walk of the write in JavaScript; a write it
+// does not recognise (false) is checked there.
+func plainUpdate(update map[string]any) bool {
+	for k, v := range update {
+		if readOnlyFields[k] {
+			continue
+		}
+		if !lightKeyName(k) {
+			return false
+		}
+		if m, ok := v.(map[string]any); ok {
+			if op, isOp := m["__op"].(string); isOp {
+				if op == "Delete" {
+					continue
+				}
+				if _, isNumber := m["amount"].(float64); op == "Increment" && isNumber {
+					continue
+				}
+				return false
+			}
+		}
+		if !plainJSONValue(v, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// lightKeyName matches cloud.js's KEY_NAME, /^[A-Za-z_][0-9A-Za-z_.]*$/.
+func lightKeyName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_':
+		case (c >= '0' && c <= '9') || c == '.':
+			if i == 0 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// plainJSONValue matches cloud.js's plainJSON for the values JSON decodes
+// to; any other Go value is left to cloud.js (false).
+func plainJSONValue(v any, depth int) bool {
+	switch x := v.(type) {
+	case nil, string, bool, float64:
+		return true
+	case []any:
+		if depth > 32 {
+			return false
+		}
+		for _, e := range x {
+			if !plainJSONValue(e, depth+1) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		if depth > 32 {
+			return false
+		}
+		if _, isOp := x["__op"].(string); isOp {
+			return false
+		}
+		if t := x["__type"]; t == "Object" || t == "Relation" {
+			return false
+		}
+		for _, e := range x {
+			if !plainJSONValue(e, depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// readOnlyFields are the fields of a write a beforeSave's request.object
+// leaves out (the server sets them), as cloud.js's READ_ONLY_KEYS; see
+// exportSave.
+var readOnlyFields = map[string]bool{"objectId": true, "createdAt": true, "updatedAt": true, "sessionToken": true, "className": true, "__type": true}
 
 func (d *Deployment) logError(label string, ce *core.Error) {
 	msg := fmt.Sprintf("failed with code %d: %s", ce.Code, ce.Message)
@@ -409,38 +504,81 @@ func (l *rateLimiter) allow(key string, limit int, span time.Duration) bool {
 	return w.count <= limit
 }
 
+// The fields of the object requestValue fills, by index.
+const (
+	pMaster = iota
+	pUser
+	pInstallationID
+	pIP
+	pHeaders
+	pContext
+	pParams
+	pObject
+	pOriginal
+	pUpdate
+	pQuery
+	pFile
+	pEvent
+	pObjects
+	pIsGet
+	pCount
+	pFileSize
+	pPlainUpdate
+	pFields
+)
+
+var payloadKeys = [pFields]string{"master", "user", "installationId", "ip", "headers", "context", "params", "object",
+	"original", "update", "query", "file", "event", "objects", "isGet", "count", "fileSize", "plainUpdate"}
+
 // requestValue is the request as the JavaScript object cloud.js reads,
 // built without a JSON round trip: maps and slices are wrapped, not
 // copied. cloud.js copies what it hands to scripts (params, context,
 // headers) and decodes the rest into new values, so scripts never write
 // into the caller's maps.
-func requestValue(rt *goja.Runtime, req *Request) goja.Value {
-	o := rt.NewObject()
-	set := func(k string, v any) { _ = o.Set(k, v) }
-	set("master", req.Master)
+//
+// The object itself is the runtime's own, refilled for each invocation:
+// cloud.js reads it during the invocation and never hands it to a script,
+// and filling the fields an object already has costs a fraction of making
+// a new one. Fields the request lacks are undefined; only those the last
+// invocation set are cleared (payloadSet).
+func (v *jsvm) requestValue(rt *goja.Runtime, req *Request) goja.Value {
+	if v.payload == nil {
+		v.payload = rt.NewObject()
+		for _, k := range payloadKeys {
+			_ = v.payload.Set(k, goja.Undefined())
+		}
+	}
+	o := v.payload
+	var set uint32
+	put := func(i int, val any) {
+		set |= 1 << i
+		_ = o.Set(payloadKeys[i], val)
+	}
+	put(pMaster, req.Master)
 	if req.User != nil {
-		set("user", req.User)
+		put(pUser, req.User)
 	}
 	if req.InstallationID != "" {
-		set("installationId", req.InstallationID)
+		put(pInstallationID, req.InstallationID)
 	}
 	if req.IP != "" {
-		set("ip", req.IP)
+		put(pIP, req.IP)
 	}
 	if len(req.Headers) > 0 {
+		// A new object each time: scripts see it as request.headers.
 		h := rt.NewObject()
 		for k, v := range req.Headers {
-			_ = h.Set(k, v)
+			_ = h.DefineDataProperty(k, rt.ToValue(v), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE)
 		}
-		set("headers", h)
+		put(pHeaders, h)
 	}
-	for _, m := range []struct {
-		key string
-		v   map[string]any
-	}{{"context", req.Context}, {"params", req.Params}, {"object", req.Object}, {"original", req.Original},
-		{"update", req.Update}, {"query", req.Query}, {"file", req.File}, {"event", req.Event}} {
+	for _, m := range [...]struct {
+		i int
+		v map[string]any
+	}{{pContext, req.Context}, {pParams, req.Params}, {pObject, req.Object}, {pOriginal, req.Original},
+		{pUpdate, req.Update}, {pQuery, req.Query}, {pFile, req.File}, {pEvent, req.Event}} {
 		if m.v != nil {
-			set(m.key, m.v)
+			put(m.i, m.v)
 		}
 	}
 	if req.Objects != nil {
@@ -448,16 +586,25 @@ func requestValue(rt *goja.Runtime, req *Request) goja.Value {
 		for i, obj := range req.Objects {
 			list[i] = obj
 		}
-		set("objects", list)
+		put(pObjects, list)
 	}
 	if req.IsGet {
-		set("isGet", true)
+		put(pIsGet, true)
 	}
 	if req.Count {
-		set("count", true)
+		put(pCount, true)
 	}
 	if req.FileSize != 0 {
-		set("fileSize", req.FileSize)
+		put(pFileSize, req.FileSize)
 	}
+	if req.Update != nil && plainUpdate(req.Update) {
+		put(pPlainUpdate, true)
+	}
+	for i := range pFields {
+		if v.payloadSet&^set&(1<<i) != 0 {
+			_ = o.Set(payloadKeys[i], goja.Undefined())
+		}
+	}
+	v.payloadSet = set
 	return o
 }

@@ -30,6 +30,50 @@ func (v *jsvm) exportAnswer(val goja.Value) (map[string]any, error) {
 	return m, nil
 }
 
+// exportSave reads a beforeSave's answer from a light request.object
+// (cloud.js's deltaJSON: the fields the script read or changed, in keys,
+// and their values as _getSaveJSON() has them, in values, two arrays of
+// the same length) straight into the write to store: the client's
+// write (the invocation's Request.Update) without the read-only fields,
+// which _getSaveJSON() leaves out, with the delta's fields over it. The
+// fields the script did not touch are the client's values as they are,
+// which is what the whole _getSaveJSON() answers for them. Values are
+// exported as exportAnswer does.
+func (v *jsvm) exportSave(keys, values *goja.Object, context goja.Value) (*Response, error) {
+	var update map[string]any
+	if inv := v.inv; inv != nil && inv.req != nil {
+		update = inv.req.Update
+	}
+	e := exporter{vm: v}
+	n := int(keys.Get("length").ToInteger())
+	if values == nil || values.Get("length").ToInteger() != int64(n) {
+		return nil, fmt.Errorf("the delta's fields and values differ in number")
+	}
+	out := make(map[string]any, len(update)+n)
+	for k, val := range update {
+		if !readOnlyFields[k] {
+			out[k] = val
+		}
+	}
+	for i := range n {
+		idx := strconv.Itoa(i)
+		x, err := e.value(values.Get(idx), 1)
+		if err != nil {
+			return nil, err
+		}
+		if _, omitted := x.(skip); !omitted {
+			out[keys.Get(idx).String()] = x
+		}
+	}
+	r := &Response{Update: out}
+	ctx, err := e.value(context, 0)
+	if err != nil {
+		return nil, err
+	}
+	r.Context, _ = ctx.(map[string]any)
+	return r, nil
+}
+
 type exporter struct {
 	vm     *jsvm
 	visits int

@@ -11,3 +11,6 @@ func NewRuntimeForBench(m *Manager) error {
 	_, err := newVM(context.Background(), m.Active())
 	return err
 }
+
+// PlainUpdate exposes the native check of a beforeSave's write.
+var PlainUpdate = plainUpdate

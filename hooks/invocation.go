@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,40 +33,90 @@ const (
 // trigger, or loading main.js.
 type invocation struct {
 	// parent is the caller's context: when it ends, the script is stopped.
-	parent context.Context
-	// ctx is what the script's backend calls run under: the caller's
-	// context, bounded by the timeout, marked with the nesting level.
-	ctx     context.Context
-	cancel  context.CancelFunc
+	parent  context.Context
+	manager *Manager
+	level   int
 	label   string
 	timeout time.Duration
 	started time.Time
 	vm      *jsvm
 
+	// ctxMu guards ctx, made when a script first calls the backend (most
+	// invocations never do, and a context with a deadline costs a timer):
+	// the caller's context, bounded by the timeout, marked with the nesting
+	// level. ended: the invocation was interrupted or finished, so a ctx
+	// made now is made cancelled.
+	ctxMu     sync.Mutex
+	ctxv      context.Context
+	ctxCancel context.CancelFunc
+	ended     bool
+
 	state  atomic.Int32
 	reason atomic.Int32
 
+	// results, when not nil, is where the caller waits for the outcome
+	// (invoke); claimed decides who answers it: the runtime's goroutine with
+	// the result, or the timeout's grace timer when a Go built-in ignores
+	// the interrupt (giveUp).
+	results chan execResult
+	claimed atomic.Bool
+
 	memoryLimit int64
 	jobMessage  func(string)
+	// what, name, className and req are what invoke runs: cloud.js's
+	// run(what, name, className, request) (unset when loading main.js).
+	what, name, className string
+	req                   *Request
 }
 
 func (d *Deployment) newInvocation(parent context.Context, label string, timeout time.Duration) *invocation {
+	return d.newInvocationAt(parent, nestingLevel(parent, d.manager), label, timeout)
+}
+
+// newInvocationAt is newInvocation for a caller that already knows the
+// nesting level of parent.
+func (d *Deployment) newInvocationAt(parent context.Context, level int, label string, timeout time.Duration) *invocation {
 	if dl, ok := parent.Deadline(); ok {
 		if left := time.Until(dl); left < timeout {
 			timeout = max(left, time.Millisecond)
 		}
 	}
-	level := nestingLevel(parent, d.manager)
-	ctx, cancel := context.WithTimeout(parent, timeout)
-	ctx = context.WithValue(ctx, nestingKey{m: d.manager}, level+1)
 	return &invocation{
 		parent:      parent,
-		ctx:         ctx,
-		cancel:      cancel,
+		manager:     d.manager,
+		level:       level,
 		label:       label,
 		timeout:     timeout,
 		started:     time.Now(),
 		memoryLimit: d.opts.MemoryLimit,
+	}
+}
+
+// ctx is what the script's backend calls run under: the caller's context,
+// bounded by the timeout, marked with the nesting level; cancelled once the
+// invocation is interrupted or over.
+func (inv *invocation) ctx() context.Context {
+	inv.ctxMu.Lock()
+	defer inv.ctxMu.Unlock()
+	if inv.ctxv == nil {
+		ctx, cancel := context.WithDeadline(inv.parent, inv.started.Add(inv.timeout))
+		inv.ctxv = context.WithValue(ctx, nestingKey{m: inv.manager}, inv.level+1)
+		inv.ctxCancel = cancel
+		if inv.ended {
+			cancel()
+		}
+	}
+	return inv.ctxv
+}
+
+// cancel ends the invocation's context (see ctx).
+func (inv *invocation) cancel() {
+	inv.ctxMu.Lock()
+	inv.ended = true
+	cancel := inv.ctxCancel
+	inv.ctxMu.Unlock()
+	if cancel != nil {
+		cancel()
 	}
 }
 
@@ -79,6 +130,24 @@ func (inv *invocation) interrupt(why stopReason) {
 	if v := inv.vm; v != nil && v.rt != nil {
 		v.rt.Interrupt(why)
 		v.loop.StopNoWait()
+	}
+}
+
+// timedOut is the timeout's timer: it interrupts the invocation and, for a
+// caller waiting on results, gives the runtime stuckGrace more to stop
+// before answering without it (giveUp).
+func (inv *invocation) timedOut() {
+	inv.interrupt(errTimedOut)
+	if inv.results != nil {
+		time.AfterFunc(stuckGrace, inv.giveUp)
+	}
+}
+
+// giveUp answers the waiting caller with abandoned unless the runtime's
+// goroutine answered first.
+func (inv *invocation) giveUp() {
+	if inv.claimed.CompareAndSwap(false, true) {
+		inv.results <- execResult{abandoned: true}
 	}
 }
 

@@ -209,3 +209,151 @@ Parse.Cloud.define('ok', () => 'ok');
 		}
 	}
 }
+
+// A light request.object of the write answers with only the fields the
+// script touched (cloud.js's deltaJSON), which the server applies to the
+// write. The result must be the write the whole _getSaveJSON() gives: the
+// trigger below applies the same steps to an ordinary Parse.Object built
+// from the same stored object and write, and puts its _getSaveJSON() in
+// request.context for the test to compare with the answer.
+const lightDelta = lightCompare + `
+Parse.Cloud.beforeSave('Delta', req => {
+  const c = req.context;
+  if (c.expectLight && req.object.constructor.name !== 'TriggerObject') throw 'not a light object: ' + req.object.constructor.name;
+  const ref = real('Delta', c.object || {}, c.update || {});
+  for (const step of c.steps) {
+    if (step[0] === 'throw') throw new Parse.Error(142, 'refused ' + step[1]);
+    if (step[0] === 'get') { req.object.get(step[1]); ref.get(step[1]); continue; }
+    apply(req.object, step);
+    apply(ref, step);
+  }
+  c.want = ref._getSaveJSON();
+  delete c.object; delete c.update; delete c.steps; delete c.expectLight;
+});
+`
+
+func TestLightAnswerIsTheWholeWrite(t *testing.T) {
+	e := newEnv(t, lightDelta, hooks.Options{})
+	stored := map[string]any{
+		"objectId": "d1", "createdAt": "2030-01-02T03:04:05.006Z", "updatedAt": "2030-01-03T03:04:05.006Z",
+		"score": 10.0, "name": "ada", "tags": []any{"a"}, "meta": map[string]any{"inner": 1.0},
+	}
+	write := func() map[string]any {
+		return map[string]any{"name": "item", "score": 1.0, "tags": []any{"a", "b"}, "active": true,
+			"when": map[string]any{"__type": "Date", "iso": "2030-01-01T00:00:00.000Z"}}
+	}
+	withReadOnly := write()
+	withReadOnly["objectId"], withReadOnly["createdAt"], withReadOnly["className"] = "x1", "2030-01-01T00:00:00.000Z", "Delta"
+	cases := []struct {
+		name   string
+		object map[string]any
+		update map[string]any
+		steps  [][]any
+		light  bool
+	}{
+		{"create, set one field", nil, write(), [][]any{{"set", "checked", true}}, true},
+		{"create, no change", nil, write(), nil, true},
+		{"create, read-only fields in the write", nil, withReadOnly, [][]any{{"set", "checked", true}}, true},
+		{"create, change the write's fields", nil, write(),
+			[][]any{{"unset", "name"}, {"increment", "score", 2.0}, {"set", "active", false}, {"push", "tags", "c"}}, true},
+		{"create, read a field of the write", nil, write(), [][]any{{"get", "tags"}, {"get", "when"}}, true},
+		{"update, the write's operators untouched", stored,
+			map[string]any{"n": map[string]any{"__op": "Increment", "amount": 2.0}, "gone": map[string]any{"__op": "Delete"}, "label": "x"},
+			[][]any{{"set", "checked", true}}, true},
+		{"update, the write's operators changed", stored,
+			map[string]any{"n": map[string]any{"__op": "Increment", "amount": 2.0}, "gone": map[string]any{"__op": "Delete"}},
+			[][]any{{"increment", "n", 1.0}, {"set", "gone", "back"}}, true},
+		{"update, stored fields changed in place", stored, map[string]any{"score": 11.0},
+			[][]any{{"push", "tags", "b"}, {"nested", "meta", 2.0}, {"increment", "score"}}, true},
+		{"update, the SDK takes over", stored, write(), [][]any{{"pointer", "other", "o1"}, {"set", "y", true}}, true},
+		{"names Object.prototype has", nil, map[string]any{"name": "n"},
+			[][]any{{"set", "toString", 1.0}, {"set", "valueOf", true}, {"set", "hasOwnProperty", "h"}}, true},
+		{"a write with an array operator", stored, map[string]any{"tags": map[string]any{"__op": "Add", "objects": []any{"z"}}, "k": 1.0},
+			[][]any{{"set", "checked", true}}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := map[string]any{"object": c.object, "update": c.update, "steps": c.steps, "expectLight": c.light}
+			resp, err := e.m.RunTrigger(context.Background(), hooks.BeforeSave, "Delta", &hooks.Request{Object: c.object, Update: c.update, Context: ctx})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := resp.Context["want"].(map[string]any)
+			if want == nil || !reflect.DeepEqual(resp.Update, want) {
+				t.Fatalf("answered the write\n%#v\nthe whole _getSaveJSON() is\n%#v", resp.Update, want)
+			}
+		})
+	}
+	// A script that throws after changing the object answers its error,
+	// not a write.
+	resp, err := e.m.RunTrigger(context.Background(), hooks.BeforeSave, "Delta", &hooks.Request{Update: write(),
+		Context: map[string]any{"steps": []any{[]any{"set", "checked", true}, []any{"throw", "it"}}}})
+	wantCode(t, err, 142, "refused it")
+	if resp != nil {
+		t.Fatalf("a failed trigger answered %#v", resp)
+	}
+}
+
+// The server's own check of a write (plainUpdate) takes only what
+// cloud.js's lightWrite takes; what it does not recognise, cloud.js checks.
+func TestPlainUpdateMatchesLightWrite(t *testing.T) {
+	deep := any("x")
+	for i := 0; i < 40; i++ {
+		deep = []any{deep}
+	}
+	cases := []struct {
+		name  string
+		write map[string]any
+		want  bool
+	}{
+		{"plain values", map[string]any{"a": "x", "b": 1.0, "c": true, "d": nil, "e": []any{"a", map[string]any{"k": 1.0}}}, true},
+		{"dates, pointers, files", map[string]any{"when": map[string]any{"__type": "Date", "iso": "2030-01-01T00:00:00.000Z"},
+			"p": map[string]any{"__type": "Pointer", "className": "A", "objectId": "x"}}, true},
+		{"read-only fields are left out", map[string]any{"objectId": "x", "className": "Y", "__type": "Object", "a": 1.0}, true},
+		{"Delete and a numeric Increment", map[string]any{"a": map[string]any{"__op": "Delete"}, "b": map[string]any{"__op": "Increment", "amount": 2.0}}, true},
+		{"dotted name", map[string]any{"meta.a": 1.0}, true},
+		{"underscore first", map[string]any{"_x": 1.0}, true},
+		{"digit first", map[string]any{"1a": 1.0}, false},
+		{"dot first", map[string]any{".a": 1.0}, false},
+		{"dash", map[string]any{"a-b": 1.0}, false},
+		{"empty name", map[string]any{"": 1.0}, false},
+		{"non-ASCII name", map[string]any{"é": 1.0}, false},
+		{"Increment of a string", map[string]any{"a": map[string]any{"__op": "Increment", "amount": "1"}}, false},
+		{"Add", map[string]any{"a": map[string]any{"__op": "Add", "objects": []any{1.0}}}, false},
+		{"an operator inside a value", map[string]any{"a": map[string]any{"b": map[string]any{"__op": "Delete"}}}, false},
+		{"a full object", map[string]any{"a": []any{map[string]any{"__type": "Object", "className": "A"}}}, false},
+		{"a relation", map[string]any{"a": map[string]any{"__type": "Relation", "className": "A"}}, false},
+		{"nested too deeply", map[string]any{"a": deep}, false},
+		{"a Go value JSON does not make", map[string]any{"a": 1}, false},
+	}
+	for _, c := range cases {
+		if got := hooks.PlainUpdate(c.write); got != c.want {
+			t.Errorf("%s: plainUpdate %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// A script that puts fields on Object.prototype does not reach the light
+// object's own state.
+func TestLightObjectIgnoresObjectPrototype(t *testing.T) {
+	e := newEnv(t, `
+Parse.Cloud.beforeSave('Proto', req => {
+  for (const k of ['decoded', 'encoded', 'clientKeys', 'promoted', 'keys', 'changes']) Object.prototype[k] = { junk: true };
+  try {
+    req.object.set('checked', req.object.get('score') + 1);
+    req.context.dirty = req.object.dirtyKeys().sort().join(',');
+    req.context.tags = req.object.get('tags').length;
+  } finally {
+    for (const k of ['decoded', 'encoded', 'clientKeys', 'promoted', 'keys', 'changes']) delete Object.prototype[k];
+  }
+});
+`, hooks.Options{})
+	stored := map[string]any{"objectId": "p1", "score": 1.0, "tags": []any{"a", "b"}}
+	resp, err := e.m.RunTrigger(context.Background(), hooks.BeforeSave, "Proto", &hooks.Request{Object: stored, Update: map[string]any{"name": "n"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(resp.Update, map[string]any{"name": "n", "checked": 2.0}) || resp.Context["dirty"] != "checked,name" || resp.Context["tags"] != 2.0 {
+		t.Fatalf("update %#v, context %#v", resp.Update, resp.Context)
+	}
+}

@@ -14,9 +14,17 @@ import (
 // a bounded queue with a deadline. A runtime that was interrupted or
 // abandoned is replaced by a fresh one in the background, so the pool keeps
 // its size.
+//
+// Free runtimes are taken last in, first out: under a load that needs
+// fewer runtimes than the pool holds, the same few serve, their memory
+// still in the processor's caches, rather than each in turn.
 type pool struct {
-	size         int
-	idle         chan *jsvm
+	size int
+	mu   sync.Mutex
+	// idle are the free runtimes, the last freed at the end; waiters, the
+	// callers waiting for one, first come first served.
+	idle         []*jsvm
+	waiters      []chan *jsvm
 	queueTimeout time.Duration
 	maxWaiting   int64
 	maxOverflow  int64
@@ -34,7 +42,7 @@ type pool struct {
 func newPool(size, maxWaiting, maxNesting int, queueTimeout time.Duration, create func(context.Context) (*jsvm, error), onError func(error)) *pool {
 	return &pool{
 		size:         size,
-		idle:         make(chan *jsvm, size),
+		idle:         make([]*jsvm, 0, size),
 		queueTimeout: queueTimeout,
 		maxWaiting:   int64(maxWaiting),
 		maxOverflow:  int64(4*size + 2*maxNesting),
@@ -46,15 +54,81 @@ func newPool(size, maxWaiting, maxNesting int, queueTimeout time.Duration, creat
 
 // fill adds the first runtime, already created, and creates the others.
 func (p *pool) fill(ctx context.Context, first *jsvm) error {
-	p.idle <- first
+	p.put(first)
 	for i := 1; i < p.size; i++ {
 		v, err := p.create(ctx)
 		if err != nil {
 			return err
 		}
-		p.idle <- v
+		p.put(v)
 	}
 	return nil
+}
+
+// take returns a free runtime, the last freed, or nil.
+func (p *pool) take() *jsvm {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := len(p.idle); n > 0 {
+		v := p.idle[n-1]
+		p.idle[n-1] = nil
+		p.idle = p.idle[:n-1]
+		return v
+	}
+	return nil
+}
+
+// put hands a free runtime to the first waiting caller, or keeps it.
+func (p *pool) put(v *jsvm) {
+	p.mu.Lock()
+	if len(p.waiters) > 0 {
+		w := p.waiters[0]
+		p.waiters[0] = nil
+		p.waiters = p.waiters[1:]
+		p.mu.Unlock()
+		w <- v // buffered: the waiter takes it, or gives it back (wait)
+		return
+	}
+	p.idle = append(p.idle, v)
+	p.mu.Unlock()
+}
+
+// wait queues the caller for a runtime until ctx ends or the queue timeout.
+func (p *pool) wait(ctx context.Context) (*jsvm, error) {
+	w := make(chan *jsvm, 1)
+	p.mu.Lock()
+	if n := len(p.idle); n > 0 {
+		// Freed since take looked.
+		v := p.idle[n-1]
+		p.idle[n-1] = nil
+		p.idle = p.idle[:n-1]
+		p.mu.Unlock()
+		return v, nil
+	}
+	p.waiters = append(p.waiters, w)
+	p.mu.Unlock()
+	t := time.NewTimer(p.queueTimeout)
+	defer t.Stop()
+	var err error
+	select {
+	case v := <-w:
+		return v, nil
+	case <-ctx.Done():
+		err = core.Errorf(core.CodeScriptFailed, "cloud code timed out waiting for a free runtime: %v", ctx.Err())
+	case <-t.C:
+		err = errBusy("no runtime became free within %s; retry later", p.queueTimeout)
+	}
+	p.mu.Lock()
+	for i, x := range p.waiters {
+		if x == w {
+			p.waiters = append(p.waiters[:i], p.waiters[i+1:]...)
+			p.mu.Unlock()
+			return nil, err
+		}
+	}
+	p.mu.Unlock()
+	// A runtime was handed over as we gave up: take it after all.
+	return <-w, nil
 }
 
 // errBusy is what a caller gets when no runtime frees up in time.
@@ -72,10 +146,8 @@ func (p *pool) acquire(ctx context.Context, nested bool) (v *jsvm, err error) {
 			p.busy.Add(1)
 		}
 	}()
-	select {
-	case v := <-p.idle:
+	if v := p.take(); v != nil {
 		return v, nil
-	default:
 	}
 	if nested || p.drained.Load() {
 		// A caller that kept a deployment long after it was replaced gets a
@@ -99,16 +171,7 @@ func (p *pool) acquire(ctx context.Context, nested bool) (v *jsvm, err error) {
 		return nil, errBusy("%d calls are already waiting for a runtime; retry later", p.maxWaiting)
 	}
 	defer p.waiting.Add(-1)
-	t := time.NewTimer(p.queueTimeout)
-	defer t.Stop()
-	select {
-	case v := <-p.idle:
-		return v, nil
-	case <-ctx.Done():
-		return nil, core.Errorf(core.CodeScriptFailed, "cloud code timed out waiting for a free runtime: %v", ctx.Err())
-	case <-t.C:
-		return nil, errBusy("no runtime became free within %s; retry later", p.queueTimeout)
-	}
+	return p.wait(ctx)
 	// A pool whose deployment was replaced keeps serving the callers queued
 	// on it: runtimes come back as their invocations end.
 }
@@ -132,11 +195,7 @@ func (p *pool) release(v *jsvm) {
 		v.stop() // the deployment was replaced long ago
 		return
 	}
-	select {
-	case p.idle <- v:
-	default: // cannot happen: size bounds the runtimes in circulation
-		v.stop()
-	}
+	p.put(v)
 }
 
 // discard drops a runtime that cannot be reused (its goroutine may still be
@@ -158,9 +217,10 @@ func (p *pool) replace() {
 		for {
 			v, err := p.create(context.Background())
 			if err == nil {
-				select {
-				case p.idle <- v:
-				case <-p.closed:
+				if p.drained.Load() {
+					v.stop()
+				} else {
+					p.put(v)
 				}
 				return
 			}
@@ -206,11 +266,10 @@ func (p *pool) drainWhenQuiet() {
 	}
 	p.drained.Store(true)
 	for {
-		select {
-		case v := <-p.idle:
-			v.stop()
-		default:
+		v := p.take()
+		if v == nil {
 			return
 		}
+		v.stop()
 	}
 }

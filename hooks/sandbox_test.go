@@ -13,6 +13,7 @@ import (
 
 	"github.com/switchboardhq/switchboard/core"
 	"github.com/switchboardhq/switchboard/hooks"
+	"github.com/switchboardhq/switchboard/hooks/hookstest"
 )
 
 // Each case is stopped with a clear error, and the next invocation on the
@@ -225,5 +226,62 @@ func TestSandboxMemoryBomb(t *testing.T) {
 		if got := e.mustRun(t, "ok", nil); got != "ok" {
 			t.Fatalf("after %s: %v", name, got)
 		}
+	}
+}
+
+// stuckBackend answers "classes/Stuck" only when released, whatever its
+// context says: a Go built-in that ignores the interrupt.
+type stuckBackend struct {
+	*hookstest.Backend
+	entered  chan context.Context
+	released chan struct{}
+}
+
+func (b *stuckBackend) Request(ctx context.Context, method, path string, body map[string]any, as hooks.Caller) (hooks.Reply, error) {
+	if strings.HasPrefix(path, "classes/Stuck") {
+		b.entered <- ctx
+		<-b.released
+		return hooks.Reply{Body: map[string]any{"results": []any{}}}, nil
+	}
+	return b.Backend.Request(ctx, method, path, body, as)
+}
+
+// A script stuck in a Go call that ignores the interrupt does not hold its
+// caller: the caller gets the timeout's error while the call still runs,
+// the runtime is replaced, and the next invocation is served. The backend
+// call ran under a context that carries the invocation's deadline and is
+// cancelled by the timeout.
+func TestSandboxGivesUpOnAStuckRuntime(t *testing.T) {
+	b := &stuckBackend{Backend: hookstest.NewBackend(), entered: make(chan context.Context, 1), released: make(chan struct{})}
+	m, err := hooks.NewManager(hooks.Options{AppID: "test", PoolSize: 1, Timeout: 200 * time.Millisecond}, b, hookstest.NewStore())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { close(b.released); m.Close() })
+	if err := m.Start(context.Background(), ""); err != nil {
+		t.Fatal(err)
+	}
+	bundle, err := hooks.NewBundle(map[string][]byte{"main.js": []byte(`
+		Parse.Cloud.define('ok', () => 'ok');
+		Parse.Cloud.define('stuck', () => new Parse.Query('Stuck').find());
+	`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Deploy(context.Background(), bundle, "test"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = m.RunFunction(context.Background(), "stuck", &hooks.Request{})
+	wantCode(t, err, core.CodeScriptFailed, "timed out after 200ms")
+	ctx := <-b.entered
+	if _, ok := ctx.Deadline(); !ok {
+		t.Fatal("the backend call had no deadline")
+	}
+	if ctx.Err() == nil {
+		t.Fatal("the backend call's context was not cancelled by the timeout")
+	}
+	resp, err := m.RunFunction(context.Background(), "ok", &hooks.Request{})
+	if err != nil || resp.Result != "ok" {
+		t.Fatalf("after a stuck runtime: %v, %v", resp, err)
 	}
 }

@@ -146,7 +146,14 @@ type jsvm struct {
 	abandoned atomic.Bool
 
 	// work feeds the runtime's own goroutine (see do).
-	work chan func()
+	work chan *invocation
+	// timer interrupts the invocation timing holds at its timeout (exec).
+	timer  *time.Timer
+	timing atomic.Pointer[invocation]
+	// startFn starts an invocation of invoke (see serve); strs are the
+	// names it passes, as JavaScript strings (see str).
+	startFn func(*goja.Runtime) error
+	strs    map[string]goja.Value
 	// doneFn is the JavaScript function cloud.js calls with the outcome;
 	// settled and result hold it for the invocation running now.
 	doneFn       goja.Value
@@ -154,6 +161,10 @@ type jsvm struct {
 	rawStringify goja.Value
 	settled      bool
 	result       execResult
+	// payload is the request object cloud.js reads (requestValue);
+	// payloadSet, the fields it holds values in.
+	payload    *goja.Object
+	payloadSet uint32
 }
 
 // newVM creates a runtime and loads the deployment into it: guards, Node
@@ -230,6 +241,21 @@ func (v *jsvm) setup(rt *goja.Runtime) error {
 	v.run, _ = goja.AssertFunction(apiObj.Get("run"))
 	v.doneFn = rt.ToValue(func(c goja.FunctionCall) goja.Value {
 		ok, answer := c.Argument(0).ToBoolean(), c.Argument(1)
+		if keys, isDelta := c.Argument(2).(*goja.Object); ok && isDelta {
+			// A beforeSave's light answer: the fields it changed, their
+			// values, and the context.
+			values, _ := c.Argument(3).(*goja.Object)
+			save, err := v.exportSave(keys, values, c.Argument(4))
+			if err != nil {
+				panic(rt.NewGoError(err))
+			}
+			if !v.settled {
+				v.settled = true
+				v.result.ok, v.result.save = true, save
+				v.loop.StopNoWait()
+			}
+			return goja.Undefined()
+		}
 		if _, isObject := answer.(*goja.Object); !isObject || !ok {
 			v.settle(ok, answer.String())
 			return goja.Undefined()
@@ -326,7 +352,7 @@ func (v *jsvm) bridge(rt *goja.Runtime) *goja.Object {
 
 func (v *jsvm) ctx() context.Context {
 	if v.inv != nil {
-		return v.inv.ctx
+		return v.inv.ctx()
 	}
 	return context.Background()
 }
@@ -385,6 +411,10 @@ type execResult struct {
 	// answer is the exported answer of a trigger (payload is then empty).
 	answer map[string]any
 	err    error
+	// save is a beforeSave's answer from a light object (exportSave).
+	save *Response
+	// abandoned: no result, the runtime did not stop in time (giveUp).
+	abandoned bool
 }
 
 // exec runs start on the runtime's event loop and waits until the
@@ -397,7 +427,12 @@ func (v *jsvm) exec(inv *invocation, start func(rt *goja.Runtime) error) execRes
 	v.inv = inv
 	d := v.dep
 	d.mem.add(inv)
-	timer := time.AfterFunc(inv.timeout, func() { inv.interrupt(errTimedOut) })
+	if v.timer == nil {
+		v.timer = time.AfterFunc(time.Hour, v.timedOut)
+		v.timer.Stop()
+	}
+	v.timing.Store(inv)
+	v.timer.Reset(inv.timeout)
 	stopCancel := context.AfterFunc(inv.parent, func() { inv.interrupt(errCancelled) })
 	// The invocation starts outside the event loop: most settle at once
 	// (a synchronous handler, promise reactions run when the call returns)
@@ -409,7 +444,8 @@ func (v *jsvm) exec(inv *invocation, start func(rt *goja.Runtime) error) execRes
 	if !v.settled && inv.state.Load() == invRunning {
 		v.loop.Run(func(*goja.Runtime) {})
 	}
-	timer.Stop()
+	v.timer.Stop()
+	v.timing.Store(nil)
 	stopCancel()
 	d.mem.remove(inv)
 	res := v.result
@@ -427,6 +463,15 @@ func (v *jsvm) exec(inv *invocation, start func(rt *goja.Runtime) error) execRes
 	v.loop.Terminate()
 	v.inv = nil
 	return res
+}
+
+// timedOut is the runtime's timeout timer, reset for each invocation. A
+// firing meant for an earlier invocation (its Stop came too late) finds one
+// that has not run for its timeout yet, and does nothing.
+func (v *jsvm) timedOut() {
+	if inv := v.timing.Load(); inv != nil && time.Since(inv.started) >= inv.timeout {
+		inv.timedOut()
+	}
 }
 
 // settle records the invocation's outcome (the first one counts) and stops
@@ -450,19 +495,64 @@ func (v *jsvm) settleValue(m map[string]any) {
 	v.loop.StopNoWait()
 }
 
-// do runs f on the runtime's own goroutine. The goroutine lives as long as
-// the runtime, so the stack goja's interpreter grows is kept between
-// invocations instead of being grown again (copied) by each new one.
-func (v *jsvm) do(f func()) {
+// do runs inv on the runtime's own goroutine (serve). The goroutine lives
+// as long as the runtime, so the stack goja's interpreter grows is kept
+// between invocations instead of being grown again (copied) by each new
+// one.
+func (v *jsvm) do(inv *invocation) {
 	if v.work == nil {
-		v.work = make(chan func())
-		go func(work chan func()) {
-			for f := range work {
-				f()
+		v.work = make(chan *invocation)
+		go func(work chan *invocation) {
+			for inv := range work {
+				v.serve(inv)
 			}
 		}(v.work)
 	}
-	v.work <- f
+	v.work <- inv
+}
+
+// serve runs an invocation of invoke on the runtime's goroutine, gives the
+// runtime back to the pool and answers the caller on inv.results, unless
+// the caller gave up on it (invocation.giveUp).
+func (v *jsvm) serve(inv *invocation) {
+	d := v.dep
+	if v.startFn == nil {
+		// Made once per runtime: exec sets v.inv before calling it.
+		v.startFn = func(rt *goja.Runtime) error {
+			inv := v.inv
+			_, err := v.run(goja.Undefined(), v.str(inv.what), v.str(inv.name), v.str(inv.className), v.requestValue(rt, inv.req), v.doneFn)
+			return err
+		}
+	}
+	r := v.exec(inv, v.startFn)
+	inv.cancel()
+	if !inv.claimed.CompareAndSwap(false, true) {
+		// The caller gave up on this runtime and already replaced it.
+		d.vms.Delete(v.rt)
+		v.stop()
+		return
+	}
+	if v.broken {
+		d.vms.Delete(v.rt)
+	}
+	d.pool.release(v)
+	inv.results <- r
+}
+
+// str is s as a JavaScript string, kept for the names invocations pass
+// again and again (what, trigger kinds, class and function names).
+func (v *jsvm) str(s string) goja.Value {
+	if val, ok := v.strs[s]; ok {
+		return val
+	}
+	val := v.rt.ToValue(s)
+	if v.strs == nil {
+		v.strs = map[string]goja.Value{}
+	}
+	if len(v.strs) < 1024 {
+		v.strs[s] = val
+	}
+	return val
 }
 
 // stop ends the runtime's goroutine once it is done with the current

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/switchboardhq/switchboard/core"
@@ -249,10 +250,30 @@ func (c *Cloud) request(ctx context.Context, auth *core.Auth, cloudCtx map[strin
 			if len(v) == 0 || strings.EqualFold(k, "X-Parse-Master-Key") {
 				continue // scripts that log request.headers must not log the key
 			}
-			r.Headers[strings.ToLower(k)] = v[0]
+			r.Headers[lowerHeader(k)] = v[0]
 		}
 	}
 	return r
+}
+
+// lowerNames keeps the lower-case forms of the header names requests
+// carry, the same few again and again, so that a trigger does not make
+// them anew; bounded, since clients choose the names.
+var (
+	lowerNames     sync.Map
+	lowerNameCount atomic.Int32
+)
+
+func lowerHeader(k string) string {
+	if l, ok := lowerNames.Load(k); ok {
+		return l.(string)
+	}
+	l := strings.ToLower(k)
+	if lowerNameCount.Load() < 256 {
+		lowerNameCount.Add(1)
+		lowerNames.Store(k, l)
+	}
+	return l
 }
 
 // userJSON reads a user for request.user, straight from the store: going

@@ -600,6 +600,26 @@
   const BaseObject = Parse.Object;
   const Base = BaseObject.prototype;
   const KEY_NAME = /^[A-Za-z_][0-9A-Za-z_.]*$/;
+  // Field names already checked against KEY_NAME, which a runtime sees the
+  // same few of again and again: a regular expression costs more than the
+  // rest of a set. Bounded, so that a script making up names cannot grow it.
+  const validKeys = Object.create(null);
+  let validKeyCount = 0;
+  function validKey(key) {
+    if (typeof key !== 'string') {
+      return KEY_NAME.test(key);
+    }
+    const known = validKeys[key];
+    if (known !== undefined) {
+      return known;
+    }
+    const ok = KEY_NAME.test(key);
+    if (validKeyCount < 4096) {
+      validKeys[key] = ok;
+      validKeyCount++;
+    }
+    return ok;
+  }
   const lightState = new WeakMap();
   let lightCount = 1e9; // the SDK's own objects count from 0
   const READ_ONLY_KEYS = { objectId: true, createdAt: true, updatedAt: true, sessionToken: true, className: true, __type: true };
@@ -698,30 +718,134 @@
   }
 
   // The light state of an object: the server's JSON, its decoded fields,
-  // and its changes in order (keys) with one entry each (changes).
-  function newState(json) {
+  // the client's write (update) and the changes made since. A field of the
+  // write gets its entry in changes only when something reads or changes
+  // it (lookup): most triggers touch one field of a write of many, and the
+  // answer (deltaJSON) then carries only what was touched. The order of
+  // the changes, as dirtyKeys lists them, is the write's fields, then the
+  // others in the order they were first changed (keys). The tables are
+  // made when first needed.
+  const NO_CHANGES = Object.freeze(Object.create(null));
+  const NO_KEYS = Object.freeze([]);
+  const NO_JSON = Object.freeze({});
+
+  // The state starts with the fields every object uses; the others are
+  // added when first needed (in goja each field of a new object costs an
+  // allocation or two, and most objects never need them):
+  //   decoded     the stored fields decoded so far (serverValue)
+  //   encoded     the decoded object fields, to notice changes in place:
+  //               {keys, text}
+  //   clientKeys  the write's fields, in order (clientKeys)
+  //   promoted    how many of the write's fields have an entry in changes
+  function newState(json, update) {
     return {
+      // No prototype: a field not added yet reads undefined whatever a
+      // script puts on Object.prototype.
+      __proto__: null,
       server: json,
       existed: typeof json.objectId === 'string',
-      decoded: Object.create(null),
-      encodedKeys: [], // decoded object fields, to notice changes in place
-      encoded: Object.create(null),
-      keys: [],
-      changes: Object.create(null),
+      update: update || null,
+      keys: NO_KEYS,
+      changes: NO_CHANGES,
     };
   }
 
-  function change(s, key, op, value, json) {
-    if (!(key in s.changes)) {
-      s.keys.push(key);
+  // clientKeys lists the write's fields, in order, without the read-only
+  // ones the server ignores.
+  function clientKeys(s) {
+    if (s.clientKeys === undefined) {
+      const out = [];
+      if (s.update !== null) {
+        const keys = objectKeys(s.update);
+        for (let i = 0; i < keys.length; i++) {
+          if (READ_ONLY_KEYS[keys[i]] !== true) {
+            out.push(keys[i]);
+          }
+        }
+      }
+      s.clientKeys = out;
     }
-    s.changes[key] = { op, value, json, hasValue: json === undefined };
+    return s.clientKeys;
+  }
+
+  function isClientKey(s, key) {
+    if (s.update === null || READ_ONLY_KEYS[key] === true) {
+      return false;
+    }
+    // A field the write lacks reads undefined, or (inherited from
+    // Object.prototype) a function or, for __proto__, an object; the
+    // write's own values are JSON, never functions.
+    const v = s.update[key];
+    if (v === undefined) {
+      return false;
+    }
+    return (typeof v !== 'function' && key !== '__proto__') || hasOwn.call(s.update, key);
+  }
+
+  // hasChange: the field has a pending change (the write's or the script's).
+  function hasChange(s, key) {
+    return key in s.changes || isClientKey(s, key);
+  }
+
+  // allKeys lists every field with a pending change, in the SDK's order.
+  function allKeys(s) {
+    const client = clientKeys(s);
+    if (s.keys.length === 0) {
+      return client;
+    }
+    return client.length === 0 ? s.keys : client.concat(s.keys);
+  }
+
+  function entry(op, value, json) {
+    return { op, value, json, hasValue: json === undefined };
+  }
+
+  // lookup returns a field's pending change, or undefined; a field of the
+  // write gets its entry now.
+  function lookup(s, key) {
+    let c = s.changes[key];
+    if (c === undefined && isClientKey(s, key)) {
+      const v = s.update[key];
+      if (v !== null && typeof v === 'object' && v.__op === 'Delete') {
+        c = entry(OP_UNSET);
+      } else if (v !== null && typeof v === 'object' && v.__op === 'Increment') {
+        c = entry(OP_INC, v.amount);
+      } else {
+        c = entry(OP_SET, undefined, v);
+      }
+      if (s.changes === NO_CHANGES) {
+        s.changes = { __proto__: null };
+      }
+      s.changes[key] = c;
+      s.promoted = (s.promoted || 0) + 1;
+    }
+    return c;
+  }
+
+  function change(s, key, op, value, json) {
+    if (s.changes === NO_CHANGES) {
+      s.changes = { __proto__: null };
+    }
+    if (!(key in s.changes)) {
+      if (isClientKey(s, key)) {
+        s.promoted = (s.promoted || 0) + 1;
+      } else {
+        if (s.keys === NO_KEYS) {
+          s.keys = [key];
+        } else {
+          s.keys.push(key);
+        }
+      }
+    }
+    s.changes[key] = entry(op, value, json);
   }
 
   // A field as stored, decoded once. Object values remember their encoded
   // form, as the SDK's object cache does, to notice changes made in place.
   function serverValue(s, key) {
-    if (key in s.decoded) {
+    if (s.decoded === undefined) {
+      s.decoded = { __proto__: null };
+    } else if (key in s.decoded) {
       return s.decoded[key];
     }
     let v;
@@ -737,8 +861,11 @@
     }
     s.decoded[key] = v;
     if (isObject(v) && !(v instanceof BaseObject) && !(v instanceof Parse.File)) {
-      s.encodedKeys.push(key);
-      s.encoded[key] = stringify(sdkEncode(v, false, true));
+      if (s.encoded === undefined) {
+        s.encoded = { keys: [], text: { __proto__: null } };
+      }
+      s.encoded.keys.push(key);
+      s.encoded.text[key] = stringify(sdkEncode(v, false, true));
     }
     return v;
   }
@@ -746,10 +873,14 @@
   // changedInPlace lists decoded object fields whose content the script
   // changed without set (req.object.get('tags').push('x')).
   function changedInPlace(s) {
+    if (s.encoded === undefined) {
+      return NO_KEYS;
+    }
     const out = [];
-    for (let i = 0; i < s.encodedKeys.length; i++) {
-      const key = s.encodedKeys[i];
-      if (!(key in s.changes) && stringify(sdkEncode(s.decoded[key], false, true)) !== s.encoded[key]) {
+    const keys = s.encoded.keys;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      if (!hasChange(s, key) && stringify(sdkEncode(s.decoded[key], false, true)) !== s.encoded.text[key]) {
         out.push(key);
       }
     }
@@ -796,15 +927,15 @@
       Base._setExisted.call(o, true);
     }
     // Objects the script already holds stay the object's own values.
-    if (s.encodedKeys.length > 0) {
+    if (s.encoded !== undefined) {
       const held = {};
-      for (const k of s.encodedKeys) {
+      for (const k of s.encoded.keys) {
         held[k] = s.decoded[k];
       }
       CoreManager.getObjectStateController().setServerData(o._getStateIdentifier(), held);
     }
-    for (const key of s.keys) {
-      const c = s.changes[key];
+    for (const key of allKeys(s)) {
+      const c = lookup(s, key);
       if (c.op === OP_UNSET) {
         Base.unset.call(o, key);
       } else if (c.op === OP_INC) {
@@ -820,7 +951,7 @@
     if (key === 'createdAt' || key === 'updatedAt') {
       return true;
     }
-    if (key === 'objectId' || key === 'id' || !KEY_NAME.test(key) || (!unset && !plainValue(value, 0))) {
+    if (key === 'objectId' || key === 'id' || !validKey(key) || (!unset && !plainValue(value, 0))) {
       return false;
     }
     return true;
@@ -846,7 +977,7 @@
       if (!s) {
         return super.get(key);
       }
-      const c = s.changes[key];
+      const c = lookup(s, key);
       if (c === undefined) {
         const raw = s.server[key];
         if (raw !== null && typeof raw === 'object' && raw.__type === 'Relation') {
@@ -927,7 +1058,7 @@
       if (typeof amount !== 'number') {
         throw new Error('Cannot increment by a non-numeric amount.');
       }
-      if (!KEY_NAME.test(key)) {
+      if (!validKey(key)) {
         materialize(this);
         return super.increment(key, amount);
       }
@@ -935,7 +1066,7 @@
       if (cur !== undefined && typeof cur !== 'number') {
         throw new TypeError('Cannot increment a non-numeric value.');
       }
-      const c = s.changes[key];
+      const c = lookup(s, key);
       if (c === undefined) {
         change(s, key, OP_INC, amount);
       } else if (c.op === OP_INC) {
@@ -970,9 +1101,9 @@
         return true;
       }
       if (key) {
-        return key in s.changes || changedInPlace(s).includes(key);
+        return hasChange(s, key) || changedInPlace(s).includes(key);
       }
-      return s.keys.length > 0 || changedInPlace(s).length > 0;
+      return allKeys(s).length > 0 || changedInPlace(s).length > 0;
     }
 
     dirtyKeys() {
@@ -980,7 +1111,7 @@
       if (!s) {
         return super.dirtyKeys();
       }
-      return s.keys.concat(changedInPlace(s));
+      return allKeys(s).concat(changedInPlace(s));
     }
 
     existed() {
@@ -1015,13 +1146,13 @@
         return super._getSaveJSON();
       }
       const json = {};
-      if (s.encodedKeys.length > 0) {
-        for (const key of changedInPlace(s)) {
-          json[key] = encodeField(s.decoded[key]);
-        }
+      const inPlace = changedInPlace(s);
+      for (let i = 0; i < inPlace.length; i++) {
+        json[inPlace[i]] = encodeField(s.decoded[inPlace[i]]);
       }
-      for (let i = 0; i < s.keys.length; i++) {
-        json[s.keys[i]] = opJSON(s.changes[s.keys[i]]);
+      const keys = allKeys(s);
+      for (let i = 0; i < keys.length; i++) {
+        json[keys[i]] = opJSON(lookup(s, keys[i]));
       }
       return json;
     }
@@ -1040,7 +1171,7 @@
         if (key === 'objectId' || key === 'className' || key === '__type') {
           continue;
         }
-        if (key in s.decoded && key !== 'createdAt' && key !== 'updatedAt') {
+        if (s.decoded !== undefined && key in s.decoded && key !== 'createdAt' && key !== 'updatedAt') {
           json[key] = sdkEncode(s.decoded[key], false, false, seen, offline);
         } else {
           json[key] = s.server[key];
@@ -1049,10 +1180,11 @@
       if (json.createdAt !== undefined && json.updatedAt === undefined) {
         json.updatedAt = json.createdAt;
       }
-      for (let i = 0; i < s.keys.length; i++) {
-        const key = s.keys[i];
+      const changed = allKeys(s);
+      for (let i = 0; i < changed.length; i++) {
+        const key = changed[i];
         if (key.indexOf('.') < 0) {
-          json[key] = opJSON(s.changes[key], offline);
+          json[key] = opJSON(lookup(s, key), offline);
         }
       }
       if (this.id) {
@@ -1118,19 +1250,21 @@
   // lightWrite applies a client's write to a light object; false when the
   // write holds something only the SDK handles (other operators, full
   // objects): the caller then builds an ordinary object.
-  function lightWrite(o, update) {
+  function lightWrite(o, update, checked) {
     if (!update) {
       return true;
     }
     const s = lightState.get(o);
-    const keys = objectKeys(update);
+    // checked: the server already found the write fit (plainUpdate in
+    // hooks/deployment.go, the same checks as below).
+    const keys = checked ? NO_KEYS : objectKeys(update);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
       const v = update[key];
       if (READ_ONLY_KEYS[key] === true) {
         continue;
       }
-      if (!KEY_NAME.test(key)) {
+      if (!validKey(key)) {
         return false;
       }
       if (v !== null && typeof v === 'object' && typeof v.__op === 'string') {
@@ -1141,21 +1275,42 @@
         return false;
       }
     }
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i];
-      if (READ_ONLY_KEYS[key] === true) {
-        continue;
-      }
-      const v = update[key];
-      if (v !== null && typeof v === 'object' && v.__op === 'Delete') {
-        change(s, key, OP_UNSET);
-      } else if (v !== null && typeof v === 'object' && v.__op === 'Increment') {
-        change(s, key, OP_INC, v.amount);
-      } else {
-        change(s, key, OP_SET, undefined, v);
+    // The write's fields become changes when first read or changed.
+    s.update = update;
+    return true;
+  }
+
+  // deltaJSON lists what _getSaveJSON() answers for the fields that are
+  // not the write's own values as the client sent them: those the script
+  // changed, or read (a value read may have been changed in place), and the
+  // stored ones changed in place. The fields and their values go in the
+  // runtime's two lists, deltaKeys and deltaValues (no object made per
+  // save), which succeed hands to the server and empties.
+  const deltaKeys = [];
+  const deltaValues = [];
+  function deltaJSON(s) {
+    let n = 0;
+    const inPlace = changedInPlace(s);
+    for (let i = 0; i < inPlace.length; i++) {
+      deltaKeys[n] = inPlace[i];
+      deltaValues[n++] = encodeField(s.decoded[inPlace[i]]);
+    }
+    if (s.promoted > 0) {
+      const client = clientKeys(s);
+      for (let i = 0; i < client.length; i++) {
+        const c = s.changes[client[i]];
+        if (c !== undefined) {
+          deltaKeys[n] = client[i];
+          deltaValues[n++] = opJSON(c);
+        }
       }
     }
-    return true;
+    for (let i = 0; i < s.keys.length; i++) {
+      deltaKeys[n] = s.keys[i];
+      deltaValues[n++] = opJSON(s.changes[s.keys[i]]);
+    }
+    deltaKeys.length = n;
+    deltaValues.length = n;
   }
 
   // ---- Request objects, shaped as on Parse Server ----
@@ -1203,7 +1358,8 @@
   }
 
   function copyContext(ctx) {
-    return Object.assign(Object.create(null), ctx || {});
+    const out = { __proto__: null };
+    return ctx ? Object.assign(out, ctx) : out;
   }
 
   const READ_ONLY = ['objectId', 'createdAt', 'updatedAt', 'sessionToken', 'className', '__type'];
@@ -1317,15 +1473,65 @@
     return isThenable(result) ? Promise.resolve(result).then(after) : after(result);
   }
 
+  // callObjectTrigger is call for the object triggers, whose answer
+  // (objectAnswer) needs no closure on the synchronous path: one less
+  // function made per save.
+  function callObjectTrigger(name, handler, req, kind, p) {
+    if (validators[name]) {
+      return runValidator(name, req)
+        .then(() => (req.skipWithMasterKey ? undefined : handler(req)))
+        .then(() => objectAnswer(kind, req, p));
+    }
+    const result = handler(req);
+    if (isThenable(result)) {
+      return Promise.resolve(result).then(() => objectAnswer(kind, req, p));
+    }
+    return objectAnswer(kind, req, p);
+  }
+
+  function objectAnswer(kind, req, p) {
+    if (kind === 'beforeSave') {
+      // A light object of this very write answers with what changed (the
+      // server applies it to the write, see succeed); any other object,
+      // with the whole write.
+      const s = lightState.get(req.object);
+      if (s !== undefined && s.update !== null && s.update === p.update) {
+        deltaJSON(s);
+        savedContext = req.context;
+        return SAVE_ANSWER;
+      }
+      return { update: req.object._getSaveJSON(), context: req.context };
+    }
+    return { context: req.context };
+  }
+
+  // triggerName is "kind.className", the key of triggers and validators,
+  // made once per trigger.
+  const triggerNames = Object.create(null);
+  function triggerName(kind, className) {
+    let byClass = triggerNames[kind];
+    if (byClass === undefined) {
+      byClass = triggerNames[kind] = Object.create(null);
+    }
+    let name = byClass[className];
+    if (name === undefined) {
+      name = `${kind}.${className}`;
+      if (triggers[name]) {
+        byClass[className] = name;
+      }
+    }
+    return name;
+  }
+
   function runTrigger(kind, className, p) {
-    const name = `${kind}.${className}`;
+    const name = triggerName(kind, className);
     const handler = triggers[name];
     if (!handler) {
       return '{}';
     }
     const req = baseRequest(p, kind);
-    const out = {};
     if (kind === 'beforeFind' || kind === 'beforeSubscribe') {
+      const out = {};
       req.query = Parse.Query.fromJSON(className, p.query || {});
       req.count = !!p.count;
       req.isGet = !!p.isGet;
@@ -1344,6 +1550,7 @@
       });
     }
     if (kind === 'afterFind') {
+      const out = {};
       req.objects = (p.objects || []).map(o => inflate(o.className || className, o));
       req.query = Parse.Query.fromJSON(className, p.query || {});
       req.isGet = !!p.isGet;
@@ -1361,6 +1568,7 @@
       });
     }
     if (className === '@File') {
+      const out = {};
       req.file = p.file ? Parse.File.fromJSON(p.file) : undefined;
       if (req.file && p.file.metadata) {
         req.file.setMetadata(p.file.metadata);
@@ -1381,6 +1589,7 @@
       });
     }
     if (kind === 'beforeConnect' || kind === 'afterEvent') {
+      const out = {};
       Object.assign(req, p.event || {});
       if (p.object) {
         req.object = inflate(className, p.object);
@@ -1416,8 +1625,10 @@
     // Object triggers: save, delete, login, logout, password reset.
     req.context = copyContext(p.context);
     if (kind === 'beforeSave') {
-      req.object = inflate(className, p.object || {});
-      if (!lightState.get(req.object) || !lightWrite(req.object, p.update)) {
+      // A light object only reads its stored JSON: a create's can be the
+      // shared empty one.
+      req.object = lightObject(className, p.object || NO_JSON);
+      if (req.object === null || !lightWrite(req.object, p.update, p.plainUpdate === true)) {
         req.object = Parse.Object.fromJSON(Object.assign({}, p.object, { className }));
         applyUpdate(req.object, p.update);
       }
@@ -1433,13 +1644,7 @@
         req.object._setExisted(false);
       }
     }
-    return call(name, handler, req, () => {
-      if (kind === 'beforeSave') {
-        out.update = req.object._getSaveJSON();
-      }
-      out.context = req.context;
-      return out;
-    });
+    return callObjectTrigger(name, handler, req, kind, p);
   }
 
   // The invocation running now: its done callback. One invocation runs at
@@ -1458,10 +1663,27 @@
     done(false, json);
   }
 
+  // SAVE_ANSWER is what a beforeSave with a light object answers: its
+  // delta (deltaKeys, deltaValues) and context go to done as they are,
+  // without an answer object around them (see doneFn in hooks/vm.go).
+  const SAVE_ANSWER = Object.freeze(Object.create(null));
+  let savedContext = null;
+
   // Functions and jobs answer JSON text; a trigger answers an object, which
   // the server reads without JSON (see exportAnswer in hooks/export.go).
   function succeed(res) {
     try {
+      if (res === SAVE_ANSWER) {
+        const context = savedContext;
+        savedContext = null;
+        try {
+          currentDone(true, res, deltaKeys, deltaValues, context);
+        } finally {
+          deltaKeys.length = 0;
+          deltaValues.length = 0;
+        }
+        return;
+      }
       currentDone(true, res);
     } catch (e) {
       fail(resolveError(e, Parse.Error.SCRIPT_FAILED, 'the result cannot be encoded'));
