@@ -3,6 +3,7 @@ package integration
 import (
 	"bytes"
 	"context"
+	"math"
 	"net/url"
 	"strings"
 	"testing"
@@ -44,7 +45,7 @@ func everythingObjects(userID string) []map[string]any {
 		{"str": "", "num": 0.0, "obj": map[string]any{}, "arr": []any{}, "ACL": map[string]any{}},
 		{"str": "only the user reads it", "ACL": map[string]any{userID: map[string]any{"read": true, "write": true}}},
 		{"num": 3.0}, // the default ACL
-		{"obj": map[string]any{"é": "accent", "A": 1.0, "": "empty key", "z\"q": []any{1e21, 1e-7, -0.0, 12345678901234567890.0, "\u2028<&>"},
+		{"obj": map[string]any{"é": "accent", "A": 1.0, "": "empty key", "z\"q": []any{1e21, 1e-7, math.Copysign(0, -1), 12345678901234567890.0, "\u2028<&>"},
 			"deep": []any{[]any{[]any{map[string]any{"b": nil, "a": false}}}}},
 			"arr": []any{"🙂", map[string]any{"y": 1.0, "x": 2.0}, nil}, "ACL": public},
 	}
