@@ -302,7 +302,8 @@ func (a *App) objectsLeaveAsStored(e *FindEvent, c *Class, auth *Auth) bool {
 // primaryKeyLookup reports whether q is a get by objectId and nothing
 // else: one primary-key lookup, whose cost is bounded, so the query time
 // limit (a timer and a cancelable context, a microsecond of every get)
-// would guard nothing. The request's own context still ends it.
+// would guard nothing. The request's own context still reaches the store
+// (which may not watch it for a lookup that cannot wait: sqlstore's InProcess).
 func primaryKeyLookup(q *Query, opts FindOptions) bool {
 	w, ok := q.Where.(Cmp)
 	if !ok || w.Field != FieldObjectID || w.Op != OpEq || len(w.Path) > 0 || opts.Count || len(opts.Include) > 0 {
