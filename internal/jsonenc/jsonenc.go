@@ -2,7 +2,8 @@
 // writes them (its default HTML escaping, U+2028/2029 escaped, invalid
 // UTF-8 replaced, floats in its shortest forms), for code that writes JSON
 // documents piece by piece (the stores' rows straight into a reply) and
-// must match what the API writes for the same values through an encoder.
+// must match what the API writes for the same values through an encoder;
+// and strings as log/slog's JSON handler writes them (the access line).
 // Hand-written because encoding/json exposes no way to append one value
 // without a reflection round trip and an allocation per call; the tests
 // and fuzzers hold both functions to encoding/json.
@@ -18,32 +19,39 @@ import (
 
 const hexDigits = "0123456789abcdef"
 
-// AppendString appends s as a JSON string.
-func AppendString(b []byte, s string) []byte {
+// AppendString appends s as a JSON string, as encoding/json writes it.
+func AppendString(b []byte, s string) []byte { return appendString(b, s, true) }
+
+// AppendLogString appends s as log/slog's JSONHandler writes a string: as
+// AppendString, but with no HTML escaping, and \b and \f written as
+// \u0008 and \u000c.
+func AppendLogString(b []byte, s string) []byte { return appendString(b, s, false) }
+
+func appendString(b []byte, s string, encodingJSON bool) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= ' ' && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if c >= ' ' && c != '"' && c != '\\' && (!encodingJSON || c != '<' && c != '>' && c != '&') {
 				i++
 				continue
 			}
 			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
+			switch {
+			case c == '"' || c == '\\':
 				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
+			case c == '\n':
 				b = append(b, '\\', 'n')
-			case '\r':
+			case c == '\r':
 				b = append(b, '\\', 'r')
-			case '\t':
+			case c == '\t':
 				b = append(b, '\\', 't')
-			default: // other control characters, and < > &
+			case c == '\b' && encodingJSON:
+				b = append(b, '\\', 'b')
+			case c == '\f' && encodingJSON:
+				b = append(b, '\\', 'f')
+			default: // other control characters, and < > & for encoding/json
 				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 			}
 			i++

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/switchboardhq/switchboard/core/server"
+	"github.com/switchboardhq/switchboard/internal/jsonenc"
 )
 
 // accessFormat is the format flushOnWarn writes access lines in itself
@@ -105,11 +106,11 @@ func appendAccessJSON(b []byte, e server.AccessEntry) []byte {
 	b = append(b, `{"time":"`...)
 	b = e.Time.AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","level":"INFO","msg":"request","method":`...)
-	b = appendJSONString(b, e.Method)
+	b = jsonenc.AppendLogString(b, e.Method)
 	b = append(b, `,"path":`...)
-	b = appendJSONString(b, e.Path)
+	b = jsonenc.AppendLogString(b, e.Path)
 	b = append(b, `,"route":`...)
-	b = appendJSONString(b, e.Route)
+	b = jsonenc.AppendLogString(b, e.Route)
 	b = append(b, `,"status":`...)
 	b = strconv.AppendInt(b, int64(e.Status), 10)
 	b = append(b, `,"duration":`...)
@@ -117,61 +118,8 @@ func appendAccessJSON(b []byte, e server.AccessEntry) []byte {
 	b = append(b, `,"bytes":`...)
 	b = strconv.AppendInt(b, e.Bytes, 10)
 	b = append(b, `,"remote":`...)
-	b = appendJSONString(b, e.Remote)
+	b = jsonenc.AppendLogString(b, e.Remote)
 	b = append(b, `,"request_id":`...)
-	b = appendJSONString(b, e.RequestID)
+	b = jsonenc.AppendLogString(b, e.RequestID)
 	return append(b, "}\n"...)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString writes s as slog's JSONHandler writes a string: quoted,
-// '"' and '\\' escaped, \n \r \t short, other control characters as \u00XX,
-// U+2028 and U+2029 escaped, invalid UTF-8 replaced; no HTML escaping.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= ' ' && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

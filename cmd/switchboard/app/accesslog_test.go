@@ -29,7 +29,7 @@ func slogLine(t *testing.T, newHandler func(w io.Writer) slog.Handler, e server.
 }
 
 var accessStrings = []string{"", "GET", "/parse/classes/Item/abc", "/a b", "/a=b", `/q"x`, `/back\slash`, "/tab\there",
-	"/nl\nx", "/ctl\x01\x7f", "/é日本🙂", "/bad\xffutf8", "/\u2028\u2029", "/<html>&amp;", "/nbsp\u00a0x", "/zw\u200bx",
+	"/nl\nx", "/ctl\x01\x7f", "/bf\b\f", "/é日本🙂", "/bad\xffutf8", "/\u2028\u2029", "/<html>&amp;", "/nbsp\u00a0x", "/zw\u200bx",
 	"127.0.0.1:45678", "[::1]:80", "0123456789ab-1a2b", strings.Repeat("x", 300)}
 
 func accessEntries() []server.AccessEntry {
