@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"math"
 	"sort"
 	"strings"
 	"time"
@@ -252,7 +251,7 @@ func appendValueJSON(dst []byte, t core.Type, stored any, target string) ([]byte
 			return append(jsonenc.AppendString(dst, id), '}'), written, nil
 		}
 	case core.TypeObject, core.TypeArray:
-		doc, ok := storedText(stored)
+		doc, ok := asString(stored)
 		if !ok {
 			break
 		}
@@ -284,17 +283,6 @@ func appendValueJSON(dst []byte, t core.Type, stored any, target string) ([]byte
 		return dst, cannot, nil // Find's path answers it as it always has
 	}
 	return append(dst, b...), written, nil
-}
-
-// storedText is a stored JSON column as text, without a copy.
-func storedText(stored any) (string, bool) {
-	switch x := stored.(type) {
-	case string:
-		return x, true
-	case []byte:
-		return string(x), true
-	}
-	return "", false
 }
 
 // appendCanonical writes the JSON value r as encoding/json writes what
@@ -355,19 +343,6 @@ func appendCanonical(dst []byte, r gjson.Result) ([]byte, bool) {
 		}
 	}
 	return append(dst, '}'), true
-}
-
-// storedTime is decodeValue of a Date column, without a time in an any.
-func storedTime(stored any) (time.Time, error) {
-	switch x := stored.(type) {
-	case int64:
-		return time.UnixMilli(x).UTC(), nil
-	case float64:
-		return time.UnixMilli(int64(math.Round(x))).UTC(), nil
-	case time.Time:
-		return x.UTC(), nil
-	}
-	return time.Time{}, fmt.Errorf("unexpected stored value %T for a Date field", stored)
 }
 
 func appendBool(dst []byte, b bool) []byte {

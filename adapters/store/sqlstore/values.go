@@ -233,14 +233,11 @@ func decodeValue(t core.Type, raw any, target string) (any, error) {
 			return x != 0, nil
 		}
 	case core.TypeDate:
-		switch x := raw.(type) {
-		case int64:
-			return time.UnixMilli(x).UTC(), nil
-		case float64:
-			return time.UnixMilli(int64(math.Round(x))).UTC(), nil
-		case time.Time:
-			return x.UTC(), nil
+		t, err := storedTime(raw)
+		if err != nil {
+			return nil, err
 		}
+		return t, nil
 	case core.TypeObject, core.TypeArray:
 		s, ok := asBytes(raw)
 		if !ok {
@@ -275,6 +272,20 @@ func decodeValue(t core.Type, raw any, target string) (any, error) {
 		}
 	}
 	return nil, fmt.Errorf("unexpected stored value %T for a %s field", raw, t)
+}
+
+// storedTime reads a Date column: decodeValue's Date, without boxing the
+// time (the store's JSON writes createdAt and updatedAt with it).
+func storedTime(stored any) (time.Time, error) {
+	switch x := stored.(type) {
+	case int64:
+		return time.UnixMilli(x).UTC(), nil
+	case float64:
+		return time.UnixMilli(int64(math.Round(x))).UTC(), nil
+	case time.Time:
+		return x.UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("unexpected stored value %T for a Date field", stored)
 }
 
 func asString(raw any) (string, bool) {
