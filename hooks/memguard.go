@@ -19,6 +19,10 @@ import (
 //
 // The process-wide soft limit (debug.SetMemoryLimit) is the binary's to set,
 // a little above this limit, so that the collector works harder near it.
+//
+// While it watches, the guard also stops invocations whose caller went away
+// (their context is done), within an interval: cheaper than a callback
+// registered on each caller's context.
 type memGuard struct {
 	limit    uint64
 	interval time.Duration
@@ -71,6 +75,10 @@ func (g *memGuard) add(inv *invocation) {
 	}
 }
 
+// watching reports whether the guard runs, and so also stops invocations
+// whose caller went away.
+func (g *memGuard) watching() bool { return g != nil && g.limit > 0 }
+
 func (g *memGuard) remove(inv *invocation) {
 	if g == nil || g.limit == 0 {
 		return
@@ -120,6 +128,7 @@ func (g *memGuard) watch() {
 }
 
 func (g *memGuard) check(sample []metrics.Sample) {
+	g.stopAbandoned()
 	heap := heapBytes(sample)
 	g.mu.Lock()
 	if heap > g.peak {
@@ -155,6 +164,22 @@ func (g *memGuard) check(sample []metrics.Sample) {
 	if oldest != nil {
 		g.logger.Warn("cloud code: memory limit reached, stopping the oldest script", "heapMiB", heap>>20, "limitMiB", g.limit>>20, "script", oldest.label, "ranFor", time.Since(oldest.started).Round(time.Millisecond))
 		oldest.interrupt(errMemory)
+	}
+}
+
+// stopAbandoned interrupts the running invocations whose caller's context
+// is done.
+func (g *memGuard) stopAbandoned() {
+	var gone []*invocation
+	g.mu.Lock()
+	for inv := range g.running {
+		if inv.parent.Err() != nil {
+			gone = append(gone, inv)
+		}
+	}
+	g.mu.Unlock()
+	for _, inv := range gone {
+		inv.interrupt(errCancelled)
 	}
 }
 

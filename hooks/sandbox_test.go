@@ -285,3 +285,28 @@ func TestSandboxGivesUpOnAStuckRuntime(t *testing.T) {
 		t.Fatalf("after a stuck runtime: %v, %v", resp, err)
 	}
 }
+
+// A caller that goes away stops its script, whether the memory guard
+// watches running invocations (it notices) or not (a callback on the
+// caller's context does), and the runtime serves the next call. The
+// timeout is far off: only the cancellation can end the loop.
+func TestSandboxStopsWhenTheCallerGoesAway(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		limit int64
+	}{{"memory guard on", 0}, {"memory guard off", -1}} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, `
+				Parse.Cloud.define('spin', () => { for (;;) {} });
+				Parse.Cloud.define('ok', () => 'ok');
+			`, hooks.Options{PoolSize: 1, Timeout: time.Minute, MemoryLimit: c.limit})
+			ctx, cancel := context.WithCancel(context.Background())
+			time.AfterFunc(50*time.Millisecond, cancel)
+			_, err := e.m.RunFunction(ctx, "spin", &hooks.Request{})
+			wantCode(t, err, core.CodeScriptFailed, "function spin was stopped: the request was cancelled")
+			if got := e.mustRun(t, "ok", nil); got != "ok" {
+				t.Fatalf("after a cancelled call: %v", got)
+			}
+		})
+	}
+}

@@ -433,7 +433,13 @@ func (v *jsvm) exec(inv *invocation, start func(rt *goja.Runtime) error) execRes
 	}
 	v.timing.Store(inv)
 	v.timer.Reset(inv.timeout)
-	stopCancel := context.AfterFunc(inv.parent, func() { inv.interrupt(errCancelled) })
+	// A caller that goes away stops the script: the memory guard, which
+	// watches running invocations anyway, notices it (memGuard.check);
+	// without the guard, a callback on the caller's context does.
+	stopCancel := noStop
+	if !d.mem.watching() {
+		stopCancel = context.AfterFunc(inv.parent, func() { inv.interrupt(errCancelled) })
+	}
 	// The invocation starts outside the event loop: most settle at once
 	// (a synchronous handler, promise reactions run when the call returns)
 	// and never need it. Timers, intervals and pending callbacks start it.
@@ -464,6 +470,8 @@ func (v *jsvm) exec(inv *invocation, start func(rt *goja.Runtime) error) execRes
 	v.inv = nil
 	return res
 }
+
+func noStop() bool { return false }
 
 // timedOut is the runtime's timeout timer, reset for each invocation. A
 // firing meant for an earlier invocation (its Stop came too late) finds one
