@@ -41,6 +41,8 @@ type Deployment struct {
 	labels sync.Map
 
 	inflight atomic.Int64
+	// featherRuns counts beforeSaves run on the feather path (feather.go).
+	featherRuns atomic.Int64
 }
 
 // manifest is what main.js registered.

@@ -14,3 +14,7 @@ func NewRuntimeForBench(m *Manager) error {
 
 // PlainUpdate exposes the native check of a beforeSave's write.
 var PlainUpdate = plainUpdate
+
+// FeatherRuns counts the active deployment's beforeSaves run on the
+// feather path.
+func FeatherRuns(m *Manager) int64 { return m.Active().featherRuns.Load() }

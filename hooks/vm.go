@@ -165,6 +165,8 @@ type jsvm struct {
 	// payloadSet, the fields it holds values in.
 	payload    *goja.Object
 	payloadSet uint32
+	// feather is the feather path's state (feather.go).
+	feather feather
 }
 
 // newVM creates a runtime and loads the deployment into it: guards, Node
@@ -239,6 +241,11 @@ func (v *jsvm) setup(rt *goja.Runtime) error {
 	}
 	apiObj := api.ToObject(rt)
 	v.run, _ = goja.AssertFunction(apiObj.Get("run"))
+	v.feather.logger = apiObj.Get("logger")
+	v.feather.inflate, _ = goja.AssertFunction(apiObj.Get("inflate"))
+	v.feather.failWith, _ = goja.AssertFunction(apiObj.Get("failWith"))
+	v.feather.featherAwait, _ = goja.AssertFunction(apiObj.Get("featherAwait"))
+	v.feather.featherAns, _ = goja.AssertFunction(apiObj.Get("featherAnswer"))
 	v.doneFn = rt.ToValue(func(c goja.FunctionCall) goja.Value {
 		ok, answer := c.Argument(0).ToBoolean(), c.Argument(1)
 		if keys, isDelta := c.Argument(2).(*goja.Object); ok && isDelta {
@@ -249,11 +256,7 @@ func (v *jsvm) setup(rt *goja.Runtime) error {
 			if err != nil {
 				panic(rt.NewGoError(err))
 			}
-			if !v.settled {
-				v.settled = true
-				v.result.ok, v.result.save = true, save
-				v.loop.StopNoWait()
-			}
+			v.settleSave(save)
 			return goja.Undefined()
 		}
 		if _, isObject := answer.(*goja.Object); !isObject || !ok {
@@ -347,6 +350,7 @@ func (v *jsvm) bridge(rt *goja.Runtime) *goja.Object {
 			inv.jobMessage(msg)
 		}
 	})
+	v.featherBridge(rt, b)
 	return b
 }
 
@@ -528,11 +532,15 @@ func (v *jsvm) serve(inv *invocation) {
 		// Made once per runtime: exec sets v.inv before calling it.
 		v.startFn = func(rt *goja.Runtime) error {
 			inv := v.inv
+			if handler := v.featherHandler(inv); handler != nil {
+				return v.startFeather(rt, inv, handler)
+			}
 			_, err := v.run(goja.Undefined(), v.str(inv.what), v.str(inv.name), v.str(inv.className), v.requestValue(rt, inv.req), v.doneFn)
 			return err
 		}
 	}
 	r := v.exec(inv, v.startFn)
+	v.feather.cur, v.feather.req = nil, nil
 	inv.cancel()
 	if !inv.claimed.CompareAndSwap(false, true) {
 		// The caller gave up on this runtime and already replaced it.

@@ -193,6 +193,9 @@
     } else {
       delete validators[`${kind}.${className}`];
     }
+    // The server calls a beforeSave without a validator itself (see
+    // hooks/feather.go): it keeps the handler.
+    bridge.registered(kind, className, handler, !!validator);
   }
 
   const Cloud = Parse.Cloud;
@@ -621,6 +624,41 @@
     return ok;
   }
   const lightState = new WeakMap();
+
+  // A feather object (hooks/feather.go) is a beforeSave's request.object
+  // whose state the server keeps in Go, where get and set of plain values
+  // cost a fraction of what they cost here. Its prototype, FeatherProto,
+  // sits above TriggerObject's; every method but those two is
+  // TriggerObject's, and reaches the state through stateOf, which first
+  // moves a feather object's state here (promote): from then on it is an
+  // ordinary light object.
+  const IS_FEATHER = Symbol('feather');
+  function stateOf(o) {
+    const s = lightState.get(o);
+    if (s !== undefined || o === null || typeof o !== 'object' || o[IS_FEATHER] !== true) {
+      return s;
+    }
+    return promote(o);
+  }
+
+  function promote(o) {
+    // [stored JSON or null, the client's write or null, keys, values]: the
+    // fields the script set, in order, with their values.
+    const held = bridge.promote(o);
+    Object.setPrototypeOf(o, TriggerObject.prototype);
+    if (held === null) {
+      return undefined;
+    }
+    const s = newState(held[0] || NO_JSON, held[1]);
+    s.fromFeather = true;
+    const keys = held[2];
+    const values = held[3];
+    for (let i = 0; i < keys.length; i++) {
+      change(s, keys[i], OP_SET, values[i]);
+    }
+    lightState.set(o, s);
+    return s;
+  }
   let lightCount = 1e9; // the SDK's own objects count from 0
   const READ_ONLY_KEYS = { objectId: true, createdAt: true, updatedAt: true, sessionToken: true, className: true, __type: true };
   const hasOwn = Object.prototype.hasOwnProperty;
@@ -911,7 +949,7 @@
   // materialize turns a light object into an ordinary one with the same
   // server data and pending changes.
   function materialize(o) {
-    const s = lightState.get(o);
+    const s = stateOf(o);
     if (!s) {
       return;
     }
@@ -973,7 +1011,7 @@
 
   class TriggerObject extends BaseObject {
     get(key) {
-      const s = lightState.get(this);
+      const s = stateOf(this);
       if (!s) {
         return super.get(key);
       }
@@ -997,14 +1035,14 @@
     }
 
     has(key) {
-      if (!lightState.get(this)) {
+      if (!stateOf(this)) {
         return super.has(key);
       }
       return this.get(key) != null;
     }
 
     set(key, value, options) {
-      const s = lightState.get(this);
+      const s = stateOf(this);
       if (!s) {
         return super.set(key, value, options);
       }
@@ -1035,7 +1073,7 @@
     }
 
     unset(key, options) {
-      const s = lightState.get(this);
+      const s = stateOf(this);
       if (!s) {
         return super.unset(key, options);
       }
@@ -1048,7 +1086,7 @@
     }
 
     increment(key, amount) {
-      const s = lightState.get(this);
+      const s = stateOf(this);
       if (!s) {
         return super.increment(key, amount);
       }
@@ -1080,7 +1118,7 @@
     }
 
     decrement(key, amount) {
-      if (!lightState.get(this)) {
+      if (!stateOf(this)) {
         return super.decrement(key, amount);
       }
       if (amount === undefined) {
@@ -1093,7 +1131,7 @@
     }
 
     dirty(key) {
-      const s = lightState.get(this);
+      const s = stateOf(this);
       if (!s) {
         return super.dirty(key);
       }
@@ -1107,7 +1145,7 @@
     }
 
     dirtyKeys() {
-      const s = lightState.get(this);
+      const s = stateOf(this);
       if (!s) {
         return super.dirtyKeys();
       }
@@ -1115,7 +1153,7 @@
     }
 
     existed() {
-      const s = lightState.get(this);
+      const s = stateOf(this);
       if (!s) {
         return super.existed();
       }
@@ -1123,7 +1161,7 @@
     }
 
     _setExisted(existed) {
-      const s = lightState.get(this);
+      const s = stateOf(this);
       if (!s) {
         return super._setExisted(existed);
       }
@@ -1131,17 +1169,17 @@
     }
 
     get createdAt() {
-      const s = lightState.get(this);
+      const s = stateOf(this);
       return s ? serverValue(s, 'createdAt') : super.createdAt;
     }
 
     get updatedAt() {
-      const s = lightState.get(this);
+      const s = stateOf(this);
       return s ? serverValue(s, 'updatedAt') : super.updatedAt;
     }
 
     _getSaveJSON() {
-      const s = lightState.get(this);
+      const s = stateOf(this);
       if (!s) {
         return super._getSaveJSON();
       }
@@ -1158,7 +1196,7 @@
     }
 
     toJSON(seen, offline) {
-      const s = lightState.get(this);
+      const s = stateOf(this);
       if (!s) {
         return super.toJSON(seen, offline);
       }
@@ -1228,6 +1266,34 @@
     }
   }
 
+  // FeatherProto: get and set ask the server first (featherGet answers
+  // MISS, featherSet false, when the state must move here), then
+  // TriggerObject's.
+  const FeatherProto = Object.create(TriggerObject.prototype);
+  FeatherProto[IS_FEATHER] = true;
+  const MISS = Object.freeze(Object.create(null));
+  const triggerGet = TriggerObject.prototype.get;
+  const triggerSet = TriggerObject.prototype.set;
+  Object.defineProperty(FeatherProto, 'get', {
+    configurable: true,
+    writable: true,
+    value: function get(key) {
+      const v = bridge.featherGet(this, key);
+      return v !== MISS ? v : triggerGet.call(this, key);
+    },
+  });
+  Object.defineProperty(FeatherProto, 'set', {
+    configurable: true,
+    writable: true,
+    value: function set(key, value, options) {
+      if (options === undefined && bridge.featherSet(this, key, value)) {
+        return this;
+      }
+      return triggerSet.call(this, key, value, options);
+    },
+  });
+  bridge.featherInit(FeatherProto, MISS, BaseObject._getClassMap());
+
   // lightObject returns a light object for a stored object's JSON (or {}
   // for one being created), or null when the class has a subclass of its
   // own.
@@ -1254,7 +1320,7 @@
     if (!update) {
       return true;
     }
-    const s = lightState.get(o);
+    const s = stateOf(o);
     // checked: the server already found the write fit (plainUpdate in
     // hooks/deployment.go, the same checks as below).
     const keys = checked ? NO_KEYS : objectKeys(update);
@@ -1494,7 +1560,7 @@
       // A light object of this very write answers with what changed (the
       // server applies it to the write, see succeed); any other object,
       // with the whole write.
-      const s = lightState.get(req.object);
+      const s = stateOf(req.object);
       if (s !== undefined && s.update !== null && s.update === p.update) {
         deltaJSON(s);
         savedContext = req.context;
@@ -1715,6 +1781,44 @@
     }
   }
 
+  // The feather path (hooks/feather.go) runs a beforeSave's handler from
+  // Go; these finish what Go leaves to JavaScript.
+
+  // failWith answers with the error a handler threw or rejected with.
+  function failWith(done, err) {
+    currentDone = done;
+    fail(err);
+  }
+
+  // featherAwait waits for a handler's pending promise, then lets the
+  // server answer (featherDone); o, the invocation's feather object, tells
+  // it which invocation the answer is for.
+  function featherAwait(done, work, o) {
+    currentDone = done;
+    Promise.resolve(work).then(() => bridge.featherDone(o)).catch(fail);
+  }
+
+  // featherAnswer answers for a feather object whose state moved here, or a
+  // request.object the script replaced (o is the feather object).
+  function featherAnswer(done, req, o) {
+    currentDone = done;
+    let res;
+    try {
+      const s = req.object === o ? stateOf(o) : undefined;
+      if (s !== undefined && s.fromFeather === true) {
+        deltaJSON(s);
+        savedContext = req.context;
+        res = SAVE_ANSWER;
+      } else {
+        res = { update: req.object._getSaveJSON(), context: req.context };
+      }
+    } catch (e) {
+      fail(e);
+      return;
+    }
+    succeed(res);
+  }
+
   function manifest() {
     return stringify({
       functions: Object.keys(functions),
@@ -1723,5 +1827,5 @@
     });
   }
 
-  return { run, manifest };
+  return { run, manifest, logger, inflate, failWith, featherAwait, featherAnswer };
 });

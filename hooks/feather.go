@@ -1,0 +1,435 @@
+package hooks
+
+import (
+	"errors"
+	"math"
+
+	"github.com/dop251/goja"
+)
+
+// The feather path runs the commonest trigger, a beforeSave without a
+// validator, mostly in Go. cloud.js's light request.object already avoids
+// the SDK's state machinery, but in goja its own glue (building the request,
+// the object and its state, recording a set, writing the delta) still cost a
+// hooked create several times the script itself. Here Go builds the request
+// object, calls the handler, and keeps the object's state: a get or set of
+// a plain value (a string, number, boolean or null) is answered in Go, and
+// the answer is the client's write with those sets over it, made without
+// JavaScript.
+//
+// Anything else a script does with request.object (a get of a stored field
+// or of a structured value, a set of an object, ACL or date, unset,
+// increment, dirty, toJSON, save, ...) first moves the state into cloud.js
+// (promote): from then on the object is an ordinary light object, and
+// cloud.js writes the answer as it does for one. light_test.go holds both
+// kinds to the SDK's behaviour.
+
+// featherObject is the state of a feather request.object.
+type featherObject struct {
+	obj *goja.Object
+	// stored is the object as stored (nil on a create); update, the
+	// client's write (plainUpdate holds for it).
+	stored map[string]any
+	update map[string]any
+	// keys and values are the fields the script set, in the order first set,
+	// with their values as JSON decodes them.
+	keys   []string
+	values []any
+	// promoted: the state moved to cloud.js (promote).
+	promoted bool
+}
+
+// feather is a runtime's part of the feather path.
+type feather struct {
+	// proto is cloud.js's FeatherProto; miss, what featherGet answers when
+	// cloud.js must; classMap, the SDK's registered subclasses (their
+	// objects are never light).
+	proto    *goja.Object
+	miss     goja.Value
+	classMap *goja.Object
+	// sym keys the state on its object, for an object a script kept from an
+	// earlier invocation.
+	sym *goja.Symbol
+	// beforeSave holds the handlers of beforeSave triggers registered
+	// without a validator, by class.
+	beforeSave map[string]goja.Callable
+	// cur and req are the current invocation's object and request.
+	cur *featherObject
+	req *goja.Object
+	// objCount numbers feather objects as the SDK numbers its own (the SDK
+	// counts from 0, light objects from 1e9).
+	objCount float64
+
+	logger                                      goja.Value
+	inflate, failWith, featherAwait, featherAns goja.Callable
+}
+
+// featherBridge adds the feather path's functions to cloud.js's bridge.
+func (v *jsvm) featherBridge(rt *goja.Runtime, b *goja.Object) {
+	f := &v.feather
+	f.sym = goja.NewSymbol("feather")
+	f.objCount = 2e15
+	f.beforeSave = map[string]goja.Callable{}
+	_ = b.Set("registered", func(c goja.FunctionCall) goja.Value {
+		kind, className := c.Argument(0).String(), c.Argument(1).String()
+		if kind != string(BeforeSave) {
+			return goja.Undefined()
+		}
+		handler, ok := goja.AssertFunction(c.Argument(2))
+		// Validators and file triggers keep cloud.js's path.
+		if !ok || c.Argument(3).ToBoolean() || className == "" || className[0] == '@' {
+			delete(f.beforeSave, className)
+		} else {
+			f.beforeSave[className] = handler
+		}
+		return goja.Undefined()
+	})
+	_ = b.Set("featherInit", func(c goja.FunctionCall) goja.Value {
+		f.proto, _ = c.Argument(0).(*goja.Object)
+		f.miss = c.Argument(1)
+		f.classMap, _ = c.Argument(2).(*goja.Object)
+		return goja.Undefined()
+	})
+	_ = b.Set("featherGet", func(c goja.FunctionCall) goja.Value {
+		fo := v.featherOf(c.Argument(0))
+		if fo == nil {
+			return f.miss
+		}
+		if val, ok := fo.get(c.Argument(1)); ok {
+			return rt.ToValue(val)
+		}
+		return f.miss
+	})
+	_ = b.Set("featherSet", func(c goja.FunctionCall) goja.Value {
+		fo := v.featherOf(c.Argument(0))
+		return rt.ToValue(fo != nil && fo.set(c.Argument(1), c.Argument(2)))
+	})
+	_ = b.Set("promote", func(c goja.FunctionCall) goja.Value {
+		fo := v.featherOf(c.Argument(0))
+		if fo == nil {
+			return goja.Null()
+		}
+		fo.promoted = true
+		values := make([]any, len(fo.values))
+		copy(values, fo.values)
+		keys := make([]any, len(fo.keys))
+		for i, k := range fo.keys {
+			keys[i] = k
+		}
+		held := []any{nil, nil, keys, values}
+		// Wrapped, not copied, as requestValue hands them over: cloud.js
+		// only reads them.
+		if fo.stored != nil {
+			held[0] = fo.stored
+		}
+		if fo.update != nil {
+			held[1] = fo.update
+		}
+		return rt.ToValue(held)
+	})
+	_ = b.Set("featherDone", func(c goja.FunctionCall) goja.Value {
+		if f.cur == nil || c.Argument(0) != goja.Value(f.cur.obj) {
+			// A promise of an invocation that ended, settled in a later one.
+			return goja.Undefined()
+		}
+		if err := v.featherDone(); err != nil {
+			throw(rt, err)
+		}
+		return goja.Undefined()
+	})
+}
+
+// throw raises err in JavaScript: a script's exception as it is, an
+// interrupt or stack overflow as the uncatchable error it is, anything
+// else as a GoError.
+func throw(rt *goja.Runtime, err error) {
+	var ex *goja.Exception
+	var ie *goja.InterruptedError
+	var so *goja.StackOverflowError
+	if errors.As(err, &ex) || errors.As(err, &ie) || errors.As(err, &so) {
+		panic(err)
+	}
+	panic(rt.NewGoError(err))
+}
+
+// featherOf is val's feather state while it is a feather object.
+func (v *jsvm) featherOf(val goja.Value) *featherObject {
+	o, ok := val.(*goja.Object)
+	if !ok {
+		return nil
+	}
+	fo := v.feather.cur
+	if fo == nil || fo.obj != o {
+		// An object kept from an earlier invocation.
+		fo, _ = o.GetSymbol(v.feather.sym).Export().(*featherObject)
+	}
+	if fo == nil || fo.promoted {
+		return nil
+	}
+	return fo
+}
+
+// plainScalar is val as JSON decodes it when it is a value a feather
+// object keeps (cloud.js's plainValue for scalars): null, a string, a
+// boolean or a finite number.
+func plainScalar(val goja.Value) (any, bool) {
+	if val == nil || goja.IsUndefined(val) {
+		return nil, false
+	}
+	if goja.IsNull(val) {
+		return nil, true
+	}
+	if _, isObject := val.(*goja.Object); isObject {
+		return nil, false
+	}
+	switch x := val.Export().(type) {
+	case string, bool:
+		return x, true
+	case int64:
+		return float64(x), true
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, false
+		}
+		return x, true
+	}
+	return nil, false
+}
+
+// featherKey: a field a feather object answers for itself: a name
+// cloud.js's KEY_NAME accepts, without dots, that is not one the SDK or the
+// light object treats apart (ids, dates, ACL) or that an object inherits
+// from Object.prototype.
+func featherKey(key string) bool {
+	if !lightKeyName(key) || objectProtoNames[key] {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] == '.' {
+			return false
+		}
+	}
+	switch key {
+	case "objectId", "id", "createdAt", "updatedAt", "ACL", "className", "__type", "sessionToken":
+		return false
+	}
+	return true
+}
+
+// objectProtoNames are Object.prototype's properties that KEY_NAME accepts.
+var objectProtoNames = map[string]bool{
+	"constructor": true, "hasOwnProperty": true, "isPrototypeOf": true, "propertyIsEnumerable": true,
+	"toLocaleString": true, "toString": true, "valueOf": true, "__proto__": true,
+	"__defineGetter__": true, "__defineSetter__": true, "__lookupGetter__": true, "__lookupSetter__": true,
+}
+
+// get answers request.object.get(key) when the answer is a plain value
+// known here: a field the script set, a field of the client's write, or
+// on a create any other field (undefined).
+func (fo *featherObject) get(keyVal goja.Value) (any, bool) {
+	if !goja.IsString(keyVal) {
+		return nil, false
+	}
+	key := keyVal.String()
+	if !featherKey(key) {
+		return nil, false
+	}
+	for i, k := range fo.keys {
+		if k == key {
+			return fo.values[i], true
+		}
+	}
+	if val, ok := fo.update[key]; ok {
+		switch val.(type) {
+		case nil, string, bool, float64:
+			return val, true
+		}
+		return nil, false
+	}
+	if fo.stored == nil {
+		return goja.Undefined(), true
+	}
+	return nil, false
+}
+
+// set records request.object.set(key, value) when value is a plain scalar
+// for a field featherKey accepts; false leaves it to cloud.js.
+func (fo *featherObject) set(keyVal, value goja.Value) bool {
+	if !goja.IsString(keyVal) {
+		return false
+	}
+	key := keyVal.String()
+	if !featherKey(key) {
+		return false
+	}
+	x, ok := plainScalar(value)
+	if !ok {
+		return false
+	}
+	for i, k := range fo.keys {
+		if k == key {
+			fo.values[i] = x
+			return true
+		}
+	}
+	fo.keys = append(fo.keys, key)
+	fo.values = append(fo.values, x)
+	return true
+}
+
+// featherHandler is the handler of inv's beforeSave when the feather path
+// can run it: a handler without a validator, for a class without a
+// registered subclass, and a write the light object takes as it is.
+func (v *jsvm) featherHandler(inv *invocation) goja.Callable {
+	if inv.what != "trigger" || inv.name != string(BeforeSave) || v.feather.proto == nil {
+		return nil
+	}
+	handler := v.feather.beforeSave[inv.className]
+	if handler == nil {
+		return nil
+	}
+	if c := v.feather.classMap; c != nil {
+		if sub := c.Get(inv.className); sub != nil && sub.ToBoolean() {
+			return nil
+		}
+	}
+	if inv.req.Update != nil && !plainUpdate(inv.req.Update) {
+		return nil
+	}
+	return handler
+}
+
+// startFeather runs inv's beforeSave on the feather path. It builds the
+// request as cloud.js's baseRequest and runTrigger do, calls the handler,
+// and answers at once unless the handler's promise is still pending.
+func (v *jsvm) startFeather(rt *goja.Runtime, inv *invocation, handler goja.Callable) error {
+	f := &v.feather
+	req := inv.req
+	v.dep.featherRuns.Add(1)
+	fo := &featherObject{stored: req.Object, update: req.Update}
+	// As the SDK's constructor leaves an object: its count, class and id.
+	o := rt.CreateObject(f.proto)
+	f.objCount++
+	_ = o.Set("_objCount", f.objCount)
+	_ = o.Set("className", v.str(inv.className))
+	if id, ok := req.Object["objectId"].(string); ok {
+		_ = o.Set("id", id)
+	}
+	// Symbol-keyed, so no key listing or JSON shows it.
+	_ = o.SetSymbol(f.sym, fo)
+	fo.obj = o
+
+	r := rt.NewObject()
+	_ = r.Set("triggerName", v.str(string(BeforeSave)))
+	_ = r.Set("master", req.Master)
+	_ = r.Set("isReadOnly", false)
+	_ = r.Set("log", f.logger)
+	headers := rt.NewObject()
+	for k, val := range req.Headers {
+		_ = headers.Set(k, val)
+	}
+	_ = r.Set("headers", headers)
+	_ = r.Set("ip", req.IP)
+	if req.InstallationID != "" {
+		_ = r.Set("installationId", req.InstallationID)
+	}
+	if req.User != nil {
+		user, err := f.inflate(goja.Undefined(), v.str(UserClass), rt.ToValue(req.User))
+		if err != nil {
+			return err
+		}
+		_ = r.Set("user", user)
+	}
+	// A copy without a prototype, as cloud.js's copyContext makes.
+	ctx := rt.NewObject()
+	_ = ctx.SetPrototype(nil)
+	for k, val := range req.Context {
+		_ = ctx.Set(k, val)
+	}
+	_ = r.Set("context", ctx)
+	_ = r.Set("object", o)
+	if req.Object != nil {
+		original, err := f.inflate(goja.Undefined(), v.str(inv.className), rt.ToValue(req.Object))
+		if err != nil {
+			return err
+		}
+		_ = r.Set("original", original)
+	}
+	f.cur, f.req = fo, r
+
+	res, err := handler(goja.Undefined(), r)
+	if err != nil {
+		var ex *goja.Exception
+		if errors.As(err, &ex) {
+			_, err = f.failWith(goja.Undefined(), v.doneFn, ex.Value())
+		}
+		return err
+	}
+	if p, ok := res.(*goja.Object); ok {
+		if promise, isPromise := p.Export().(*goja.Promise); isPromise && promise.State() == goja.PromiseStateFulfilled {
+			// An async handler that awaited nothing pending: done already.
+			return v.finishFeather(rt)
+		}
+		if _, thenable := goja.AssertFunction(p.Get("then")); thenable {
+			_, err := f.featherAwait(goja.Undefined(), v.doneFn, res, o)
+			return err
+		}
+	}
+	return v.finishFeather(rt)
+}
+
+// finishFeather answers a handler that returned. An answer that cannot be
+// exported (see exporter) fails the invocation as it does on cloud.js's
+// path, where the export throws in JavaScript.
+func (v *jsvm) finishFeather(rt *goja.Runtime) error {
+	err := v.featherDone()
+	var ex *goja.Exception
+	if err == nil || isEngineStop(err) || errors.As(err, &ex) {
+		return err
+	}
+	_, err = v.feather.failWith(goja.Undefined(), v.doneFn, rt.NewGoError(err))
+	return err
+}
+
+// featherDone answers the current feather invocation: in Go while its
+// object is still a feather object and still request.object, otherwise
+// through cloud.js (featherAnswer).
+func (v *jsvm) featherDone() error {
+	f := &v.feather
+	fo, r := f.cur, f.req
+	if fo == nil || r == nil {
+		return errors.New("no beforeSave is running")
+	}
+	if obj, ok := r.Get("object").(*goja.Object); ok && obj == fo.obj && !fo.promoted {
+		out := make(map[string]any, len(fo.update)+len(fo.keys))
+		for k, val := range fo.update {
+			if !readOnlyFields[k] {
+				out[k] = val
+			}
+		}
+		for i, k := range fo.keys {
+			out[k] = fo.values[i]
+		}
+		e := exporter{vm: v}
+		ctx, err := e.value(r.Get("context"), 0)
+		if err != nil {
+			return err
+		}
+		resp := &Response{Update: out}
+		resp.Context, _ = ctx.(map[string]any)
+		v.settleSave(resp)
+		return nil
+	}
+	_, err := f.featherAns(goja.Undefined(), v.doneFn, r, fo.obj)
+	return err
+}
+
+// settleSave records a beforeSave's answer (see settle).
+func (v *jsvm) settleSave(save *Response) {
+	if v.settled {
+		return
+	}
+	v.settled = true
+	v.result.ok, v.result.save = true, save
+	v.loop.StopNoWait()
+}

@@ -1,0 +1,154 @@
+package hooks_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/switchboardhq/switchboard/core"
+	"github.com/switchboardhq/switchboard/hooks"
+)
+
+// The feather path (feather.go) answers as cloud.js's light object does.
+// The same handler is registered on Feather, which takes the feather path,
+// and on Light, whose empty validator keeps it on cloud.js's; every mode
+// must give both the same write, context and error.
+const featherCompare = `
+const kept = {};
+// canonical orders keys: the write's order is a Go map's.
+function canonical(v) {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v && typeof v === 'object') {
+    const out = {};
+    for (const k of Object.keys(v).sort()) out[k] = canonical(v[k]);
+    return out;
+  }
+  return v;
+}
+function handler(req) {
+  const o = req.object;
+  const c = req.context;
+  switch (c.mode) {
+    case 'set': o.set('checked', true); o.set('n', 2); o.set('name', 'changed'); o.set('nothing', null); break;
+    case 'setTwice': o.set('a', 1); o.set('a', 'two'); break;
+    case 'get':
+      o.set('upper', String(o.get('name')).toUpperCase());
+      o.set('missing', o.get('nope') === undefined);
+      o.set('score2', o.get('score') * 2);
+      o.set('tagsLength', Array.isArray(o.get('tags')) ? o.get('tags').length : -1);
+      break;
+    case 'getAfterSet': o.set('x', 'v'); o.set('y', o.get('x')); break;
+    case 'chain': o.set('a', 1).set('b', 2); break;
+    case 'unset': o.set('x', 1); o.unset('name'); break;
+    case 'increment': o.set('x', 1); o.increment('score', 5); o.increment('fresh'); break;
+    case 'dirty': o.set('x', 1); o.set('dirtyKeys', o.dirtyKeys().sort().join(',')); o.set('isDirty', o.dirty('x')); break;
+    case 'objectValue': o.set('x', 1); o.set('meta', { a: [1, 2] }); break;
+    case 'date': o.set('when', new Date(0)); break;
+    case 'acl': { const acl = new Parse.ACL(); acl.setPublicReadAccess(true); o.setACL(acl); break; }
+    case 'setMany': o.set({ a: 1, b: 'two' }); break;
+    case 'options': o.set('a', 1, { unset: false }); break;
+    case 'badValues': o.set('u', undefined); o.set('nan', NaN); break;
+    case 'badKey': o.set('bad key', 1); break;
+    case 'readOnly': o.set('objectId', 'x'); o.set('createdAt', new Date(0)); break;
+    case 'protoKey': o.set('toString', 'x'); o.set('n', o.get('constructor') === undefined); break;
+    case 'json': o.set('x', 1); o.set('json', JSON.stringify(canonical(o.toJSON()))); break;
+    case 'context': c.flag = 'set'; c.list = [1, { b: true }]; o.set('x', 1); break;
+    case 'newContext': req.context = { fresh: 1 }; break;
+    case 'replace': req.object = new Parse.Object(o.className); req.object.set('other', 1); break;
+    case 'throw': o.set('x', 1); throw new Parse.Error(142, 'nope: ' + o.get('x'));
+    case 'throwString': throw 'plain';
+    case 'async': return (async () => { o.set('x', 1); })();
+    case 'pending': return new Promise(resolve => setTimeout(() => { o.set('x', 'later'); resolve(); }, 1));
+    case 'pendingPromote': return new Promise(resolve => setTimeout(() => { o.unset('name'); o.set('y', 2); resolve(); }, 1));
+    case 'reject': return Promise.reject(new Parse.Error(142, 'rejected'));
+    case 'rejectLater': return new Promise((_, reject) => setTimeout(() => reject(new Parse.Error(141, 'later')), 1));
+    case 'keep': kept[o.className] = o; o.set('kept', true); break;
+    case 'useKept': {
+      const k = kept[o.className];
+      o.set('keptName', k.get('name'));
+      o.set('keptKept', k.get('kept'));
+      k.set('again', 1);
+      o.set('keptDirty', k.dirtyKeys().sort().join(','));
+      break;
+    }
+    case 'identity':
+      o.set('isParseObject', o instanceof Parse.Object);
+      o.set('ctor', o.constructor.name);
+      o.set('className', 'ignored');
+      o.set('cls', o.className === 'Feather' || o.className === 'Light');
+      o.set('headers', typeof req.headers);
+      o.set('ip', req.ip);
+      o.set('trigger', req.triggerName);
+      o.set('hasOriginal', req.original !== undefined);
+      o.set('originalScore', req.original ? req.original.get('score') : -1);
+      o.set('id', o.id === undefined ? 'none' : o.id);
+      o.set('isNew', o.isNew());
+      break;
+  }
+}
+Parse.Cloud.beforeSave('Feather', handler);
+Parse.Cloud.beforeSave('Light', handler, {});
+`
+
+func TestFeatherAnswersAsTheLightObject(t *testing.T) {
+	e := newEnv(t, featherCompare, hooks.Options{PoolSize: 1})
+	stored := map[string]any{"objectId": "s1", "createdAt": "2030-01-02T03:04:05.006Z", "updatedAt": "2030-01-03T03:04:05.006Z",
+		"name": "stored", "score": 7.0, "tags": []any{"x"}}
+	write := func() map[string]any {
+		return map[string]any{"name": "ada", "score": 10.0, "tags": []any{"a", "b"}, "gone": map[string]any{"__op": "Delete"},
+			"more": map[string]any{"__op": "Increment", "amount": 2.0}, "objectId": "ignored"}
+	}
+	modes := []string{"set", "setTwice", "get", "getAfterSet", "chain", "unset", "increment", "dirty", "objectValue", "date",
+		"acl", "setMany", "options", "badValues", "badKey", "readOnly", "protoKey", "json", "context", "newContext", "replace",
+		"throw", "throwString", "async", "pending", "pendingPromote", "reject", "rejectLater", "keep", "useKept", "identity"}
+	run := func(className, mode string, object map[string]any) (*hooks.Response, error) {
+		return e.m.RunTrigger(context.Background(), hooks.BeforeSave, className, &hooks.Request{
+			IP: "10.0.0.1", Headers: map[string]string{"x-test": "1"}, Object: object, Update: write(),
+			Context: map[string]any{"mode": mode, "given": "yes"}})
+	}
+	for _, object := range []map[string]any{nil, stored} {
+		for _, mode := range modes {
+			before := hooks.FeatherRuns(e.m)
+			fr, ferr := run("Feather", mode, object)
+			if hooks.FeatherRuns(e.m) != before+1 {
+				t.Fatalf("%s: not run on the feather path", mode)
+			}
+			lr, lerr := run("Light", mode, object)
+			if hooks.FeatherRuns(e.m) != before+1 {
+				t.Fatalf("%s: the validated trigger ran on the feather path", mode)
+			}
+			if (ferr == nil) != (lerr == nil) {
+				t.Fatalf("%s (stored %v): feather error %v, light error %v", mode, object != nil, ferr, lerr)
+			}
+			if ferr != nil {
+				var fe, le *core.Error
+				if !errors.As(ferr, &fe) || !errors.As(lerr, &le) || fe.Code != le.Code || fe.Message != le.Message {
+					t.Fatalf("%s: feather error %v, light error %v", mode, ferr, lerr)
+				}
+				continue
+			}
+			if !reflect.DeepEqual(fr.Update, lr.Update) {
+				t.Fatalf("%s (stored %v): feather update\n%#v\nlight update\n%#v", mode, object != nil, fr.Update, lr.Update)
+			}
+			if !reflect.DeepEqual(fr.Context, lr.Context) {
+				t.Fatalf("%s: feather context %#v, light context %#v", mode, fr.Context, lr.Context)
+			}
+		}
+	}
+	// Spot checks that the comparison compares something.
+	resp, err := run("Feather", "set", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"name": "changed", "score": 10.0, "tags": []any{"a", "b"}, "gone": map[string]any{"__op": "Delete"},
+		"more": map[string]any{"__op": "Increment", "amount": 2.0}, "checked": true, "n": 2.0, "nothing": nil}
+	if !reflect.DeepEqual(resp.Update, want) {
+		t.Fatalf("update %#v,\nwant %#v", resp.Update, want)
+	}
+	if _, err := run("Feather", "throw", nil); err == nil {
+		t.Fatal("a throwing handler succeeded")
+	} else {
+		wantCode(t, err, 142, "nope: 1")
+	}
+}
