@@ -87,9 +87,9 @@ type Config struct {
 	QueryLimits     QueryLimits     `yaml:"queryLimits"`
 	Metrics         Metrics         `yaml:"metrics"`
 	ShutdownTimeout Duration        `yaml:"shutdownTimeout"`
-	// GCHeapTarget is the heap size the Go garbage collector may grow to
-	// before collecting while the live heap is small (see GCHeapTargetBytes).
-	GCHeapTarget string `yaml:"gcHeapTarget"`
+	// GCHeadroom is how far the Go heap may grow past the live heap before
+	// the garbage collector runs again (see GCHeadroomBytes).
+	GCHeadroom string `yaml:"gcHeadroom"`
 
 	// Features beyond the data API, each configured in its own file of
 	// this package (files.go, push.go, cloud.go, policies.go,
@@ -233,7 +233,7 @@ func Default() *Config {
 		},
 		Metrics:         Metrics{Enabled: true, Path: "/metrics"},
 		ShutdownTimeout: Duration(15 * time.Second),
-		GCHeapTarget:    "32mb",
+		GCHeadroom:      "32mb",
 		Files:           defaultFiles(),
 		FileUpload:      defaultFileUpload(),
 		Console:         defaultConsole(),
@@ -430,13 +430,13 @@ func (c *Config) CoreOptions() core.Options {
 	}.WithDefaults()
 }
 
-// GCHeapTargetBytes returns gcHeapTarget in bytes: 0 when it is "0" or
+// GCHeadroomBytes returns gcHeadroom in bytes: 0 when it is "0" or
 // "off" (or does not parse; Validate rejects that).
-func (c *Config) GCHeapTargetBytes() int64 {
-	if off(c.GCHeapTarget) {
+func (c *Config) GCHeadroomBytes() int64 {
+	if off(c.GCHeadroom) {
 		return 0
 	}
-	n, err := ParseSize(c.GCHeapTarget)
+	n, err := ParseSize(c.GCHeadroom)
 	if err != nil {
 		return 0
 	}

@@ -115,8 +115,8 @@ func (c *Config) Validate() error {
 	if _, err := ParseSize(c.MaxUploadSize); err != nil {
 		bad("maxUploadSize", "%v", err)
 	}
-	if _, err := ParseSize(c.GCHeapTarget); err != nil && !off(c.GCHeapTarget) {
-		bad("gcHeapTarget", `%v, or "off"`, err)
+	if _, err := ParseSize(c.GCHeadroom); err != nil && !off(c.GCHeadroom) {
+		bad("gcHeadroom", `%v, or "off"`, err)
 	}
 	if len(c.AllowOrigin) == 0 {
 		bad("allowOrigin", `must list at least one origin ("*" allows any)`)

@@ -20,28 +20,26 @@ func gcPercent() int {
 
 func TestGCPercentFor(t *testing.T) {
 	for _, c := range []struct {
-		live, target uint64
-		want         int
+		live, headroom uint64
+		want           int
 	}{
-		{live: 10 << 20, target: 48 << 20, want: 380},    // the next collection at 48 MB
-		{live: 1 << 20, target: 48 << 20, want: 1000},    // at most 10× the live heap
-		{live: 40 << 20, target: 48 << 20, want: 100},    // never faster than Go's default
-		{live: 60 << 20, target: 48 << 20, want: 100},    // over the target: the default
-		{live: 0, target: 48 << 20, want: 100},           // nothing measured yet
-		{live: 24 << 20, target: 48 << 20, want: 100},    // exactly the default
-		{live: 16 << 20, target: 48 << 20, want: 200},    // 16 + 32 = 48
-		{live: 5 << 20, target: 96 << 20, want: 1000},    // bounded
-		{live: 12 << 20, target: 96 << 20, want: 700},    // 12 + 84 = 96
-		{live: 100, target: 1 << 40, want: gcMaxPercent}, // no overflow
+		{live: 10 << 20, headroom: 32 << 20, want: 320},    // the next collection at 42 MB
+		{live: 15 << 20, headroom: 32 << 20, want: 213},    // cloud code's runtimes: at 47 MB
+		{live: 1 << 20, headroom: 32 << 20, want: 1000},    // at most 10× the live heap
+		{live: 40 << 20, headroom: 32 << 20, want: 100},    // never faster than Go's default
+		{live: 0, headroom: 32 << 20, want: 100},           // nothing measured yet
+		{live: 32 << 20, headroom: 32 << 20, want: 100},    // exactly the default
+		{live: 100, headroom: 1 << 40, want: gcMaxPercent}, // no overflow
+		{live: 3, headroom: 1<<64 - 1, want: gcMaxPercent}, // none here either
 	} {
-		if got := gcPercentFor(c.live, c.target); got != c.want {
-			t.Errorf("gcPercentFor(%d, %d) = %d, want %d", c.live, c.target, got, c.want)
+		if got := gcPercentFor(c.live, c.headroom); got != c.want {
+			t.Errorf("gcPercentFor(%d, %d) = %d, want %d", c.live, c.headroom, got, c.want)
 		}
 	}
 }
 
 // The tuner raises GOGC in a running process whose live heap is far below
-// the target, and an operator's GOGC turns it off.
+// the headroom, and an operator's GOGC turns it off.
 func TestTuneGC(t *testing.T) {
 	t.Cleanup(func() { debug.SetGCPercent(100) })
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -49,10 +47,10 @@ func TestTuneGC(t *testing.T) {
 	t.Setenv("GOMEMLIMIT", "")
 
 	cfg := config.Default()
-	cfg.GCHeapTarget = "1gb"
+	cfg.GCHeadroom = "1gb"
 	tuner := tuneGC(cfg, quiet)
 	if tuner == nil {
-		t.Fatal("no tuner for a 1 GB target")
+		t.Fatal("no tuner for a 1 GB headroom")
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for rounds := 0; rounds < 3 || gcPercent() <= 100; rounds++ {
@@ -63,7 +61,7 @@ func TestTuneGC(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	if p := gcPercent(); p <= 100 || p > gcMaxPercent {
-		t.Fatalf("GOGC = %d with a small live heap and a 1 GB target, want in (100, %d]", p, gcMaxPercent)
+		t.Fatalf("GOGC = %d with a small live heap and a 1 GB headroom, want in (100, %d]", p, gcMaxPercent)
 	}
 	tuner.stop()
 	runtime.GC()
@@ -71,14 +69,14 @@ func TestTuneGC(t *testing.T) {
 		t.Fatalf("GOGC = %d after stop, want 100", p)
 	}
 
-	// An operator's GOGC wins, and so does gcHeapTarget: off.
+	// An operator's GOGC wins, and so does gcHeadroom: off.
 	t.Setenv("GOGC", "100")
 	if tuneGC(cfg, quiet) != nil {
 		t.Error("a tuner despite GOGC in the environment")
 	}
 	t.Setenv("GOGC", "")
-	cfg.GCHeapTarget = "off"
+	cfg.GCHeadroom = "off"
 	if tuneGC(cfg, quiet) != nil {
-		t.Error("a tuner with gcHeapTarget: off")
+		t.Error("a tuner with gcHeadroom: off")
 	}
 }
