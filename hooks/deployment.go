@@ -567,12 +567,8 @@ func (v *jsvm) requestValue(rt *goja.Runtime, req *Request) goja.Value {
 		put(pIP, req.IP)
 	}
 	if len(req.Headers) > 0 {
-		// A new object each time: scripts see it as request.headers.
-		h := rt.NewObject()
-		for k, v := range req.Headers {
-			_ = h.DefineDataProperty(k, rt.ToValue(v), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_TRUE)
-		}
-		put(pHeaders, h)
+		// Scripts see it as request.headers (headersValue).
+		put(pHeaders, v.headersValue(rt, req.Headers))
 	}
 	for _, m := range [...]struct {
 		i int

@@ -324,11 +324,7 @@ func (v *jsvm) startFeather(rt *goja.Runtime, inv *invocation, handler goja.Call
 	_ = r.Set("master", req.Master)
 	_ = r.Set("isReadOnly", false)
 	_ = r.Set("log", f.logger)
-	headers := rt.NewObject()
-	for k, val := range req.Headers {
-		_ = headers.Set(k, val)
-	}
-	_ = r.Set("headers", headers)
+	_ = r.Set("headers", v.headersValue(rt, req.Headers))
 	_ = r.Set("ip", req.IP)
 	if req.InstallationID != "" {
 		_ = r.Set("installationId", req.InstallationID)
@@ -341,8 +337,7 @@ func (v *jsvm) startFeather(rt *goja.Runtime, inv *invocation, handler goja.Call
 		_ = r.Set("user", user)
 	}
 	// A copy without a prototype, as cloud.js's copyContext makes.
-	ctx := rt.NewObject()
-	_ = ctx.SetPrototype(nil)
+	ctx := rt.CreateObject(nil)
 	for k, val := range req.Context {
 		_ = ctx.Set(k, val)
 	}
@@ -432,4 +427,15 @@ func (v *jsvm) settleSave(save *Response) {
 	v.settled = true
 	v.result.ok, v.result.save = true, save
 	v.loop.StopNoWait()
+}
+
+// headersValue is request.headers: the request's map, wrapped rather than
+// copied into a new object (a trigger's request is made for it alone).
+// Reads, enumeration and delete behave as on a plain object; a value a
+// script writes is kept as a string, as header values are.
+func (v *jsvm) headersValue(rt *goja.Runtime, headers map[string]string) goja.Value {
+	if headers == nil {
+		return rt.NewObject()
+	}
+	return rt.ToValue(headers)
 }

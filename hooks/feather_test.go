@@ -72,6 +72,16 @@ function handler(req) {
       o.set('keptDirty', k.dirtyKeys().sort().join(','));
       break;
     }
+    case 'headers':
+      o.set('hdr', req.headers['x-test']);
+      req.headers.n = 5;
+      o.set('hdrN', req.headers.n);
+      o.set('hdrType', typeof req.headers.n);
+      delete req.headers['x-test'];
+      o.set('hdrKeys', Object.keys(req.headers).sort().join(','));
+      o.set('hdrJSON', JSON.stringify(req.headers));
+      o.set('hdrIn', 'x-test' in req.headers);
+      break;
     case 'identity':
       o.set('isParseObject', o instanceof Parse.Object);
       o.set('ctor', o.constructor.name);
@@ -84,6 +94,8 @@ function handler(req) {
       o.set('originalScore', req.original ? req.original.get('score') : -1);
       o.set('id', o.id === undefined ? 'none' : o.id);
       o.set('isNew', o.isNew());
+      o.set('ctxProto', Object.getPrototypeOf(req.context) === null);
+      o.set('ctxGiven', req.context.given);
       break;
   }
 }
@@ -101,7 +113,7 @@ func TestFeatherAnswersAsTheLightObject(t *testing.T) {
 	}
 	modes := []string{"set", "setTwice", "get", "getAfterSet", "chain", "unset", "increment", "dirty", "objectValue", "date",
 		"acl", "setMany", "options", "badValues", "badKey", "readOnly", "protoKey", "json", "context", "newContext", "replace",
-		"throw", "throwString", "async", "pending", "pendingPromote", "reject", "rejectLater", "keep", "useKept", "identity"}
+		"throw", "throwString", "async", "pending", "pendingPromote", "reject", "rejectLater", "keep", "useKept", "identity", "headers"}
 	run := func(className, mode string, object map[string]any) (*hooks.Response, error) {
 		return e.m.RunTrigger(context.Background(), hooks.BeforeSave, className, &hooks.Request{
 			IP: "10.0.0.1", Headers: map[string]string{"x-test": "1"}, Object: object, Update: write(),
@@ -145,6 +157,26 @@ func TestFeatherAnswersAsTheLightObject(t *testing.T) {
 		"more": map[string]any{"__op": "Increment", "amount": 2.0}, "checked": true, "n": 2.0, "nothing": nil}
 	if !reflect.DeepEqual(resp.Update, want) {
 		t.Fatalf("update %#v,\nwant %#v", resp.Update, want)
+	}
+	resp, err = run("Feather", "identity", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]any{"ctxProto": true, "ctxGiven": "yes", "ctor": "TriggerObject", "isParseObject": true, "trigger": "beforeSave", "ip": "10.0.0.1"} {
+		if got := resp.Update[k]; got != want {
+			t.Errorf("%s = %#v, want %#v", k, got, want)
+		}
+	}
+	// request.headers is the request's map: reads, writes (kept as
+	// strings, as header values are), delete and enumeration.
+	resp, err = run("Feather", "headers", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]any{"hdr": "1", "hdrN": "5", "hdrType": "string", "hdrKeys": "n", "hdrJSON": `{"n":"5"}`, "hdrIn": false} {
+		if got := resp.Update[k]; got != want {
+			t.Errorf("%s = %#v, want %#v", k, got, want)
+		}
 	}
 	if _, err := run("Feather", "throw", nil); err == nil {
 		t.Fatal("a throwing handler succeeded")

@@ -49,7 +49,10 @@ const (
 //	afterLogout             Object (the session)
 //	beforeSave(@File)       File ({__type: File, name, url}), FileSize
 //
-// User is the caller's user object (with its sessionToken) or nil.
+// User is the caller's user object (with its sessionToken) or nil. Headers
+// are the request's, with lower-case names; scripts see the map itself as
+// request.headers, so what a script writes there lands in it (as strings).
+// The core makes a new one for each trigger.
 type Request struct {
 	Master         bool              `json:"master"`
 	User           map[string]any    `json:"user,omitempty"`
