@@ -12,9 +12,11 @@
 #   DURATION=5s ROUNDS=1 CONNS=64 bench/http/run.sh
 #   SWITCHBOARD_DATABASE_URL=postgres://... bench/http/run.sh
 #   BENCH_BIN=/path/to/binary bench/http/run.sh   # another build (e.g. bench/noophook)
-#   SCENARIOS="create get page" bench/http/run.sh  # only these (create, hooked, get, updates,
-#                                         # function, page, count); updates: get-by-id and the
-#                                         # update check in interleaved rounds
+#   SCENARIOS="create get page" bench/http/run.sh  # only these (create, hooked, hookcost, get,
+#                                         # updates, function, page, count); updates: get-by-id and
+#                                         # the update check in interleaved rounds; hookcost: create
+#                                         # and the hooked create in interleaved rounds (the cloud-code
+#                                         # bar: at least 0.85)
 #   SERVER_ENV="GOGC=200" bench/http/run.sh  # environment for the server only, not the bare limit
 #   PROFILE=/tmp/prof bench/http/run.sh   # the server built from bench/pprofserve (or BENCH_BIN, built
 #                                         # from it); CPU, allocation and block profiles of each
@@ -47,7 +49,7 @@ fi
 # Which scenarios run (SCENARIOS); the setup skips what no chosen scenario
 # needs, so that older builds (no cloud code, no app versions) can be
 # measured too.
-SCENARIOS=" ${SCENARIOS:-create hooked get updates function page count} "
+SCENARIOS=" ${SCENARIOS:-create hooked hookcost get updates function page count} "
 want() { [[ "$SCENARIOS" == *" $1 "* ]]; }
 export PPROF_ADDR=127.0.0.1:$((PORT + 2))
 # The default log level: the request log is on, one line a request, as
@@ -69,7 +71,7 @@ curl -fs "${H[@]}" -X POST "$base/schemas/BenchItem" \
 curl -fs "${H[@]}" -X POST "$base/schemas/BenchHooked" \
   -d '{"className":"BenchHooked","fields":{"name":{"type":"String"},"score":{"type":"Number"},"tags":{"type":"Array"},"active":{"type":"Boolean"},"checked":{"type":"Boolean"}},"indexes":{"score_1":{"score":1}}}' >/dev/null
 main_js=$(printf '%s\n' "Parse.Cloud.define('hi', () => 'hi');" "Parse.Cloud.beforeSave('BenchHooked', req => { req.object.set('checked', true); });" | base64 -w0)
-if want hooked || want function; then
+if want hooked || want hookcost || want function; then
   curl -fs "${H[@]}" -X POST "$base/deployments" -d "{\"files\":{\"main.js\":\"$main_js\"},\"encoding\":\"base64\",\"note\":\"bench\"}" >/dev/null
 fi
 python3 - "$base" "$SEED" "$work/ids.txt" <<'PY'
@@ -197,25 +199,28 @@ print("ratio to the bare limit: %.2fx" % (ours[0] / bare[0]))
 print("cpu ratio (bare's CPU per request / ours): %.2fx" % (bare[3] / ours[3]))
 PY
 }
-# vs_get runs get-by-id and the update check in ROUNDS interleaved rounds
-# (default 3), so that load from elsewhere on the machine hits both alike,
-# and prints each round and the median of their ratios.
-vs_get() {
-  echo "== get by id and update check, ${ROUNDS:-3} interleaved rounds (c=$CONNS, $DURATION each)"
-  local get check ratios=""
+# vs_pair NAME A.lua B.lua LABEL BAR runs scenarios A and B in ROUNDS
+# interleaved rounds (default 3), so that load from elsewhere on the machine
+# hits both alike, and prints each round, the median of the rounds' B/A
+# requests/s ratios against BAR, and the median extra server CPU of B.
+vs_pair() {
+  echo "== $1, ${ROUNDS:-3} interleaved rounds (c=$CONNS, $DURATION each)"
+  local a b ratios="" extra=""
   for round in $(seq "${ROUNDS:-3}"); do
-    get=$(wrk_run "$PORT" get.lua)
-    check=$(wrk_run "$PORT" check.lua)
-    echo "$get" | sed "s/^/round $round get by id:    /"
-    echo "$check" | sed "s/^/round $round update check: /"
-    ratios="$ratios $(python3 -c 'import re,sys; r=lambda s: float(re.search(r"Requests/sec:\s+([\d.]+)", s).group(1)); print("%.3f" % (r(sys.argv[2]) / r(sys.argv[1])))' "$get" "$check")"
+    a=$(wrk_run "$PORT" "$2")
+    b=$(wrk_run "$PORT" "$3")
+    echo "$a" | sed "s/^/round $round ${2%.lua}: /"
+    echo "$b" | sed "s/^/round $round ${3%.lua}: /"
+    ratios="$ratios $(python3 -c 'import re,sys; r=lambda s: float(re.search(r"Requests/sec:\s+([\d.]+)", s).group(1)); print("%.3f" % (r(sys.argv[2]) / r(sys.argv[1])))' "$a" "$b")"
+    extra="$extra $(python3 -c 'import re,sys; c=lambda s: float(re.search(r"(?<!db )cpu=([\d.]+)us/req", s).group(1)); print("%.1f" % (c(sys.argv[2]) - c(sys.argv[1])))' "$a" "$b")"
   done
-  python3 -c 'import statistics,sys; v=[float(x) for x in sys.argv[1:]]; print("update check / get by id: rounds %s, median %.2fx (bar: >= 0.80)" % (" ".join("%.2f" % x for x in v), statistics.median(v)))' $ratios
+  python3 -c 'import statistics,sys; label, bar, n = sys.argv[1], sys.argv[2], int(sys.argv[3]); v=[float(x) for x in sys.argv[4:4+n]]; e=[float(x) for x in sys.argv[4+n:]]; print("%s: rounds %s, median %.2fx (bar: >= %s); extra server cpu %s us/req, median %.1f" % (label, " ".join("%.2f" % x for x in v), statistics.median(v), bar, " ".join("%.1f" % x for x in e), statistics.median(e)))' "$4" "$5" "${ROUNDS:-3}" $ratios $extra
 }
 if want create; then run "create" create.lua; fi
 if want hooked; then run "create, beforeSave sets one field" create_hooked.lua; fi
 if want get; then vs_bare "get by id" get.lua; fi
-if want updates; then vs_get; fi
+if want updates; then vs_pair "get by id and update check" get.lua check.lua "update check / get by id" 0.80; fi
+if want hookcost; then vs_pair "create without and with the beforeSave" create.lua create_hooked.lua "beforeSave create / create" 0.85; fi
 if want function; then run "cloud function () => 'hi'" function.lua; fi
 if want page; then vs_bare "filtered sorted page (indexed)" page.lua; fi
 if want count; then vs_bare "count (indexed)" count.lua; fi
