@@ -98,13 +98,8 @@ func (e *exporter) value(val goja.Value, depth int) (any, error) {
 	}
 	o, isObject := val.(*goja.Object)
 	if !isObject {
-		switch x := val.Export().(type) {
-		case bool, string:
-			return x, nil
-		case int64:
-			return float64(x), nil
-		case float64:
-			if math.IsNaN(x) || math.IsInf(x, 0) {
+		if x, finite, ok := primitiveJSON(val); ok {
+			if !finite {
 				return nil, nil // as JSON.stringify writes them
 			}
 			return x, nil
@@ -158,4 +153,19 @@ func (e *exporter) value(val goja.Value, depth int) (any, error) {
 		}
 	}
 	return out, nil
+}
+
+// primitiveJSON is a JavaScript string, boolean or number as JSON decodes
+// it (ok); finite is false for NaN and the infinities, which JSON cannot
+// hold.
+func primitiveJSON(val goja.Value) (x any, finite, ok bool) {
+	switch x := val.Export().(type) {
+	case bool, string:
+		return x, true, true
+	case int64:
+		return float64(x), true, true
+	case float64:
+		return x, !math.IsNaN(x) && !math.IsInf(x, 0), true
+	}
+	return nil, false, false
 }

@@ -2,7 +2,6 @@ package hooks
 
 import (
 	"errors"
-	"math"
 
 	"github.com/dop251/goja"
 )
@@ -182,18 +181,8 @@ func plainScalar(val goja.Value) (any, bool) {
 	if _, isObject := val.(*goja.Object); isObject {
 		return nil, false
 	}
-	switch x := val.Export().(type) {
-	case string, bool:
-		return x, true
-	case int64:
-		return float64(x), true
-	case float64:
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return nil, false
-		}
-		return x, true
-	}
-	return nil, false
+	x, finite, ok := primitiveJSON(val)
+	return x, ok && finite
 }
 
 // featherKey: a field a feather object answers for itself: a name

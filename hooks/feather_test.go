@@ -14,18 +14,8 @@ import (
 // The same handler is registered on Feather, which takes the feather path,
 // and on Light, whose empty validator keeps it on cloud.js's; every mode
 // must give both the same write, context and error.
-const featherCompare = `
+const featherCompare = canonicalJS + `
 const kept = {};
-// canonical orders keys: the write's order is a Go map's.
-function canonical(v) {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (v && typeof v === 'object') {
-    const out = {};
-    for (const k of Object.keys(v).sort()) out[k] = canonical(v[k]);
-    return out;
-  }
-  return v;
-}
 function handler(req) {
   const o = req.object;
   const c = req.context;

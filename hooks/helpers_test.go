@@ -98,3 +98,18 @@ func contains(s, sub string) bool {
 }
 
 func writeFile(path, content string) error { return os.WriteFile(path, []byte(content), 0o644) }
+
+// canonicalJS is a script function that orders an object's keys at every
+// level: field order in JSON carries no meaning (and a write's order is a
+// Go map's).
+const canonicalJS = `
+function canonical(v) {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v && typeof v === 'object') {
+    const out = {};
+    for (const k of Object.keys(v).sort()) out[k] = canonical(v[k]);
+    return out;
+  }
+  return v;
+}
+`

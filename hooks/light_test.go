@@ -14,7 +14,7 @@ import (
 // object and write, an ordinary Parse.Object the way triggers always did,
 // applies the same steps to both, and throws on the first difference in
 // what a script or the server can see.
-const lightCompare = `
+const lightCompare = canonicalJS + `
 function real(className, object, update) {
   const o = Parse.Object.fromJSON(Object.assign({}, object, { className }));
   const attrs = {};
@@ -47,16 +47,6 @@ function apply(o, step) {
     case 'save-json': return o._getSaveJSON();
   }
   throw new Error('unknown step ' + op);
-}
-// canonical orders keys: field order in JSON carries no meaning.
-function canonical(v) {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (v && typeof v === 'object') {
-    const out = {};
-    for (const k of Object.keys(v).sort()) out[k] = canonical(v[k]);
-    return out;
-  }
-  return v;
 }
 function snapshot(o, keys) {
   const out = {
