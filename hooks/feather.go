@@ -36,7 +36,21 @@ type featherObject struct {
 	values []any
 	// promoted: the state moved to cloud.js (promote).
 	promoted bool
+	// keysBuf and valuesBuf back keys and values for the first sets (most
+	// scripts set one or two fields).
+	keysBuf   [2]string
+	valuesBuf [2]any
 }
+
+// featherObject is a goja.DynamicObject with no properties of its own: the
+// value its object holds under the feather symbol, which is how a script's
+// kept object finds its state again (featherOf). A dynamic object costs
+// less to make than goja's reflection wrapper, and shows scripts nothing.
+func (fo *featherObject) Get(string) goja.Value       { return nil }
+func (fo *featherObject) Set(string, goja.Value) bool { return false }
+func (fo *featherObject) Has(string) bool             { return false }
+func (fo *featherObject) Delete(string) bool          { return false }
+func (fo *featherObject) Keys() []string              { return nil }
 
 // feather is a runtime's part of the feather path.
 type feather struct {
@@ -160,7 +174,10 @@ func (v *jsvm) featherOf(val goja.Value) *featherObject {
 	fo := v.feather.cur
 	if fo == nil || fo.obj != o {
 		// An object kept from an earlier invocation.
-		fo, _ = o.GetSymbol(v.feather.sym).Export().(*featherObject)
+		fo = nil
+		if held, isObject := o.GetSymbol(v.feather.sym).(*goja.Object); isObject {
+			fo, _ = held.Export().(*featherObject)
+		}
 	}
 	if fo == nil || fo.promoted {
 		return nil
@@ -296,6 +313,7 @@ func (v *jsvm) startFeather(rt *goja.Runtime, inv *invocation, handler goja.Call
 	req := inv.req
 	v.dep.featherRuns.Add(1)
 	fo := &featherObject{stored: req.Object, update: req.Update}
+	fo.keys, fo.values = fo.keysBuf[:0], fo.valuesBuf[:0]
 	// As the SDK's constructor leaves an object: its count, class and id.
 	o := rt.CreateObject(f.proto)
 	f.objCount++
@@ -305,7 +323,7 @@ func (v *jsvm) startFeather(rt *goja.Runtime, inv *invocation, handler goja.Call
 		_ = o.Set("id", id)
 	}
 	// Symbol-keyed, so no key listing or JSON shows it.
-	_ = o.SetSymbol(f.sym, fo)
+	_ = o.SetSymbol(f.sym, rt.NewDynamicObject(fo))
 	fo.obj = o
 
 	r := rt.NewObject()

@@ -72,6 +72,16 @@ function handler(req) {
       o.set('hdrJSON', JSON.stringify(req.headers));
       o.set('hdrIn', 'x-test' in req.headers);
       break;
+    case 'foreignThis': {
+      // The object's own methods called on other objects: as cloud.js's.
+      const p = Object.getPrototypeOf(o);
+      const tryIt = f => { try { return String(f()); } catch (e) { return 'threw ' + (e && e.name); } };
+      o.set('plain', tryIt(() => p.get.call({}, 'x')));
+      o.set('nul', tryIt(() => p.get.call(null, 'x')));
+      o.set('setPlain', tryIt(() => p.set.call({}, 'x', 1) === undefined));
+      o.set('other', tryIt(() => p.get.call(req.original || new Parse.Object('Other'), 'score')));
+      break;
+    }
     case 'identity':
       o.set('isParseObject', o instanceof Parse.Object);
       o.set('ctor', o.constructor.name);
@@ -103,7 +113,7 @@ func TestFeatherAnswersAsTheLightObject(t *testing.T) {
 	}
 	modes := []string{"set", "setTwice", "get", "getAfterSet", "chain", "unset", "increment", "dirty", "objectValue", "date",
 		"acl", "setMany", "options", "badValues", "badKey", "readOnly", "protoKey", "json", "context", "newContext", "replace",
-		"throw", "throwString", "async", "pending", "pendingPromote", "reject", "rejectLater", "keep", "useKept", "identity", "headers"}
+		"throw", "throwString", "async", "pending", "pendingPromote", "reject", "rejectLater", "keep", "useKept", "identity", "headers", "foreignThis"}
 	run := func(className, mode string, object map[string]any) (*hooks.Response, error) {
 		return e.m.RunTrigger(context.Background(), hooks.BeforeSave, className, &hooks.Request{
 			IP: "10.0.0.1", Headers: map[string]string{"x-test": "1"}, Object: object, Update: write(),
