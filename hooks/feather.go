@@ -75,6 +75,10 @@ type feather struct {
 
 	logger                                      goja.Value
 	inflate, failWith, featherAwait, featherAns goja.Callable
+	// finish is finishFeather, called through goja.
+	finish goja.Callable
+	// objectProto is Object.prototype, which a request gets once filled.
+	objectProto *goja.Object
 }
 
 // featherBridge adds the feather path's functions to cloud.js's bridge.
@@ -83,6 +87,8 @@ func (v *jsvm) featherBridge(rt *goja.Runtime, b *goja.Object) {
 	f.sym = goja.NewSymbol("feather")
 	f.objCount = 2e15
 	f.beforeSave = map[string]goja.Callable{}
+	f.finish, _ = goja.AssertFunction(rt.ToValue(v.finishFeather))
+	f.objectProto = rt.NewObject().Prototype()
 	_ = b.Set("registered", func(c goja.FunctionCall) goja.Value {
 		kind, className := c.Argument(0).String(), c.Argument(1).String()
 		if kind != string(BeforeSave) {
@@ -315,51 +321,63 @@ func (v *jsvm) startFeather(rt *goja.Runtime, inv *invocation, handler goja.Call
 	fo := &featherObject{stored: req.Object, update: req.Update}
 	fo.keys, fo.values = fo.keysBuf[:0], fo.valuesBuf[:0]
 	// As the SDK's constructor leaves an object: its count, class and id.
-	o := rt.CreateObject(f.proto)
+	// The objects are filled before they get their prototypes: a setter a
+	// script put on Object.prototype (or a class's) never runs here, as it
+	// does not for cloud.js's object literals.
+	o := rt.CreateObject(nil)
 	f.objCount++
-	_ = o.Set("_objCount", f.objCount)
-	_ = o.Set("className", v.str(inv.className))
+	put(o, "_objCount", f.objCount)
+	put(o, "className", v.str(inv.className))
 	if id, ok := req.Object["objectId"].(string); ok {
-		_ = o.Set("id", id)
+		put(o, "id", id)
 	}
 	// Symbol-keyed, so no key listing or JSON shows it.
-	_ = o.SetSymbol(f.sym, rt.NewDynamicObject(fo))
+	_ = o.DefineDataPropertySymbol(f.sym, rt.NewDynamicObject(fo), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
+	_ = o.SetPrototype(f.proto)
 	fo.obj = o
 
-	r := rt.NewObject()
-	_ = r.Set("triggerName", v.str(string(BeforeSave)))
-	_ = r.Set("master", req.Master)
-	_ = r.Set("isReadOnly", false)
-	_ = r.Set("log", f.logger)
-	_ = r.Set("headers", v.headersValue(rt, req.Headers))
-	_ = r.Set("ip", req.IP)
+	r := rt.CreateObject(nil)
+	put(r, "triggerName", v.str(string(BeforeSave)))
+	put(r, "master", req.Master)
+	put(r, "isReadOnly", false)
+	put(r, "log", f.logger)
+	put(r, "headers", v.headersValue(rt, req.Headers))
+	put(r, "ip", req.IP)
 	if req.InstallationID != "" {
-		_ = r.Set("installationId", req.InstallationID)
+		put(r, "installationId", req.InstallationID)
 	}
 	if req.User != nil {
 		user, err := f.inflate(goja.Undefined(), v.str(UserClass), rt.ToValue(req.User))
 		if err != nil {
 			return err
 		}
-		_ = r.Set("user", user)
+		put(r, "user", user)
 	}
 	// A copy without a prototype, as cloud.js's copyContext makes.
 	ctx := rt.CreateObject(nil)
 	for k, val := range req.Context {
-		_ = ctx.Set(k, val)
+		put(ctx, k, val)
 	}
-	_ = r.Set("context", ctx)
-	_ = r.Set("object", o)
+	put(r, "context", ctx)
+	put(r, "object", o)
 	if req.Object != nil {
 		original, err := f.inflate(goja.Undefined(), v.str(inv.className), rt.ToValue(req.Object))
 		if err != nil {
 			return err
 		}
-		_ = r.Set("original", original)
+		put(r, "original", original)
 	}
+	_ = r.SetPrototype(f.objectProto)
 	f.cur, f.req = fo, r
 
 	res, err := handler(goja.Undefined(), r)
+	if err == nil {
+		// What the handler returned is read, and the answer made, inside a
+		// call into goja (finishFeather), as cloud.js does both in
+		// JavaScript: a getter that throws or loops there is the script's
+		// error or interrupt, not a panic of the server's.
+		_, err = f.finish(goja.Undefined(), res)
+	}
 	if err != nil {
 		var ex *goja.Exception
 		if errors.As(err, &ex) {
@@ -367,30 +385,38 @@ func (v *jsvm) startFeather(rt *goja.Runtime, inv *invocation, handler goja.Call
 		}
 		return err
 	}
-	if p, ok := res.(*goja.Object); ok {
-		if promise, isPromise := p.Export().(*goja.Promise); isPromise && promise.State() == goja.PromiseStateFulfilled {
-			// An async handler that awaited nothing pending: done already.
-			return v.finishFeather(rt)
-		}
-		if _, thenable := goja.AssertFunction(p.Get("then")); thenable {
-			_, err := f.featherAwait(goja.Undefined(), v.doneFn, res, o)
-			return err
-		}
-	}
-	return v.finishFeather(rt)
+	return nil
 }
 
-// finishFeather answers a handler that returned. An answer that cannot be
-// exported (see exporter) fails the invocation as it does on cloud.js's
-// path, where the export throws in JavaScript.
-func (v *jsvm) finishFeather(rt *goja.Runtime) error {
-	err := v.featherDone()
-	var ex *goja.Exception
-	if err == nil || isEngineStop(err) || errors.As(err, &ex) {
-		return err
+// put gives an object without a prototype (so no setter can run) a
+// property.
+func put(o *goja.Object, name string, val any) {
+	_ = o.Set(name, val)
+}
+
+// finishFeather is finish: it answers once the handler's result settles,
+// at once unless that is a pending promise (or another thenable), which
+// cloud.js awaits (featherAwait). An answer that cannot be exported (see
+// exporter) throws, as it does on cloud.js's path.
+func (v *jsvm) finishFeather(c goja.FunctionCall) goja.Value {
+	f := &v.feather
+	if res, ok := c.Argument(0).(*goja.Object); ok && f.cur != nil {
+		promise, isPromise := res.Export().(*goja.Promise)
+		// A fulfilled promise (an async handler that awaited nothing
+		// pending) is done already.
+		if !isPromise || promise.State() != goja.PromiseStateFulfilled {
+			if _, thenable := goja.AssertFunction(res.Get("then")); thenable {
+				if _, err := f.featherAwait(goja.Undefined(), v.doneFn, res, f.cur.obj); err != nil {
+					throw(v.rt, err)
+				}
+				return goja.Undefined()
+			}
+		}
 	}
-	_, err = v.feather.failWith(goja.Undefined(), v.doneFn, rt.NewGoError(err))
-	return err
+	if err := v.featherDone(); err != nil {
+		throw(v.rt, err)
+	}
+	return goja.Undefined()
 }
 
 // featherDone answers the current feather invocation: in Go while its

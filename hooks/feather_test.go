@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/switchboardhq/switchboard/core"
 	"github.com/switchboardhq/switchboard/hooks"
@@ -72,6 +73,11 @@ function handler(req) {
       o.set('hdrJSON', JSON.stringify(req.headers));
       o.set('hdrIn', 'x-test' in req.headers);
       break;
+    case 'thenThrows': return { get then() { throw new Parse.Error(142, 'then getter'); } };
+    case 'ctxGetterThrows':
+      Object.defineProperty(req.context, 'bad', { enumerable: true, get() { throw new Error('context getter'); } });
+      o.set('x', 1);
+      break;
     case 'foreignThis': {
       // The object's own methods called on other objects: as cloud.js's.
       const p = Object.getPrototypeOf(o);
@@ -113,7 +119,7 @@ func TestFeatherAnswersAsTheLightObject(t *testing.T) {
 	}
 	modes := []string{"set", "setTwice", "get", "getAfterSet", "chain", "unset", "increment", "dirty", "objectValue", "date",
 		"acl", "setMany", "options", "badValues", "badKey", "readOnly", "protoKey", "json", "context", "newContext", "replace",
-		"throw", "throwString", "async", "pending", "pendingPromote", "reject", "rejectLater", "keep", "useKept", "identity", "headers", "foreignThis"}
+		"throw", "throwString", "async", "pending", "pendingPromote", "reject", "rejectLater", "keep", "useKept", "identity", "headers", "foreignThis", "thenThrows", "ctxGetterThrows"}
 	run := func(className, mode string, object map[string]any) (*hooks.Response, error) {
 		return e.m.RunTrigger(context.Background(), hooks.BeforeSave, className, &hooks.Request{
 			IP: "10.0.0.1", Headers: map[string]string{"x-test": "1"}, Object: object, Update: write(),
@@ -182,5 +188,45 @@ func TestFeatherAnswersAsTheLightObject(t *testing.T) {
 		t.Fatal("a throwing handler succeeded")
 	} else {
 		wantCode(t, err, 142, "nope: 1")
+	}
+}
+
+// What a hostile script does around the feather path stays the script's
+// problem: a setter on Object.prototype does not run while Go builds the
+// request, and a result whose then getter never returns is stopped by the
+// timeout, after which the runtime serves again.
+func TestFeatherPathWithHostileScripts(t *testing.T) {
+	e := newEnv(t, `
+		let setterRuns = 0;
+		for (const name of ['master', 'ip', 'object', 'context', 'className', '_objCount', 'triggerName']) {
+			Object.defineProperty(Object.prototype, name, { configurable: true, set() { setterRuns++; throw new Error('setter ' + name); } });
+		}
+		Parse.Cloud.beforeSave('Game', req => {
+			if (req.context.mode === 'loop') return { get then() { for (;;) {} } };
+			req.object.set('setterRuns', setterRuns);
+			req.object.set('ip', req.ip);
+			req.object.set('master', req.master);
+			req.object.set('cls', req.object.className);
+		});
+	`, hooks.Options{PoolSize: 1, Timeout: 300 * time.Millisecond})
+	run := func(mode string) (*hooks.Response, error) {
+		return e.m.RunTrigger(context.Background(), hooks.BeforeSave, "Game", &hooks.Request{IP: "10.0.0.9", Master: true,
+			Update: map[string]any{"a": 1.0}, Context: map[string]any{"mode": mode}})
+	}
+	resp, err := run("plain")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"a": 1.0, "setterRuns": 0.0, "ip": "10.0.0.9", "master": true, "cls": "Game"}
+	if !reflect.DeepEqual(resp.Update, want) {
+		t.Fatalf("update %#v, want %#v", resp.Update, want)
+	}
+	if hooks.FeatherRuns(e.m) == 0 {
+		t.Fatal("not run on the feather path")
+	}
+	_, err = run("loop")
+	wantCode(t, err, core.CodeScriptFailed, "timed out")
+	if _, err := run("plain"); err != nil {
+		t.Fatalf("after a looping then getter: %v", err)
 	}
 }
