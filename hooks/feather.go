@@ -37,9 +37,32 @@ type featherObject struct {
 	// promoted: the state moved to cloud.js (promote).
 	promoted bool
 	// keysBuf and valuesBuf back keys and values for the first sets (most
-	// scripts set one or two fields).
+	// scripts set one or two fields); index finds a key's place once there
+	// are more than a few (a script setting thousands of fields would
+	// otherwise scan them all for each).
 	keysBuf   [2]string
 	valuesBuf [2]any
+	index     map[string]int
+}
+
+// featherIndexAt is how many fields a feather object scans before it
+// indexes them.
+const featherIndexAt = 16
+
+// find is the place of key in keys, or -1.
+func (fo *featherObject) find(key string) int {
+	if fo.index != nil {
+		if i, ok := fo.index[key]; ok {
+			return i
+		}
+		return -1
+	}
+	for i, k := range fo.keys {
+		if k == key {
+			return i
+		}
+	}
+	return -1
 }
 
 // featherObject is a goja.DynamicObject with no properties of its own: the
@@ -246,10 +269,8 @@ func (fo *featherObject) get(keyVal goja.Value) (any, bool) {
 	if !featherKey(key) {
 		return nil, false
 	}
-	for i, k := range fo.keys {
-		if k == key {
-			return fo.values[i], true
-		}
+	if i := fo.find(key); i >= 0 {
+		return fo.values[i], true
 	}
 	if val, ok := fo.update[key]; ok {
 		switch val.(type) {
@@ -278,11 +299,18 @@ func (fo *featherObject) set(keyVal, value goja.Value) bool {
 	if !ok {
 		return false
 	}
-	for i, k := range fo.keys {
-		if k == key {
-			fo.values[i] = x
-			return true
+	if i := fo.find(key); i >= 0 {
+		fo.values[i] = x
+		return true
+	}
+	if fo.index != nil {
+		fo.index[key] = len(fo.keys)
+	} else if len(fo.keys) == featherIndexAt {
+		fo.index = make(map[string]int, 2*featherIndexAt)
+		for i, k := range fo.keys {
+			fo.index[k] = i
 		}
+		fo.index[key] = len(fo.keys)
 	}
 	fo.keys = append(fo.keys, key)
 	fo.values = append(fo.values, x)

@@ -73,6 +73,13 @@ function handler(req) {
       o.set('hdrJSON', JSON.stringify(req.headers));
       o.set('hdrIn', 'x-test' in req.headers);
       break;
+    case 'manyFields':
+      // Past the point where the object indexes its fields: sets, resets
+      // and gets of many.
+      for (let i = 0; i < 40; i++) o.set('f' + i, i);
+      for (let i = 0; i < 40; i += 3) o.set('f' + i, 'again ' + i);
+      o.set('sum', Array.from({ length: 40 }, (_, i) => o.get('f' + i)).join(','));
+      break;
     case 'thenThrows': return { get then() { throw new Parse.Error(142, 'then getter'); } };
     case 'ctxGetterThrows':
       Object.defineProperty(req.context, 'bad', { enumerable: true, get() { throw new Error('context getter'); } });
@@ -119,7 +126,7 @@ func TestFeatherAnswersAsTheLightObject(t *testing.T) {
 	}
 	modes := []string{"set", "setTwice", "get", "getAfterSet", "chain", "unset", "increment", "dirty", "objectValue", "date",
 		"acl", "setMany", "options", "badValues", "badKey", "readOnly", "protoKey", "json", "context", "newContext", "replace",
-		"throw", "throwString", "async", "pending", "pendingPromote", "reject", "rejectLater", "keep", "useKept", "identity", "headers", "foreignThis", "thenThrows", "ctxGetterThrows"}
+		"throw", "throwString", "async", "pending", "pendingPromote", "reject", "rejectLater", "keep", "useKept", "identity", "headers", "foreignThis", "thenThrows", "ctxGetterThrows", "manyFields"}
 	run := func(className, mode string, object map[string]any) (*hooks.Response, error) {
 		return e.m.RunTrigger(context.Background(), hooks.BeforeSave, className, &hooks.Request{
 			IP: "10.0.0.1", Headers: map[string]string{"x-test": "1"}, Object: object, Update: write(),
