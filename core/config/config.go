@@ -318,10 +318,19 @@ func friendlyUnknown(msg string) string {
 	}
 	key := msg[m[2]:m[3]]
 	out := msg[:m[0]] + fmt.Sprintf("unknown option %q", key)
-	if s := suggest(key); s != "" {
+	if r, ok := renamed[key]; ok {
+		out += " (" + r + ")"
+	} else if s := suggest(key); s != "" {
 		out += fmt.Sprintf(" (did you mean %q?)", s)
 	}
 	return out + msg[m[1]:]
+}
+
+// renamed says what became of options that no longer exist, by their old
+// YAML key and environment variable.
+var renamed = map[string]string{
+	"gcHeapTarget":               `renamed "gcHeadroom": how far the heap may grow past the live heap, no longer the heap's size`,
+	"SWITCHBOARD_GC_HEAP_TARGET": `renamed SWITCHBOARD_GC_HEADROOM: how far the heap may grow past the live heap, no longer the heap's size`,
 }
 
 // suggest returns the known option that differs from key only in case or in

@@ -134,6 +134,7 @@ func TestYAMLErrors(t *testing.T) {
 	}{
 		{"unknown top-level key", "appId: a\nmaxLimitt: 3\n", []string{"line 2", `unknown option "maxLimitt"`}},
 		{"wrong case hints", "appID: a\n", []string{`unknown option "appID"`, `did you mean "appId"`}},
+		{"renamed option", "gcHeapTarget: 32mb\n", []string{`unknown option "gcHeapTarget"`, `renamed "gcHeadroom"`}},
 		{"unknown nested key", "metrics:\n  enable: true\n", []string{`unknown option "enable"`}},
 		{"wrong type", "maxLimit: lots\n", []string{"line 1", "lots"}},
 		{"bad duration", "shutdownTimeout: soon\n", []string{"duration"}},
@@ -242,6 +243,7 @@ func TestEnvErrors(t *testing.T) {
 		want []string
 	}{
 		{"unknown", []string{"SWITCHBOARD_NOPE=1"}, []string{"SWITCHBOARD_NOPE matches no option"}},
+		{"renamed", []string{"SWITCHBOARD_GC_HEAP_TARGET=32mb"}, []string{"SWITCHBOARD_GC_HEAP_TARGET matches no option", "renamed SWITCHBOARD_GC_HEADROOM"}},
 		{"typo hint", []string{"SWITCHBOARD_APPID=1"}, []string{"SWITCHBOARD_APPID", "did you mean SWITCHBOARD_APP_ID"}},
 		{"single underscore for nesting", []string{"SWITCHBOARD_IDEMPOTENCY_OPTIONS_TTL=1"}, []string{"did you mean SWITCHBOARD_IDEMPOTENCY_OPTIONS__TTL"}},
 		{"too deep", []string{"SWITCHBOARD_APP_ID__X=1"}, []string{"SWITCHBOARD_APP_ID__X matches no option"}},

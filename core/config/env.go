@@ -56,7 +56,9 @@ func ApplyEnv(dst any, environ []string) error {
 		switch {
 		case errors.Is(err, errUnknownVar):
 			msg := fmt.Sprintf("environment variable %s matches no option", name)
-			if s := suggestEnv(v.Elem().Type(), name); s != "" {
+			if r, ok := renamed[name]; ok {
+				msg += " (" + r + ")"
+			} else if s := suggestEnv(v.Elem().Type(), name); s != "" {
 				msg += fmt.Sprintf(" (did you mean %s?)", s)
 			}
 			errs = append(errs, errors.New(msg))
