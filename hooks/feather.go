@@ -20,8 +20,9 @@ import (
 // or of a structured value, a set of an object, ACL or date, unset,
 // increment, dirty, toJSON, save, ...) first moves the state into cloud.js
 // (promote): from then on the object is an ordinary light object, and
-// cloud.js writes the answer as it does for one. light_test.go holds both
-// kinds to the SDK's behaviour.
+// cloud.js writes the answer as it does for one. feather_test.go holds the
+// feather path to the light object's answers, and light_test.go the light
+// object to the SDK's behaviour.
 
 // featherObject is the state of a feather request.object.
 type featherObject struct {
@@ -65,10 +66,11 @@ func (fo *featherObject) find(key string) int {
 	return -1
 }
 
-// featherObject is a goja.DynamicObject with no properties of its own: the
-// value its object holds under the feather symbol, which is how a script's
-// kept object finds its state again (featherOf). A dynamic object costs
-// less to make than goja's reflection wrapper, and shows scripts nothing.
+// Get, Set, Has, Delete and Keys make featherObject a goja.DynamicObject
+// without properties: what its object holds under the feather symbol, so
+// that an object a script kept finds its state again (featherOf). A dynamic
+// object costs less to make than goja's reflection wrapper, and shows
+// scripts nothing.
 func (fo *featherObject) Get(string) goja.Value       { return nil }
 func (fo *featherObject) Set(string, goja.Value) bool { return false }
 func (fo *featherObject) Has(string) bool             { return false }
