@@ -100,8 +100,9 @@ type feather struct {
 
 	logger                                      goja.Value
 	inflate, failWith, featherAwait, featherAns goja.Callable
-	// finish is finishFeather, called through goja.
-	finish goja.Callable
+	// start is startFeather, and featherProto cloud.js's, called through
+	// goja.
+	start, featherProto goja.Callable
 	// objectProto is Object.prototype, which a request gets once filled.
 	objectProto *goja.Object
 }
@@ -112,7 +113,7 @@ func (v *jsvm) featherBridge(rt *goja.Runtime, b *goja.Object) {
 	f.sym = goja.NewSymbol("feather")
 	f.objCount = 2e15
 	f.beforeSave = map[string]goja.Callable{}
-	f.finish, _ = goja.AssertFunction(rt.ToValue(v.finishFeather))
+	f.start, _ = goja.AssertFunction(rt.ToValue(v.startFeather))
 	f.objectProto = rt.NewObject().Prototype()
 	_ = b.Set("registered", func(c goja.FunctionCall) goja.Value {
 		kind, className := c.Argument(0).String(), c.Argument(1).String()
@@ -319,34 +320,67 @@ func (fo *featherObject) set(keyVal, value goja.Value) bool {
 	return true
 }
 
-// featherHandler is the handler of inv's beforeSave when the feather path
-// can run it: a handler without a validator, for a class without a
-// registered subclass, and a write the light object takes as it is.
-func (v *jsvm) featherHandler(inv *invocation) goja.Callable {
-	if inv.what != "trigger" || inv.name != string(BeforeSave) || v.feather.proto == nil {
-		return nil
-	}
-	handler := v.feather.beforeSave[inv.className]
-	if handler == nil {
-		return nil
-	}
-	if c := v.feather.classMap; c != nil {
-		if sub := c.Get(inv.className); sub != nil && sub.ToBoolean() {
-			return nil
-		}
-	}
-	if inv.req.Update != nil && !plainUpdate(inv.req.Update) {
-		return nil
-	}
-	return handler
+// featherCandidate reports whether inv may run on the feather path: a
+// beforeSave whose handler was registered without a validator.
+// startFeather decides the rest.
+func (v *jsvm) featherCandidate(inv *invocation) bool {
+	return inv.what == "trigger" && inv.name == string(BeforeSave) && v.feather.proto != nil &&
+		v.feather.beforeSave[inv.className] != nil
 }
 
-// startFeather runs inv's beforeSave on the feather path. It builds the
-// request as cloud.js's baseRequest and runTrigger do, calls the handler,
-// and answers at once unless the handler's promise is still pending.
-func (v *jsvm) startFeather(rt *goja.Runtime, inv *invocation, handler goja.Callable) error {
+// runFeather runs the current invocation on the feather path unless
+// startFeather finds it cannot (false). startFeather runs as a native
+// function called through goja, so that everything it does with script
+// objects (a class map entry, a getter on what the handler returned) is
+// inside a call into goja: what throws there is the script's error, and
+// an interrupt stops it as any other, instead of a panic of the server's.
+func (v *jsvm) runFeather() (bool, error) {
+	ran, err := v.feather.start(goja.Undefined())
+	if err != nil {
+		var ex *goja.Exception
+		if errors.As(err, &ex) {
+			_, err = v.feather.failWith(goja.Undefined(), v.doneFn, ex.Value())
+		}
+		return true, err
+	}
+	return ran.ToBoolean(), nil
+}
+
+// featherProtoFor is the feather prototype for objects of className, or
+// nil when they must be ordinary ones (cloud.js's lightProtos): classes
+// with a subclass of their own ask cloud.js.
+func (v *jsvm) featherProtoFor(className string) *goja.Object {
 	f := &v.feather
+	if f.classMap != nil {
+		if sub := f.classMap.Get(className); sub != nil && sub.ToBoolean() {
+			p, err := f.featherProto(goja.Undefined(), v.str(className))
+			if err != nil {
+				throw(v.rt, err)
+			}
+			proto, _ := p.(*goja.Object)
+			return proto
+		}
+	}
+	return f.proto
+}
+
+// startFeather is start: it runs the current invocation's beforeSave on
+// the feather path, building the request as cloud.js's baseRequest and
+// runTrigger do, calling the handler, and answering at once unless the
+// handler's promise is still pending. It answers false, having done
+// nothing, when the class's objects must be ordinary ones or the write is
+// one the light object does not take as it is.
+func (v *jsvm) startFeather(goja.FunctionCall) goja.Value {
+	rt, inv, f := v.rt, v.inv, &v.feather
 	req := inv.req
+	handler := f.beforeSave[inv.className]
+	if handler == nil || (req.Update != nil && !plainUpdate(req.Update)) {
+		return rt.ToValue(false)
+	}
+	proto := v.featherProtoFor(inv.className)
+	if proto == nil {
+		return rt.ToValue(false)
+	}
 	v.dep.featherRuns.Add(1)
 	fo := &featherObject{stored: req.Object, update: req.Update}
 	fo.keys, fo.values = fo.keysBuf[:0], fo.valuesBuf[:0]
@@ -363,7 +397,7 @@ func (v *jsvm) startFeather(rt *goja.Runtime, inv *invocation, handler goja.Call
 	}
 	// Symbol-keyed, so no key listing or JSON shows it.
 	_ = o.DefineDataPropertySymbol(f.sym, rt.NewDynamicObject(fo), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_FALSE)
-	_ = o.SetPrototype(f.proto)
+	_ = o.SetPrototype(proto)
 	fo.obj = o
 
 	r := rt.CreateObject(nil)
@@ -379,7 +413,7 @@ func (v *jsvm) startFeather(rt *goja.Runtime, inv *invocation, handler goja.Call
 	if req.User != nil {
 		user, err := f.inflate(goja.Undefined(), v.str(UserClass), rt.ToValue(req.User))
 		if err != nil {
-			return err
+			throw(rt, err)
 		}
 		put(r, "user", user)
 	}
@@ -393,7 +427,7 @@ func (v *jsvm) startFeather(rt *goja.Runtime, inv *invocation, handler goja.Call
 	if req.Object != nil {
 		original, err := f.inflate(goja.Undefined(), v.str(inv.className), rt.ToValue(req.Object))
 		if err != nil {
-			return err
+			throw(rt, err)
 		}
 		put(r, "original", original)
 	}
@@ -401,52 +435,43 @@ func (v *jsvm) startFeather(rt *goja.Runtime, inv *invocation, handler goja.Call
 	f.cur, f.req = fo, r
 
 	res, err := handler(goja.Undefined(), r)
-	if err == nil {
-		// What the handler returned is read, and the answer made, inside a
-		// call into goja (finishFeather), as cloud.js does both in
-		// JavaScript: a getter that throws or loops there is the script's
-		// error or interrupt, not a panic of the server's.
-		_, err = f.finish(goja.Undefined(), res)
-	}
 	if err != nil {
 		var ex *goja.Exception
-		if errors.As(err, &ex) {
-			_, err = f.failWith(goja.Undefined(), v.doneFn, ex.Value())
+		if !errors.As(err, &ex) {
+			throw(rt, err) // an interrupt: on up
 		}
-		return err
+		if _, err := f.failWith(goja.Undefined(), v.doneFn, ex.Value()); err != nil {
+			throw(rt, err)
+		}
+		return rt.ToValue(true)
 	}
-	return nil
+	// As cloud.js's run, the answer is made before the promise jobs the
+	// handler queued run (they run when this call into goja returns); a
+	// fulfilled promise (an async handler that awaited nothing pending) is
+	// done already, and any other thenable is awaited (featherAwait).
+	if p, ok := res.(*goja.Object); ok {
+		promise, isPromise := p.Export().(*goja.Promise)
+		if !isPromise || promise.State() != goja.PromiseStateFulfilled {
+			if _, thenable := goja.AssertFunction(p.Get("then")); thenable {
+				if _, err := f.featherAwait(goja.Undefined(), v.doneFn, res, o); err != nil {
+					throw(rt, err)
+				}
+				return rt.ToValue(true)
+			}
+		}
+	}
+	if err := v.featherDone(); err != nil {
+		// An answer that cannot be exported (see exporter) fails as on
+		// cloud.js's path, where the export throws in JavaScript.
+		throw(rt, err)
+	}
+	return rt.ToValue(true)
 }
 
 // put gives an object without a prototype (so no setter can run) a
 // property.
 func put(o *goja.Object, name string, val any) {
 	_ = o.Set(name, val)
-}
-
-// finishFeather is finish: it answers once the handler's result settles,
-// at once unless that is a pending promise (or another thenable), which
-// cloud.js awaits (featherAwait). An answer that cannot be exported (see
-// exporter) throws, as it does on cloud.js's path.
-func (v *jsvm) finishFeather(c goja.FunctionCall) goja.Value {
-	f := &v.feather
-	if res, ok := c.Argument(0).(*goja.Object); ok && f.cur != nil {
-		promise, isPromise := res.Export().(*goja.Promise)
-		// A fulfilled promise (an async handler that awaited nothing
-		// pending) is done already.
-		if !isPromise || promise.State() != goja.PromiseStateFulfilled {
-			if _, thenable := goja.AssertFunction(res.Get("then")); thenable {
-				if _, err := f.featherAwait(goja.Undefined(), v.doneFn, res, f.cur.obj); err != nil {
-					throw(v.rt, err)
-				}
-				return goja.Undefined()
-			}
-		}
-	}
-	if err := v.featherDone(); err != nil {
-		throw(v.rt, err)
-	}
-	return goja.Undefined()
 }
 
 // featherDone answers the current feather invocation: in Go while its

@@ -107,6 +107,8 @@ function handler(req) {
       o.set('originalScore', req.original ? req.original.get('score') : -1);
       o.set('id', o.id === undefined ? 'none' : o.id);
       o.set('isNew', o.isNew());
+      o.set('ownClass', o instanceof (Parse.Object._getClassMap()[o.className] || Parse.Object));
+      o.set('ctorIsClass', o.constructor === (Parse.Object._getClassMap()[o.className] || o.constructor));
       o.set('ctxProto', Object.getPrototypeOf(req.context) === null);
       o.set('ctxGiven', req.context.given);
       break;
@@ -114,6 +116,15 @@ function handler(req) {
 }
 Parse.Cloud.beforeSave('Feather', handler);
 Parse.Cloud.beforeSave('Light', handler, {});
+// Classes with a subclass of their own that adds nothing (light and
+// feather objects are instances of it), and one that adds a method (the
+// SDK's ordinary objects).
+const FeatherExt = Parse.Object.extend('FeatherExt');
+const LightExt = Parse.Object.extend('LightExt');
+Parse.Cloud.beforeSave('FeatherExt', handler);
+Parse.Cloud.beforeSave('LightExt', handler, {});
+const Rich = Parse.Object.extend('Rich', { doubled() { return this.get('score') * 2; } });
+Parse.Cloud.beforeSave('Rich', req => { req.object.set('doubled', req.object.doubled()); });
 `
 
 func TestFeatherAnswersAsTheLightObject(t *testing.T) {
@@ -132,32 +143,34 @@ func TestFeatherAnswersAsTheLightObject(t *testing.T) {
 			IP: "10.0.0.1", Headers: map[string]string{"x-test": "1"}, Object: object, Update: write(),
 			Context: map[string]any{"mode": mode, "given": "yes"}})
 	}
-	for _, object := range []map[string]any{nil, stored} {
-		for _, mode := range modes {
-			before := hooks.FeatherRuns(e.m)
-			fr, ferr := run("Feather", mode, object)
-			if hooks.FeatherRuns(e.m) != before+1 {
-				t.Fatalf("%s: not run on the feather path", mode)
-			}
-			lr, lerr := run("Light", mode, object)
-			if hooks.FeatherRuns(e.m) != before+1 {
-				t.Fatalf("%s: the validated trigger ran on the feather path", mode)
-			}
-			if (ferr == nil) != (lerr == nil) {
-				t.Fatalf("%s (stored %v): feather error %v, light error %v", mode, object != nil, ferr, lerr)
-			}
-			if ferr != nil {
-				var fe, le *core.Error
-				if !errors.As(ferr, &fe) || !errors.As(lerr, &le) || fe.Code != le.Code || fe.Message != le.Message {
-					t.Fatalf("%s: feather error %v, light error %v", mode, ferr, lerr)
+	for _, pair := range [][2]string{{"Feather", "Light"}, {"FeatherExt", "LightExt"}} {
+		for _, object := range []map[string]any{nil, stored} {
+			for _, mode := range modes {
+				before := hooks.FeatherRuns(e.m)
+				fr, ferr := run(pair[0], mode, object)
+				if hooks.FeatherRuns(e.m) != before+1 {
+					t.Fatalf("%s %s: not run on the feather path", pair[0], mode)
 				}
-				continue
-			}
-			if !reflect.DeepEqual(fr.Update, lr.Update) {
-				t.Fatalf("%s (stored %v): feather update\n%#v\nlight update\n%#v", mode, object != nil, fr.Update, lr.Update)
-			}
-			if !reflect.DeepEqual(fr.Context, lr.Context) {
-				t.Fatalf("%s: feather context %#v, light context %#v", mode, fr.Context, lr.Context)
+				lr, lerr := run(pair[1], mode, object)
+				if hooks.FeatherRuns(e.m) != before+1 {
+					t.Fatalf("%s: the validated trigger ran on the feather path", mode)
+				}
+				if (ferr == nil) != (lerr == nil) {
+					t.Fatalf("%s (stored %v): feather error %v, light error %v", mode, object != nil, ferr, lerr)
+				}
+				if ferr != nil {
+					var fe, le *core.Error
+					if !errors.As(ferr, &fe) || !errors.As(lerr, &le) || fe.Code != le.Code || fe.Message != le.Message {
+						t.Fatalf("%s: feather error %v, light error %v", mode, ferr, lerr)
+					}
+					continue
+				}
+				if !reflect.DeepEqual(fr.Update, lr.Update) {
+					t.Fatalf("%s (stored %v): feather update\n%#v\nlight update\n%#v", mode, object != nil, fr.Update, lr.Update)
+				}
+				if !reflect.DeepEqual(fr.Context, lr.Context) {
+					t.Fatalf("%s: feather context %#v, light context %#v", mode, fr.Context, lr.Context)
+				}
 			}
 		}
 	}
@@ -175,10 +188,32 @@ func TestFeatherAnswersAsTheLightObject(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for k, want := range map[string]any{"ctxProto": true, "ctxGiven": "yes", "ctor": "TriggerObject", "isParseObject": true, "trigger": "beforeSave", "ip": "10.0.0.1"} {
+	for k, want := range map[string]any{"ctxProto": true, "ctxGiven": "yes", "ctor": "TriggerObject", "isParseObject": true, "trigger": "beforeSave", "ip": "10.0.0.1", "ownClass": true} {
 		if got := resp.Update[k]; got != want {
 			t.Errorf("%s = %#v, want %#v", k, got, want)
 		}
+	}
+	resp, err = run("FeatherExt", "identity", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]any{"ownClass": true, "ctorIsClass": true, "ctor": "ParseObjectSubclass", "isParseObject": true} {
+		if got := resp.Update[k]; got != want {
+			t.Errorf("FeatherExt: %s = %#v, want %#v", k, got, want)
+		}
+	}
+	// A subclass with a method of its own: ordinary objects, not the
+	// feather path, and the method works.
+	before := hooks.FeatherRuns(e.m)
+	resp, err = run("Rich", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hooks.FeatherRuns(e.m) != before {
+		t.Error("a subclass with methods ran on the feather path")
+	}
+	if resp.Update["doubled"] != 20.0 {
+		t.Errorf("doubled = %#v, want 20", resp.Update["doubled"])
 	}
 	// request.headers is the request's map: reads, writes (kept as
 	// strings, as header values are), delete and enumeration.

@@ -62,10 +62,18 @@ function snapshot(o, keys) {
   }
   return JSON.stringify(canonical(out));
 }
-Parse.Cloud.beforeSave('Game', req => {
+// A light object is a TriggerObject, or for a class with a subclass of its
+// own (GameExt below), an instance of the subclass that does not have its
+// prototype.
+function isLight(o) {
+  return o.constructor.name === 'TriggerObject' || Object.getPrototypeOf(o) !== o.constructor.prototype;
+}
+const GameExt = Parse.Object.extend('GameExt');
+function compare(req) {
   const c = req.context;
-  if (c.expectLight && req.object.constructor.name !== 'TriggerObject') throw 'not a light object: ' + req.object.constructor.name;
-  const ref = real('Game', c.object || {}, c.update || {});
+  if (c.expectLight && !isLight(req.object)) throw 'not a light object: ' + req.object.constructor.name;
+  if (!(req.object instanceof (Parse.Object._getClassMap()[req.object.className] || Parse.Object))) throw 'not an instance of its class';
+  const ref = real(req.object.className, c.object || {}, c.update || {});
   const keys = Object.keys(Object.assign({}, c.object, c.update)).concat(c.keys || []);
   for (const step of c.steps) {
     let a, b, ea, eb;
@@ -75,7 +83,9 @@ Parse.Cloud.beforeSave('Game', req => {
     const sa = snapshot(req.object, keys), sb = snapshot(ref, keys);
     if (sa !== sb) throw 'after ' + JSON.stringify(step) + ':\nlight ' + sa + '\nSDK   ' + sb;
   }
-});
+}
+Parse.Cloud.beforeSave('Game', compare);
+Parse.Cloud.beforeSave('GameExt', compare);
 `
 
 func withRelation(o map[string]any) map[string]any {
@@ -125,15 +135,19 @@ func TestLightObjectMatchesTheSDK(t *testing.T) {
 		{"a write with an array operator is an ordinary object", stored, map[string]any{"tags": map[string]any{"__op": "Add", "objects": []any{"z"}}},
 			[][]any{{"set", "k", 1.0}}, false},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			ctx := map[string]any{"object": c.object, "update": c.update, "steps": c.steps, "expectLight": c.light,
-				"keys": []any{"checked", "n", "m", "label", "at", "gone", "x", "k", "y", "other", "a", "b", "c"}}
-			req := &hooks.Request{Object: c.object, Update: c.update, Context: ctx}
-			if _, err := e.m.RunTrigger(context.Background(), hooks.BeforeSave, "Game", req); err != nil {
-				t.Fatal(err)
-			}
-		})
+	// GameExt has a subclass of its own (Parse.Object.extend), whose light
+	// objects are instances of it.
+	for _, className := range []string{"Game", "GameExt"} {
+		for _, c := range cases {
+			t.Run(className+": "+c.name, func(t *testing.T) {
+				ctx := map[string]any{"object": c.object, "update": c.update, "steps": c.steps, "expectLight": c.light,
+					"keys": []any{"checked", "n", "m", "label", "at", "gone", "x", "k", "y", "other", "a", "b", "c"}}
+				req := &hooks.Request{Object: c.object, Update: c.update, Context: ctx}
+				if _, err := e.m.RunTrigger(context.Background(), hooks.BeforeSave, className, req); err != nil {
+					t.Fatal(err)
+				}
+			})
+		}
 	}
 }
 

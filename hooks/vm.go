@@ -246,6 +246,7 @@ func (v *jsvm) setup(rt *goja.Runtime) error {
 	v.feather.failWith, _ = goja.AssertFunction(apiObj.Get("failWith"))
 	v.feather.featherAwait, _ = goja.AssertFunction(apiObj.Get("featherAwait"))
 	v.feather.featherAns, _ = goja.AssertFunction(apiObj.Get("featherAnswer"))
+	v.feather.featherProto, _ = goja.AssertFunction(apiObj.Get("featherProto"))
 	v.doneFn = rt.ToValue(func(c goja.FunctionCall) goja.Value {
 		ok, answer := c.Argument(0).ToBoolean(), c.Argument(1)
 		if keys, isDelta := c.Argument(2).(*goja.Object); ok && isDelta {
@@ -532,8 +533,10 @@ func (v *jsvm) serve(inv *invocation) {
 		// Made once per runtime: exec sets v.inv before calling it.
 		v.startFn = func(rt *goja.Runtime) error {
 			inv := v.inv
-			if handler := v.featherHandler(inv); handler != nil {
-				return v.startFeather(rt, inv, handler)
+			if v.featherCandidate(inv) {
+				if ran, err := v.runFeather(); ran || err != nil {
+					return err
+				}
 			}
 			_, err := v.run(goja.Undefined(), v.str(inv.what), v.str(inv.name), v.str(inv.className), v.requestValue(rt, inv.req), v.doneFn)
 			return err

@@ -633,6 +633,8 @@
   // moves a feather object's state here (promote): from then on it is an
   // ordinary light object.
   const IS_FEATHER = Symbol('feather');
+  // A feather prototype's light prototype, which promote gives the object.
+  const LIGHT_PROTO = Symbol('light prototype');
   function stateOf(o) {
     const s = lightState.get(o);
     if (s !== undefined || o === null || typeof o !== 'object' || o[IS_FEATHER] !== true) {
@@ -645,7 +647,7 @@
     // [stored JSON or null, the client's write or null, keys, values]: the
     // fields the script set, in order, with their values.
     const held = bridge.promote(o);
-    Object.setPrototypeOf(o, TriggerObject.prototype);
+    Object.setPrototypeOf(o, o[LIGHT_PROTO]);
     if (held === null) {
       return undefined;
     }
@@ -1271,6 +1273,7 @@
   // TriggerObject's.
   const FeatherProto = Object.create(TriggerObject.prototype);
   FeatherProto[IS_FEATHER] = true;
+  FeatherProto[LIGHT_PROTO] = TriggerObject.prototype;
   const MISS = Object.freeze(Object.create(null));
   const triggerGet = TriggerObject.prototype.get;
   const triggerSet = TriggerObject.prototype.set;
@@ -1292,18 +1295,84 @@
       return triggerSet.call(this, key, value, options);
     },
   });
+
+  // A class registered with a subclass of its own gets light objects that
+  // are instances of it, as the SDK's objects would be, when the subclass
+  // adds nothing to Parse.Object: made by Parse.Object.extend(className)
+  // without methods or initializers, so that its constructor does nothing
+  // a light object skips. (An ES6 class may do anything in its constructor;
+  // a subclass with methods may override get or set.) Their prototypes are
+  // the subclass's with TriggerObject's methods over it, and a feather
+  // prototype above that; made once per subclass, and checked again on each
+  // use, since a script may add methods later. Any other subclass gets
+  // ordinary objects.
+  const TRIGGER_METHODS = Object.getOwnPropertyNames(TriggerObject.prototype).filter(n => n !== 'constructor');
+  const DEFAULT_PROTOS = Object.freeze([TriggerObject.prototype, FeatherProto]);
+  const subclassProtos = new WeakMap();
+  const reflectOwnKeys = Reflect.ownKeys;
+
+  function plainSubclass(S) {
+    if (typeof S !== 'function' || !hasOwn.call(S, '__super__') || S.__super__ !== Base) {
+      return false;
+    }
+    const proto = S.prototype;
+    if (proto === null || typeof proto !== 'object' || Object.getPrototypeOf(proto) !== Base) {
+      return false;
+    }
+    const own = reflectOwnKeys(proto);
+    return own.length === 1 && own[0] === 'constructor' && proto.constructor === S;
+  }
+
+  function copyMethods(from, to, names) {
+    for (let i = 0; i < names.length; i++) {
+      Object.defineProperty(to, names[i], Object.getOwnPropertyDescriptor(from, names[i]));
+    }
+  }
+
+  // lightProtos returns [light prototype, feather prototype] for a class, or
+  // null when its objects must be ordinary ones.
+  function lightProtos(className) {
+    const S = BaseObject._getClassMap()[className];
+    if (!S) {
+      return DEFAULT_PROTOS;
+    }
+    if (!plainSubclass(S)) {
+      return null;
+    }
+    let protos = subclassProtos.get(S);
+    if (protos === undefined) {
+      const light = Object.create(S.prototype);
+      copyMethods(TriggerObject.prototype, light, TRIGGER_METHODS);
+      const feather = Object.create(light);
+      copyMethods(FeatherProto, feather, ['get', 'set']);
+      feather[IS_FEATHER] = true;
+      feather[LIGHT_PROTO] = light;
+      protos = Object.freeze([light, feather]);
+      subclassProtos.set(S, protos);
+    }
+    return protos;
+  }
+
+  // featherProto is the feather prototype of a class, or null (see
+  // lightProtos); the server asks for classes with a subclass of their own.
+  function featherProto(className) {
+    const protos = lightProtos(className);
+    return protos === null ? null : protos[1];
+  }
+
   bridge.featherInit(FeatherProto, MISS, BaseObject._getClassMap());
 
   // lightObject returns a light object for a stored object's JSON (or {}
-  // for one being created), or null when the class has a subclass of its
-  // own.
+  // for one being created), or null when the class's objects must be
+  // ordinary ones (lightProtos).
   function lightObject(className, json) {
-    if (BaseObject._getClassMap()[className]) {
+    const protos = lightProtos(className);
+    if (protos === null) {
       return null;
     }
     // As the SDK's constructor leaves an object, without its work: a
     // string class name and no attributes to set.
-    const o = Object.create(TriggerObject.prototype);
+    const o = Object.create(protos[0]);
     o._objCount = lightCount++;
     o.className = className;
     if (typeof json.objectId === 'string') {
@@ -1827,5 +1896,5 @@
     });
   }
 
-  return { run, manifest, logger, inflate, failWith, featherAwait, featherAnswer };
+  return { run, manifest, logger, inflate, failWith, featherAwait, featherAnswer, featherProto };
 });
