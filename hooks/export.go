@@ -49,12 +49,7 @@ func (v *jsvm) exportSave(keys, values *goja.Object, context goja.Value) (*Respo
 	if values == nil || values.Get("length").ToInteger() != int64(n) {
 		return nil, fmt.Errorf("the delta's fields and values differ in number")
 	}
-	out := make(map[string]any, len(update)+n)
-	for k, val := range update {
-		if !readOnlyFields[k] {
-			out[k] = val
-		}
-	}
+	out := saveWrite(update, n)
 	for i := range n {
 		idx := strconv.Itoa(i)
 		x, err := e.value(values.Get(idx), 1)
@@ -65,11 +60,30 @@ func (v *jsvm) exportSave(keys, values *goja.Object, context goja.Value) (*Respo
 			out[keys.Get(idx).String()] = x
 		}
 	}
-	r := &Response{Update: out}
+	return e.saveResponse(out, context)
+}
+
+// saveWrite starts a beforeSave's answer from the client's write: its
+// fields but the read-only ones, which _getSaveJSON() leaves out, with
+// room for n more.
+func saveWrite(update map[string]any, n int) map[string]any {
+	out := make(map[string]any, len(update)+n)
+	for k, val := range update {
+		if !readOnlyFields[k] {
+			out[k] = val
+		}
+	}
+	return out
+}
+
+// saveResponse is a beforeSave's answer: the write to store, and the
+// script's request.context, exported.
+func (e *exporter) saveResponse(update map[string]any, context goja.Value) (*Response, error) {
 	ctx, err := e.value(context, 0)
 	if err != nil {
 		return nil, err
 	}
+	r := &Response{Update: update}
 	r.Context, _ = ctx.(map[string]any)
 	return r, nil
 }

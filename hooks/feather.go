@@ -484,22 +484,15 @@ func (v *jsvm) featherDone() error {
 		return errors.New("no beforeSave is running")
 	}
 	if obj, ok := r.Get("object").(*goja.Object); ok && obj == fo.obj && !fo.promoted {
-		out := make(map[string]any, len(fo.update)+len(fo.keys))
-		for k, val := range fo.update {
-			if !readOnlyFields[k] {
-				out[k] = val
-			}
-		}
+		out := saveWrite(fo.update, len(fo.keys))
 		for i, k := range fo.keys {
 			out[k] = fo.values[i]
 		}
 		e := exporter{vm: v}
-		ctx, err := e.value(r.Get("context"), 0)
+		resp, err := e.saveResponse(out, r.Get("context"))
 		if err != nil {
 			return err
 		}
-		resp := &Response{Update: out}
-		resp.Context, _ = ctx.(map[string]any)
 		v.settleSave(resp)
 		return nil
 	}
