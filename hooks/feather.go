@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/dop251/goja"
 )
@@ -236,22 +237,11 @@ func plainScalar(val goja.Value) (any, bool) {
 
 // featherKey: a field a feather object answers for itself: a name
 // cloud.js's KEY_NAME accepts, without dots, that is not one the SDK or the
-// light object treats apart (ids, dates, ACL) or that an object inherits
-// from Object.prototype.
+// light object treats apart (the read-only fields, id, ACL) or that an
+// object inherits from Object.prototype.
 func featherKey(key string) bool {
-	if !lightKeyName(key) || objectProtoNames[key] {
-		return false
-	}
-	for i := 0; i < len(key); i++ {
-		if key[i] == '.' {
-			return false
-		}
-	}
-	switch key {
-	case "objectId", "id", "createdAt", "updatedAt", "ACL", "className", "__type", "sessionToken":
-		return false
-	}
-	return true
+	return lightKeyName(key) && !strings.Contains(key, ".") && !objectProtoNames[key] &&
+		!readOnlyFields[key] && key != "id" && key != "ACL"
 }
 
 // objectProtoNames are Object.prototype's properties that KEY_NAME accepts.
